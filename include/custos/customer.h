@@ -1,0 +1,379 @@
+/*
+ * custos — customer.h: customer records: drafts, create, get, partial update, list and find.
+ */
+#ifndef CUSTOS_CUSTOMER_H
+#define CUSTOS_CUSTOMER_H
+
+#include "common.h"
+#include "db.h"
+
+/**
+ * @file custos/customer.h
+ * @brief Customers: create, read, partial update, list in id order and find by a searchable field.
+ * @defgroup custos_customer Customers
+ * @ingroup custos
+ *
+ * A #custos_customer handle holds one customer's values in memory, decrypted. It comes from
+ * custos_customer_new() (an empty draft) or custos_customer_get() and iterators (a stored
+ * customer). Setters change the handle only and remember which fields were changed;
+ * custos_customer_create() and custos_customer_update() write them.
+ *
+ * Every value is validated when it is set (type, UTF-8, length, email syntax, phone
+ * normalisation to E.164, enum membership) and again when it is written (required and
+ * unique fields). Any failure leaves the store exactly as it was.
+ *
+ * Strings returned by getters are borrowed from the handle: valid until the handle is
+ * freed or changed by a setter. Freeing a handle wipes its decrypted values.
+ *
+ * Threading: a customer handle or iterator belongs to one thread at a time.
+ * @{
+ */
+
+CUSTOS_BEGIN_DECL
+
+/** One customer's values, decrypted, in memory. */
+typedef struct custos_customer custos_customer;
+/** An iterator over customers, in ascending id order. */
+typedef struct custos_iter custos_iter;
+
+/** Options for custos_customer_list(). */
+typedef struct custos_list_options {
+	unsigned int version; /**< #CUSTOS_LIST_OPTIONS_VERSION. */
+	uint64_t after_id;    /**< Start after this id (0 = from the first customer); for paging. */
+} custos_list_options;
+
+/** The current version of #custos_list_options. */
+#define CUSTOS_LIST_OPTIONS_VERSION 1
+/** Static initialiser for #custos_list_options. */
+#define CUSTOS_LIST_OPTIONS_INIT { CUSTOS_LIST_OPTIONS_VERSION, 0 }
+
+/**
+ * @brief Fill @p opts with defaults for the given structure version.
+ * @param[out] opts The structure to fill.
+ * @param[in] version #CUSTOS_LIST_OPTIONS_VERSION.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID if @p opts is NULL, #CUSTOS_EVERSION for an unknown version.
+ */
+CUSTOS_EXTERN(int) custos_list_options_init(custos_list_options *opts, unsigned int version);
+
+/**
+ * @brief Make an empty draft customer for the store of @p ctx.
+ * @param[out] out Receives the draft, owned by the caller.
+ * @param[in] ctx A context of the store; its schema decides which fields exist.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_ESTATE (store closed) or #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_new(custos_customer **out, custos_ctx *ctx) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Wipe and free a customer handle.
+ * @param[in] customer The handle; NULL is accepted.
+ */
+CUSTOS_EXTERN(void) custos_customer_free(custos_customer *customer);
+
+/**
+ * @brief Set a text, email, phone, date or enum field.
+ *
+ * Email addresses are trimmed, put in Unicode NFC and their domain lower-cased. Phone
+ * numbers are normalised to E.164 using the store's default region when they do not start
+ * with '+'. Dates are `YYYY-MM-DD`. Enum values must be in the field's list.
+ * @param[in,out] customer The handle.
+ * @param[in] field The field's name.
+ * @param[in] value NUL-terminated UTF-8.
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID (unknown field, wrong type, invalid UTF-8, too
+ *         long, invalid value: the message names the field and the problem), #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_set_text(custos_customer *customer, const char *field, const char *value) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Set an integer field.
+ * @param[in,out] customer The handle.
+ * @param[in] field The field's name.
+ * @param[in] value The value.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (unknown field or wrong type), #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_set_int(custos_customer *customer, const char *field, int64_t value) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Set a money field.
+ * @param[in,out] customer The handle.
+ * @param[in] field The field's name.
+ * @param[in] minor_units The amount in the currency's minor units (cents for EUR).
+ * @param[in] currency An ISO 4217 code in capitals, such as "EUR".
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (unknown field, wrong type, unknown currency), #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_set_money(custos_customer *customer, const char *field, int64_t minor_units,
+	const char *currency) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Set a timestamp field.
+ * @param[in,out] customer The handle.
+ * @param[in] field The field's name.
+ * @param[in] unix_seconds Seconds since 1970-01-01T00:00:00Z, within years 1 to 9999.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (unknown field, wrong type, out of range), #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_set_timestamp(custos_customer *customer, const char *field,
+	int64_t unix_seconds) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Set a boolean field.
+ * @param[in,out] customer The handle.
+ * @param[in] field The field's name.
+ * @param[in] value 0 or 1.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (unknown field, wrong type, not 0 or 1), #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_set_bool(custos_customer *customer, const char *field, int value) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Add a tag to a tags field. Adding a tag already present changes nothing.
+ * @param[in,out] customer The handle.
+ * @param[in] field The tags field, such as "tags".
+ * @param[in] tag 1 to 64 bytes of UTF-8 without control characters or commas; trimmed.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_EFULL (at most 64 tags), #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_add_tag(custos_customer *customer, const char *field, const char *tag) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Remove a tag from a tags field.
+ * @param[in,out] customer The handle.
+ * @param[in] field The tags field.
+ * @param[in] tag The tag.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (tag not present), #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_customer_remove_tag(custos_customer *customer, const char *field, const char *tag) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Remove a field's value. Written as a removal by custos_customer_update().
+ * @param[in,out] customer The handle.
+ * @param[in] field The field's name.
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID (unknown field).
+ */
+CUSTOS_EXTERN(int) custos_customer_unset(custos_customer *customer, const char *field) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Read a text, email, phone, date or enum field.
+ * @param[out] out Receives the value, borrowed from the handle.
+ * @param[in] customer The handle.
+ * @param[in] field The field's name.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no value), #CUSTOS_EINVALID (unknown field, wrong type).
+ */
+CUSTOS_EXTERN(int) custos_customer_get_text(const char **out, const custos_customer *customer, const char *field);
+
+/**
+ * @brief Read an integer field.
+ * @param[out] out Receives the value.
+ * @param[in] customer The handle.
+ * @param[in] field The field's name.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no value), #CUSTOS_EINVALID (unknown field, wrong type).
+ */
+CUSTOS_EXTERN(int) custos_customer_get_int(int64_t *out, const custos_customer *customer, const char *field);
+
+/**
+ * @brief Read a money field.
+ * @param[out] minor_units Receives the amount in minor units.
+ * @param[out] currency Receives the ISO 4217 code, borrowed from the handle; may be NULL.
+ * @param[in] customer The handle.
+ * @param[in] field The field's name.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no value), #CUSTOS_EINVALID (unknown field, wrong type).
+ */
+CUSTOS_EXTERN(int) custos_customer_get_money(int64_t *minor_units, const char **currency,
+	const custos_customer *customer, const char *field);
+
+/**
+ * @brief Read a timestamp field.
+ * @param[out] out Receives seconds since the Unix epoch.
+ * @param[in] customer The handle.
+ * @param[in] field The field's name.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no value), #CUSTOS_EINVALID (unknown field, wrong type).
+ */
+CUSTOS_EXTERN(int) custos_customer_get_timestamp(int64_t *out, const custos_customer *customer, const char *field);
+
+/**
+ * @brief Read a boolean field.
+ * @param[out] out Receives 0 or 1.
+ * @param[in] customer The handle.
+ * @param[in] field The field's name.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no value), #CUSTOS_EINVALID (unknown field, wrong type).
+ */
+CUSTOS_EXTERN(int) custos_customer_get_bool(int *out, const custos_customer *customer, const char *field);
+
+/**
+ * @brief Number of tags in a tags field.
+ * @param[out] out Receives the count (0 when the field has no value).
+ * @param[in] customer The handle.
+ * @param[in] field The tags field.
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID (unknown field, wrong type).
+ */
+CUSTOS_EXTERN(int) custos_customer_tag_count(size_t *out, const custos_customer *customer, const char *field);
+
+/**
+ * @brief One tag of a tags field, in the order they were added.
+ * @param[out] out Receives the tag, borrowed from the handle.
+ * @param[in] customer The handle.
+ * @param[in] field The tags field.
+ * @param[in] index 0 to the tag count - 1.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (index past the end), #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_customer_get_tag(const char **out, const custos_customer *customer, const char *field,
+	size_t index);
+
+/**
+ * @brief The customer's id.
+ * @param[in] customer The handle.
+ * @return The id (>= 1), or 0 for a draft or NULL.
+ */
+CUSTOS_EXTERN(uint64_t) custos_customer_id(const custos_customer *customer);
+
+/**
+ * @brief The record version: 1 when created, incremented by every update.
+ * @param[in] customer The handle.
+ * @return The version, or 0 for a draft or NULL.
+ */
+CUSTOS_EXTERN(uint64_t) custos_customer_version(const custos_customer *customer);
+
+/**
+ * @brief When the customer was created.
+ * @param[in] customer The handle.
+ * @return Seconds since the Unix epoch, or 0 for a draft or NULL.
+ */
+CUSTOS_EXTERN(int64_t) custos_customer_created(const custos_customer *customer);
+
+/**
+ * @brief When the customer was last changed.
+ * @param[in] customer The handle.
+ * @return Seconds since the Unix epoch, or 0 for a draft or NULL.
+ */
+CUSTOS_EXTERN(int64_t) custos_customer_updated(const custos_customer *customer);
+
+/**
+ * @brief The principal id of the customer's owner.
+ * @param[in] customer The handle.
+ * @return The id, or 0 for a draft or NULL.
+ */
+CUSTOS_EXTERN(uint32_t) custos_customer_owner(const custos_customer *customer);
+
+/**
+ * @brief The id of the customer's team.
+ * @param[in] customer The handle.
+ * @return The id, or 0 when the customer belongs to no team, for a draft or NULL.
+ */
+CUSTOS_EXTERN(uint32_t) custos_customer_team(const custos_customer *customer);
+
+/**
+ * @brief Store a new customer.
+ *
+ * The customer gets a new id (never reused), a fresh random data key, and the context's
+ * principal as owner. Required and unique fields are checked; a unique conflict is
+ * #CUSTOS_EEXISTS with the holder's id in the message. The draft is not changed.
+ * @param[out] id_out Receives the new id; may be NULL.
+ * @param[in] ctx A context whose principal may create customers.
+ * @param[in] customer A draft from custos_customer_new() of the same store.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_EEXISTS, #CUSTOS_EDENIED, #CUSTOS_ESTATE,
+ *         #CUSTOS_EFULL, #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_customer_create(uint64_t *id_out, custos_ctx *ctx, const custos_customer *customer) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Store many new customers in one transaction: all of them or none.
+ *
+ * Use it for bulk loads: one commit for the batch instead of one per customer. An invalid
+ * customer rejects the whole batch; the message starts with its position ("customer 17: ").
+ * @param[out] ids_out Receives @p count ids, in order; may be NULL.
+ * @param[in] ctx A context whose principal may create customers.
+ * @param[in] customers @p count drafts.
+ * @param[in] count 1 to #CUSTOS_BATCH_MAX.
+ * @return As custos_customer_create().
+ */
+CUSTOS_EXTERN(int) custos_customer_create_many(uint64_t *ids_out, custos_ctx *ctx, custos_customer *const *customers,
+	size_t count) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Read a customer, decrypting the fields the context may see.
+ * @param[out] out Receives the customer, owned by the caller.
+ * @param[in] ctx A context of the store.
+ * @param[in] id The customer's id.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no such customer, or not visible to @p ctx),
+ *         #CUSTOS_EAUTH (stored record fails authentication), #CUSTOS_EINVALID,
+ *         #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Apply the fields changed on @p changes to stored customer @p id.
+ *
+ * Only fields set, unset or tagged since @p changes was made by custos_customer_new() or
+ * read by custos_customer_get() are written; every other stored field keeps its value.
+ * @p changes may be a fresh draft used as a patch. The changes are not consumed: the same
+ * handle may be applied to several customers, for example to tag many at once.
+ * @param[in] ctx A context whose principal may update the customer.
+ * @param[in] id The customer's id.
+ * @param[in,out] changes The changes.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND, #CUSTOS_EINVALID (for example unsetting a required
+ *         field), #CUSTOS_EEXISTS, #CUSTOS_EAUTH, #CUSTOS_EDENIED, #CUSTOS_ESTATE,
+ *         #CUSTOS_EFULL, #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Number of customers visible to the context.
+ * @param[out] out Receives the count.
+ * @param[in] ctx A context of the store.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_ESTATE or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_customer_count(uint64_t *out, custos_ctx *ctx) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Iterate over customers in ascending id order.
+ *
+ * The iterator reads in short transactions, a page at a time: it holds no lock between
+ * calls, sees customers created after it started if their ids are higher than the last
+ * one returned, and skips customers removed meanwhile.
+ * @param[out] out Receives the iterator, owned by the caller.
+ * @param[in] ctx A context of the store; it must outlive the iterator.
+ * @param[in] opts Options, or NULL for defaults.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_EVERSION, #CUSTOS_ESTATE, #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_list(custos_iter **out, custos_ctx *ctx, const custos_list_options *opts) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Find the customers whose searchable field equals a value.
+ *
+ * The value is normalised as a setter would (an email's case and surrounding spaces, a
+ * phone number's formatting do not matter). Encrypted fields are looked up through their
+ * blind index and every candidate is verified, so there are no false matches.
+ * @param[out] out Receives an iterator over the matches in ascending id order, owned by the caller.
+ * @param[in] ctx A context of the store; it must outlive the iterator.
+ * @param[in] field A searchable field.
+ * @param[in] value The value in text form (integers as decimal, booleans as 0 or 1).
+ * @return #CUSTOS_OK (also when nothing matches: the iterator is then empty),
+ *         #CUSTOS_EINVALID (unknown or not searchable field, invalid value), #CUSTOS_ESTATE,
+ *         #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, const char *value) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief The next customer of an iterator.
+ * @param[out] out Receives the customer, owned by the caller.
+ * @param[in] iter The iterator.
+ * @return #CUSTOS_OK, #CUSTOS_ITEROVER at the end, #CUSTOS_EAUTH, #CUSTOS_ESTATE,
+ *         #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_iter_next(custos_customer **out, custos_iter *iter) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief The id of the next customer of an iterator, without decrypting it.
+ * @param[out] out Receives the id.
+ * @param[in] iter The iterator.
+ * @return #CUSTOS_OK, #CUSTOS_ITEROVER at the end, #CUSTOS_EAUTH, #CUSTOS_ESTATE or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_iter_next_id(uint64_t *out, custos_iter *iter) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Free an iterator.
+ * @param[in] iter The iterator; NULL is accepted.
+ */
+CUSTOS_EXTERN(void) custos_iter_free(custos_iter *iter);
+
+CUSTOS_END_DECL
+
+/** @} */
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * custos — db.h: opening and closing a store, unlocking it with a secret, changing the secret.
+ */
+#ifndef CUSTOS_DB_H
+#define CUSTOS_DB_H
+
+#include "common.h"
+
+/**
+ * @file custos/db.h
+ * @brief Stores: open, close, unlock secrets and passphrase change.
+ * @defgroup custos_db Stores
+ * @ingroup custos
+ *
+ * A store is opened from a URI:
+ * - `lmdb:PATH` — an LMDB environment in directory PATH (the default backend);
+ * - `PATH` — a plain path means LMDB too;
+ * - `memory:` — an ephemeral in-memory store, gone when closed.
+ *
+ * Every store is encrypted. It is unlocked with a #custos_secret: a passphrase, stretched
+ * with Argon2id, or a raw 32-byte master key that the host keeps in its KMS or HSM.
+ *
+ * Threading: a #custos_db may be shared by any number of threads. custos_db_close() must be
+ * called once, by one thread, when no other thread is inside a call on the store. No
+ * handle may be used in a child process after fork(): open the store again in the child.
+ * @{
+ */
+
+CUSTOS_BEGIN_DECL
+
+/** An open store. Thread-safe. */
+typedef struct custos_db custos_db;
+/** Unlock material: a passphrase or a raw master key, held in guarded memory. */
+typedef struct custos_secret custos_secret;
+/** A permission context; see custos/access.h. */
+typedef struct custos_ctx custos_ctx;
+
+/**
+ * @name Open flags
+ * Bits for #custos_db_options.flags. 0 opens an existing store read-write.
+ * @{
+ */
+/** Create the store if it does not exist. */
+#define CUSTOS_OPEN_CREATE 0x1U
+/** With #CUSTOS_OPEN_CREATE: fail with #CUSTOS_EEXISTS if the store already exists. */
+#define CUSTOS_OPEN_EXCL 0x2U
+/** Open read-only: every write fails with #CUSTOS_ESTATE. */
+#define CUSTOS_OPEN_READONLY 0x4U
+/** @} */
+
+/**
+ * @name Durability levels
+ * Values for #custos_db_options.durability.
+ * @{
+ */
+/** Every commit is on stable storage when the call returns (LMDB: data and meta page synced). */
+#define CUSTOS_DURABILITY_FULL 0U
+/** A system crash may lose the last commit, never corrupts the store; an application crash
+ *  loses nothing (LMDB `MDB_NOMETASYNC`; like SQLite WAL with synchronous=NORMAL). */
+#define CUSTOS_DURABILITY_NORMAL 1U
+/** @} */
+
+/** Options for custos_db_open(). Set `version` with #CUSTOS_DB_OPTIONS_INIT or custos_db_options_init(). */
+typedef struct custos_db_options {
+	unsigned int version;        /**< #CUSTOS_DB_OPTIONS_VERSION. */
+	unsigned int flags;          /**< `CUSTOS_OPEN_*` bits; 0 opens an existing store read-write. */
+	uint32_t durability;         /**< `CUSTOS_DURABILITY_*`; 0 is #CUSTOS_DURABILITY_FULL. */
+	uint32_t kdf_opslimit;       /**< Argon2id passes for a new passphrase; 0 = 3. Range 2..10. */
+	uint64_t kdf_memlimit;       /**< Argon2id memory for a new passphrase, bytes; 0 = 256 MiB. Range 64 MiB..1 GiB. */
+	uint64_t expected_customers; /**< Population the blind indexes are sized for (creation only); 0 = 1,000,000. */
+	const char *default_region;  /**< ISO 3166 region for phones without '+' (creation only), e.g. "HK"; NULL = none. */
+	const char *admin_name;      /**< Name of the bootstrap admin principal (creation only); NULL = "admin". */
+	uint64_t map_size;           /**< LMDB: initial map size in bytes; 0 = 64 MiB. The map grows by itself. */
+} custos_db_options;
+
+/** The current version of #custos_db_options. */
+#define CUSTOS_DB_OPTIONS_VERSION 1
+/** Static initialiser for #custos_db_options with every default. */
+#define CUSTOS_DB_OPTIONS_INIT { CUSTOS_DB_OPTIONS_VERSION, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+
+/**
+ * @brief Fill @p opts with defaults for the given structure version.
+ * @param[out] opts The structure to fill.
+ * @param[in] version #CUSTOS_DB_OPTIONS_VERSION.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID if @p opts is NULL, #CUSTOS_EVERSION for an unknown version.
+ */
+CUSTOS_EXTERN(int) custos_db_options_init(custos_db_options *opts, unsigned int version);
+
+/**
+ * @brief Make a secret from a passphrase.
+ *
+ * The passphrase is copied into guarded memory (`sodium_malloc`), so the caller may wipe
+ * its own copy at once. custos_secret_free() wipes the copy.
+ * @param[out] out Receives the secret, owned by the caller.
+ * @param[in] passphrase NUL-terminated UTF-8, 1 to #CUSTOS_PASSPHRASE_MAX_BYTES bytes.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (NULL, empty, too long, not UTF-8), #CUSTOS_ENOMEM.
+ * @note A secret belongs to one thread at a time.
+ */
+CUSTOS_EXTERN(int) custos_secret_passphrase(custos_secret **out, const char *passphrase) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Make a secret from a raw master key, such as one unwrapped from a KMS.
+ * @param[out] out Receives the secret, owned by the caller.
+ * @param[in] key The key bytes.
+ * @param[in] key_len Must be #CUSTOS_KEY_BYTES.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (NULL, wrong length, all zero bytes), #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_secret_key(custos_secret **out, const unsigned char *key, size_t key_len) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Wipe and free a secret.
+ * @param[in] secret The secret; NULL is accepted.
+ */
+CUSTOS_EXTERN(void) custos_secret_free(custos_secret *secret);
+
+/**
+ * @brief Open (or create) a store.
+ *
+ * A store is created with #CUSTOS_OPEN_CREATE: the secret becomes its unlock secret, its
+ * schema holds the built-in customer fields, and its bootstrap admin principal is named
+ * by `admin_name`. Opening an existing store checks the secret against the store's
+ * key-check value before anything else is read.
+ *
+ * One LMDB environment serves each path in a process: opening the same path again shares
+ * it (and fails with #CUSTOS_EBUSY if the flags differ in #CUSTOS_OPEN_READONLY or the
+ * durability). Stale reader slots left by crashed processes are cleared at open.
+ *
+ * @param[out] out Receives the store, owned by the caller; NULL on failure.
+ * @param[in] uri `lmdb:PATH`, `memory:` or a plain path (LMDB).
+ * @param[in] secret The unlock secret; the store keeps no reference to it.
+ * @param[in] opts Options, or NULL for defaults (open an existing store read-write).
+ * @return #CUSTOS_OK, or
+ * <ul>
+ * <li>#CUSTOS_ENOTFOUND: no store at @p uri and #CUSTOS_OPEN_CREATE not given;</li>
+ * <li>#CUSTOS_EEXISTS: #CUSTOS_OPEN_EXCL given and the store exists;</li>
+ * <li>#CUSTOS_EKEY: the secret does not unlock this store;</li>
+ * <li>#CUSTOS_EINVALID, #CUSTOS_EVERSION: bad arguments or options;</li>
+ * <li>#CUSTOS_ECORRUPT, #CUSTOS_EAUTH: the store's key records are damaged or tampered with;</li>
+ * <li>#CUSTOS_EBUSY, #CUSTOS_EIO, #CUSTOS_EBACKEND, #CUSTOS_ENOMEM.</li>
+ * </ul>
+ */
+CUSTOS_EXTERN(int) custos_db_open(custos_db **out, const char *uri, const custos_secret *secret,
+	const custos_db_options *opts) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Close a store.
+ *
+ * The backend is closed and every key is wiped at once. Handles made from the store
+ * (contexts, customers, iterators, schemas) stay allocated until the caller frees them,
+ * in any order: customer and schema handles keep their already-decrypted values; any call
+ * that needs the store fails with #CUSTOS_ESTATE. The store's memory is released when the
+ * last of them is freed (SQLite's `sqlite3_close_v2` rule).
+ * @param[in] db The store; NULL is accepted.
+ * @note Call once, from one thread, while no other thread is inside a call on @p db.
+ */
+CUSTOS_EXTERN(void) custos_db_close(custos_db *db);
+
+/**
+ * @brief Replace the store's unlock secret (passphrase change or master-key rotation).
+ *
+ * Only the keyring is re-sealed, in one transaction: the cost does not depend on the
+ * number of customers. The old secret stops working at once. A passphrase gets a new salt
+ * and the Argon2id limits of the options the store was opened with.
+ * @param[in] ctx A context whose principal may manage keys.
+ * @param[in] secret The new secret.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_EDENIED, #CUSTOS_ESTATE (read-only or closed),
+ *         or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_db_rekey(custos_ctx *ctx, const custos_secret *secret) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief The name of the store's backend, such as "lmdb" or "memory".
+ * @param[in] db The store.
+ * @return A string borrowed from the store, valid until it is closed; "" for NULL.
+ */
+CUSTOS_EXTERN(const char *) custos_db_backend_name(const custos_db *db);
+
+CUSTOS_END_DECL
+
+/** @} */
+
+#endif

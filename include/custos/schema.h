@@ -1,0 +1,310 @@
+/*
+ * custos — schema.h: the customer fields a store knows, built-in and host-defined.
+ */
+#ifndef CUSTOS_SCHEMA_H
+#define CUSTOS_SCHEMA_H
+
+#include "common.h"
+#include "db.h"
+
+/**
+ * @file custos/schema.h
+ * @brief Field definitions: types, flags, field classes, custom fields and schema snapshots.
+ * @defgroup custos_schema Schema
+ * @ingroup custos
+ *
+ * Every store starts with the built-in fields:
+ *
+ * | field       | type  | class    | flags                         |
+ * |-------------|-------|----------|-------------------------------|
+ * | `kind`      | enum  | profile  | clear, required (`person`, `organisation`) |
+ * | `name`      | text  | name     | encrypted, required           |
+ * | `email`     | email | contact  | encrypted, searchable         |
+ * | `phone`     | phone | contact  | encrypted, searchable         |
+ * | `address`   | text  | address  | encrypted                     |
+ * | `company`   | text  | name     | encrypted                     |
+ * | `id_number` | text  | identity | encrypted                     |
+ * | `birthday`  | date  | identity | encrypted                     |
+ * | `type`      | enum  | profile  | clear (`key_account`, `sme`, `individual`) |
+ * | `stage`     | enum  | profile  | clear (`lead`, `qualified`, `proposal`, `won`, `lost`) |
+ * | `tags`      | tags  | profile  | clear, searchable             |
+ *
+ * Hosts add fields with custos_schema_add_field(). Personal data is encrypted unless a
+ * field is declared #CUSTOS_FIELD_CLEAR. Encrypted fields are grouped by field class; each
+ * class of a customer is one authenticated ciphertext, and the class is also the unit a
+ * role's visibility is granted on. The schema is stored in the store and carries a
+ * version that every change increments.
+ *
+ * Threading: a #custos_schema snapshot is immutable and may be shared by threads.
+ * @{
+ */
+
+CUSTOS_BEGIN_DECL
+
+/** An immutable snapshot of a store's schema. */
+typedef struct custos_schema custos_schema;
+
+/** Field value types. Values are ABI. */
+typedef enum custos_field_type {
+	CUSTOS_TYPE_TEXT = 1,      /**< UTF-8 text, no control characters but tab and newline. */
+	CUSTOS_TYPE_EMAIL = 2,     /**< An email address; validated, domain lower-cased. */
+	CUSTOS_TYPE_PHONE = 3,     /**< A phone number; stored in E.164 form (`+85291234567`). */
+	CUSTOS_TYPE_INTEGER = 4,   /**< A signed 64-bit integer. */
+	CUSTOS_TYPE_MONEY = 5,     /**< An amount in minor units plus an ISO 4217 currency. */
+	CUSTOS_TYPE_TIMESTAMP = 6, /**< Seconds since 1970-01-01T00:00:00Z, years 1 to 9999. */
+	CUSTOS_TYPE_DATE = 7,      /**< A calendar date, `YYYY-MM-DD`. */
+	CUSTOS_TYPE_BOOLEAN = 8,   /**< 0 or 1. */
+	CUSTOS_TYPE_ENUM = 9,      /**< One of a declared list of values. */
+	CUSTOS_TYPE_TAGS = 10      /**< A set of short labels. */
+} custos_field_type;
+
+/** Field classes: the groups personal data is encrypted in and visibility is granted on. */
+typedef enum custos_field_class {
+	CUSTOS_CLASS_PROFILE = 0,   /**< Clear, non-personal fields: kind, type, stage, tags, clear custom fields. */
+	CUSTOS_CLASS_NAME = 1,      /**< Names: `name`, `company`. */
+	CUSTOS_CLASS_CONTACT = 2,   /**< Contact points: `email`, `phone`. */
+	CUSTOS_CLASS_ADDRESS = 3,   /**< Postal addresses: `address`. */
+	CUSTOS_CLASS_IDENTITY = 4,  /**< Identity data: `id_number`, `birthday`. */
+	CUSTOS_CLASS_NOTES = 5,     /**< Free text; the default class of encrypted custom fields. */
+	CUSTOS_CLASS_FINANCIAL = 6  /**< Financial data such as credit limits or income. */
+} custos_field_class;
+
+/** Number of field classes; classes are 0 to CUSTOS_CLASS_COUNT - 1. */
+#define CUSTOS_CLASS_COUNT 7
+
+/**
+ * @name Field flags
+ * Bits for #custos_field_options.flags and custos_schema_field_flags().
+ * @{
+ */
+/** The value is encrypted (the default when neither this nor #CUSTOS_FIELD_CLEAR is given). */
+#define CUSTOS_FIELD_ENCRYPTED 0x01U
+/** The value is stored in clear. Never use it for personal data. */
+#define CUSTOS_FIELD_CLEAR 0x02U
+/** The field can be searched for equality (blind index when encrypted, clear index otherwise). */
+#define CUSTOS_FIELD_SEARCHABLE 0x04U
+/** Every customer must have a value. */
+#define CUSTOS_FIELD_REQUIRED 0x08U
+/** No two customers may share a value (implies #CUSTOS_FIELD_SEARCHABLE). */
+#define CUSTOS_FIELD_UNIQUE 0x10U
+/** Reported by custos_schema_field_flags() for built-in fields; never set by hosts. */
+#define CUSTOS_FIELD_BUILTIN 0x100U
+/** @} */
+
+/** Definition of a custom field for custos_schema_add_field(). */
+typedef struct custos_field_options {
+	unsigned int version;    /**< #CUSTOS_FIELD_OPTIONS_VERSION. */
+	const char *name;        /**< `[a-z][a-z0-9_]*`, at most #CUSTOS_NAME_MAX_BYTES bytes, not a built-in name. */
+	uint32_t type;           /**< A #custos_field_type. */
+	uint32_t flags;          /**< `CUSTOS_FIELD_*` bits except #CUSTOS_FIELD_BUILTIN. */
+	uint32_t field_class;    /**< A #custos_field_class for encrypted fields; 0 means #CUSTOS_CLASS_NOTES. Ignored for clear fields. */
+	uint32_t max_bytes;      /**< Longest text, email or phone value in bytes; 0 = type default. At most #CUSTOS_VALUE_MAX_BYTES. */
+	const char *enum_values; /**< For #CUSTOS_TYPE_ENUM: comma-separated values, e.g. "bronze,silver,gold". */
+	uint32_t index_bits;     /**< Blind-index length in bits; 0 = chosen from the store's expected population. */
+} custos_field_options;
+
+/** The current version of #custos_field_options. */
+#define CUSTOS_FIELD_OPTIONS_VERSION 1
+/** Static initialiser for #custos_field_options. */
+#define CUSTOS_FIELD_OPTIONS_INIT { CUSTOS_FIELD_OPTIONS_VERSION, NULL, 0, 0, 0, 0, NULL, 0 }
+
+/**
+ * @brief Fill @p opts with defaults for the given structure version.
+ * @param[out] opts The structure to fill.
+ * @param[in] version #CUSTOS_FIELD_OPTIONS_VERSION.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID if @p opts is NULL, #CUSTOS_EVERSION for an unknown version.
+ */
+CUSTOS_EXTERN(int) custos_field_options_init(custos_field_options *opts, unsigned int version);
+
+/**
+ * @brief Name of a field type, such as "email".
+ * @param[in] type A #custos_field_type.
+ * @return A static string, or NULL if @p type is not a field type.
+ */
+CUSTOS_EXTERN(const char *) custos_field_type_name(int type);
+
+/**
+ * @brief Parse the name of a field type.
+ * @param[out] out Receives the #custos_field_type.
+ * @param[in] name A name as returned by custos_field_type_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_field_type_parse(int *out, const char *name);
+
+/**
+ * @brief Name of a field class, such as "contact".
+ * @param[in] field_class A #custos_field_class.
+ * @return A static string, or NULL if @p field_class is not a class.
+ */
+CUSTOS_EXTERN(const char *) custos_field_class_name(int field_class);
+
+/**
+ * @brief Parse the name of a field class.
+ * @param[out] out Receives the #custos_field_class.
+ * @param[in] name A name as returned by custos_field_class_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_field_class_parse(int *out, const char *name);
+
+/**
+ * @brief Add a custom field to the store's schema.
+ *
+ * Existing customers have no value for the new field, so a field cannot be both new and
+ * #CUSTOS_FIELD_REQUIRED while customers exist (#CUSTOS_ESTATE).
+ * @param[in] ctx A context whose principal may manage the schema.
+ * @param[in] opts The field definition.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (bad definition; the message says which part),
+ *         #CUSTOS_EEXISTS (name taken), #CUSTOS_EVERSION, #CUSTOS_EFULL (field limit),
+ *         #CUSTOS_ESTATE, #CUSTOS_EDENIED or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_schema_add_field(custos_ctx *ctx, const custos_field_options *opts) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Change the searchable, required and unique flags of a field.
+ *
+ * Turning #CUSTOS_FIELD_SEARCHABLE on builds the field's index over every customer;
+ * turning #CUSTOS_FIELD_UNIQUE on fails with #CUSTOS_EEXISTS if two customers share a value;
+ * turning #CUSTOS_FIELD_REQUIRED on fails with #CUSTOS_ESTATE if a customer has no value.
+ * Encryption cannot be changed.
+ * @param[in] ctx A context whose principal may manage the schema.
+ * @param[in] field The field's name.
+ * @param[in] flags The new combination of #CUSTOS_FIELD_SEARCHABLE, #CUSTOS_FIELD_REQUIRED
+ *            and #CUSTOS_FIELD_UNIQUE; the other flags of the field are kept.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_ENOTFOUND (no such field), #CUSTOS_EEXISTS,
+ *         #CUSTOS_ESTATE, #CUSTOS_EDENIED or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_schema_set_field_flags(custos_ctx *ctx, const char *field, uint32_t flags) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Add a value to an enum field's list, such as a custom customer type.
+ * @param[in] ctx A context whose principal may manage the schema.
+ * @param[in] field The enum field.
+ * @param[in] value The new value: 1 to #CUSTOS_NAME_MAX_BYTES bytes, no comma or control character.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_ENOTFOUND, #CUSTOS_EEXISTS, #CUSTOS_EFULL
+ *         (at most 255 values), #CUSTOS_EDENIED or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_schema_add_enum_value(custos_ctx *ctx, const char *field, const char *value) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Set the region used to read phone numbers written without a leading '+'.
+ * @param[in] ctx A context whose principal may manage the schema.
+ * @param[in] region An ISO 3166-1 alpha-2 code such as "HK" or "GB", or NULL or "" for none
+ *            (then every phone number must start with '+' or '00').
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (unknown region), #CUSTOS_EDENIED or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_schema_set_default_region(custos_ctx *ctx, const char *region) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Take a snapshot of the store's schema.
+ * @param[out] out Receives the snapshot, owned by the caller.
+ * @param[in] ctx A context of the store.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_schema_get(custos_schema **out, custos_ctx *ctx) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Free a schema snapshot.
+ * @param[in] schema The snapshot; NULL is accepted.
+ */
+CUSTOS_EXTERN(void) custos_schema_free(custos_schema *schema);
+
+/**
+ * @brief The schema's version: 1 for a new store, incremented by every change.
+ * @param[in] schema The snapshot.
+ * @return The version, or 0 for NULL.
+ */
+CUSTOS_EXTERN(uint64_t) custos_schema_version(const custos_schema *schema);
+
+/**
+ * @brief Number of fields, built-in and custom.
+ * @param[in] schema The snapshot.
+ * @return The count, or 0 for NULL.
+ */
+CUSTOS_EXTERN(size_t) custos_schema_field_count(const custos_schema *schema);
+
+/**
+ * @brief Find a field's position by name.
+ * @param[out] index_out Receives the position, 0 to custos_schema_field_count() - 1.
+ * @param[in] schema The snapshot.
+ * @param[in] name The field's name.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_schema_field_lookup(size_t *index_out, const custos_schema *schema, const char *name);
+
+/**
+ * @brief Name of the field at @p index.
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return A string borrowed from the snapshot, or NULL if @p index is out of range.
+ */
+CUSTOS_EXTERN(const char *) custos_schema_field_name(const custos_schema *schema, size_t index);
+
+/**
+ * @brief Type of the field at @p index.
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return A #custos_field_type, or 0 if @p index is out of range.
+ */
+CUSTOS_EXTERN(int) custos_schema_field_type(const custos_schema *schema, size_t index);
+
+/**
+ * @brief Flags of the field at @p index.
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return `CUSTOS_FIELD_*` bits (always one of ENCRYPTED or CLEAR), or 0 if out of range.
+ */
+CUSTOS_EXTERN(uint32_t) custos_schema_field_flags(const custos_schema *schema, size_t index);
+
+/**
+ * @brief Class of the field at @p index.
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return A #custos_field_class, or -1 if out of range.
+ */
+CUSTOS_EXTERN(int) custos_schema_field_class(const custos_schema *schema, size_t index);
+
+/**
+ * @brief Longest value of the field at @p index, in bytes (text, email and phone fields).
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return The limit, or 0 for other types and out of range.
+ */
+CUSTOS_EXTERN(uint32_t) custos_schema_field_max_bytes(const custos_schema *schema, size_t index);
+
+/**
+ * @brief Blind-index length of the field at @p index, in bits.
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return The length, or 0 when the field has no blind index.
+ */
+CUSTOS_EXTERN(uint32_t) custos_schema_field_index_bits(const custos_schema *schema, size_t index);
+
+/**
+ * @brief Number of values of an enum field.
+ * @param[in] schema The snapshot.
+ * @param[in] index The field's position.
+ * @return The count, or 0 when the field is not an enum.
+ */
+CUSTOS_EXTERN(size_t) custos_schema_enum_count(const custos_schema *schema, size_t index);
+
+/**
+ * @brief One value of an enum field.
+ * @param[in] schema The snapshot.
+ * @param[in] index The field's position.
+ * @param[in] value_index The value's position, 0 to custos_schema_enum_count() - 1.
+ * @return A string borrowed from the snapshot, or NULL if out of range.
+ */
+CUSTOS_EXTERN(const char *) custos_schema_enum_value(const custos_schema *schema, size_t index, size_t value_index);
+
+/**
+ * @brief The default phone region.
+ * @param[in] schema The snapshot.
+ * @return An ISO 3166 code borrowed from the snapshot, or "" when none is set.
+ */
+CUSTOS_EXTERN(const char *) custos_schema_default_region(const custos_schema *schema);
+
+CUSTOS_END_DECL
+
+/** @} */
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * custos — sys/backend.h: the storage backend vtable, for hosts that bring their own storage.
+ * Backends see only opaque keys and ciphertext; they know nothing of customers or keys.
+ */
+#ifndef CUSTOS_SYS_BACKEND_H
+#define CUSTOS_SYS_BACKEND_H
+
+#include "../common.h"
+#include "../db.h"
+
+/**
+ * @file custos/sys/backend.h
+ * @brief The storage backend interface: an ordered key-value store with buckets,
+ *        transactions and cursors.
+ * @defgroup custos_backend Storage backends
+ * @ingroup custos
+ *
+ * custos keeps everything in a fixed list of named buckets, each an ordered map from byte
+ * keys to byte values, compared with memcmp() then length. A backend implements that map
+ * with transactions: custos_db_open_backend() takes a host-written one; `lmdb` and
+ * `memory` are built in (custos_backend_open()).
+ *
+ * Contract for implementations:
+ * - Embed #custos_backend as the first member of your own struct ("subclassing").
+ * - Buckets are declared once by `prepare` before any transaction and then addressed by
+ *   their index in that list.
+ * - A transaction is either read-only or read-write. custos never runs two write
+ *   transactions at once on one backend, may run read transactions on other threads
+ *   meanwhile, and ends every transaction on the thread that began it.
+ * - A read-write transaction sees its own writes; nothing of it is visible to others
+ *   before `commit` returns, and all of it is after. `abort` discards it.
+ * - A value or key handed out by `get` or a cursor is valid until the next call into the
+ *   backend on the same transaction or cursor, or until the transaction ends, whichever
+ *   comes first. custos copies what it keeps. Nothing a backend returns may be assumed
+ *   valid after its transaction ends, so a backend over a networked store may reuse one
+ *   buffer per transaction.
+ * - Methods return #CUSTOS_OK or a negative `CUSTOS_E*` code and set the message with
+ *   custos_error_set(); never a native code of the underlying store.
+ *
+ * Versioning: the struct only grows at its end. Methods added in a later version sit
+ * below a marked line and are only called when the backend's `version` says it has them.
+ * @{
+ */
+
+CUSTOS_BEGIN_DECL
+
+/** A storage backend. */
+typedef struct custos_backend custos_backend;
+
+/** A byte string handed to or returned by a backend. */
+typedef struct custos_val {
+	const unsigned char *data; /**< The bytes; may be NULL when `size` is 0. */
+	size_t size;               /**< Number of bytes. */
+} custos_val;
+
+/**
+ * @name Transaction flags
+ * Values for the `flags` argument of the `begin` method.
+ * @{
+ */
+/** A read-only transaction. */
+#define CUSTOS_TXN_READ 0x0U
+/** A read-write transaction. */
+#define CUSTOS_TXN_WRITE 0x1U
+/** @} */
+
+/** The backend vtable. Fill it with custos_backend_init() first. */
+struct custos_backend {
+	/** #CUSTOS_BACKEND_VERSION the backend was built against. */
+	unsigned int version;
+	/** Short name, such as "lmdb"; borrowed for the backend's lifetime. */
+	const char *name;
+
+	/**
+	 * Declare the buckets, once, before any transaction. Create missing ones unless the
+	 * backend is read-only; in a read-only backend a missing bucket reads as empty.
+	 */
+	int (*prepare)(custos_backend *be, const char *const *buckets, size_t count);
+	/** Begin a transaction with #CUSTOS_TXN_READ or #CUSTOS_TXN_WRITE; store its handle in `*txn_out`. */
+	int (*begin)(custos_backend *be, unsigned int flags, void **txn_out);
+	/** Make a transaction's writes durable and visible; the handle is gone afterwards, even on failure. */
+	int (*commit)(custos_backend *be, void *txn);
+	/** Discard a transaction; the handle is gone afterwards. */
+	void (*abort)(custos_backend *be, void *txn);
+	/** Read a value; #CUSTOS_ENOTFOUND when the key is absent. */
+	int (*get)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, custos_val *val_out);
+	/** Insert or replace a value. #CUSTOS_EFULL when the store is out of space. */
+	int (*put)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val);
+	/** Delete a key; #CUSTOS_ENOTFOUND when it is absent. */
+	int (*del)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key);
+	/** Open a cursor over a bucket within a transaction. */
+	int (*cursor_open)(custos_backend *be, void *txn, unsigned int bucket, void **cursor_out);
+	/** Position at the first key >= `key` (the first key when `key->size` is 0); #CUSTOS_ITEROVER if none. */
+	int (*cursor_seek)(custos_backend *be, void *cursor, const custos_val *key, custos_val *key_out,
+		custos_val *val_out);
+	/** Move to the next key; #CUSTOS_ITEROVER at the end. */
+	int (*cursor_next)(custos_backend *be, void *cursor, custos_val *key_out, custos_val *val_out);
+	/** Close a cursor; called before its transaction ends. */
+	void (*cursor_close)(custos_backend *be, void *cursor);
+	/**
+	 * Optional (may be NULL). Called after custos aborted a write transaction that failed
+	 * with #CUSTOS_EFULL: make room and return #CUSTOS_OK so custos retries the whole
+	 * transaction, or return #CUSTOS_EFULL if no room can be made. Called with no
+	 * transaction of this backend open in the process.
+	 */
+	int (*grow)(custos_backend *be);
+	/** Release the backend. Mandatory. */
+	void (*free)(custos_backend *be);
+	/* ---- methods added in version 2 go below this line ---- */
+};
+
+/** The version of #custos_backend this header declares. */
+#define CUSTOS_BACKEND_VERSION 1
+/** Static initialiser for a #custos_backend with no methods. */
+#define CUSTOS_BACKEND_INIT { CUSTOS_BACKEND_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * @brief Zero a backend struct and set its version.
+ * @param[out] be The struct to fill.
+ * @param[in] version #CUSTOS_BACKEND_VERSION.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID if @p be is NULL, #CUSTOS_EVERSION for an unknown version.
+ */
+CUSTOS_EXTERN(int) custos_backend_init(custos_backend *be, unsigned int version);
+
+/**
+ * @brief Make one of the built-in backends from a URI, without opening a store on it.
+ *
+ * For hosts that wrap a built-in backend, and for testing backends side by side.
+ * @param[out] out Receives the backend, owned by the caller until handed to custos_db_open_backend().
+ * @param[in] uri `lmdb:PATH`, a plain path, or `memory:`.
+ * @param[in] opts Options (`flags`, `durability`, `map_size` are used), or NULL for defaults.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no store at the path and no #CUSTOS_OPEN_CREATE),
+ *         #CUSTOS_EINVALID, #CUSTOS_EVERSION, #CUSTOS_ENOTSUPPORTED (unknown scheme), #CUSTOS_EBUSY,
+ *         #CUSTOS_EIO, #CUSTOS_EBACKEND, #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_backend_open(custos_backend **out, const char *uri, const custos_db_options *opts) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Release a backend that was not handed to a store.
+ * @param[in] be The backend; NULL is accepted. Calls its `free` method.
+ */
+CUSTOS_EXTERN(void) custos_backend_free(custos_backend *be);
+
+/**
+ * @brief Open (or create) a store on a host-built backend.
+ *
+ * The store takes ownership of @p backend on success only: it calls the backend's `free`
+ * when the store is released. On failure the caller still owns it.
+ * @param[out] out Receives the store.
+ * @param[in] backend The backend, version 1 to #CUSTOS_BACKEND_VERSION, with every mandatory method.
+ * @param[in] secret The unlock secret.
+ * @param[in] opts As for custos_db_open().
+ * @return As custos_db_open(); #CUSTOS_EVERSION or #CUSTOS_EINVALID for a bad vtable.
+ */
+CUSTOS_EXTERN(int) custos_db_open_backend(custos_db **out, custos_backend *backend, const custos_secret *secret,
+	const custos_db_options *opts) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Set the calling thread's last error, for backend authors.
+ * @param[in] code A negative `CUSTOS_E*` code.
+ * @param[in] message A message for a person; copied (truncated to 511 bytes). NULL uses
+ *            custos_strerror() of @p code.
+ * @return @p code, so a backend can write `return custos_error_set(CUSTOS_EIO, "...");`.
+ */
+CUSTOS_EXTERN(int) custos_error_set(int code, const char *message);
+
+CUSTOS_END_DECL
+
+/** @} */
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * api/api.h — what the public functions share: the store handle, argument checks and the
+ * runner that opens a transaction, asks access/ and calls the model.
+ */
+#ifndef CU_API_H
+#define CU_API_H
+
+#include <stdatomic.h>
+
+#include "access/access.h"
+#include "custos/customer.h"
+#include "custos/sys/backend.h"
+#include "model/core.h"
+#include "util/error.h"
+
+struct custos_db {
+	cu_core core;
+	atomic_int refs;       /* the open store, plus one per context */
+	int closed;
+	int readonly;
+	char backend_name[32];
+};
+
+void cu_db_ref(custos_db *db);
+void cu_db_unref(custos_db *db);
+/* CUSTOS_EINVALID for NULL, CUSTOS_ESTATE after custos_db_close(). */
+int cu_ctx_usable(const custos_ctx *ctx);
+custos_ctx *cu_ctx_ref(custos_ctx *ctx);
+void cu_ctx_unref(custos_ctx *ctx);
+
+/* libgit2's rule: 0 and versions newer than the library knows are rejected. */
+int cu_check_version(unsigned int version, unsigned int max, const char *what);
+int cu_null_arg(const char *fn, const char *arg);
+
+typedef int (*cu_apply_fn)(cu_op *op, void *arg);
+/* Check access, then run fn in one write transaction (retried after map growth), with
+ * the current schema; counters are flushed before commit. */
+int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg);
+/* Check access, then run fn in one read transaction; a record written with a newer
+ * schema than ours reloads the schema and runs fn once more. */
+int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * api/backend.c — public entry points of the backend interface.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "backends/backends.h"
+#include "crypto/crypto.h"
+
+int custos_backend_init(custos_backend *be, unsigned int version)
+{
+	int rc;
+
+	if (!be)
+		return cu_null_arg("custos_backend_init", "be");
+	if ((rc = cu_check_version(version, CUSTOS_BACKEND_VERSION, "custos_backend")))
+		return rc;
+	memset(be, 0, sizeof *be);
+	be->version = version;
+	return CUSTOS_OK;
+}
+
+int custos_backend_open(custos_backend **out, const char *uri, const custos_db_options *opts)
+{
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_backend_open", "out");
+	*out = NULL;
+	if (!uri)
+		return cu_null_arg("custos_backend_open", "uri");
+	if (opts && (rc = cu_check_version(opts->version, CUSTOS_DB_OPTIONS_VERSION, "custos_db_options")))
+		return rc;
+	if ((rc = cu_crypto_init()))
+		return rc;
+	return cu_backend_from_uri(out, uri, opts);
+}
+
+void custos_backend_free(custos_backend *be)
+{
+	if (be && be->free)
+		be->free(be);
+}

@@ -1,0 +1,509 @@
+/*
+ * api/customer.c — customer handles (setters, getters) and the create, get, update and
+ * count calls.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "custos/global.h"
+#include "model/customer.h"
+#include "model/validate.h"
+#include "util/alloc.h"
+
+int custos_customer_new(custos_customer **out, custos_ctx *ctx)
+{
+	cu_schema *s;
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_new", "out");
+	*out = NULL;
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	s = cu_core_schema(ctx->core);
+	rc = cu_customer_alloc(out, s, ctx->core->keys->store_id);
+	cu_schema_unref(s);
+	return rc;
+}
+
+void custos_customer_free(custos_customer *customer)
+{
+	cu_customer_destroy(customer);
+}
+
+/* ---- field resolution ---- */
+
+static int resolve(const custos_customer *c, const char *field, const char *fn, const cu_field **f)
+{
+	if (!c)
+		return cu_null_arg(fn, "customer");
+	if (!field)
+		return cu_null_arg(fn, "field");
+	if (!(*f = cu_customer_field(c, field)))
+		return cu_err(CUSTOS_EINVALID, "unknown field '%.64s'", field);
+	return CUSTOS_OK;
+}
+
+static int is_text_type(const cu_field *f)
+{
+	return cu_field_text_like(f) || f->type == CUSTOS_TYPE_ENUM;
+}
+
+static int wrong_getter(const cu_field *f, const char *getter)
+{
+	return cu_err(CUSTOS_EINVALID, "field '%s' is %s; read it with %s", f->name, custos_field_type_name(f->type),
+		getter);
+}
+
+static const char *getter_for(const cu_field *f)
+{
+	switch (f->type) {
+	case CUSTOS_TYPE_INTEGER: return "custos_customer_get_int()";
+	case CUSTOS_TYPE_MONEY: return "custos_customer_get_money()";
+	case CUSTOS_TYPE_TIMESTAMP: return "custos_customer_get_timestamp()";
+	case CUSTOS_TYPE_BOOLEAN: return "custos_customer_get_bool()";
+	case CUSTOS_TYPE_TAGS: return "custos_customer_get_tag()";
+	default: return "custos_customer_get_text()";
+	}
+}
+
+/* Validate through `make` into a scratch buffer, then keep the stored form. */
+static int store(custos_customer *c, const cu_field *f, int rc, cu_bytes *b)
+{
+	if (!rc)
+		rc = cu_value_store(c, f, b->p, b->len, 1);
+	cu_bytes_free(b);
+	return rc;
+}
+
+/* ---- setters ---- */
+
+int custos_customer_set_text(custos_customer *c, const char *field, const char *value)
+{
+	cu_bytes b = CU_BYTES_SECRET_INIT;
+	const cu_field *f;
+	int rc;
+
+	if ((rc = resolve(c, field, "custos_customer_set_text", &f)))
+		return rc;
+	if (!value)
+		return cu_null_arg("custos_customer_set_text", "value");
+	if (!is_text_type(f))
+		return cu_wrong_setter(f);
+	return store(c, f, cu_value_from_text(f, c->schema->region, value, &b), &b);
+}
+
+int custos_customer_set_int(custos_customer *c, const char *field, int64_t value)
+{
+	cu_bytes b = CU_BYTES_SECRET_INIT;
+	const cu_field *f;
+	int rc;
+
+	if ((rc = resolve(c, field, "custos_customer_set_int", &f)))
+		return rc;
+	return store(c, f, cu_value_from_int(f, value, &b), &b);
+}
+
+int custos_customer_set_money(custos_customer *c, const char *field, int64_t minor_units, const char *currency)
+{
+	cu_bytes b = CU_BYTES_SECRET_INIT;
+	const cu_field *f;
+	int rc;
+
+	if ((rc = resolve(c, field, "custos_customer_set_money", &f)))
+		return rc;
+	return store(c, f, cu_value_from_money(f, minor_units, currency, &b), &b);
+}
+
+int custos_customer_set_timestamp(custos_customer *c, const char *field, int64_t unix_seconds)
+{
+	cu_bytes b = CU_BYTES_SECRET_INIT;
+	const cu_field *f;
+	int rc;
+
+	if ((rc = resolve(c, field, "custos_customer_set_timestamp", &f)))
+		return rc;
+	return store(c, f, cu_value_from_timestamp(f, unix_seconds, &b), &b);
+}
+
+int custos_customer_set_bool(custos_customer *c, const char *field, int value)
+{
+	cu_bytes b = CU_BYTES_SECRET_INIT;
+	const cu_field *f;
+	int rc;
+
+	if ((rc = resolve(c, field, "custos_customer_set_bool", &f)))
+		return rc;
+	return store(c, f, cu_value_from_bool(f, value, &b), &b);
+}
+
+/* Position of a tag in a stored tags value ("a\0b\0"), or -1. */
+static long tag_find(const unsigned char *v, size_t n, const unsigned char *tag, size_t tn, size_t *count)
+{
+	size_t start = 0;
+	long found = -1;
+
+	*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i])
+			continue;
+		if (i - start == tn && memcmp(v + start, tag, tn) == 0)
+			found = (long)start;
+		(*count)++;
+		start = i + 1;
+	}
+	return found;
+}
+
+static int tags_field(const custos_customer *c, const char *field, const char *fn, const cu_field **f)
+{
+	int rc = resolve(c, field, fn, f);
+
+	if (!rc && (*f)->type != CUSTOS_TYPE_TAGS)
+		return cu_err(CUSTOS_EINVALID, "field '%s' is %s, not tags", (*f)->name, custos_field_type_name((*f)->type));
+	return rc;
+}
+
+int custos_customer_add_tag(custos_customer *c, const char *field, const char *tag)
+{
+	cu_bytes t = CU_BYTES_SECRET_INIT, v = CU_BYTES_SECRET_INIT;
+	const unsigned char *cur;
+	const cu_field *f;
+	size_t n = 0, count;
+	int rc;
+
+	if ((rc = tags_field(c, field, "custos_customer_add_tag", &f)))
+		return rc;
+	if (!tag)
+		return cu_null_arg("custos_customer_add_tag", "tag");
+	if ((rc = cu_tag_normalize(f, tag, &t)))
+		goto out;
+	cur = cu_value_get(c, f, &n);
+	if (cur && tag_find(cur, n, t.p, t.len, &count) >= 0)
+		goto out;
+	if (cur && count >= CU_TAGS_MAX) {
+		rc = cu_err(CUSTOS_EFULL, "field '%s' already has %d tags, the most it can hold", f->name, CU_TAGS_MAX);
+		goto out;
+	}
+	if (!(rc = cu_bytes_append(&v, cur, cur ? n : 0)) && !(rc = cu_bytes_append(&v, t.p, t.len)) &&
+	    !(rc = cu_bytes_append_u8(&v, 0)))
+		rc = cu_value_store(c, f, v.p, v.len, 1);
+out:
+	cu_bytes_free(&t);
+	cu_bytes_free(&v);
+	return rc;
+}
+
+int custos_customer_remove_tag(custos_customer *c, const char *field, const char *tag)
+{
+	cu_bytes t = CU_BYTES_SECRET_INIT, v = CU_BYTES_SECRET_INIT;
+	const unsigned char *cur;
+	const cu_field *f;
+	size_t n = 0, count;
+	long at = -1;
+	int rc;
+
+	if ((rc = tags_field(c, field, "custos_customer_remove_tag", &f)))
+		return rc;
+	if (!tag)
+		return cu_null_arg("custos_customer_remove_tag", "tag");
+	if ((rc = cu_tag_normalize(f, tag, &t)))
+		goto out;
+	if (!(cur = cu_value_get(c, f, &n)) || (at = tag_find(cur, n, t.p, t.len, &count)) < 0) {
+		rc = cu_err(CUSTOS_ENOTFOUND, "field '%s' has no such tag", f->name);
+		goto out;
+	}
+	if (!(rc = cu_bytes_append(&v, cur, (size_t)at)))
+		rc = cu_bytes_append(&v, cur + at + t.len + 1, n - (size_t)at - t.len - 1);
+	if (!rc && v.len == 0)
+		cu_value_remove(c, f, 1);
+	else if (!rc)
+		rc = cu_value_store(c, f, v.p, v.len, 1);
+out:
+	cu_bytes_free(&t);
+	cu_bytes_free(&v);
+	return rc;
+}
+
+int custos_customer_unset(custos_customer *c, const char *field)
+{
+	const cu_field *f;
+	int rc;
+
+	if ((rc = resolve(c, field, "custos_customer_unset", &f)))
+		return rc;
+	cu_value_remove(c, f, 1);
+	return CUSTOS_OK;
+}
+
+/* ---- getters ---- */
+
+static int get_value(const custos_customer *c, const char *field, const char *fn, int type_ok(const cu_field *),
+	const char *getter, const cu_field **f, const unsigned char **v, size_t *n)
+{
+	int rc;
+
+	if ((rc = resolve(c, field, fn, f)))
+		return rc;
+	if (!type_ok(*f))
+		return wrong_getter(*f, getter_for(*f));
+	if (!(*v = cu_value_get(c, *f, n)))
+		return cu_err(CUSTOS_ENOTFOUND, "field '%s' has no value", (*f)->name);
+	(void)getter;
+	return CUSTOS_OK;
+}
+
+#define TYPE_IS(fn, t) static int fn(const cu_field *f) { return f->type == (t); }
+TYPE_IS(is_int, CUSTOS_TYPE_INTEGER)
+TYPE_IS(is_money, CUSTOS_TYPE_MONEY)
+TYPE_IS(is_timestamp, CUSTOS_TYPE_TIMESTAMP)
+TYPE_IS(is_bool, CUSTOS_TYPE_BOOLEAN)
+
+int custos_customer_get_text(const char **out, const custos_customer *c, const char *field)
+{
+	const unsigned char *v;
+	const cu_field *f;
+	size_t n;
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_get_text", "out");
+	if ((rc = get_value(c, field, "custos_customer_get_text", is_text_type, NULL, &f, &v, &n)))
+		return rc;
+	*out = f->type == CUSTOS_TYPE_ENUM ? f->enum_values[v[0]] : (const char *)v;
+	return CUSTOS_OK;
+}
+
+int custos_customer_get_int(int64_t *out, const custos_customer *c, const char *field)
+{
+	const unsigned char *v;
+	const cu_field *f;
+	size_t n;
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_get_int", "out");
+	if ((rc = get_value(c, field, "custos_customer_get_int", is_int, NULL, &f, &v, &n)))
+		return rc;
+	*out = (int64_t)cu_get_u64le(v);
+	return CUSTOS_OK;
+}
+
+int custos_customer_get_money(int64_t *minor_units, const char **currency, const custos_customer *c,
+	const char *field)
+{
+	const unsigned char *v;
+	const cu_field *f;
+	size_t n;
+	int rc;
+
+	if (!minor_units)
+		return cu_null_arg("custos_customer_get_money", "minor_units");
+	if ((rc = get_value(c, field, "custos_customer_get_money", is_money, NULL, &f, &v, &n)))
+		return rc;
+	*minor_units = (int64_t)cu_get_u64le(v);
+	if (currency)
+		*currency = (const char *)v + 8;  /* the stored NUL follows the 3 letters */
+	return CUSTOS_OK;
+}
+
+int custos_customer_get_timestamp(int64_t *out, const custos_customer *c, const char *field)
+{
+	const unsigned char *v;
+	const cu_field *f;
+	size_t n;
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_get_timestamp", "out");
+	if ((rc = get_value(c, field, "custos_customer_get_timestamp", is_timestamp, NULL, &f, &v, &n)))
+		return rc;
+	*out = (int64_t)cu_get_u64le(v);
+	return CUSTOS_OK;
+}
+
+int custos_customer_get_bool(int *out, const custos_customer *c, const char *field)
+{
+	const unsigned char *v;
+	const cu_field *f;
+	size_t n;
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_get_bool", "out");
+	if ((rc = get_value(c, field, "custos_customer_get_bool", is_bool, NULL, &f, &v, &n)))
+		return rc;
+	*out = v[0];
+	return CUSTOS_OK;
+}
+
+int custos_customer_tag_count(size_t *out, const custos_customer *c, const char *field)
+{
+	const unsigned char *v;
+	const cu_field *f;
+	size_t n, count = 0;
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_tag_count", "out");
+	if ((rc = tags_field(c, field, "custos_customer_tag_count", &f)))
+		return rc;
+	if ((v = cu_value_get(c, f, &n)))
+		tag_find(v, n, (const unsigned char *)"", 0, &count);
+	*out = count;
+	return CUSTOS_OK;
+}
+
+int custos_customer_get_tag(const char **out, const custos_customer *c, const char *field, size_t index)
+{
+	const unsigned char *v;
+	const cu_field *f;
+	size_t n, i = 0, start = 0;
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_get_tag", "out");
+	if ((rc = tags_field(c, field, "custos_customer_get_tag", &f)))
+		return rc;
+	if ((v = cu_value_get(c, f, &n))) {
+		for (size_t k = 0; k < n; k++) {
+			if (v[k])
+				continue;
+			if (i++ == index) {
+				*out = (const char *)v + start;
+				return CUSTOS_OK;
+			}
+			start = k + 1;
+		}
+	}
+	return cu_err(CUSTOS_ENOTFOUND, "field '%s' has %zu tags; there is no tag %zu", f->name, i, index);
+}
+
+uint64_t custos_customer_id(const custos_customer *c) { return c ? c->id : 0; }
+uint64_t custos_customer_version(const custos_customer *c) { return c ? c->version : 0; }
+int64_t custos_customer_created(const custos_customer *c) { return c ? c->created_us / 1000000 : 0; }
+int64_t custos_customer_updated(const custos_customer *c) { return c ? c->updated_us / 1000000 : 0; }
+uint32_t custos_customer_owner(const custos_customer *c) { return c ? c->owner : 0; }
+uint32_t custos_customer_team(const custos_customer *c) { return c ? c->team : 0; }
+
+/* ---- store calls ---- */
+
+typedef struct create_args {
+	custos_customer *const *items;
+	size_t count;
+	uint64_t *ids;
+} create_args;
+
+static int same_store(const custos_ctx *ctx, const custos_customer *c, const char *fn)
+{
+	if (!cu_customer_same_store(c, ctx->core->keys->store_id))
+		return cu_err(CUSTOS_EINVALID, "%s: the customer handle belongs to another store", fn);
+	return CUSTOS_OK;
+}
+
+static int create_fn(cu_op *op, void *arg)
+{
+	create_args *a = arg;
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < a->count && !rc; i++) {
+		uint64_t id;
+		rc = cu_cust_insert(op, a->items[i], &id);
+		if (rc && a->count > 1)
+			cu_err_prefix("customers[%zu]: ", i);
+		else if (!rc && a->ids)
+			a->ids[i] = id;
+	}
+	return rc;
+}
+
+int custos_customer_create_many(uint64_t *ids_out, custos_ctx *ctx, custos_customer *const *customers, size_t count)
+{
+	create_args a = { customers, count, ids_out };
+	int rc;
+
+	if (!customers)
+		return cu_null_arg("custos_customer_create_many", "customers");
+	if (count == 0 || count > CUSTOS_BATCH_MAX)
+		return cu_err(CUSTOS_EINVALID, "a batch holds 1 to %u customers, not %zu", CUSTOS_BATCH_MAX, count);
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	for (size_t i = 0; i < count; i++) {
+		if (!customers[i])
+			return cu_err(CUSTOS_EINVALID, "customers[%zu] is NULL", i);
+		if ((rc = same_store(ctx, customers[i], "custos_customer_create_many")))
+			return rc;
+	}
+	return cu_run_write(ctx, CU_OP_CREATE, "create customers", create_fn, &a);
+}
+
+int custos_customer_create(uint64_t *id_out, custos_ctx *ctx, const custos_customer *customer)
+{
+	custos_customer *one = (custos_customer *)customer;
+	uint64_t id = 0;
+	int rc;
+
+	if (!customer)
+		return cu_null_arg("custos_customer_create", "customer");
+	rc = custos_customer_create_many(&id, ctx, &one, 1);
+	if (!rc && id_out)
+		*id_out = id;
+	return rc;
+}
+
+typedef struct get_args {
+	uint64_t id;
+	custos_customer **out;
+	custos_customer *changes;
+} get_args;
+
+static int get_fn(cu_op *op, void *arg)
+{
+	get_args *a = arg;
+	return cu_cust_load(op, a->id, a->out);
+}
+
+int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
+{
+	get_args a = { id, out, NULL };
+
+	if (!out)
+		return cu_null_arg("custos_customer_get", "out");
+	*out = NULL;
+	return cu_run_read(ctx, CU_OP_READ, "read customers", get_fn, &a);
+}
+
+static int update_fn(cu_op *op, void *arg)
+{
+	get_args *a = arg;
+	return cu_cust_update(op, a->id, a->changes);
+}
+
+int custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes)
+{
+	get_args a = { id, NULL, changes };
+	int rc;
+
+	if (!changes)
+		return cu_null_arg("custos_customer_update", "changes");
+	if ((rc = cu_ctx_usable(ctx)) || (rc = same_store(ctx, changes, "custos_customer_update")))
+		return rc;
+	return cu_run_write(ctx, CU_OP_UPDATE, "update customers", update_fn, &a);
+}
+
+static int count_fn(cu_op *op, void *arg)
+{
+	cu_counters *ctr;
+	int rc = cu_counters_get(op, &ctr);
+
+	if (!rc)
+		*(uint64_t *)arg = ctr->count;
+	return rc;
+}
+
+int custos_customer_count(uint64_t *out, custos_ctx *ctx)
+{
+	if (!out)
+		return cu_null_arg("custos_customer_count", "out");
+	return cu_run_read(ctx, CU_OP_READ, "read customers", count_fn, out);
+}

@@ -1,0 +1,236 @@
+/*
+ * api/iter.c — customer iterators: listing in id order and finding by a searchable field.
+ * Each page is read in its own short transaction, so an iterator holds no lock between
+ * calls and never pins an old snapshot of the store.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "model/customer.h"
+#include "model/index.h"
+#include "model/validate.h"
+#include "util/alloc.h"
+
+#define PAGE 64
+
+enum { ITER_LIST, ITER_FIND };
+
+struct custos_iter {
+	custos_ctx *ctx;
+	int kind;
+	uint64_t after;          /* last id read from storage */
+	int exhausted;           /* storage has nothing after `after` */
+	uint64_t ids[PAGE];
+	custos_customer *items[PAGE];  /* find: loaded and verified with the page */
+	size_t n, pos;
+	uint16_t field_id;
+	cu_bytes query;          /* find: stored form of the value */
+	cu_bytes norm;           /* find: its index form */
+};
+
+int custos_list_options_init(custos_list_options *opts, unsigned int version)
+{
+	int rc;
+
+	if (!opts)
+		return cu_null_arg("custos_list_options_init", "opts");
+	if ((rc = cu_check_version(version, CUSTOS_LIST_OPTIONS_VERSION, "custos_list_options")))
+		return rc;
+	memset(opts, 0, sizeof *opts);
+	opts->version = version;
+	return CUSTOS_OK;
+}
+
+static int iter_new(custos_iter **out, custos_ctx *ctx, int kind)
+{
+	custos_iter *it = cu_calloc(1, sizeof *it);
+
+	if (!it)
+		return cu_err_oom();
+	it->ctx = cu_ctx_ref(ctx);
+	it->kind = kind;
+	it->query.secret = 1;
+	it->norm.secret = 1;
+	*out = it;
+	return CUSTOS_OK;
+}
+
+static void drop_page(custos_iter *it)
+{
+	for (size_t i = it->pos; i < it->n; i++)
+		cu_customer_destroy(it->items[i]);
+	memset(it->items, 0, sizeof it->items);
+	it->n = it->pos = 0;
+}
+
+void custos_iter_free(custos_iter *it)
+{
+	if (!it)
+		return;
+	drop_page(it);
+	cu_bytes_free(&it->query);
+	cu_bytes_free(&it->norm);
+	cu_ctx_unref(it->ctx);
+	cu_free(it);
+}
+
+int custos_customer_list(custos_iter **out, custos_ctx *ctx, const custos_list_options *opts)
+{
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_list", "out");
+	*out = NULL;
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	if (opts && (rc = cu_check_version(opts->version, CUSTOS_LIST_OPTIONS_VERSION, "custos_list_options")))
+		return rc;
+	if ((rc = cu_access_check(ctx, CU_OP_READ, "read customers")) || (rc = iter_new(out, ctx, ITER_LIST)))
+		return rc;
+	(*out)->after = opts ? opts->after_id : 0;
+	return CUSTOS_OK;
+}
+
+int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, const char *value)
+{
+	const cu_field *f;
+	custos_iter *it;
+	cu_schema *s;
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_find", "out");
+	*out = NULL;
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	if (!field || !value)
+		return cu_null_arg("custos_customer_find", field ? "value" : "field");
+	if ((rc = cu_access_check(ctx, CU_OP_READ, "read customers")))
+		return rc;
+	s = cu_core_schema(ctx->core);
+	if (!(f = cu_schema_find(s, field)))
+		rc = cu_err(CUSTOS_EINVALID, "unknown field '%.64s'", field);
+	else if (!(f->flags & CUSTOS_FIELD_SEARCHABLE))
+		rc = cu_err(CUSTOS_EINVALID, "field '%s' is not searchable; make it searchable with "
+			"custos_schema_set_field_flags()", f->name);
+	else if (!(rc = iter_new(&it, ctx, ITER_FIND))) {
+		it->field_id = f->id;
+		rc = cu_value_from_text(f, s->region, value, &it->query);
+		if (!rc)
+			rc = f->type == CUSTOS_TYPE_TAGS ? cu_bytes_append(&it->norm, it->query.p, it->query.len) :
+				cu_value_index_form(f, it->query.p, it->query.len, &it->norm);
+		if (rc)
+			custos_iter_free(it);
+		else
+			*out = it;
+	}
+	cu_schema_unref(s);
+	return rc;
+}
+
+/* ---- pages ---- */
+
+static int list_page(cu_op *op, void *arg)
+{
+	custos_iter *it = arg;
+	return cu_cust_ids(op, it->after, it->ids, PAGE, &it->n);
+}
+
+/* Candidates from the index, each loaded and compared with the query value. */
+static int find_page(cu_op *op, void *arg)
+{
+	custos_iter *it = arg;
+	const cu_field *f = cu_schema_by_id(op->schema, it->field_id);
+	uint64_t cand[PAGE];
+	size_t count, kept = 0;
+	int more, rc;
+
+	if (!f)
+		return cu_err(CUSTOS_ESTATE, "the field searched for was removed from the schema");
+	if ((rc = cu_index_scan(op, f, it->query.p, it->query.len, it->after, cand, PAGE, &count, &more)))
+		return rc;
+	for (size_t i = 0; i < count && !rc; i++) {
+		custos_customer *c;
+		rc = cu_cust_load(op, cand[i], &c);
+		if (rc == CUSTOS_ENOTFOUND) {
+			rc = CUSTOS_OK;
+			continue;
+		}
+		if (rc)
+			break;
+		if (cu_cust_matches(c, f, it->norm.p, it->norm.len)) {
+			it->ids[kept] = cand[i];
+			it->items[kept++] = c;
+		} else {
+			cu_customer_destroy(c);
+		}
+	}
+	if (rc) {
+		for (size_t i = 0; i < kept; i++)
+			cu_customer_destroy(it->items[i]);
+		return rc;
+	}
+	it->n = kept;
+	if (count)
+		it->after = cand[count - 1];
+	if (!more)
+		it->exhausted = 1;
+	return CUSTOS_OK;
+}
+
+/* Make sure an item is waiting; CUSTOS_ITEROVER when there is none. */
+static int fill(custos_iter *it)
+{
+	int rc;
+
+	while (it->pos == it->n) {
+		drop_page(it);
+		if (it->exhausted)
+			return CUSTOS_ITEROVER;
+		rc = cu_run_read(it->ctx, CU_OP_READ, "read customers", it->kind == ITER_LIST ? list_page : find_page, it);
+		if (rc)
+			return rc;
+		if (it->kind == ITER_LIST) {
+			if (it->n < PAGE)
+				it->exhausted = 1;
+			if (it->n)
+				it->after = it->ids[it->n - 1];
+		}
+	}
+	return CUSTOS_OK;
+}
+
+int custos_iter_next_id(uint64_t *out, custos_iter *it)
+{
+	int rc;
+
+	if (!out || !it)
+		return cu_null_arg("custos_iter_next_id", out ? "iter" : "out");
+	if ((rc = fill(it)))
+		return rc;
+	cu_customer_destroy(it->items[it->pos]);
+	it->items[it->pos] = NULL;
+	*out = it->ids[it->pos++];
+	return CUSTOS_OK;
+}
+
+int custos_iter_next(custos_customer **out, custos_iter *it)
+{
+	int rc;
+
+	if (!out || !it)
+		return cu_null_arg("custos_iter_next", out ? "iter" : "out");
+	*out = NULL;
+	for (;;) {
+		if ((rc = fill(it)))
+			return rc;
+		if (it->items[it->pos]) {
+			*out = it->items[it->pos];
+			it->items[it->pos++] = NULL;
+			return CUSTOS_OK;
+		}
+		rc = custos_customer_get(out, it->ctx, it->ids[it->pos++]);
+		if (rc != CUSTOS_ENOTFOUND)
+			return rc;  /* removed since the page was read: skip it */
+	}
+}

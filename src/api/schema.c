@@ -1,0 +1,390 @@
+/*
+ * api/schema.c — schema changes and read-only snapshots.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "model/customer.h"
+#include "model/index.h"
+#include "model/phone.h"
+
+static const char *const type_names[] = {
+	NULL, "text", "email", "phone", "integer", "money", "timestamp", "date", "boolean", "enum", "tags",
+};
+static const char *const class_names[] = {
+	"profile", "name", "contact", "address", "identity", "notes", "financial",
+};
+
+const char *custos_field_type_name(int type)
+{
+	return type >= 1 && type <= CUSTOS_TYPE_TAGS ? type_names[type] : NULL;
+}
+
+const char *custos_field_class_name(int field_class)
+{
+	return field_class >= 0 && field_class < CUSTOS_CLASS_COUNT ? class_names[field_class] : NULL;
+}
+
+static int parse_name(int *out, const char *name, const char *const *names, int lo, int hi, const char *what)
+{
+	if (!out)
+		return cu_null_arg(what, "out");
+	if (!name)
+		return cu_null_arg(what, "name");
+	for (int i = lo; i <= hi; i++)
+		if (!strcmp(names[i], name)) {
+			*out = i;
+			return CUSTOS_OK;
+		}
+	return cu_err(CUSTOS_EINVALID, "%s: '%.64s' is not a known name", what, name);
+}
+
+int custos_field_type_parse(int *out, const char *name)
+{
+	return parse_name(out, name, type_names, 1, CUSTOS_TYPE_TAGS, "custos_field_type_parse");
+}
+
+int custos_field_class_parse(int *out, const char *name)
+{
+	return parse_name(out, name, class_names, 0, CUSTOS_CLASS_COUNT - 1, "custos_field_class_parse");
+}
+
+int custos_field_options_init(custos_field_options *opts, unsigned int version)
+{
+	int rc;
+
+	if (!opts)
+		return cu_null_arg("custos_field_options_init", "opts");
+	if ((rc = cu_check_version(version, CUSTOS_FIELD_OPTIONS_VERSION, "custos_field_options")))
+		return rc;
+	memset(opts, 0, sizeof *opts);
+	opts->version = version;
+	return CUSTOS_OK;
+}
+
+/* ---- changes: each builds a new snapshot inside the transaction, published on commit ---- */
+
+typedef struct change {
+	int (*edit)(cu_op *op, cu_schema *next, struct change *c);
+	const custos_field_options *opts;
+	const char *field;
+	const char *value;
+	uint32_t flags;
+	cu_schema *next;
+} change;
+
+static int change_fn(cu_op *op, void *arg)
+{
+	change *c = arg;
+	int rc;
+
+	cu_schema_unref(c->next);  /* from an attempt before a retry */
+	c->next = NULL;
+	if ((rc = cu_schema_clone(&c->next, op->schema)))
+		return rc;
+	if ((rc = c->edit(op, c->next, c)))
+		return rc;
+	c->next->version = op->schema->version + 1;
+	return cu_core_store_schema(op, c->next);
+}
+
+static int run_change(custos_ctx *ctx, change *c)
+{
+	int rc = cu_run_write(ctx, CU_OP_MANAGE_SCHEMA, "change the schema", change_fn, c);
+
+	if (!rc)
+		cu_core_set_schema(ctx->core, c->next);
+	cu_schema_unref(c->next);
+	return rc;
+}
+
+static int customers_exist(cu_op *op, int *exist)
+{
+	cu_counters *ctr;
+	int rc = cu_counters_get(op, &ctr);
+
+	*exist = !rc && ctr->count > 0;
+	return rc;
+}
+
+static int edit_add_field(cu_op *op, cu_schema *next, change *c)
+{
+	int rc, exist;
+
+	if ((rc = cu_schema_add_custom(next, c->opts)))
+		return rc;
+	if ((c->opts->flags & CUSTOS_FIELD_REQUIRED) && !(rc = customers_exist(op, &exist)) && exist)
+		return cu_err(CUSTOS_ESTATE, "field '%s' cannot be added as required: existing customers have no "
+			"value for it; add it optional, fill it in, then make it required", c->opts->name);
+	return rc;
+}
+
+int custos_schema_add_field(custos_ctx *ctx, const custos_field_options *opts)
+{
+	change c = { edit_add_field, opts, NULL, NULL, 0, NULL };
+	int rc;
+
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	if (!opts)
+		return cu_null_arg("custos_schema_add_field", "opts");
+	if ((rc = cu_check_version(opts->version, CUSTOS_FIELD_OPTIONS_VERSION, "custos_field_options")))
+		return rc;
+	return run_change(ctx, &c);
+}
+
+static cu_field *find_field(cu_schema *s, const char *name)
+{
+	const cu_field *f = cu_schema_find(s, name);
+
+	if (!f)
+		cu_err(CUSTOS_ENOTFOUND, "no field named '%.64s'", name);
+	return (cu_field *)f;
+}
+
+static int edit_add_enum(cu_op *op, cu_schema *next, change *c)
+{
+	cu_field *f = find_field(next, c->field);
+
+	(void)op;
+	return f ? cu_schema_add_enum(next, f, c->value) : CUSTOS_ENOTFOUND;
+}
+
+int custos_schema_add_enum_value(custos_ctx *ctx, const char *field, const char *value)
+{
+	change c = { edit_add_enum, NULL, field, value, 0, NULL };
+	int rc;
+
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	if (!field || !value)
+		return cu_null_arg("custos_schema_add_enum_value", field ? "value" : "field");
+	return run_change(ctx, &c);
+}
+
+static int edit_region(cu_op *op, cu_schema *next, change *c)
+{
+	(void)op;
+	snprintf(next->region, sizeof next->region, "%s", c->value ? c->value : "");
+	return CUSTOS_OK;
+}
+
+int custos_schema_set_default_region(custos_ctx *ctx, const char *region)
+{
+	change c = { edit_region, NULL, NULL, region, 0, NULL };
+	unsigned code;
+	int rc;
+
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	if (region && *region && cu_phone_region_code(region, &code))
+		return cu_err(CUSTOS_EINVALID, "'%.8s' is not an ISO 3166 region code such as \"HK\"", region);
+	return run_change(ctx, &c);
+}
+
+/* ---- flags: may rebuild or check every customer ---- */
+
+#define PAGE 256
+
+/* Visit every customer, decrypting field f's class, in pages of ids. */
+static int each_customer(cu_op *op, const cu_field *f, int (*visit)(cu_op *, const cu_field *, custos_customer *))
+{
+	uint64_t ids[PAGE], after = 0;
+	size_t count;
+	unsigned saved = op->visible;
+	int rc;
+
+	op->visible = 1U << f->cls;
+	do {
+		if ((rc = cu_cust_ids(op, after, ids, PAGE, &count)))
+			break;
+		for (size_t i = 0; i < count && !rc; i++) {
+			custos_customer *c;
+			after = ids[i];
+			if ((rc = cu_cust_load(op, ids[i], &c)))
+				break;
+			rc = visit(op, f, c);
+			cu_customer_destroy(c);
+		}
+	} while (!rc && count == PAGE);
+	op->visible = saved;
+	return rc;
+}
+
+static int visit_index(cu_op *op, const cu_field *f, custos_customer *c)
+{
+	const unsigned char *v;
+	size_t n;
+
+	v = cu_value_get(c, cu_schema_by_id(c->schema, f->id), &n);
+	return v ? cu_index_add(op, f, c->id, v, n) : CUSTOS_OK;
+}
+
+static int visit_required(cu_op *op, const cu_field *f, custos_customer *c)
+{
+	size_t n;
+
+	(void)op;
+	if (!cu_value_get(c, cu_schema_by_id(c->schema, f->id), &n))
+		return cu_err(CUSTOS_ESTATE, "field '%s' cannot become required: customer %llu has no value for it",
+			f->name, (unsigned long long)c->id);
+	return CUSTOS_OK;
+}
+
+static int visit_unique(cu_op *op, const cu_field *f, custos_customer *c)
+{
+	return cu_cust_check_unique(op, c, c->id, f);
+}
+
+#define FLAG_BITS (CUSTOS_FIELD_SEARCHABLE | CUSTOS_FIELD_REQUIRED | CUSTOS_FIELD_UNIQUE)
+
+static int edit_flags(cu_op *op, cu_schema *next, change *c)
+{
+	cu_field *f = find_field(next, c->field);
+	uint32_t want = c->flags, before;
+	int rc = CUSTOS_OK;
+
+	if (!f)
+		return CUSTOS_ENOTFOUND;
+	if (want & CUSTOS_FIELD_UNIQUE)
+		want |= CUSTOS_FIELD_SEARCHABLE;
+	if ((want & CUSTOS_FIELD_UNIQUE) && (f->type == CUSTOS_TYPE_TAGS || f->type == CUSTOS_TYPE_BOOLEAN))
+		return cu_err(CUSTOS_EINVALID, "field '%s': a %s field cannot be unique", f->name,
+			custos_field_type_name(f->type));
+	if ((want & CUSTOS_FIELD_SEARCHABLE) && cu_field_encrypted(f) && f->type == CUSTOS_TYPE_TAGS)
+		return cu_err(CUSTOS_EINVALID, "field '%s': encrypted tags cannot be searchable", f->name);
+	before = f->flags;
+	f->flags = (f->flags & ~FLAG_BITS) | want;
+	if ((want & CUSTOS_FIELD_SEARCHABLE) && !(before & CUSTOS_FIELD_SEARCHABLE)) {
+		if (cu_field_encrypted(f))
+			f->index_bits = cu_bidx_plan_bits(next->population);
+		rc = each_customer(op, f, visit_index);
+	} else if (!(want & CUSTOS_FIELD_SEARCHABLE) && (before & CUSTOS_FIELD_SEARCHABLE)) {
+		rc = cu_index_drop_field(op, f);
+		f->index_bits = 0;
+	}
+	if (!rc && (want & CUSTOS_FIELD_UNIQUE) && !(before & CUSTOS_FIELD_UNIQUE))
+		rc = each_customer(op, f, visit_unique);
+	if (!rc && (want & CUSTOS_FIELD_REQUIRED) && !(before & CUSTOS_FIELD_REQUIRED))
+		rc = each_customer(op, f, visit_required);
+	return rc;
+}
+
+int custos_schema_set_field_flags(custos_ctx *ctx, const char *field, uint32_t flags)
+{
+	change c = { edit_flags, NULL, field, NULL, flags, NULL };
+	int rc;
+
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	if (!field)
+		return cu_null_arg("custos_schema_set_field_flags", "field");
+	if (flags & ~FLAG_BITS)
+		return cu_err(CUSTOS_EINVALID, "only CUSTOS_FIELD_SEARCHABLE, CUSTOS_FIELD_REQUIRED and "
+			"CUSTOS_FIELD_UNIQUE can be changed; encryption is fixed when a field is added");
+	return run_change(ctx, &c);
+}
+
+/* ---- snapshots ---- */
+
+static int sync_fn(cu_op *op, void *arg)
+{
+	int rc = cu_core_sync_schema(op->core, op->txn);
+
+	if (!rc)
+		*(cu_schema **)arg = cu_core_schema(op->core);
+	return rc;
+}
+
+int custos_schema_get(custos_schema **out, custos_ctx *ctx)
+{
+	if (!out)
+		return cu_null_arg("custos_schema_get", "out");
+	*out = NULL;
+	return cu_run_read(ctx, CU_OP_READ, "read the schema", sync_fn, out);
+}
+
+void custos_schema_free(custos_schema *schema)
+{
+	cu_schema_unref(schema);
+}
+
+uint64_t custos_schema_version(const custos_schema *s)
+{
+	return s ? s->version : 0;
+}
+
+size_t custos_schema_field_count(const custos_schema *s)
+{
+	return s ? s->nfields : 0;
+}
+
+int custos_schema_field_lookup(size_t *index_out, const custos_schema *s, const char *name)
+{
+	const cu_field *f;
+
+	if (!index_out || !s || !name)
+		return cu_null_arg("custos_schema_field_lookup", !index_out ? "index_out" : !s ? "schema" : "name");
+	if (!(f = cu_schema_find(s, name)))
+		return cu_err(CUSTOS_ENOTFOUND, "no field named '%.64s'", name);
+	*index_out = cu_schema_pos(s, f);
+	return CUSTOS_OK;
+}
+
+static const cu_field *at(const custos_schema *s, size_t i)
+{
+	return s && i < s->nfields ? &s->fields[i] : NULL;
+}
+
+const char *custos_schema_field_name(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->name : NULL;
+}
+
+int custos_schema_field_type(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->type : 0;
+}
+
+uint32_t custos_schema_field_flags(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->flags : 0;
+}
+
+int custos_schema_field_class(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->cls : -1;
+}
+
+uint32_t custos_schema_field_max_bytes(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->max_bytes : 0;
+}
+
+uint32_t custos_schema_field_index_bits(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f && cu_field_encrypted(f) && (f->flags & CUSTOS_FIELD_SEARCHABLE) ? f->index_bits : 0;
+}
+
+size_t custos_schema_enum_count(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->n_enum : 0;
+}
+
+const char *custos_schema_enum_value(const custos_schema *s, size_t i, size_t j)
+{
+	const cu_field *f = at(s, i);
+	return f && j < f->n_enum ? f->enum_values[j] : NULL;
+}
+
+const char *custos_schema_default_region(const custos_schema *s)
+{
+	return s ? s->region : "";
+}

@@ -1,0 +1,514 @@
+/*
+ * crypto/crypto.c — primitives: AEAD, MACs, key derivation, randomness, padding, the key arena.
+ * Every libsodium call is made with lengths already checked; nothing here sets a message
+ * that could contain key or plaintext bytes.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "util/error.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_result = -1;
+
+static void do_init(void)
+{
+	init_result = sodium_init() < 0 ? -1 : 0;
+}
+
+int cu_crypto_init(void)
+{
+	pthread_once(&init_once, do_init);
+	if (init_result < 0)
+		return cu_err(CUSTOS_ERROR, "libsodium could not be initialised");
+	return CUSTOS_OK;
+}
+
+void cu_wipe(void *p, size_t n)
+{
+	sodium_memzero(p, n);
+}
+
+/* ---- key arena ---- */
+
+int cu_keys_new(cu_keys **out)
+{
+	cu_keys *k = sodium_malloc(sizeof *k);
+
+	if (!k)
+		return cu_err_oom();
+	memset(k, 0, sizeof *k);
+	*out = k;
+	return CUSTOS_OK;
+}
+
+void cu_keys_readonly(cu_keys *k)
+{
+	sodium_mprotect_readonly(k);
+}
+
+void cu_keys_writable(cu_keys *k)
+{
+	sodium_mprotect_readwrite(k);
+}
+
+void cu_keys_free(cu_keys *k)
+{
+	if (!k)
+		return;
+	sodium_mprotect_readwrite(k);
+	sodium_memzero(k, sizeof *k);
+	sodium_free(k);
+}
+
+void cu_keys_generate(cu_keys *k, const unsigned char store_id[CU_STORE_ID_BYTES])
+{
+	memcpy(k->store_id, store_id, CU_STORE_ID_BYTES);
+	randombytes_buf(k->kek, sizeof k->kek);
+	randombytes_buf(k->idx_root, sizeof k->idx_root);
+	randombytes_buf(k->meta_key, sizeof k->meta_key);
+	randombytes_buf(k->audit_root, sizeof k->audit_root);
+	k->kek_epoch = 1;
+	k->idx_version = 1;
+}
+
+/* ---- master key, key-check value ---- */
+
+static const char root_ctx[crypto_kdf_CONTEXTBYTES + 1] = "CUSTROOT";
+enum { ROOT_SEAL = 1, ROOT_KCV = 2 };
+
+int cu_mk_derive(unsigned char mk[CU_KEY_BYTES], const char *pass, size_t pass_len,
+	const unsigned char salt[CU_SALT_BYTES], uint32_t ops, uint64_t mem)
+{
+	if (ops < CU_KDF_OPS_MIN || ops > CU_KDF_OPS_MAX || mem < CU_KDF_MEM_MIN || mem > CU_KDF_MEM_MAX)
+		return cu_err(CUSTOS_ECORRUPT, "key-derivation limits (%u passes, %llu bytes) are outside the safe "
+			"range; the store header may have been tampered with", ops, (unsigned long long)mem);
+	if (crypto_pwhash(mk, CU_KEY_BYTES, pass, pass_len, salt, ops, (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return cu_err(CUSTOS_ENOMEM, "not enough memory for Argon2id with %llu bytes",
+			(unsigned long long)mem);
+	return CUSTOS_OK;
+}
+
+void cu_kcv(unsigned char out[CU_MAC_BYTES], const unsigned char mk[CU_KEY_BYTES],
+	const unsigned char store_id[CU_STORE_ID_BYTES])
+{
+	unsigned char k[CU_KEY_BYTES];
+	static const char label[] = "CUSKCV01";
+	cu_mac_state st;
+
+	crypto_kdf_derive_from_key(k, sizeof k, ROOT_KCV, root_ctx, mk);
+	cu_mac_init(&st, k);
+	cu_mac_update(&st, label, sizeof label - 1);
+	cu_mac_update(&st, store_id, CU_STORE_ID_BYTES);
+	cu_mac_final(&st, out);
+	sodium_memzero(k, sizeof k);
+}
+
+/* ---- header ---- */
+
+static const unsigned char header_magic[8] = { 'C', 'U', 'S', 'T', 'O', 'S', 0, 1 };
+
+void cu_header_encode(unsigned char out[CU_HEADER_BYTES], const cu_header *h)
+{
+	unsigned char *p = out;
+
+	memcpy(p, header_magic, 8), p += 8;
+	cu_put_u32le(p, h->format), p += 4;
+	memcpy(p, h->store_id, CU_STORE_ID_BYTES), p += CU_STORE_ID_BYTES;
+	cu_put_u32le(p, h->kdf), p += 4;
+	cu_put_u32le(p, h->kdf_ops), p += 4;
+	cu_put_u64le(p, h->kdf_mem), p += 8;
+	memcpy(p, h->salt, CU_SALT_BYTES), p += CU_SALT_BYTES;
+	memcpy(p, h->kcv, CU_MAC_BYTES), p += CU_MAC_BYTES;
+	cu_put_u32le(p, h->keyring_version);
+}
+
+int cu_header_decode(cu_header *h, const unsigned char *p, size_t n)
+{
+	cu_reader r;
+
+	if (n != CU_HEADER_BYTES || memcmp(p, header_magic, 8) != 0)
+		return cu_err(CUSTOS_ECORRUPT, "the store header is damaged (bad size or magic)");
+	cu_reader_init(&r, p + 8, n - 8);
+	h->format = cu_read_u32le(&r);
+	memcpy(h->store_id, cu_read_bytes(&r, CU_STORE_ID_BYTES), CU_STORE_ID_BYTES);
+	h->kdf = cu_read_u32le(&r);
+	h->kdf_ops = cu_read_u32le(&r);
+	h->kdf_mem = cu_read_u64le(&r);
+	memcpy(h->salt, cu_read_bytes(&r, CU_SALT_BYTES), CU_SALT_BYTES);
+	memcpy(h->kcv, cu_read_bytes(&r, CU_MAC_BYTES), CU_MAC_BYTES);
+	h->keyring_version = cu_read_u32le(&r);
+	if (h->format != CU_FORMAT_VERSION)
+		return cu_err(h->format > CU_FORMAT_VERSION ? CUSTOS_EVERSION : CUSTOS_ECORRUPT,
+			"store format %u is not supported by this library (it reads format %u)", h->format,
+			CU_FORMAT_VERSION);
+	if (h->kdf == CU_KDF_RAW && h->kdf_ops == 0 && h->kdf_mem == 0)
+		return CUSTOS_OK;
+	if (h->kdf != CU_KDF_ARGON2ID)
+		return cu_err(CUSTOS_ECORRUPT, "the store header names an unknown key-derivation method %u", h->kdf);
+	if (h->kdf_ops < CU_KDF_OPS_MIN || h->kdf_ops > CU_KDF_OPS_MAX || h->kdf_mem < CU_KDF_MEM_MIN ||
+	    h->kdf_mem > CU_KDF_MEM_MAX)
+		return cu_err(CUSTOS_ECORRUPT, "the store header asks for key-derivation limits outside the safe "
+			"range (%u passes, %llu bytes): refused before deriving", h->kdf_ops,
+			(unsigned long long)h->kdf_mem);
+	return CUSTOS_OK;
+}
+
+/* ---- keyring ---- */
+
+#define KEYRING_PLAIN (1 + 4 + CU_KEY_BYTES + 4 + CU_KEY_BYTES * 3)
+#define KEYRING_SEALED (CU_NONCE_BYTES + KEYRING_PLAIN + CU_TAG_BYTES)
+static const char keyring_label[] = "CUSKRG01";
+
+static void keyring_ad(unsigned char ad[8 + CU_HEADER_BYTES], const unsigned char header[CU_HEADER_BYTES])
+{
+	memcpy(ad, keyring_label, 8);
+	memcpy(ad + 8, header, CU_HEADER_BYTES);
+}
+
+int cu_keyring_seal(cu_bytes *out, const cu_keys *k, const unsigned char mk[CU_KEY_BYTES],
+	const unsigned char header[CU_HEADER_BYTES])
+{
+	unsigned char plain[KEYRING_PLAIN], seal[CU_KEY_BYTES], ad[8 + CU_HEADER_BYTES], *p = plain;
+	int rc;
+
+	if ((rc = cu_bytes_resize(out, KEYRING_SEALED)))
+		return rc;
+	*p++ = 1;
+	cu_put_u32le(p, k->kek_epoch), p += 4;
+	memcpy(p, k->kek, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	cu_put_u32le(p, k->idx_version), p += 4;
+	memcpy(p, k->idx_root, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	memcpy(p, k->meta_key, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	memcpy(p, k->audit_root, CU_KEY_BYTES);
+	crypto_kdf_derive_from_key(seal, sizeof seal, ROOT_SEAL, root_ctx, mk);
+	keyring_ad(ad, header);
+	randombytes_buf(out->p, CU_NONCE_BYTES);
+	cu_aead_seal(out->p + CU_NONCE_BYTES, plain, sizeof plain, ad, sizeof ad, out->p, seal);
+	sodium_memzero(plain, sizeof plain);
+	sodium_memzero(seal, sizeof seal);
+	return CUSTOS_OK;
+}
+
+int cu_keyring_open(cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const unsigned char *sealed, size_t n,
+	const unsigned char header[CU_HEADER_BYTES])
+{
+	unsigned char plain[KEYRING_PLAIN], seal[CU_KEY_BYTES], ad[8 + CU_HEADER_BYTES];
+	const unsigned char *p = plain;
+	int rc;
+
+	if (n != KEYRING_SEALED)
+		return cu_err(CUSTOS_ECORRUPT, "the sealed keyring has the wrong size (%zu bytes)", n);
+	crypto_kdf_derive_from_key(seal, sizeof seal, ROOT_SEAL, root_ctx, mk);
+	keyring_ad(ad, header);
+	rc = cu_aead_open(plain, sealed + CU_NONCE_BYTES, n - CU_NONCE_BYTES, ad, sizeof ad, sealed, seal);
+	sodium_memzero(seal, sizeof seal);
+	if (rc)
+		return cu_err(CUSTOS_EAUTH, "the keyring failed authentication: the store header or keyring "
+			"was modified");
+	if (*p++ != 1) {
+		sodium_memzero(plain, sizeof plain);
+		return cu_err(CUSTOS_EVERSION, "the keyring format is newer than this library");
+	}
+	k->kek_epoch = cu_get_u32le(p), p += 4;
+	memcpy(k->kek, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	k->idx_version = cu_get_u32le(p), p += 4;
+	memcpy(k->idx_root, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	memcpy(k->meta_key, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	memcpy(k->audit_root, p, CU_KEY_BYTES);
+	sodium_memzero(plain, sizeof plain);
+	return CUSTOS_OK;
+}
+
+/* ---- randomness ---- */
+
+#define NONCE_POOL 4096
+#define KEY_POOL 1024
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char nonce_pool[NONCE_POOL];
+static size_t nonce_left;
+static pid_t nonce_pid;
+static unsigned char *key_pool;
+static size_t key_left;
+static pid_t key_pid;
+
+/* Hand out the next n bytes of a pool, refilling it when short. A child after fork()
+ * throws the parent's pool away so it never repeats the parent's nonces or keys. */
+static void pool_take(unsigned char *pool, size_t size, size_t *left, pid_t *owner, unsigned char *out, size_t n)
+{
+	pid_t pid = getpid();
+
+	if (*owner != pid) {
+		*left = 0;
+		*owner = pid;
+	}
+	if (n > *left) {
+		randombytes_buf(pool, size);
+		*left = size;
+	}
+	memcpy(out, pool + (size - *left), n);
+	sodium_memzero(pool + (size - *left), n);
+	*left -= n;
+}
+
+int cu_random_nonces(unsigned char *out, size_t count)
+{
+	size_t n = count * CU_NONCE_BYTES;
+
+	if (n > NONCE_POOL / 4) {
+		randombytes_buf(out, n);
+		return CUSTOS_OK;
+	}
+	pthread_mutex_lock(&pool_lock);
+	pool_take(nonce_pool, NONCE_POOL, &nonce_left, &nonce_pid, out, n);
+	pthread_mutex_unlock(&pool_lock);
+	return CUSTOS_OK;
+}
+
+int cu_random_key(unsigned char out[CU_KEY_BYTES])
+{
+	pthread_mutex_lock(&pool_lock);
+	if (!key_pool && !(key_pool = sodium_malloc(KEY_POOL))) {
+		pthread_mutex_unlock(&pool_lock);
+		return cu_err_oom();
+	}
+	pool_take(key_pool, KEY_POOL, &key_left, &key_pid, out, CU_KEY_BYTES);
+	pthread_mutex_unlock(&pool_lock);
+	return CUSTOS_OK;
+}
+
+void cu_random_bytes(void *out, size_t n)
+{
+	randombytes_buf(out, n);
+}
+
+/* ---- AEAD ---- */
+
+void cu_aead_seal(unsigned char *ct, const unsigned char *pt, size_t n, const unsigned char *ad, size_t ad_len,
+	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char key[CU_KEY_BYTES])
+{
+	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, pt, n, ad, ad_len, NULL, nonce, key);
+}
+
+int cu_aead_open(unsigned char *pt, const unsigned char *ct, size_t ct_len, const unsigned char *ad, size_t ad_len,
+	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char key[CU_KEY_BYTES])
+{
+	if (ct_len < CU_TAG_BYTES)
+		return CUSTOS_EAUTH;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, ct, ct_len, ad, ad_len, nonce, key) != 0) {
+		sodium_memzero(pt, ct_len - CU_TAG_BYTES);
+		return CUSTOS_EAUTH;
+	}
+	return CUSTOS_OK;
+}
+
+/* ---- data keys ---- */
+
+static const char dek_label[] = "CUSDEK01";
+
+static void dek_ad(unsigned char ad[8 + CU_STORE_ID_BYTES + 16], const cu_keys *k, uint64_t id, uint32_t ver,
+	uint32_t epoch)
+{
+	memcpy(ad, dek_label, 8);
+	memcpy(ad + 8, k->store_id, CU_STORE_ID_BYTES);
+	cu_put_u64le(ad + 8 + CU_STORE_ID_BYTES, id);
+	cu_put_u32le(ad + 16 + CU_STORE_ID_BYTES, ver);
+	cu_put_u32le(ad + 20 + CU_STORE_ID_BYTES, epoch);
+}
+
+int cu_dek_wrap(unsigned char out[CU_DEK_WRAP_BYTES], const cu_keys *k, uint64_t id, uint32_t dek_version,
+	const unsigned char dek[CU_KEY_BYTES])
+{
+	unsigned char ad[8 + CU_STORE_ID_BYTES + 16];
+	int rc;
+
+	out[0] = 1;
+	cu_put_u32le(out + 1, k->kek_epoch);
+	cu_put_u32le(out + 5, dek_version);
+	if ((rc = cu_random_nonces(out + 9, 1)))
+		return rc;
+	dek_ad(ad, k, id, dek_version, k->kek_epoch);
+	cu_aead_seal(out + 9 + CU_NONCE_BYTES, dek, CU_KEY_BYTES, ad, sizeof ad, out + 9, k->kek);
+	return CUSTOS_OK;
+}
+
+int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], uint32_t *dek_version, const cu_keys *k, uint64_t id,
+	const unsigned char *wrap, size_t n)
+{
+	unsigned char ad[8 + CU_STORE_ID_BYTES + 16];
+	uint32_t epoch, ver;
+
+	if (n != CU_DEK_WRAP_BYTES || wrap[0] != 1)
+		return CUSTOS_ECORRUPT;
+	epoch = cu_get_u32le(wrap + 1);
+	ver = cu_get_u32le(wrap + 5);
+	if (epoch != k->kek_epoch)
+		return CUSTOS_EAUTH;
+	dek_ad(ad, k, id, ver, epoch);
+	if (cu_aead_open(dek, wrap + 9 + CU_NONCE_BYTES, CU_KEY_BYTES + CU_TAG_BYTES, ad, sizeof ad, wrap + 9, k->kek))
+		return CUSTOS_EAUTH;
+	*dek_version = ver;
+	return CUSTOS_OK;
+}
+
+void cu_record_keys_derive(cu_record_keys *rk, const unsigned char dek[CU_KEY_BYTES])
+{
+	unsigned char both[2 * CU_KEY_BYTES];
+
+	crypto_kdf_derive_from_key(both, sizeof both, 1, "CUSREC01", dek);
+	memcpy(rk->enc, both, CU_KEY_BYTES);
+	memcpy(rk->mac, both + CU_KEY_BYTES, CU_KEY_BYTES);
+	sodium_memzero(both, sizeof both);
+}
+
+/* ---- MAC and hash ---- */
+
+void cu_mac_init(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES])
+{
+	crypto_generichash_init(st, key, CU_KEY_BYTES, CU_MAC_BYTES);
+}
+
+void cu_mac_update(cu_mac_state *st, const void *p, size_t n)
+{
+	crypto_generichash_update(st, p, n);
+}
+
+void cu_mac_final(cu_mac_state *st, unsigned char out[CU_MAC_BYTES])
+{
+	crypto_generichash_final(st, out, CU_MAC_BYTES);
+}
+
+int cu_equal(const void *a, const void *b, size_t n)
+{
+	return sodium_memcmp(a, b, n) == 0;
+}
+
+void cu_hash(unsigned char out[CU_MAC_BYTES], const void *p, size_t n)
+{
+	crypto_generichash(out, CU_MAC_BYTES, p, n, NULL, 0);
+}
+
+/* ---- blind indexes ---- */
+
+void cu_bidx_keys_derive(cu_bidx_keys *bk, const cu_keys *k, uint32_t field_id)
+{
+	crypto_kdf_derive_from_key(bk->index, CU_KEY_BYTES, field_id, "CUSBIDX1", k->idx_root);
+	crypto_kdf_derive_from_key(bk->verify, CU_KEY_BYTES, field_id, "CUSBVER1", k->idx_root);
+}
+
+uint32_t cu_bidx_value(const cu_bidx_keys *bk, const void *norm, size_t n, unsigned bits)
+{
+	unsigned char h[32];
+	uint32_t v;
+
+	/* Full 32-byte output, then truncate: a short outlen would be a different hash. */
+	crypto_generichash(h, sizeof h, norm, n, bk->index, CU_KEY_BYTES);
+	v = cu_get_u32be(h);
+	return bits >= 32 ? v : v & ~(UINT32_MAX >> bits);
+}
+
+void cu_bidx_verifier(unsigned char out[CU_VERIFIER_BYTES], const cu_bidx_keys *bk, uint64_t id,
+	const void *norm, size_t n)
+{
+	crypto_generichash_state st;
+	unsigned char idb[8];
+
+	cu_put_u64le(idb, id);
+	crypto_generichash_init(&st, bk->verify, CU_KEY_BYTES, CU_VERIFIER_BYTES);
+	crypto_generichash_update(&st, idb, sizeof idb);
+	crypto_generichash_update(&st, norm, n);
+	crypto_generichash_final(&st, out, CU_VERIFIER_BYTES);
+}
+
+unsigned cu_bidx_plan_bits(uint64_t population)
+{
+	unsigned bits = 0;
+	uint64_t half = population / 2;
+
+	while (bits < 32 && (1ULL << (bits + 1)) <= half)
+		bits++;
+	return bits < 1 ? 1 : bits;
+}
+
+int cu_bidx_bits_ok(uint64_t population, unsigned bits)
+{
+	double c;
+
+	if (bits < 1 || bits > 32)
+		return 0;
+	c = (double)population / ldexp(1.0, (int)bits);
+	return c >= 2.0 && c < sqrt((double)population);
+}
+
+/* ---- padding ---- */
+
+size_t cu_pad_len(size_t n, size_t block)
+{
+	if (n > SIZE_MAX - block)
+		return 0;
+	return (n / block + 1) * block;
+}
+
+void cu_pad(unsigned char *buf, size_t n, size_t padded, size_t block)
+{
+	size_t out;
+
+	(void)sodium_pad(&out, buf, n, block, padded);
+}
+
+size_t cu_unpad(const unsigned char *buf, size_t padded, size_t block)
+{
+	size_t n;
+
+	if (padded == 0 || padded % block != 0 || sodium_unpad(&n, buf, padded, block) != 0)
+		return (size_t)-1;
+	return n;
+}
+
+/* ---- secrets ---- */
+
+int cu_secret_new(custos_secret **out, int kind, const void *p, size_t n)
+{
+	custos_secret *s;
+	int rc;
+
+	if ((rc = cu_crypto_init()))
+		return rc;
+	if (!(s = sodium_malloc(sizeof *s)))
+		return cu_err_oom();
+	if (!(s->bytes = sodium_malloc(n ? n : 1))) {
+		sodium_free(s);
+		return cu_err_oom();
+	}
+	memcpy(s->bytes, p, n);
+	s->len = n;
+	s->kind = kind;
+	sodium_mprotect_readonly(s->bytes);
+	*out = s;
+	return CUSTOS_OK;
+}
+
+void cu_secret_free(custos_secret *s)
+{
+	if (!s)
+		return;
+	sodium_free(s->bytes);  /* sodium_free wipes before releasing */
+	sodium_free(s);
+}
+
+int cu_secret_master_key(unsigned char mk[CU_KEY_BYTES], const custos_secret *s, const cu_header *h)
+{
+	if (s->kind != (int)h->kdf)
+		return cu_err(CUSTOS_EKEY, h->kdf == CU_KDF_RAW ?
+			"this store is unlocked with a raw key, not a passphrase" :
+			"this store is unlocked with a passphrase, not a raw key");
+	if (s->kind == CU_KDF_RAW) {
+		memcpy(mk, s->bytes, CU_KEY_BYTES);
+		return CUSTOS_OK;
+	}
+	return cu_mk_derive(mk, (const char *)s->bytes, s->len, h->salt, h->kdf_ops, h->kdf_mem);
+}

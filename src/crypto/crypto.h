@@ -1,0 +1,165 @@
+/*
+ * crypto/crypto.h — the key hierarchy and every cryptographic primitive custos uses.
+ * This layer knows keys, nonces and bytes; it knows nothing of customers, fields or storage.
+ * All libsodium calls of the library go through here, with lengths checked first, because
+ * libsodium aborts the host on misuse.
+ */
+#ifndef CU_CRYPTO_H
+#define CU_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sodium.h>
+
+#include "custos/db.h"
+#include "util/bytes.h"
+
+#define CU_KEY_BYTES 32
+#define CU_NONCE_BYTES 24
+#define CU_TAG_BYTES 16
+#define CU_MAC_BYTES 32
+#define CU_STORE_ID_BYTES 16
+#define CU_SALT_BYTES 16
+#define CU_VERIFIER_BYTES 16
+
+/* Argon2id limits: floors refuse weak settings at creation; caps refuse a tampered header
+ * before it can make us allocate gigabytes. */
+#define CU_KDF_OPS_MIN 2U
+#define CU_KDF_OPS_MAX 10U
+#define CU_KDF_OPS_DEFAULT 3U
+#define CU_KDF_MEM_MIN (64ULL << 20)
+#define CU_KDF_MEM_MAX (1ULL << 30)
+#define CU_KDF_MEM_DEFAULT (256ULL << 20)
+
+/* Keys of one open store, in one sodium_malloc arena, read-only while in use. */
+typedef struct cu_keys {
+	unsigned char kek[CU_KEY_BYTES];       /* wraps per-customer data keys */
+	unsigned char idx_root[CU_KEY_BYTES];  /* derives per-field blind-index keys */
+	unsigned char meta_key[CU_KEY_BYTES];  /* authenticates schema, principals, counters */
+	unsigned char audit_root[CU_KEY_BYTES];/* derives audit keys */
+	unsigned char store_id[CU_STORE_ID_BYTES];
+	uint32_t kek_epoch;
+	uint32_t idx_version;
+} cu_keys;
+
+/* How the master key is obtained, as recorded in the store header. */
+enum { CU_KDF_ARGON2ID = 1, CU_KDF_RAW = 2 };
+
+/* The store header: clear, authenticated indirectly (the key-check value and the keyring's
+ * associated data cover every byte of it). */
+typedef struct cu_header {
+	unsigned char store_id[CU_STORE_ID_BYTES];
+	uint32_t format;
+	uint32_t kdf;              /* CU_KDF_* */
+	uint32_t kdf_ops;
+	uint64_t kdf_mem;
+	unsigned char salt[CU_SALT_BYTES];
+	unsigned char kcv[CU_MAC_BYTES];
+	uint32_t keyring_version;
+} cu_header;
+
+#define CU_HEADER_BYTES (8 + 4 + CU_STORE_ID_BYTES + 4 + 4 + 8 + CU_SALT_BYTES + CU_MAC_BYTES + 4)
+#define CU_FORMAT_VERSION 1U
+
+/* Unlock material handed in by the host, kept in guarded memory. */
+struct custos_secret {
+	int kind;              /* CU_KDF_ARGON2ID (passphrase) or CU_KDF_RAW (key) */
+	size_t len;
+	unsigned char *bytes;  /* sodium_malloc */
+};
+int cu_secret_new(custos_secret **out, int kind, const void *p, size_t n);
+void cu_secret_free(custos_secret *s);
+/* The master key of a store with header h; CUSTOS_EKEY when the kind does not match. */
+int cu_secret_master_key(unsigned char mk[CU_KEY_BYTES], const custos_secret *s, const cu_header *h);
+
+/* Library-wide initialisation (sodium_init); idempotent. */
+int cu_crypto_init(void);
+
+/* Key arena. */
+int cu_keys_new(cu_keys **out);
+void cu_keys_readonly(cu_keys *k);
+void cu_keys_writable(cu_keys *k);
+void cu_keys_free(cu_keys *k);
+/* Fill a new keyring with fresh random keys for store_id. */
+void cu_keys_generate(cu_keys *k, const unsigned char store_id[CU_STORE_ID_BYTES]);
+
+/* Master key: from a passphrase (Argon2id) or checked raw bytes. mk must be secure memory. */
+int cu_mk_derive(unsigned char mk[CU_KEY_BYTES], const char *pass, size_t pass_len,
+	const unsigned char salt[CU_SALT_BYTES], uint32_t ops, uint64_t mem);
+/* Key-check value of mk for a store (BLAKE2b keyed by a subkey of mk). */
+void cu_kcv(unsigned char out[CU_MAC_BYTES], const unsigned char mk[CU_KEY_BYTES],
+	const unsigned char store_id[CU_STORE_ID_BYTES]);
+
+/* Header encoding; decode fails with CUSTOS_ECORRUPT or CUSTOS_EVERSION (message set). */
+void cu_header_encode(unsigned char out[CU_HEADER_BYTES], const cu_header *h);
+int cu_header_decode(cu_header *h, const unsigned char *p, size_t n);
+
+/* Seal the keyring under mk, bound to the encoded header; open it again. */
+int cu_keyring_seal(cu_bytes *out, const cu_keys *k, const unsigned char mk[CU_KEY_BYTES],
+	const unsigned char header[CU_HEADER_BYTES]);
+int cu_keyring_open(cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const unsigned char *sealed, size_t n,
+	const unsigned char header[CU_HEADER_BYTES]);
+
+/* Random bytes from pools refilled in bulk (one getrandom per many draws); fork-aware. */
+int cu_random_nonces(unsigned char *out, size_t count);  /* count nonces of CU_NONCE_BYTES */
+int cu_random_key(unsigned char out[CU_KEY_BYTES]);      /* secret: pool in guarded memory */
+void cu_random_bytes(void *out, size_t n);               /* direct, for ids and salts */
+
+/* AEAD: XChaCha20-Poly1305-IETF. seal writes n + CU_TAG_BYTES bytes. open returns
+ * CUSTOS_OK or CUSTOS_EAUTH (no message: the caller knows what failed) and zeroes pt on failure. */
+void cu_aead_seal(unsigned char *ct, const unsigned char *pt, size_t n, const unsigned char *ad, size_t ad_len,
+	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char key[CU_KEY_BYTES]);
+int cu_aead_open(unsigned char *pt, const unsigned char *ct, size_t ct_len, const unsigned char *ad, size_t ad_len,
+	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char key[CU_KEY_BYTES]);
+
+/* Per-record data keys. A wrapped DEK binds the store, the record id, the DEK version and
+ * the KEK epoch in its associated data, so a wrap copied to another record fails. */
+#define CU_DEK_WRAP_BYTES (1 + 4 + 4 + CU_NONCE_BYTES + CU_KEY_BYTES + CU_TAG_BYTES)
+int cu_dek_wrap(unsigned char out[CU_DEK_WRAP_BYTES], const cu_keys *k, uint64_t id, uint32_t dek_version,
+	const unsigned char dek[CU_KEY_BYTES]);
+/* CUSTOS_OK, CUSTOS_EAUTH (tampered or swapped), CUSTOS_ECORRUPT (bad length or format). */
+int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], uint32_t *dek_version, const cu_keys *k, uint64_t id,
+	const unsigned char *wrap, size_t n);
+/* The two record keys derived from a DEK: field encryption and header MAC. */
+typedef struct cu_record_keys {
+	unsigned char enc[CU_KEY_BYTES];
+	unsigned char mac[CU_KEY_BYTES];
+} cu_record_keys;
+void cu_record_keys_derive(cu_record_keys *rk, const unsigned char dek[CU_KEY_BYTES]);
+
+/* Keyed BLAKE2b-256 over a sequence of parts (the MAC of headers and meta records). */
+typedef crypto_generichash_state cu_mac_state;
+void cu_mac_init(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES]);
+void cu_mac_update(cu_mac_state *st, const void *p, size_t n);
+void cu_mac_final(cu_mac_state *st, unsigned char out[CU_MAC_BYTES]);
+/* Constant-time comparison: 1 when equal. */
+int cu_equal(const void *a, const void *b, size_t n);
+/* Unkeyed BLAKE2b-256 (audit chains, record digests). */
+void cu_hash(unsigned char out[CU_MAC_BYTES], const void *p, size_t n);
+
+/* Blind indexes: per-field keys derived from the index root; the index value keeps the
+ * top `bits` bits of a keyed BLAKE2b-256; the verifier is a keyed tag bound to one record. */
+typedef struct cu_bidx_keys {
+	unsigned char index[CU_KEY_BYTES];
+	unsigned char verify[CU_KEY_BYTES];
+} cu_bidx_keys;
+void cu_bidx_keys_derive(cu_bidx_keys *bk, const cu_keys *k, uint32_t field_id);
+uint32_t cu_bidx_value(const cu_bidx_keys *bk, const void *norm, size_t n, unsigned bits);
+void cu_bidx_verifier(unsigned char out[CU_VERIFIER_BYTES], const cu_bidx_keys *bk, uint64_t id,
+	const void *norm, size_t n);
+/* Blind-index length for a population: the largest L with R / 2^L >= 2, within 8..32. */
+unsigned cu_bidx_plan_bits(uint64_t population);
+/* 1 when L keeps 2 <= R / 2^L < sqrt(R) (CipherSweet's planner rule). */
+int cu_bidx_bits_ok(uint64_t population, unsigned bits);
+
+/* Padding to hide exact lengths (sodium_pad); returns padded length or 0 on overflow. */
+size_t cu_pad_len(size_t n, size_t block);
+void cu_pad(unsigned char *buf, size_t n, size_t padded, size_t block);
+/* Unpadded length, or (size_t)-1 for invalid padding. */
+size_t cu_unpad(const unsigned char *buf, size_t padded, size_t block);
+
+/* Wipe memory the compiler may not elide. */
+void cu_wipe(void *p, size_t n);
+
+#endif

@@ -1,0 +1,378 @@
+/*
+ * model/core.c — store creation, unlocking, re-keying and the shared schema pointer.
+ */
+#include <string.h>
+#include <sys/time.h>
+
+#include "model/core.h"
+#include "model/meta.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+static const char K_HEADER[] = "header";
+static const char K_KEYRING[] = "keyring";
+static const char K_SCHEMA[] = "schema";
+static const char K_COUNTERS[] = "counters";
+
+#define KEY(s) (s), (sizeof(s) - 1)
+
+static int64_t now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+void cu_op_init(cu_op *op, cu_core *core, cu_txn *t, cu_schema *s)
+{
+	memset(op, 0, sizeof *op);
+	op->core = core;
+	op->txn = t;
+	op->schema = s;
+	op->now_us = now_us();
+	op->visible = (1U << CUSTOS_CLASS_COUNT) - 1;
+}
+
+int cu_core_attach(cu_core *c, custos_backend *be, int readonly)
+{
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	if ((rc = cu_store_init(&c->store, be, readonly)))
+		return rc;
+	pthread_mutex_init(&c->lock, NULL);
+	return CUSTOS_OK;
+}
+
+void cu_core_detach(cu_core *c)
+{
+	cu_keys_free(c->keys);
+	c->keys = NULL;
+	cu_schema_unref(c->schema);
+	c->schema = NULL;
+	cu_store_fini(&c->store);
+	pthread_mutex_destroy(&c->lock);
+}
+
+static int exists_fn(cu_txn *t, void *arg)
+{
+	custos_val v;
+	int rc = cu_get(t, CU_B_META, KEY(K_HEADER), &v);
+
+	*(int *)arg = rc == CUSTOS_OK;
+	return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
+}
+
+int cu_core_exists(cu_core *c, int *exists)
+{
+	return cu_store_read(&c->store, exists_fn, exists);
+}
+
+/* ---- schema ---- */
+
+cu_schema *cu_core_schema(cu_core *c)
+{
+	cu_schema *s;
+
+	pthread_mutex_lock(&c->lock);
+	s = c->schema ? cu_schema_ref(c->schema) : NULL;
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+void cu_core_set_schema(cu_core *c, cu_schema *s)
+{
+	cu_schema *old;
+
+	pthread_mutex_lock(&c->lock);
+	old = c->schema;
+	if (!old || s->version >= old->version) {
+		c->schema = cu_schema_ref(s);
+	} else {
+		old = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	cu_schema_unref(old);
+}
+
+static int load_schema(cu_core *c, cu_txn *t, cu_schema **out)
+{
+	cu_bytes b = CU_BYTES_INIT;
+	int rc = cu_sealed_get(t, c->keys, CU_B_META, KEY(K_SCHEMA), &b);
+
+	if (rc == CUSTOS_ENOTFOUND)
+		rc = cu_err(CUSTOS_ECORRUPT, "the store has no schema record");
+	if (!rc)
+		rc = cu_schema_decode(out, b.p, b.len);
+	cu_bytes_free(&b);
+	return rc;
+}
+
+int cu_core_sync_schema(cu_core *c, cu_txn *t)
+{
+	custos_val v;
+	cu_schema *s;
+	uint64_t have;
+	int rc;
+
+	if ((rc = cu_get(t, CU_B_META, KEY(K_SCHEMA), &v)))
+		return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ECORRUPT, "the store has no schema record") : rc;
+	pthread_mutex_lock(&c->lock);
+	have = c->schema ? c->schema->version : 0;
+	pthread_mutex_unlock(&c->lock);
+	if (v.size >= 8 && cu_get_u64le(v.data) == have)
+		return CUSTOS_OK;
+	if ((rc = load_schema(c, t, &s)))
+		return rc;
+	cu_core_set_schema(c, s);
+	cu_schema_unref(s);
+	return CUSTOS_OK;
+}
+
+int cu_core_store_schema(cu_op *op, const cu_schema *s)
+{
+	cu_bytes b = CU_BYTES_INIT;
+	int rc = cu_schema_encode(s, &b);
+
+	if (!rc)
+		rc = cu_sealed_put(op->txn, op->core->keys, CU_B_META, KEY(K_SCHEMA), b.p, b.len);
+	cu_bytes_free(&b);
+	return rc;
+}
+
+/* ---- counters ---- */
+
+int cu_counters_get(cu_op *op, cu_counters **out)
+{
+	cu_bytes b = CU_BYTES_INIT;
+	int rc;
+
+	if (!op->counters_loaded) {
+		rc = cu_sealed_get(op->txn, op->core->keys, CU_B_META, KEY(K_COUNTERS), &b);
+		if (!rc && b.len != 16)
+			rc = cu_err(CUSTOS_ECORRUPT, "the store's counters record is damaged");
+		if (rc == CUSTOS_ENOTFOUND)
+			rc = cu_err(CUSTOS_ECORRUPT, "the store has no counters record");
+		if (rc) {
+			cu_bytes_free(&b);
+			return rc;
+		}
+		op->counters.next_id = cu_get_u64le(b.p);
+		op->counters.count = cu_get_u64le(b.p + 8);
+		op->counters_loaded = 1;
+		cu_bytes_free(&b);
+	}
+	*out = &op->counters;
+	return CUSTOS_OK;
+}
+
+int cu_counters_flush(cu_op *op)
+{
+	unsigned char v[16];
+
+	if (!op->counters_dirty)
+		return CUSTOS_OK;
+	cu_put_u64le(v, op->counters.next_id);
+	cu_put_u64le(v + 8, op->counters.count);
+	op->counters_dirty = 0;
+	return cu_sealed_put(op->txn, op->core->keys, CU_B_META, KEY(K_COUNTERS), v, sizeof v);
+}
+
+/* ---- unlock ---- */
+
+typedef struct unlock_ctx {
+	cu_core *c;
+	const custos_secret *s;
+	unsigned char *mk;
+	int stage;                 /* 0: read header; 1: open keyring and schema */
+	unsigned char raw_header[CU_HEADER_BYTES];
+} unlock_ctx;
+
+static int unlock_fn(cu_txn *t, void *arg)
+{
+	unlock_ctx *u = arg;
+	unsigned char kcv[CU_MAC_BYTES];
+	custos_val v;
+	cu_schema *s;
+	int rc;
+
+	if (u->stage == 0) {
+		if ((rc = cu_get(t, CU_B_META, KEY(K_HEADER), &v)))
+			return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ENOTFOUND, "the backend holds no custos store") : rc;
+		if ((rc = cu_header_decode(&u->c->header, v.data, v.size)))
+			return rc;
+		memcpy(u->raw_header, v.data, CU_HEADER_BYTES);
+		return CUSTOS_OK;
+	}
+	cu_kcv(kcv, u->mk, u->c->header.store_id);
+	if (!cu_equal(kcv, u->c->header.kcv, CU_MAC_BYTES))
+		return cu_err(CUSTOS_EKEY, u->s->kind == CU_KDF_RAW ? "wrong key: it does not unlock this store" :
+			"wrong passphrase: it does not unlock this store");
+	if ((rc = cu_get(t, CU_B_META, KEY(K_KEYRING), &v)))
+		return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ECORRUPT, "the store has no keyring") : rc;
+	cu_keys_writable(u->c->keys);
+	rc = cu_keyring_open(u->c->keys, u->mk, v.data, v.size, u->raw_header);
+	memcpy(u->c->keys->store_id, u->c->header.store_id, CU_STORE_ID_BYTES);
+	cu_keys_readonly(u->c->keys);
+	if (rc)
+		return rc;
+	if ((rc = load_schema(u->c, t, &s)))
+		return rc;
+	cu_core_set_schema(u->c, s);
+	cu_schema_unref(s);
+	return CUSTOS_OK;
+}
+
+int cu_core_unlock(cu_core *c, const custos_secret *s)
+{
+	unlock_ctx u = { c, s, NULL, 0, { 0 } };
+	int rc;
+
+	if ((rc = cu_keys_new(&c->keys)))
+		return rc;
+	if ((rc = cu_store_read(&c->store, unlock_fn, &u)))
+		goto fail;
+	/* Derive outside any transaction: Argon2id takes a while and must not hold a reader. */
+	if (!(u.mk = cu_malloc(CU_KEY_BYTES)))
+		rc = cu_err_oom();
+	else if (!(rc = cu_secret_master_key(u.mk, s, &c->header))) {
+		u.stage = 1;
+		rc = cu_store_read(&c->store, unlock_fn, &u);
+	}
+	if (u.mk)
+		cu_free_secret(u.mk, CU_KEY_BYTES);
+	c->kdf_ops = c->header.kdf == CU_KDF_ARGON2ID ? c->header.kdf_ops : CU_KDF_OPS_DEFAULT;
+	c->kdf_mem = c->header.kdf == CU_KDF_ARGON2ID ? c->header.kdf_mem : CU_KDF_MEM_DEFAULT;
+	if (!rc)
+		return CUSTOS_OK;
+fail:
+	cu_keys_free(c->keys);
+	c->keys = NULL;
+	return rc;
+}
+
+/* ---- create and rekey ---- */
+
+/* Header and sealed keyring for secret s, given the keys already in c->keys. */
+static int seal_for(cu_core *c, const custos_secret *s, uint32_t ops, uint64_t mem, uint32_t keyring_version,
+	cu_header *h, cu_bytes *sealed)
+{
+	unsigned char *mk = cu_malloc(CU_KEY_BYTES), raw[CU_HEADER_BYTES];
+	int rc;
+
+	if (!mk)
+		return cu_err_oom();
+	memset(h, 0, sizeof *h);
+	memcpy(h->store_id, c->keys->store_id, CU_STORE_ID_BYTES);
+	h->format = CU_FORMAT_VERSION;
+	h->kdf = (uint32_t)s->kind;
+	if (s->kind == CU_KDF_ARGON2ID) {
+		h->kdf_ops = ops;
+		h->kdf_mem = mem;
+		cu_random_bytes(h->salt, CU_SALT_BYTES);
+	}
+	h->keyring_version = keyring_version;
+	if (!(rc = cu_secret_master_key(mk, s, h))) {
+		cu_kcv(h->kcv, mk, h->store_id);
+		cu_header_encode(raw, h);
+		rc = cu_keyring_seal(sealed, c->keys, mk, raw);
+	}
+	cu_free_secret(mk, CU_KEY_BYTES);
+	return rc;
+}
+
+typedef struct create_ctx {
+	cu_core *c;
+	const cu_init *in;
+	cu_header h;
+	cu_bytes sealed;
+	cu_schema *schema;
+	cu_init_hook hook;
+	void *arg;
+} create_ctx;
+
+static int create_fn(cu_txn *t, void *arg)
+{
+	create_ctx *x = arg;
+	unsigned char raw[CU_HEADER_BYTES];
+	cu_counters *ctr;
+	custos_val v;
+	cu_op op;
+	int rc;
+
+	if ((rc = cu_get(t, CU_B_META, KEY(K_HEADER), &v)) != CUSTOS_ENOTFOUND)
+		return rc ? rc : cu_err(CUSTOS_EEXISTS, "a store was created there meanwhile");
+	cu_header_encode(raw, &x->h);
+	if ((rc = cu_put(t, CU_B_META, KEY(K_HEADER), raw, sizeof raw)) ||
+	    (rc = cu_put(t, CU_B_META, KEY(K_KEYRING), x->sealed.p, x->sealed.len)))
+		return rc;
+	cu_op_init(&op, x->c, t, x->schema);
+	if ((rc = cu_core_store_schema(&op, x->schema)))
+		return rc;
+	op.counters_loaded = 1;
+	op.counters_dirty = 1;
+	op.counters.next_id = 1;
+	op.counters.count = 0;
+	if ((rc = cu_counters_get(&op, &ctr)) || (rc = cu_counters_flush(&op)))
+		return rc;
+	return x->hook ? x->hook(&op, x->arg) : CUSTOS_OK;
+}
+
+int cu_core_create(cu_core *c, const custos_secret *s, const cu_init *in, cu_init_hook hook, void *arg)
+{
+	unsigned char store_id[CU_STORE_ID_BYTES];
+	create_ctx x;
+	int rc;
+
+	memset(&x, 0, sizeof x);
+	x.c = c;
+	x.in = in;
+	x.hook = hook;
+	x.arg = arg;
+	x.sealed.secret = 1;
+	if ((rc = cu_keys_new(&c->keys)))
+		return rc;
+	cu_random_bytes(store_id, sizeof store_id);
+	cu_keys_generate(c->keys, store_id);
+	cu_keys_readonly(c->keys);
+	c->kdf_ops = in->kdf_ops;
+	c->kdf_mem = in->kdf_mem;
+	if (!(rc = seal_for(c, s, in->kdf_ops, in->kdf_mem, 1, &x.h, &x.sealed)) &&
+	    !(rc = cu_schema_new_builtin(&x.schema, in->population, in->region)))
+		rc = cu_store_write(&c->store, create_fn, &x);
+	if (!rc) {
+		c->header = x.h;
+		cu_core_set_schema(c, x.schema);
+	} else {
+		cu_keys_free(c->keys);
+		c->keys = NULL;
+	}
+	cu_schema_unref(x.schema);
+	cu_bytes_free(&x.sealed);
+	return rc;
+}
+
+int cu_core_rekey_prepare(cu_core *c, const custos_secret *s, cu_rekey *rk)
+{
+	rk->sealed.secret = 1;
+	return seal_for(c, s, c->kdf_ops, c->kdf_mem, c->header.keyring_version + 1, &rk->header, &rk->sealed);
+}
+
+int cu_core_rekey_write(cu_op *op, const cu_rekey *rk)
+{
+	unsigned char raw[CU_HEADER_BYTES];
+	int rc;
+
+	cu_header_encode(raw, &rk->header);
+	if ((rc = cu_put(op->txn, CU_B_META, KEY(K_HEADER), raw, sizeof raw)))
+		return rc;
+	return cu_put(op->txn, CU_B_META, KEY(K_KEYRING), rk->sealed.p, rk->sealed.len);
+}
+
+void cu_core_rekey_finish(cu_core *c, cu_rekey *rk, int committed)
+{
+	if (committed)
+		c->header = rk->header;
+	cu_bytes_free(&rk->sealed);
+}

@@ -1,0 +1,86 @@
+/*
+ * model/core.h — an open store's shared state (backend, keys, current schema) and the
+ * operation context every model function works in. Creation, unlocking and re-keying of
+ * a store happen here; policy (who may) is decided above, in access/.
+ */
+#ifndef CU_MODEL_CORE_H
+#define CU_MODEL_CORE_H
+
+#include <pthread.h>
+
+#include "crypto/crypto.h"
+#include "model/schema.h"
+#include "store/store.h"
+
+typedef struct cu_core {
+	cu_store store;
+	cu_keys *keys;
+	cu_header header;
+	pthread_mutex_t lock;   /* guards schema */
+	cu_schema *schema;
+	uint32_t kdf_ops;       /* limits for a new passphrase */
+	uint64_t kdf_mem;
+} cu_core;
+
+/* What a new store starts with. */
+typedef struct cu_init {
+	uint64_t population;
+	const char *region;
+	uint32_t kdf_ops;
+	uint64_t kdf_mem;
+} cu_init;
+
+/* Counters kept in meta: the next customer id and the number of customers. */
+typedef struct cu_counters {
+	uint64_t next_id;
+	uint64_t count;
+} cu_counters;
+
+/* One operation: a transaction plus who acts, when, and what they may decrypt. */
+typedef struct cu_op {
+	cu_core *core;
+	cu_txn *txn;
+	cu_schema *schema;       /* borrowed from the caller for the operation */
+	uint32_t actor;          /* principal id */
+	uint32_t actor_team;
+	int64_t now_us;
+	unsigned visible;        /* bit c: class c may be decrypted */
+	int counters_loaded;
+	int counters_dirty;
+	cu_counters counters;
+} cu_op;
+
+int cu_core_attach(cu_core *c, custos_backend *be, int readonly);
+/* Wipe keys, drop the schema, free the backend. */
+void cu_core_detach(cu_core *c);
+/* Does the backend hold a store? */
+int cu_core_exists(cu_core *c, int *exists);
+/* Open an existing store with a secret: header, key check, keyring, schema. */
+int cu_core_unlock(cu_core *c, const custos_secret *s);
+/* Create a store (runs its own write transaction); fails with EEXISTS if one appeared. */
+typedef int (*cu_init_hook)(cu_op *op, void *arg);
+int cu_core_create(cu_core *c, const custos_secret *s, const cu_init *in, cu_init_hook hook, void *arg);
+/* Replace the unlock secret: seal the keyring for the new secret outside any transaction
+ * (Argon2id is slow), write header and keyring in op's transaction, then adopt the header. */
+typedef struct cu_rekey {
+	cu_header header;
+	cu_bytes sealed;
+} cu_rekey;
+int cu_core_rekey_prepare(cu_core *c, const custos_secret *s, cu_rekey *rk);
+int cu_core_rekey_write(cu_op *op, const cu_rekey *rk);
+void cu_core_rekey_finish(cu_core *c, cu_rekey *rk, int committed);
+
+/* The current schema, referenced; release with cu_schema_unref(). */
+cu_schema *cu_core_schema(cu_core *c);
+/* Reload the schema inside a transaction if another writer changed it. */
+int cu_core_sync_schema(cu_core *c, cu_txn *t);
+/* Store a changed schema (version must be current + 1) in op's transaction. */
+int cu_core_store_schema(cu_op *op, const cu_schema *s);
+/* After commit: make s the current schema. */
+void cu_core_set_schema(cu_core *c, cu_schema *s);
+
+void cu_op_init(cu_op *op, cu_core *core, cu_txn *t, cu_schema *s);
+int cu_counters_get(cu_op *op, cu_counters **out);
+int cu_counters_flush(cu_op *op);
+
+#endif

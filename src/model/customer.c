@@ -1,0 +1,398 @@
+/*
+ * model/customer.c — customers in storage: data keys, records, indexes, uniqueness.
+ * Runs inside a transaction opened above; any error aborts it, so a failed call leaves
+ * the store exactly as it was.
+ */
+#include <string.h>
+
+#include "model/customer.h"
+#include "model/index.h"
+#include "model/record.h"
+#include "model/validate.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+/* Secrets of one record while it is being read or written; wiped by cust_keys_wipe(). */
+typedef struct cust_keys {
+	unsigned char dek[CU_KEY_BYTES];
+	uint32_t dek_ver;
+	cu_record_keys rk;
+} cust_keys;
+
+static void cust_keys_wipe(cust_keys *ck)
+{
+	cu_wipe(ck, sizeof *ck);
+}
+
+static void id_key(unsigned char k[8], uint64_t id)
+{
+	cu_put_u64be(k, id);
+}
+
+static int not_found(uint64_t id)
+{
+	return cu_err(CUSTOS_ENOTFOUND, "no customer %llu", (unsigned long long)id);
+}
+
+static int read_keys(cu_op *op, uint64_t id, cust_keys *ck)
+{
+	unsigned char k[8], wrap[CU_DEK_WRAP_BYTES];
+	custos_val v;
+	int rc;
+
+	id_key(k, id);
+	if ((rc = cu_get(op->txn, CU_B_DEK, k, 8, &v)))
+		return rc == CUSTOS_ENOTFOUND ? not_found(id) : rc;
+	if (v.size != sizeof wrap)
+		return cu_err(CUSTOS_ECORRUPT, "the data key of customer %llu is damaged", (unsigned long long)id);
+	memcpy(wrap, v.data, sizeof wrap);
+	rc = cu_dek_unwrap(ck->dek, &ck->dek_ver, op->core->keys, id, wrap, sizeof wrap);
+	if (rc == CUSTOS_EAUTH)
+		return cu_err(CUSTOS_EAUTH, "customer %llu failed authentication: its data key was modified or "
+			"copied from another customer", (unsigned long long)id);
+	if (rc)
+		return cu_err(CUSTOS_ECORRUPT, "the data key of customer %llu is damaged", (unsigned long long)id);
+	cu_record_keys_derive(&ck->rk, ck->dek);
+	return CUSTOS_OK;
+}
+
+/* Decode an authenticated record into a handle, decrypting the classes in `classes`. */
+static int decode_record(cu_op *op, const cu_rec *r, const cust_keys *ck, unsigned classes, custos_customer **out)
+{
+	cu_bytes plain = CU_BYTES_SECRET_INIT;
+	custos_customer *c;
+	int rc;
+
+	if ((rc = cu_customer_alloc(&c, op->schema, op->core->keys->store_id)))
+		return rc;
+	c->id = r->id;
+	c->version = r->version;
+	c->owner = r->owner;
+	c->team = r->team;
+	c->state = r->state;
+	c->created_us = r->created_us;
+	c->updated_us = r->updated_us;
+	rc = cu_customer_decode_section(c, r->clear, r->clear_len, 1, CUSTOS_CLASS_PROFILE);
+	for (unsigned cls = 1; cls < CUSTOS_CLASS_COUNT && !rc; cls++) {
+		if (!(r->groups & classes & (1U << cls)))
+			continue;
+		if (!(rc = cu_rec_open_group(r, cls, &ck->rk, &plain)))
+			rc = cu_customer_decode_section(c, plain.p, plain.len, 0, cls);
+	}
+	cu_bytes_free(&plain);
+	if (rc == CUSTOS_ECORRUPT)
+		cu_err(rc, "customer %llu holds a value that does not fit its field", (unsigned long long)r->id);
+	if (rc) {
+		cu_customer_destroy(c);
+		return rc;
+	}
+	*out = c;
+	return CUSTOS_OK;
+}
+
+static int load_with_keys(cu_op *op, uint64_t id, unsigned classes, cust_keys *ck, custos_customer **out)
+{
+	unsigned char k[8];
+	custos_val v;
+	cu_rec r;
+	int rc;
+
+	if ((rc = read_keys(op, id, ck)))
+		return rc;
+	id_key(k, id);
+	/* The record stays borrowed from the backend until the next backend call: decode it
+	 * completely before making one. */
+	if ((rc = cu_get(op->txn, CU_B_CUSTOMERS, k, 8, &v)))
+		return rc == CUSTOS_ENOTFOUND ? not_found(id) : rc;
+	if ((rc = cu_rec_parse(&r, v.data, v.size)) || (rc = cu_rec_verify(&r, &ck->rk, op->core->keys->store_id)))
+		return rc;
+	if (r.id != id || r.dek_ver != ck->dek_ver)
+		return cu_err(CUSTOS_EAUTH, "customer %llu failed authentication: its record was moved from "
+			"customer %llu", (unsigned long long)id, (unsigned long long)r.id);
+	return decode_record(op, &r, ck, classes, out);
+}
+
+int cu_cust_load(cu_op *op, uint64_t id, custos_customer **out)
+{
+	cust_keys ck;
+	int rc = load_with_keys(op, id, op->visible, &ck, out);
+
+	cust_keys_wipe(&ck);
+	return rc;
+}
+
+/* ---- checks shared by insert and update ---- */
+
+static int check_required(const custos_customer *c)
+{
+	for (size_t i = 0; i < c->schema->nfields; i++) {
+		const cu_field *f = &c->schema->fields[i];
+		if ((f->flags & CUSTOS_FIELD_REQUIRED) && !c->slots[i].present)
+			return cu_err(CUSTOS_EINVALID, "field '%s' is required", f->name);
+	}
+	return CUSTOS_OK;
+}
+
+/* The value of field f (from any snapshot of the store's schema) in c, or NULL. */
+static const unsigned char *value_of(const custos_customer *c, const cu_field *f, size_t *n)
+{
+	const cu_field *cf = cu_schema_by_id(c->schema, f->id);
+
+	return cf ? cu_value_get(c, cf, n) : NULL;
+}
+
+int cu_cust_matches(const custos_customer *c, const cu_field *f, const unsigned char *norm, size_t n)
+{
+	cu_bytes form = CU_BYTES_SECRET_INIT;
+	const unsigned char *v;
+	size_t vn, start = 0;
+	int eq = 0;
+
+	if (!(v = value_of(c, f, &vn)))
+		return 0;
+	if (f->type == CUSTOS_TYPE_TAGS) {
+		for (size_t i = 0; i < vn; i++) {
+			if (v[i])
+				continue;
+			if (i - start == n && cu_equal(v + start, norm, n))
+				eq = 1;
+			start = i + 1;
+		}
+		return eq;
+	}
+	if (cu_value_index_form(f, v, vn, &form) == CUSTOS_OK)
+		eq = form.len == n && cu_equal(form.p, norm, n);
+	cu_bytes_free(&form);
+	return eq;
+}
+
+int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, const cu_field *f)
+{
+	cu_bytes norm = CU_BYTES_SECRET_INIT;
+	uint64_t ids[16], after = 0;
+	const unsigned char *v;
+	size_t vn, count;
+	int rc = CUSTOS_OK, more = 1;
+	unsigned saved = op->visible;
+
+	if (!(v = value_of(c, f, &vn)))
+		return CUSTOS_OK;
+	if ((rc = cu_value_index_form(f, v, vn, &norm)))
+		return rc;
+	op->visible = 1U << f->cls;
+	while (more && !rc) {
+		if ((rc = cu_index_scan(op, f, v, vn, after, ids, 16, &count, &more)))
+			break;
+		for (size_t i = 0; i < count && !rc; i++) {
+			custos_customer *other;
+			after = ids[i];
+			if (ids[i] == self)
+				continue;
+			if ((rc = cu_cust_load(op, ids[i], &other)))
+				break;
+			if (cu_cust_matches(other, f, norm.p, norm.len))
+				rc = cu_err(CUSTOS_EEXISTS, "field '%s' must be unique, and customer %llu already has "
+					"this value", f->name, (unsigned long long)ids[i]);
+			cu_customer_destroy(other);
+		}
+	}
+	op->visible = saved;
+	cu_bytes_free(&norm);
+	return rc;
+}
+
+/* ---- writing a record ---- */
+
+static int write_record(cu_op *op, const custos_customer *c, const cu_rec *hdr, const cust_keys *ck)
+{
+	cu_bytes clear = CU_BYTES_INIT, out = CU_BYTES_INIT;
+	cu_bytes groups[CUSTOS_CLASS_COUNT];
+	const cu_bytes *gp[CUSTOS_CLASS_COUNT] = { NULL };
+	unsigned char k[8];
+	int rc;
+
+	for (unsigned cls = 0; cls < CUSTOS_CLASS_COUNT; cls++) {
+		cu_bytes empty = CU_BYTES_SECRET_INIT;
+		groups[cls] = empty;
+	}
+	rc = cu_customer_encode_clear(c, &clear);
+	for (unsigned cls = 1; cls < CUSTOS_CLASS_COUNT && !rc; cls++) {
+		rc = cu_customer_encode_class(c, cls, &groups[cls]);
+		gp[cls] = &groups[cls];
+	}
+	if (!rc)
+		rc = cu_rec_build(&out, hdr, &clear, gp, &ck->rk, op->core->keys->store_id);
+	id_key(k, hdr->id);
+	if (!rc)
+		rc = cu_put(op->txn, CU_B_CUSTOMERS, k, 8, out.p, out.len);
+	for (unsigned cls = 0; cls < CUSTOS_CLASS_COUNT; cls++)
+		cu_bytes_free(&groups[cls]);
+	cu_bytes_free(&clear);
+	cu_bytes_free(&out);
+	return rc;
+}
+
+static int index_all(cu_op *op, const custos_customer *c, uint64_t id)
+{
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
+		const cu_field *f = &c->schema->fields[i];
+		const unsigned char *v;
+		size_t vn;
+		if ((f->flags & CUSTOS_FIELD_SEARCHABLE) && (v = cu_value_get(c, f, &vn)))
+			rc = cu_index_add(op, f, id, v, vn);
+	}
+	return rc;
+}
+
+static int check_all_unique(cu_op *op, const custos_customer *c, uint64_t self, const custos_customer *changed)
+{
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
+		const cu_field *f = &c->schema->fields[i];
+		if (!(f->flags & CUSTOS_FIELD_UNIQUE))
+			continue;
+		if (changed) {
+			const cu_field *cf = cu_schema_by_id(changed->schema, f->id);
+			if (!cf || !changed->slots[cu_schema_pos(changed->schema, cf)].dirty)
+				continue;
+		}
+		rc = cu_cust_check_unique(op, c, self, f);
+	}
+	return rc;
+}
+
+int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
+{
+	unsigned char k[8], wrap[CU_DEK_WRAP_BYTES];
+	custos_customer *c = NULL;
+	cu_counters *ctr;
+	cust_keys ck;
+	custos_val v;
+	cu_rec hdr;
+	uint64_t id;
+	int rc;
+
+	memset(&ck, 0, sizeof ck);
+	if ((rc = cu_customer_alloc(&c, op->schema, op->core->keys->store_id)) || (rc = cu_customer_apply_changes(c, draft)) ||
+	    (rc = check_required(c)) || (rc = cu_counters_get(op, &ctr)))
+		goto out;
+	id = ctr->next_id;
+	id_key(k, id);
+	rc = cu_get(op->txn, CU_B_CUSTOMERS, k, 8, &v);
+	if (rc != CUSTOS_ENOTFOUND) {
+		if (!rc)
+			rc = cu_err(CUSTOS_ECORRUPT, "customer id %llu is already taken: the store's counters were "
+				"rolled back", (unsigned long long)id);
+		goto out;
+	}
+	if ((rc = check_all_unique(op, c, id, NULL)) || (rc = cu_random_key(ck.dek)))
+		goto out;
+	ck.dek_ver = 1;
+	cu_record_keys_derive(&ck.rk, ck.dek);
+	if ((rc = cu_dek_wrap(wrap, op->core->keys, id, ck.dek_ver, ck.dek)) ||
+	    (rc = cu_put(op->txn, CU_B_DEK, k, 8, wrap, sizeof wrap)))
+		goto out;
+	memset(&hdr, 0, sizeof hdr);
+	hdr.id = id;
+	hdr.version = 1;
+	hdr.dek_ver = ck.dek_ver;
+	hdr.owner = op->actor;
+	hdr.team = op->actor_team;
+	hdr.state = CU_STATE_LEAD;
+	hdr.created_us = hdr.updated_us = op->now_us;
+	if ((rc = write_record(op, c, &hdr, &ck)) || (rc = index_all(op, c, id)))
+		goto out;
+	ctr->next_id++;
+	ctr->count++;
+	op->counters_dirty = 1;
+	if (id_out)
+		*id_out = id;
+out:
+	cust_keys_wipe(&ck);
+	cu_customer_destroy(c);
+	return rc;
+}
+
+/* Re-index the searchable fields whose value the update changed. */
+static int reindex_changed(cu_op *op, const custos_customer *c, const cu_slot *old, uint64_t id)
+{
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
+		const cu_field *f = &c->schema->fields[i];
+		const cu_slot *o = &old[i], *n = &c->slots[i];
+		if (!(f->flags & CUSTOS_FIELD_SEARCHABLE) || !n->dirty)
+			continue;
+		if (o->present == n->present && (!o->present || (o->len == n->len &&
+		    memcmp(c->arena.p + o->off, c->arena.p + n->off, o->len) == 0)))
+			continue;
+		if (o->present)
+			rc = cu_index_remove(op, f, id, c->arena.p + o->off, o->len);
+		if (!rc && n->present)
+			rc = cu_index_add(op, f, id, c->arena.p + n->off, n->len);
+	}
+	return rc;
+}
+
+int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes)
+{
+	custos_customer *c = NULL;
+	cu_slot *old = NULL;
+	cust_keys ck;
+	cu_rec hdr;
+	int rc;
+
+	if ((rc = load_with_keys(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &ck, &c)))
+		goto out;
+	if (!(old = cu_malloc(c->schema->nfields * sizeof *old))) {
+		rc = cu_err_oom();
+		goto out;
+	}
+	memcpy(old, c->slots, c->schema->nfields * sizeof *old);
+	if ((rc = cu_customer_apply_changes(c, changes)) || (rc = check_required(c)) ||
+	    (rc = check_all_unique(op, c, id, changes)) || (rc = reindex_changed(op, c, old, id)))
+		goto out;
+	memset(&hdr, 0, sizeof hdr);
+	hdr.id = id;
+	hdr.version = c->version + 1;
+	hdr.dek_ver = ck.dek_ver;
+	hdr.owner = c->owner;
+	hdr.team = c->team;
+	hdr.state = c->state;
+	hdr.created_us = c->created_us;
+	hdr.updated_us = op->now_us > c->updated_us ? op->now_us : c->updated_us;
+	rc = write_record(op, c, &hdr, &ck);
+out:
+	cust_keys_wipe(&ck);
+	cu_free(old);
+	cu_customer_destroy(c);
+	return rc;
+}
+
+int cu_cust_ids(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count)
+{
+	unsigned char k[8];
+	custos_val key, v;
+	cu_cursor cur;
+	int rc;
+
+	*count = 0;
+	if (after_id == UINT64_MAX)
+		return CUSTOS_OK;
+	id_key(k, after_id + 1);
+	if ((rc = cu_cursor_open(&cur, op->txn, CU_B_CUSTOMERS)))
+		return rc;
+	for (rc = cu_cursor_seek(&cur, k, 8, &key, &v); rc == CUSTOS_OK && *count < max;
+	     rc = cu_cursor_next(&cur, &key, &v)) {
+		if (key.size != 8) {
+			rc = cu_err(CUSTOS_ECORRUPT, "a customer key has %zu bytes instead of 8", key.size);
+			break;
+		}
+		ids[(*count)++] = cu_get_u64be(key.data);
+	}
+	cu_cursor_close(&cur);
+	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}

@@ -1,0 +1,30 @@
+/*
+ * model/customer.h — the customer operations: insert, load, update, and equality checks,
+ * each inside the caller's transaction. Who may do them is decided by access/.
+ */
+#ifndef CU_MODEL_CUSTOMER_H
+#define CU_MODEL_CUSTOMER_H
+
+#include "model/core.h"
+#include "model/value.h"
+
+/* Lifecycle state of a new customer (lifecycle states are defined with the lifecycle module). */
+#define CU_STATE_LEAD 1
+
+/* Store a new customer built from a draft. */
+int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out);
+/* Load customer id, decrypting the classes in op->visible. CUSTOS_ENOTFOUND, CUSTOS_EAUTH,
+ * CUSTOS_ECORRUPT, or CU_ESTALE when the record needs a newer schema than op->schema. */
+int cu_cust_load(cu_op *op, uint64_t id, custos_customer **out);
+/* Apply the changed fields of `changes` to customer id. */
+int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes);
+/* Does c's value of f (one of its tags, for tags) have the index form norm? Constant time
+ * in the compared bytes. */
+int cu_cust_matches(const custos_customer *c, const cu_field *f, const unsigned char *norm, size_t n);
+
+/* CUSTOS_EEXISTS if a customer other than `self` holds c's value of unique field f. */
+int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, const cu_field *f);
+/* Up to max customer ids greater than after_id, ascending. */
+int cu_cust_ids(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count);
+
+#endif

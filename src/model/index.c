@@ -1,0 +1,200 @@
+/*
+ * model/index.c — building index keys and walking the entries of one value.
+ */
+#include <string.h>
+
+#include "model/index.h"
+#include "model/validate.h"
+#include "util/error.h"
+
+#define CLEAR_INLINE_MAX 400
+#define KEY_MAX (2 + 1 + 2 + CLEAR_INLINE_MAX + 8)
+
+enum { K_CLEAR = 0x00, K_BLIND = 0x01, K_HASHED = 0x02 };
+
+/* The lookup key prefix for one normalised value; the verifier too for blind entries. */
+typedef struct ikey {
+	unsigned char k[KEY_MAX];
+	size_t prefix;
+	int blind;
+	cu_bidx_keys bk;
+} ikey;
+
+static void ikey_make(ikey *ik, cu_op *op, const cu_field *f, const unsigned char *norm, size_t n)
+{
+	unsigned char *p = ik->k;
+
+	cu_put_u16be(p, f->id);
+	ik->blind = cu_field_encrypted(f);
+	if (ik->blind) {
+		cu_bidx_keys_derive(&ik->bk, op->core->keys, f->id);
+		p[2] = K_BLIND;
+		cu_put_u32be(p + 3, cu_bidx_value(&ik->bk, norm, n, f->index_bits));
+		ik->prefix = 7;
+	} else if (n <= CLEAR_INLINE_MAX) {
+		p[2] = K_CLEAR;
+		cu_put_u16be(p + 3, (uint16_t)n);
+		memcpy(p + 5, norm, n);
+		ik->prefix = 5 + n;
+	} else {
+		p[2] = K_HASHED;
+		cu_hash(p + 3, norm, n);
+		ik->prefix = 3 + CU_MAC_BYTES;
+	}
+}
+
+static void ikey_wipe(ikey *ik)
+{
+	cu_wipe(ik, sizeof *ik);
+}
+
+/* Call fn for each single value: each tag of a tags field, else the value itself, in
+ * its index form. */
+typedef int (*each_fn)(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *norm, size_t n, void *arg);
+
+static int for_each_value(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *v, size_t n, each_fn fn,
+	void *arg)
+{
+	cu_bytes norm = CU_BYTES_SECRET_INIT;
+	int rc = CUSTOS_OK;
+
+	if (f->type == CUSTOS_TYPE_TAGS) {
+		size_t start = 0;
+		for (size_t i = 0; i < n && !rc; i++) {
+			if (v[i])
+				continue;
+			rc = fn(op, f, id, v + start, i - start, arg);
+			start = i + 1;
+		}
+		return rc;
+	}
+	if (!(rc = cu_value_index_form(f, v, n, &norm)))
+		rc = fn(op, f, id, norm.p, norm.len, arg);
+	cu_bytes_free(&norm);
+	return rc;
+}
+
+static int add_one(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *norm, size_t n, void *arg)
+{
+	unsigned char ver[CU_VERIFIER_BYTES];
+	ikey ik;
+	int rc;
+
+	(void)arg;
+	ikey_make(&ik, op, f, norm, n);
+	cu_put_u64be(ik.k + ik.prefix, id);
+	if (ik.blind)
+		cu_bidx_verifier(ver, &ik.bk, id, norm, n);
+	rc = cu_put(op->txn, CU_B_INDEX, ik.k, ik.prefix + 8, ver, ik.blind ? sizeof ver : 0);
+	ikey_wipe(&ik);
+	return rc;
+}
+
+static int remove_one(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *norm, size_t n, void *arg)
+{
+	ikey ik;
+	int rc;
+
+	(void)arg;
+	ikey_make(&ik, op, f, norm, n);
+	cu_put_u64be(ik.k + ik.prefix, id);
+	rc = cu_del(op->txn, CU_B_INDEX, ik.k, ik.prefix + 8);
+	ikey_wipe(&ik);
+	return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
+}
+
+int cu_index_add(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *v, size_t n)
+{
+	return for_each_value(op, f, id, v, n, add_one, NULL);
+}
+
+int cu_index_remove(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *v, size_t n)
+{
+	return for_each_value(op, f, id, v, n, remove_one, NULL);
+}
+
+typedef struct scan_page {
+	uint64_t after, *ids;
+	size_t max, count;
+	int more;
+} scan_page;
+
+static int scan_one(cu_op *op, const cu_field *f, uint64_t unused, const unsigned char *norm, size_t n, void *arg)
+{
+	scan_page *pg = arg;
+	unsigned char ver[CU_VERIFIER_BYTES];
+	custos_val k, v;
+	cu_cursor cur;
+	ikey ik;
+	int rc;
+
+	(void)unused;
+	if (pg->after == UINT64_MAX)
+		return CUSTOS_OK;
+	ikey_make(&ik, op, f, norm, n);
+	cu_put_u64be(ik.k + ik.prefix, pg->after + 1);
+	if ((rc = cu_cursor_open(&cur, op->txn, CU_B_INDEX))) {
+		ikey_wipe(&ik);
+		return rc;
+	}
+	for (rc = cu_cursor_seek(&cur, ik.k, ik.prefix + 8, &k, &v); rc == CUSTOS_OK;
+	     rc = cu_cursor_next(&cur, &k, &v)) {
+		uint64_t id;
+		if (k.size != ik.prefix + 8 || memcmp(k.data, ik.k, ik.prefix) != 0)
+			break;
+		id = cu_get_u64be(k.data + ik.prefix);
+		if (ik.blind) {
+			cu_bidx_verifier(ver, &ik.bk, id, norm, n);
+			if (v.size != sizeof ver || !cu_equal(ver, v.data, sizeof ver))
+				continue;
+		}
+		if (pg->count == pg->max) {
+			pg->more = 1;
+			break;
+		}
+		pg->ids[pg->count++] = id;
+	}
+	cu_cursor_close(&cur);
+	ikey_wipe(&ik);
+	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}
+
+int cu_index_scan(cu_op *op, const cu_field *f, const unsigned char *v, size_t n, uint64_t after_id,
+	uint64_t *ids, size_t max, size_t *count, int *more)
+{
+	scan_page pg = { after_id, ids, max, 0, 0 };
+	int rc;
+
+	if (f->type == CUSTOS_TYPE_TAGS)
+		rc = scan_one(op, f, 0, v, n, &pg);
+	else
+		rc = for_each_value(op, f, 0, v, n, scan_one, &pg);
+	*count = pg.count;
+	*more = pg.more;
+	return rc;
+}
+
+int cu_index_drop_field(cu_op *op, const cu_field *f)
+{
+	unsigned char prefix[2], key[KEY_MAX];
+	custos_val k, v;
+	cu_cursor cur;
+	int rc;
+
+	cu_put_u16be(prefix, f->id);
+	for (;;) {
+		/* Re-seek after every delete: a cursor is not assumed to survive writes. */
+		if ((rc = cu_cursor_open(&cur, op->txn, CU_B_INDEX)))
+			return rc;
+		rc = cu_cursor_seek(&cur, prefix, sizeof prefix, &k, &v);
+		if (rc == CUSTOS_OK && (k.size < 2 || memcmp(k.data, prefix, 2) != 0 || k.size > sizeof key))
+			rc = CUSTOS_ITEROVER;
+		if (rc == CUSTOS_OK)
+			memcpy(key, k.data, k.size);
+		cu_cursor_close(&cur);
+		if (rc)
+			return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+		if ((rc = cu_del(op->txn, CU_B_INDEX, key, k.size)))
+			return rc;
+	}
+}

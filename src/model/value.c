@@ -1,0 +1,152 @@
+/*
+ * model/value.c — customer handles: slots, the secret arena, and the section codec.
+ */
+#include <string.h>
+
+#include "model/validate.h"
+#include "model/value.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+int cu_customer_same_store(const custos_customer *c, const unsigned char store_id[16])
+{
+	return memcmp(c->store_id, store_id, sizeof c->store_id) == 0;
+}
+
+int cu_customer_alloc(custos_customer **out, cu_schema *s, const unsigned char store_id[16])
+{
+	custos_customer *c = cu_calloc(1, sizeof *c);
+
+	if (!c || !(c->slots = cu_calloc(s->nfields, sizeof *c->slots))) {
+		cu_free(c);
+		return cu_err_oom();
+	}
+	c->arena.secret = 1;
+	memcpy(c->store_id, store_id, sizeof c->store_id);
+	c->schema = cu_schema_ref(s);
+	*out = c;
+	return CUSTOS_OK;
+}
+
+void cu_customer_destroy(custos_customer *c)
+{
+	if (!c)
+		return;
+	cu_bytes_free(&c->arena);
+	cu_free(c->slots);
+	cu_schema_unref(c->schema);
+	cu_free(c);
+}
+
+const cu_field *cu_customer_field(const custos_customer *c, const char *name)
+{
+	return cu_schema_find(c->schema, name);
+}
+
+int cu_value_store(custos_customer *c, const cu_field *f, const void *p, size_t n, int dirty)
+{
+	cu_slot *s = &c->slots[cu_schema_pos(c->schema, f)];
+	size_t off = c->arena.len;
+	int rc;
+
+	if (off > UINT32_MAX - n - 1)
+		return cu_err(CUSTOS_EFULL, "customer values exceed 4 GiB");
+	if ((rc = cu_bytes_reserve(&c->arena, n + 1)))
+		return rc;
+	cu_bytes_append(&c->arena, p, n);
+	cu_bytes_append_u8(&c->arena, 0);
+	s->off = (uint32_t)off;
+	s->len = (uint32_t)n;
+	s->present = 1;
+	s->masked = 0;
+	s->dirty |= (uint8_t)dirty;
+	return CUSTOS_OK;
+}
+
+void cu_value_remove(custos_customer *c, const cu_field *f, int dirty)
+{
+	cu_slot *s = &c->slots[cu_schema_pos(c->schema, f)];
+
+	s->present = 0;
+	s->masked = 0;
+	s->dirty |= (uint8_t)dirty;
+}
+
+const unsigned char *cu_value_get(const custos_customer *c, const cu_field *f, size_t *n)
+{
+	const cu_slot *s = &c->slots[cu_schema_pos(c->schema, f)];
+
+	if (!s->present)
+		return NULL;
+	*n = s->len;
+	return c->arena.p + s->off;
+}
+
+static int encode_fields(const custos_customer *c, int clear, unsigned cls, cu_bytes *out)
+{
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
+		const cu_field *f = &c->schema->fields[i];
+		const cu_slot *s = &c->slots[i];
+		if (!s->present || cu_field_encrypted(f) == clear || (!clear && f->cls != cls))
+			continue;
+		if (!(rc = cu_bytes_append_u16le(out, f->id)))
+			rc = cu_bytes_append_str16(out, c->arena.p + s->off, s->len);
+	}
+	return rc;
+}
+
+int cu_customer_encode_clear(const custos_customer *c, cu_bytes *out)
+{
+	return encode_fields(c, 1, CUSTOS_CLASS_PROFILE, out);
+}
+
+int cu_customer_encode_class(const custos_customer *c, unsigned cls, cu_bytes *out)
+{
+	return encode_fields(c, 0, cls, out);
+}
+
+int cu_customer_decode_section(custos_customer *c, const unsigned char *p, size_t n, int clear_section, unsigned cls)
+{
+	unsigned last = 0;
+	cu_reader r;
+	int rc;
+
+	cu_reader_init(&r, p, n);
+	while (r.off < r.len) {
+		uint16_t id = cu_read_u16le(&r), len = cu_read_u16le(&r);
+		const unsigned char *v = cu_read_bytes(&r, len);
+		const cu_field *f;
+		if (!v || id <= last)
+			return CUSTOS_ECORRUPT;
+		last = id;
+		if (!(f = cu_schema_by_id(c->schema, id)))
+			return CU_ESTALE;
+		if (cu_field_encrypted(f) == clear_section || (!clear_section && f->cls != cls) ||
+		    !cu_value_well_formed(f, v, len))
+			return CUSTOS_ECORRUPT;
+		if ((rc = cu_value_store(c, f, v, len, 0)))
+			return rc;
+	}
+	return CUSTOS_OK;
+}
+
+int cu_customer_apply_changes(custos_customer *to, const custos_customer *from)
+{
+	int rc;
+
+	for (size_t i = 0; i < from->schema->nfields; i++) {
+		const cu_field *ff = &from->schema->fields[i], *tf;
+		const cu_slot *s = &from->slots[i];
+		if (!s->dirty)
+			continue;
+		if (!(tf = cu_schema_by_id(to->schema, ff->id)) || tf->type != ff->type)
+			return cu_err(CUSTOS_EINVALID, "field '%s' no longer exists in the store's schema", ff->name);
+		if (!s->present)
+			cu_value_remove(to, tf, 1);
+		else if ((rc = cu_value_store(to, tf, from->arena.p + s->off, s->len, 1)))
+			return rc;
+	}
+	return CUSTOS_OK;
+}

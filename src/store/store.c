@@ -1,0 +1,168 @@
+/*
+ * store/store.c — the transaction discipline: one writer per process at a time, whole-
+ * transaction retry after map growth, no use after fork(), and backend codes checked.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+const char *const cu_bucket_names[CU_B_COUNT] = {
+	"meta", "customers", "dek", "index", "principals", "audit",
+};
+
+#define GROW_ATTEMPTS 16
+
+/* A backend must answer with a custos code; anything else becomes CUSTOS_EBACKEND. */
+static int checked(int rc)
+{
+	if (rc > 0 || (rc < CUSTOS_EUSER && rc != CUSTOS_ITEROVER))
+		return cu_err(CUSTOS_EBACKEND, "the storage backend returned an unknown code %d", rc);
+	return rc;
+}
+
+int cu_store_init(cu_store *st, custos_backend *be, int readonly)
+{
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	rc = checked(be->prepare(be, cu_bucket_names, CU_B_COUNT));
+	if (rc)
+		return rc;
+	st->be = be;
+	st->readonly = readonly;
+	st->pid = getpid();
+	pthread_mutex_init(&st->write_lock, NULL);
+	return CUSTOS_OK;
+}
+
+void cu_store_fini(cu_store *st)
+{
+	if (st->be)
+		st->be->free(st->be);
+	st->be = NULL;
+}
+
+int cu_txn_begin(cu_txn *t, cu_store *st, int write)
+{
+	int rc;
+
+	if (st->pid != getpid())
+		return cu_err(CUSTOS_ESTATE, "this store was opened by another process (before fork()): "
+			"open it again in this process");
+	if (write && st->readonly)
+		return cu_err(CUSTOS_ESTATE, "the store was opened read-only");
+	t->st = st;
+	t->write = write;
+	t->h = NULL;
+	rc = checked(st->be->begin(st->be, write ? CUSTOS_TXN_WRITE : CUSTOS_TXN_READ, &t->h));
+	return rc;
+}
+
+int cu_txn_commit(cu_txn *t)
+{
+	int rc = checked(t->st->be->commit(t->st->be, t->h));
+
+	t->h = NULL;
+	return rc;
+}
+
+void cu_txn_abort(cu_txn *t)
+{
+	if (t->h)
+		t->st->be->abort(t->st->be, t->h);
+	t->h = NULL;
+}
+
+static custos_val val(const void *p, size_t n)
+{
+	custos_val v = { p, n };
+	return v;
+}
+
+int cu_get(cu_txn *t, unsigned bucket, const void *k, size_t kn, custos_val *v)
+{
+	custos_val key = val(k, kn);
+	return checked(t->st->be->get(t->st->be, t->h, bucket, &key, v));
+}
+
+int cu_put(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn)
+{
+	custos_val key = val(k, kn), value = val(v, vn);
+	return checked(t->st->be->put(t->st->be, t->h, bucket, &key, &value));
+}
+
+int cu_del(cu_txn *t, unsigned bucket, const void *k, size_t kn)
+{
+	custos_val key = val(k, kn);
+	return checked(t->st->be->del(t->st->be, t->h, bucket, &key));
+}
+
+int cu_cursor_open(cu_cursor *c, cu_txn *t, unsigned bucket)
+{
+	c->t = t;
+	c->h = NULL;
+	return checked(t->st->be->cursor_open(t->st->be, t->h, bucket, &c->h));
+}
+
+int cu_cursor_seek(cu_cursor *c, const void *k, size_t kn, custos_val *key, custos_val *v)
+{
+	custos_val want = val(k, kn);
+	return checked(c->t->st->be->cursor_seek(c->t->st->be, c->h, &want, key, v));
+}
+
+int cu_cursor_next(cu_cursor *c, custos_val *key, custos_val *v)
+{
+	return checked(c->t->st->be->cursor_next(c->t->st->be, c->h, key, v));
+}
+
+void cu_cursor_close(cu_cursor *c)
+{
+	if (c->h)
+		c->t->st->be->cursor_close(c->t->st->be, c->h);
+	c->h = NULL;
+}
+
+static int attempt(cu_store *st, cu_txn_fn fn, void *arg)
+{
+	cu_txn t;
+	int rc;
+
+	if ((rc = cu_txn_begin(&t, st, 1)))
+		return rc;
+	rc = fn(&t, arg);
+	if (rc) {
+		cu_txn_abort(&t);
+		return rc;
+	}
+	return cu_txn_commit(&t);
+}
+
+int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg)
+{
+	int rc, tries;
+
+	pthread_mutex_lock(&st->write_lock);
+	for (tries = 0;; tries++) {
+		rc = attempt(st, fn, arg);
+		if (rc != CUSTOS_EFULL || !st->be->grow || tries == GROW_ATTEMPTS)
+			break;
+		if (checked(st->be->grow(st->be)) != CUSTOS_OK)
+			break;
+	}
+	pthread_mutex_unlock(&st->write_lock);
+	return rc;
+}
+
+int cu_store_read(cu_store *st, cu_txn_fn fn, void *arg)
+{
+	cu_txn t;
+	int rc;
+
+	if ((rc = cu_txn_begin(&t, st, 0)))
+		return rc;
+	rc = fn(&t, arg);
+	cu_txn_abort(&t);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/*
+ * store/store.h — transactions and named buckets over the backend vtable.
+ * The only layer that calls a backend. It knows buckets and bytes, not customers or keys.
+ */
+#ifndef CU_STORE_H
+#define CU_STORE_H
+
+#include <pthread.h>
+#include <sys/types.h>
+
+#include "custos/sys/backend.h"
+
+/* The fixed list of buckets; their order is part of the prepare() contract, append only. */
+enum cu_bucket {
+	CU_B_META = 0,     /* header, keyring, schema, counters */
+	CU_B_CUSTOMERS,    /* id (u64 BE) -> record */
+	CU_B_DEK,          /* id (u64 BE) -> wrapped data key */
+	CU_B_INDEX,        /* field id ‖ value or blind index ‖ id -> verifier or empty */
+	CU_B_PRINCIPALS,   /* name -> principal */
+	CU_B_AUDIT,        /* seq (u64 BE) -> entry */
+	CU_B_COUNT
+};
+
+extern const char *const cu_bucket_names[CU_B_COUNT];
+
+typedef struct cu_store {
+	custos_backend *be;
+	int readonly;
+	pid_t pid;
+	pthread_mutex_t write_lock;
+} cu_store;
+
+typedef struct cu_txn {
+	cu_store *st;
+	void *h;
+	int write;
+} cu_txn;
+
+typedef struct cu_cursor {
+	cu_txn *t;
+	void *h;
+} cu_cursor;
+
+/* Take the backend (its prepare() is called here); on failure the caller keeps it. */
+int cu_store_init(cu_store *st, custos_backend *be, int readonly);
+/* Free the backend. */
+void cu_store_fini(cu_store *st);
+
+int cu_txn_begin(cu_txn *t, cu_store *st, int write);
+int cu_txn_commit(cu_txn *t);
+void cu_txn_abort(cu_txn *t);
+
+/* Values returned are borrowed: valid until the next call on the transaction. */
+int cu_get(cu_txn *t, unsigned bucket, const void *k, size_t kn, custos_val *v);
+int cu_put(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn);
+int cu_del(cu_txn *t, unsigned bucket, const void *k, size_t kn);
+
+int cu_cursor_open(cu_cursor *c, cu_txn *t, unsigned bucket);
+int cu_cursor_seek(cu_cursor *c, const void *k, size_t kn, custos_val *key, custos_val *val);
+int cu_cursor_next(cu_cursor *c, custos_val *key, custos_val *val);
+void cu_cursor_close(cu_cursor *c);
+
+/* Run fn in one write transaction, serialised with other writers of this process; the
+ * whole transaction is retried after the backend grows when it ran out of space. fn must
+ * be safe to run again: everything it changes must live in the transaction. */
+typedef int (*cu_txn_fn)(cu_txn *t, void *arg);
+int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg);
+/* Run fn in one read transaction. */
+int cu_store_read(cu_store *st, cu_txn_fn fn, void *arg);
+
+#endif

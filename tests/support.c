@@ -1,0 +1,240 @@
+/*
+ * tests/support.c — fixtures for the test programs.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "support.h"
+
+const unsigned char t_key[32] = {
+	0x6b, 0x3a, 0x01, 0x9c, 0x42, 0x17, 0xd0, 0x5e, 0x88, 0x21, 0xf3, 0x0b, 0x4d, 0x7a, 0x90, 0x36,
+	0x11, 0xc2, 0x5f, 0xe8, 0x73, 0x2d, 0xa6, 0x04, 0x9b, 0x58, 0xe1, 0x37, 0xcc, 0x60, 0x19, 0xfa,
+};
+
+custos_secret *t_secret(void)
+{
+	custos_secret *s = NULL;
+	ck_assert_int_eq(custos_secret_key(&s, t_key, sizeof t_key), CUSTOS_OK);
+	return s;
+}
+
+void t_tmpdir(char *out, size_t n)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(out, n, "%s/custos-test-XXXXXX", base && *base ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(out));
+}
+
+static int rm_entry(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+
+	if (!d)
+		return unlink(dir);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		rm_entry(path);
+	}
+	closedir(d);
+	return rmdir(dir);
+}
+
+void t_rmtree(const char *dir)
+{
+	if (dir && *dir)
+		rm_entry(dir);
+}
+
+/* The backend is the first thing a test wraps: open it ourselves, keep a pointer, hand it
+ * to the store. */
+static void open_on(t_store *t, const char *uri, unsigned flags)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	custos_secret *s = t_secret();
+
+	o.flags = flags;
+	o.expected_customers = 1000;
+	ck_assert_int_eq(custos_backend_open(&t->be, uri, &o), CUSTOS_OK);
+	ck_assert_int_eq(custos_db_open_backend(&t->db, t->be, s, &o), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&t->ctx, t->db, "admin"), CUSTOS_OK);
+	custos_secret_free(s);
+}
+
+void t_store_open(t_store *t, const char *kind)
+{
+	char uri[300];
+
+	memset(t, 0, sizeof *t);
+	if (!strcmp(kind, "memory")) {
+		open_on(t, "memory:", CUSTOS_OPEN_CREATE);
+		return;
+	}
+	t_tmpdir(t->dir, sizeof t->dir);
+	snprintf(uri, sizeof uri, "lmdb:%s/store", t->dir);
+	open_on(t, uri, CUSTOS_OPEN_CREATE | CUSTOS_OPEN_EXCL);
+}
+
+void t_store_reopen(t_store *t)
+{
+	char uri[300];
+
+	ck_assert_str_ne(t->dir, "");
+	custos_ctx_free(t->ctx);
+	custos_db_close(t->db);
+	snprintf(uri, sizeof uri, "lmdb:%s/store", t->dir);
+	open_on(t, uri, 0);
+}
+
+void t_store_close(t_store *t)
+{
+	custos_ctx_free(t->ctx);
+	custos_db_close(t->db);
+	t_rmtree(t->dir);
+	memset(t, 0, sizeof *t);
+}
+
+void t_digest(custos_backend *be, unsigned char out[32])
+{
+	crypto_generichash_state st;
+	custos_val k, v, empty = { NULL, 0 };
+	void *txn, *cur;
+	int rc;
+
+	crypto_generichash_init(&st, NULL, 0, 32);
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	for (unsigned b = 0; b < T_B_COUNT; b++) {
+		crypto_generichash_update(&st, (const unsigned char *)&b, sizeof b);
+		ck_assert_int_eq(be->cursor_open(be, txn, b, &cur), CUSTOS_OK);
+		for (rc = be->cursor_seek(be, cur, &empty, &k, &v); rc == CUSTOS_OK; rc = be->cursor_next(be, cur, &k, &v)) {
+			uint64_t kn = k.size, vn = v.size;
+			crypto_generichash_update(&st, (const unsigned char *)&kn, 8);
+			crypto_generichash_update(&st, k.data, k.size);
+			crypto_generichash_update(&st, (const unsigned char *)&vn, 8);
+			crypto_generichash_update(&st, v.data, v.size);
+		}
+		ck_assert_int_eq(rc, CUSTOS_ITEROVER);
+		be->cursor_close(be, cur);
+	}
+	be->abort(be, txn);
+	crypto_generichash_final(&st, out, 32);
+}
+
+static long grep_file(const char *path, const void *needle, size_t n)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	unsigned char *buf;
+	long hits = 0;
+	ssize_t got;
+	size_t off = 0;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(buf);
+	while (off < (size_t)st.st_size && (got = read(fd, buf + off, (size_t)st.st_size - off)) > 0)
+		off += (size_t)got;
+	close(fd);
+	for (size_t i = 0; i + n <= off; i++)
+		if (!memcmp(buf + i, needle, n))
+			hits++;
+	free(buf);
+	return hits;
+}
+
+long t_grep_dir(const char *dir, const void *needle, size_t n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+	long hits = 0;
+
+	if (!d)
+		return grep_file(dir, needle, n);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		hits += t_grep_dir(path, needle, n);
+	}
+	closedir(d);
+	return hits;
+}
+
+int t_raw_get(custos_backend *be, unsigned bucket, const void *k, size_t kn, unsigned char **val, size_t *vn)
+{
+	custos_val key = { k, kn }, v;
+	void *txn;
+	int rc;
+
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	rc = be->get(be, txn, bucket, &key, &v);
+	if (rc == CUSTOS_OK) {
+		*val = malloc(v.size ? v.size : 1);
+		memcpy(*val, v.data, v.size);
+		*vn = v.size;
+	}
+	be->abort(be, txn);
+	return rc;
+}
+
+int t_raw_put(custos_backend *be, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn)
+{
+	custos_val key = { k, kn }, val = { v, vn };
+	void *txn;
+	int rc;
+
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
+	rc = be->put(be, txn, bucket, &key, &val);
+	if (rc == CUSTOS_OK)
+		return be->commit(be, txn);
+	be->abort(be, txn);
+	return rc;
+}
+
+custos_customer *t_person(custos_ctx *ctx, const char *name, const char *email)
+{
+	custos_customer *c = NULL;
+
+	ck_assert_int_eq(custos_customer_new(&c, ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "name", name), CUSTOS_OK);
+	if (email)
+		ck_assert_int_eq(custos_customer_set_text(c, "email", email), CUSTOS_OK);
+	return c;
+}
+
+uint64_t t_create(custos_ctx *ctx, const char *name, const char *email)
+{
+	custos_customer *c = t_person(ctx, name, email);
+	uint64_t id = 0;
+
+	ck_assert_msg(custos_customer_create(&id, ctx, c) == CUSTOS_OK, "create: %s", custos_error_last());
+	custos_customer_free(c);
+	return id;
+}
+
+int t_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,64 @@
+/*
+ * tests/support.h — fixtures shared by the test programs: stores on every backend, a
+ * digest of everything a backend holds (to prove a failed call changed nothing), and
+ * helpers to look inside files for plaintext.
+ */
+#ifndef CUSTOS_TEST_SUPPORT_H
+#define CUSTOS_TEST_SUPPORT_H
+
+#include <check.h>
+#include <stdint.h>
+
+#include "custos.h"
+#include "custos/sys/backend.h"
+
+/* A store opened for a test, with its admin context and (for tamper tests) its backend. */
+typedef struct t_store {
+	custos_db *db;
+	custos_ctx *ctx;
+	custos_backend *be;   /* owned by db; valid while db is open */
+	char dir[256];        /* for LMDB stores: the directory; "" otherwise */
+} t_store;
+
+/* A fixed raw key (fast: no Argon2id) shared by tests. */
+extern const unsigned char t_key[32];
+custos_secret *t_secret(void);
+
+/* Open a new store on "memory" or "lmdb" (in a fresh temporary directory). */
+void t_store_open(t_store *t, const char *kind);
+void t_store_reopen(t_store *t);   /* close and open again (LMDB) */
+void t_store_close(t_store *t);
+
+/* Make a temporary directory for the test; removed by t_rmtree(). */
+void t_tmpdir(char *out, size_t n);
+void t_rmtree(const char *dir);
+
+/* BLAKE2b digest of every key and value of every bucket the backend holds. */
+void t_digest(custos_backend *be, unsigned char out[32]);
+/* Assert that a call failed with `code` and left the backend exactly as before. */
+#define T_UNCHANGED(t, call, code) do { \
+		unsigned char before_[32], after_[32]; \
+		t_digest((t)->be, before_); \
+		ck_assert_int_eq((call), (code)); \
+		ck_assert_str_ne(custos_error_last(), "no error"); \
+		t_digest((t)->be, after_); \
+		ck_assert_mem_eq(before_, after_, 32); \
+	} while (0)
+
+/* Count occurrences of needle in every regular file under dir. */
+long t_grep_dir(const char *dir, const void *needle, size_t n);
+
+/* Raw access to a bucket, for tamper tests: read, write, delete one key. */
+int t_raw_get(custos_backend *be, unsigned bucket, const void *k, size_t kn, unsigned char **val, size_t *vn);
+int t_raw_put(custos_backend *be, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn);
+/* Bucket numbers (the order custos declares them). */
+enum { T_B_META, T_B_CUSTOMERS, T_B_DEK, T_B_INDEX, T_B_PRINCIPALS, T_B_AUDIT, T_B_COUNT };
+
+/* A draft with name and email set. */
+custos_customer *t_person(custos_ctx *ctx, const char *name, const char *email);
+uint64_t t_create(custos_ctx *ctx, const char *name, const char *email);
+
+/* Run a suite; returns the process exit status. */
+int t_run(Suite *s);
+
+#endif
