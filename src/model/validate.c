@@ -47,9 +47,9 @@ static int clean_text(const cu_field *f, const char *in, int multiline, cu_bytes
 
 	if (f->max_bytes && n > (size_t)f->max_bytes * 4 + 64)
 		return too_long(f, n);
+	trim(&in, &n);  /* first, so a trailing newline from a form is not an error */
 	if (!cu_text_ok(in, n, multiline, &why))
 		return cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why);
-	trim(&in, &n);
 	if (n == 0)
 		return cu_err(CUSTOS_EINVALID, "field '%s' is empty; use custos_customer_unset() to remove a value", f->name);
 	if ((rc = cu_utf8_nfc(&nfc, &len, in, n)))
@@ -253,9 +253,9 @@ int cu_tag_normalize(const cu_field *f, const char *in, cu_bytes *out)
 
 	if (n > 4 * CU_TAG_MAX_BYTES + 64)
 		return cu_err(CUSTOS_EINVALID, "field '%s': a tag is at most %d bytes", f->name, CU_TAG_MAX_BYTES);
+	trim(&in, &n);
 	if (!cu_text_ok(in, n, 0, &why))
 		return cu_err(CUSTOS_EINVALID, "field '%s': the tag %s", f->name, why);
-	trim(&in, &n);
 	if (n == 0)
 		return cu_err(CUSTOS_EINVALID, "field '%s': a tag cannot be empty", f->name);
 	if (memchr(in, ',', n))

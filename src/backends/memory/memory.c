@@ -45,7 +45,9 @@ typedef struct mem_cursor {
 
 static int cmp(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
 {
-	int c = memcmp(a, b, an < bn ? an : bn);
+	size_t m = an < bn ? an : bn;
+	int c = m ? memcmp(a, b, m) : 0;  /* an empty key may come with a NULL pointer */
+
 	return c ? c : (an < bn ? -1 : an > bn);
 }
 
