@@ -238,3 +238,41 @@ int t_run(Suite *s)
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+custos_backend *t_raw_open(const t_store *t)
+{
+	static const char *const names[] = { "meta", "customers", "dek", "index", "principals", "audit" };
+	custos_backend *be = NULL;
+	char uri[300];
+
+	snprintf(uri, sizeof uri, "lmdb:%s/store", t->dir);
+	ck_assert_int_eq(custos_backend_open(&be, uri, NULL), CUSTOS_OK);
+	ck_assert_int_eq(be->prepare(be, names, 6), CUSTOS_OK);
+	return be;
+}
+
+int t_probe(const t_store *t)
+{
+	custos_secret *s = t_secret();
+	custos_customer *c = NULL;
+	custos_db *db = NULL;
+	custos_ctx *ctx = NULL;
+	char uri[300];
+	int rc;
+
+	snprintf(uri, sizeof uri, "lmdb:%s/store", t->dir);
+	rc = custos_db_open(&db, uri, s, NULL);
+	if (!rc)
+		rc = custos_ctx_open(&ctx, db, "admin");
+	if (!rc)
+		rc = custos_customer_new(&c, ctx);
+	if (!rc)
+		rc = custos_customer_set_text(c, "name", "Probe");
+	if (!rc)
+		rc = custos_customer_create(NULL, ctx, c);
+	custos_customer_free(c);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	custos_secret_free(s);
+	return rc;
+}

@@ -51,6 +51,11 @@ long t_grep_dir(const char *dir, const void *needle, size_t n);
 /* Raw access to a bucket, for tamper tests: read, write, delete one key. */
 int t_raw_get(custos_backend *be, unsigned bucket, const void *k, size_t kn, unsigned char **val, size_t *vn);
 int t_raw_put(custos_backend *be, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn);
+/* A raw backend on a closed LMDB store of t (its buckets prepared), for tampering. */
+custos_backend *t_raw_open(const t_store *t);
+/* Try to open the LMDB store of t, make a context and create a customer: the first failing
+ * code, or CUSTOS_OK. Leaves nothing open. */
+int t_probe(const t_store *t);
 /* Bucket numbers (the order custos declares them). */
 enum { T_B_META, T_B_CUSTOMERS, T_B_DEK, T_B_INDEX, T_B_PRINCIPALS, T_B_AUDIT, T_B_COUNT };
 

@@ -126,13 +126,25 @@ void cu_header_encode(unsigned char out[CU_HEADER_BYTES], const cu_header *h)
 	cu_put_u32le(p, h->keyring_version);
 }
 
+void cu_header_store(unsigned char out[CU_HEADER_STORED], const cu_header *h)
+{
+	cu_header_encode(out, h);
+	cu_hash(out + CU_HEADER_BYTES, out, CU_HEADER_BYTES);
+}
+
 int cu_header_decode(cu_header *h, const unsigned char *p, size_t n)
 {
+	unsigned char sum[CU_MAC_BYTES];
 	cu_reader r;
 
-	if (n != CU_HEADER_BYTES || memcmp(p, header_magic, 8) != 0)
-		return cu_err(CUSTOS_ECORRUPT, "the store header is damaged (bad size or magic)");
-	cu_reader_init(&r, p + 8, n - 8);
+	if (n != CU_HEADER_STORED)
+		return cu_err(CUSTOS_EAUTH, "the store header failed its checksum: it was damaged or modified");
+	cu_hash(sum, p, CU_HEADER_BYTES);
+	if (!cu_equal(sum, p + CU_HEADER_BYTES, CU_MAC_BYTES))
+		return cu_err(CUSTOS_EAUTH, "the store header failed its checksum: it was damaged or modified");
+	if (memcmp(p, header_magic, 8) != 0)
+		return cu_err(CUSTOS_ECORRUPT, "this is not a custos store header");
+	cu_reader_init(&r, p + 8, CU_HEADER_BYTES - 8);
 	h->format = cu_read_u32le(&r);
 	memcpy(h->store_id, cu_read_bytes(&r, CU_STORE_ID_BYTES), CU_STORE_ID_BYTES);
 	h->kdf = cu_read_u32le(&r);

@@ -60,6 +60,9 @@ typedef struct cu_header {
 } cu_header;
 
 #define CU_HEADER_BYTES (8 + 4 + CU_STORE_ID_BYTES + 4 + 4 + 8 + CU_SALT_BYTES + CU_MAC_BYTES + 4)
+/* Stored form: the header and an unkeyed BLAKE2b-256 checksum of it, so damage to the
+ * header reads as CUSTOS_EAUTH rather than as a wrong key. */
+#define CU_HEADER_STORED (CU_HEADER_BYTES + CU_MAC_BYTES)
 #define CU_FORMAT_VERSION 1U
 
 /* Unlock material handed in by the host, kept in guarded memory. */
@@ -91,8 +94,10 @@ int cu_mk_derive(unsigned char mk[CU_KEY_BYTES], const char *pass, size_t pass_l
 void cu_kcv(unsigned char out[CU_MAC_BYTES], const unsigned char mk[CU_KEY_BYTES],
 	const unsigned char store_id[CU_STORE_ID_BYTES]);
 
-/* Header encoding; decode fails with CUSTOS_ECORRUPT or CUSTOS_EVERSION (message set). */
+/* Header encoding (the part the keyring binds) and its stored form with the checksum;
+ * decoding the stored form fails with CUSTOS_EAUTH, CUSTOS_ECORRUPT or CUSTOS_EVERSION. */
 void cu_header_encode(unsigned char out[CU_HEADER_BYTES], const cu_header *h);
+void cu_header_store(unsigned char out[CU_HEADER_STORED], const cu_header *h);
 int cu_header_decode(cu_header *h, const unsigned char *p, size_t n);
 
 /* Seal the keyring under mk, bound to the encoded header; open it again. */

@@ -202,7 +202,7 @@ static int unlock_fn(cu_txn *t, void *arg)
 			return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ENOTFOUND, "the backend holds no custos store") : rc;
 		if ((rc = cu_header_decode(&u->c->header, v.data, v.size)))
 			return rc;
-		memcpy(u->raw_header, v.data, CU_HEADER_BYTES);
+		memcpy(u->raw_header, v.data, CU_HEADER_BYTES);  /* the keyring binds the header without its checksum */
 		return CUSTOS_OK;
 	}
 	cu_kcv(kcv, u->mk, u->c->header.store_id);
@@ -295,7 +295,7 @@ typedef struct create_ctx {
 static int create_fn(cu_txn *t, void *arg)
 {
 	create_ctx *x = arg;
-	unsigned char raw[CU_HEADER_BYTES];
+	unsigned char raw[CU_HEADER_STORED];
 	cu_counters *ctr;
 	custos_val v;
 	cu_op op;
@@ -303,7 +303,7 @@ static int create_fn(cu_txn *t, void *arg)
 
 	if ((rc = cu_get(t, CU_B_META, KEY(K_HEADER), &v)) != CUSTOS_ENOTFOUND)
 		return rc ? rc : cu_err(CUSTOS_EEXISTS, "a store was created there meanwhile");
-	cu_header_encode(raw, &x->h);
+	cu_header_store(raw, &x->h);
 	if ((rc = cu_put(t, CU_B_META, KEY(K_HEADER), raw, sizeof raw)) ||
 	    (rc = cu_put(t, CU_B_META, KEY(K_KEYRING), x->sealed.p, x->sealed.len)))
 		return rc;
@@ -361,10 +361,10 @@ int cu_core_rekey_prepare(cu_core *c, const custos_secret *s, cu_rekey *rk)
 
 int cu_core_rekey_write(cu_op *op, const cu_rekey *rk)
 {
-	unsigned char raw[CU_HEADER_BYTES];
+	unsigned char raw[CU_HEADER_STORED];
 	int rc;
 
-	cu_header_encode(raw, &rk->header);
+	cu_header_store(raw, &rk->header);
 	if ((rc = cu_put(op->txn, CU_B_META, KEY(K_HEADER), raw, sizeof raw)))
 		return rc;
 	return cu_put(op->txn, CU_B_META, KEY(K_KEYRING), rk->sealed.p, rk->sealed.len);

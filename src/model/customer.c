@@ -43,15 +43,14 @@ static int read_keys(cu_op *op, uint64_t id, cust_keys *ck)
 	id_key(k, id);
 	if ((rc = cu_get(op->txn, CU_B_DEK, k, 8, &v)))
 		return rc == CUSTOS_ENOTFOUND ? not_found(id) : rc;
-	if (v.size != sizeof wrap)
-		return cu_err(CUSTOS_ECORRUPT, "the data key of customer %llu is damaged", (unsigned long long)id);
-	memcpy(wrap, v.data, sizeof wrap);
-	rc = cu_dek_unwrap(ck->dek, &ck->dek_ver, op->core->keys, id, wrap, sizeof wrap);
-	if (rc == CUSTOS_EAUTH)
+	rc = CUSTOS_EAUTH;
+	if (v.size == sizeof wrap) {
+		memcpy(wrap, v.data, sizeof wrap);
+		rc = cu_dek_unwrap(ck->dek, &ck->dek_ver, op->core->keys, id, wrap, sizeof wrap);
+	}
+	if (rc)
 		return cu_err(CUSTOS_EAUTH, "customer %llu failed authentication: its data key was modified or "
 			"copied from another customer", (unsigned long long)id);
-	if (rc)
-		return cu_err(CUSTOS_ECORRUPT, "the data key of customer %llu is damaged", (unsigned long long)id);
 	cu_record_keys_derive(&ck->rk, ck->dek);
 	return CUSTOS_OK;
 }
@@ -80,7 +79,7 @@ static int decode_record(cu_op *op, const cu_rec *r, const cust_keys *ck, unsign
 			rc = cu_customer_decode_section(c, plain.p, plain.len, 0, cls);
 	}
 	cu_bytes_free(&plain);
-	if (rc == CUSTOS_ECORRUPT)
+	if (rc == CUSTOS_ECORRUPT)  /* authenticated, yet malformed: written by a faulty writer */
 		cu_err(rc, "customer %llu holds a value that does not fit its field", (unsigned long long)r->id);
 	if (rc) {
 		cu_customer_destroy(c);

@@ -12,9 +12,11 @@
 static const char hdr_label[8] = { 'C', 'U', 'S', 'H', 'D', 'R', '0', '1' };
 static const char grp_label[8] = { 'C', 'U', 'S', 'G', 'R', 'P', '0', '1' };
 
+/* A stored record that does not parse was damaged or tampered with; the two cannot be told
+ * apart, so both are authentication failures, as a failed MAC is. */
 static int corrupt(const char *what)
 {
-	return cu_err(CUSTOS_ECORRUPT, "a customer record is damaged: %s", what);
+	return cu_err(CUSTOS_EAUTH, "a customer record failed authentication: %s", what);
 }
 
 int cu_rec_parse(cu_rec *r, const unsigned char *p, size_t n)
@@ -27,8 +29,7 @@ int cu_rec_parse(cu_rec *r, const unsigned char *p, size_t n)
 	if (p[0] != 'C' || p[1] != 'U')
 		return corrupt("bad magic");
 	if (p[2] != CU_REC_FORMAT)
-		return cu_err(p[2] > CU_REC_FORMAT ? CUSTOS_EVERSION : CUSTOS_ECORRUPT,
-			"a customer record has format %u; this library reads format %u", p[2], CU_REC_FORMAT);
+		return corrupt("unknown record format");
 	r->state = p[3];
 	r->flags = p[4];
 	r->groups = p[5];

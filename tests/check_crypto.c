@@ -1,0 +1,629 @@
+/*
+ * tests/check_crypto.c — what encryption must guarantee, attacked through storage:
+ * every flipped byte is CUSTOS_EAUTH (never garbage, never a crash), ciphertexts and data
+ * keys moved between customers, classes or versions fail, wrong keys are CUSTOS_EKEY,
+ * tampered key-derivation limits are refused, no plaintext reaches the files, nonces never
+ * repeat, and blind indexes keep only their planned bits.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "support.h"
+
+static const char *const kinds[] = { "memory", "lmdb" };
+
+static void id_key(unsigned char k[8], uint64_t id)
+{
+	for (int i = 0; i < 8; i++)
+		k[i] = (unsigned char)(id >> (56 - 8 * i));
+}
+
+static uint32_t u32le(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A customer with values in three encrypted classes and the clear section. */
+static uint64_t full_customer(custos_ctx *ctx, const char *name, const char *email)
+{
+	custos_customer *c = t_person(ctx, name, email);
+	uint64_t id;
+
+	ck_assert_int_eq(custos_customer_set_text(c, "phone", "+85291234567"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "address", "1 Harbour Road"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "stage", "won"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create(&id, ctx, c), CUSTOS_OK);
+	custos_customer_free(c);
+	return id;
+}
+
+static void raw_record(t_store *t, unsigned bucket, uint64_t id, unsigned char **v, size_t *n)
+{
+	unsigned char k[8];
+	id_key(k, id);
+	ck_assert_int_eq(t_raw_get(t->be, bucket, k, 8, v, n), CUSTOS_OK);
+}
+
+static void put_record(t_store *t, unsigned bucket, uint64_t id, const unsigned char *v, size_t n)
+{
+	unsigned char k[8];
+	id_key(k, id);
+	ck_assert_int_eq(t_raw_put(t->be, bucket, k, 8, v, n), CUSTOS_OK);
+}
+
+static int get_code(t_store *t, uint64_t id)
+{
+	custos_customer *c = NULL;
+	int rc = custos_customer_get(&c, t->ctx, id);
+	if (rc != CUSTOS_OK)
+		ck_assert_ptr_null(c);
+	custos_customer_free(c);
+	return rc;
+}
+
+/* Where each encrypted group of a record starts (its length field), by class; 0 if absent. */
+static void group_offsets(const unsigned char *r, size_t n, size_t off[8])
+{
+	size_t p = 56 + u32le(r + 36) + 32;
+
+	memset(off, 0, 8 * sizeof off[0]);
+	for (unsigned c = 1; c < 7; c++) {
+		if (!(r[5] & (1U << c)))
+			continue;
+		off[c] = p;
+		p += 4 + u32le(r + p);
+	}
+	ck_assert_uint_eq(p, n);
+}
+
+/* ---- flipped bytes ---- */
+
+START_TEST(every_flipped_record_byte_is_eauth)
+{
+	unsigned char *orig, *bad;
+	size_t n;
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, kinds[_i]);
+	id = full_customer(t.ctx, "Alice Wong", "alice@example.com");
+	raw_record(&t, T_B_CUSTOMERS, id, &orig, &n);
+	bad = malloc(n);
+	for (size_t i = 0; i < n; i++) {
+		for (unsigned bit = 0x01; bit <= 0x80; bit <<= 7) {
+			memcpy(bad, orig, n);
+			bad[i] ^= (unsigned char)bit;
+			put_record(&t, T_B_CUSTOMERS, id, bad, n);
+			ck_assert_msg(get_code(&t, id) == CUSTOS_EAUTH, "byte %zu bit %u: %s", i, bit, custos_error_last());
+		}
+	}
+	put_record(&t, T_B_CUSTOMERS, id, orig, n);
+	ck_assert_int_eq(get_code(&t, id), CUSTOS_OK);
+	free(bad);
+	free(orig);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(truncated_or_extended_records_are_eauth)
+{
+	const size_t cut[] = { 0, 1, 39, 40, 55, 56, 57, 88 };
+	unsigned char *orig, *longer;
+	size_t n;
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, kinds[_i]);
+	id = full_customer(t.ctx, "Bruno Silva", "bruno@example.com");
+	raw_record(&t, T_B_CUSTOMERS, id, &orig, &n);
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		put_record(&t, T_B_CUSTOMERS, id, orig, cut[i]);
+		ck_assert_int_eq(get_code(&t, id), CUSTOS_EAUTH);
+	}
+	put_record(&t, T_B_CUSTOMERS, id, orig, n - 1);
+	ck_assert_int_eq(get_code(&t, id), CUSTOS_EAUTH);
+	longer = calloc(1, n + 1);
+	memcpy(longer, orig, n);
+	put_record(&t, T_B_CUSTOMERS, id, longer, n + 1);
+	ck_assert_int_eq(get_code(&t, id), CUSTOS_EAUTH);
+	free(longer);
+	free(orig);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(every_flipped_data_key_byte_is_eauth)
+{
+	unsigned char *orig, *bad;
+	size_t n;
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, kinds[_i]);
+	id = full_customer(t.ctx, "Chen Mei", "chen@example.com");
+	raw_record(&t, T_B_DEK, id, &orig, &n);
+	ck_assert_uint_eq(n, 81);
+	bad = malloc(n);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(bad, orig, n);
+		bad[i] ^= 0x20;
+		put_record(&t, T_B_DEK, id, bad, n);
+		ck_assert_msg(get_code(&t, id) == CUSTOS_EAUTH, "byte %zu", i);
+	}
+	put_record(&t, T_B_DEK, id, orig, n - 1);
+	ck_assert_int_eq(get_code(&t, id), CUSTOS_EAUTH);
+	free(bad);
+	free(orig);
+	t_store_close(&t);
+}
+END_TEST
+
+/* ---- moved ciphertexts ---- */
+
+START_TEST(records_and_keys_swapped_between_customers_fail)
+{
+	unsigned char *ra, *rb, *ka, *kb;
+	size_t na, nb, nka, nkb;
+	t_store t;
+	uint64_t a, b;
+
+	t_store_open(&t, kinds[_i]);
+	a = full_customer(t.ctx, "Dana Evans", "dana@example.com");
+	b = full_customer(t.ctx, "Elif Yilmaz", "elif@example.com");
+	raw_record(&t, T_B_CUSTOMERS, a, &ra, &na);
+	raw_record(&t, T_B_CUSTOMERS, b, &rb, &nb);
+	raw_record(&t, T_B_DEK, a, &ka, &nka);
+	raw_record(&t, T_B_DEK, b, &kb, &nkb);
+	/* A's record under B's id: B's key does not authenticate it. */
+	put_record(&t, T_B_CUSTOMERS, b, ra, na);
+	ck_assert_int_eq(get_code(&t, b), CUSTOS_EAUTH);
+	/* A's record and A's wrapped key under B's id: the wrap is bound to A's id. */
+	put_record(&t, T_B_DEK, b, ka, nka);
+	ck_assert_int_eq(get_code(&t, b), CUSTOS_EAUTH);
+	/* B's record with A's key. */
+	put_record(&t, T_B_CUSTOMERS, b, rb, nb);
+	ck_assert_int_eq(get_code(&t, b), CUSTOS_EAUTH);
+	put_record(&t, T_B_DEK, b, kb, nkb);
+	ck_assert_int_eq(get_code(&t, b), CUSTOS_OK);
+	ck_assert_int_eq(get_code(&t, a), CUSTOS_OK);
+	free(ra);
+	free(rb);
+	free(ka);
+	free(kb);
+	t_store_close(&t);
+}
+END_TEST
+
+/* Replace the group of class `cls` in `dst` by the group of the same class from `src`. */
+static unsigned char *splice(const unsigned char *dst, size_t dn, const unsigned char *src, size_t sn, unsigned cls,
+	size_t *out_n)
+{
+	size_t od[8], os[8], dlen, slen, n;
+	unsigned char *out;
+
+	group_offsets(dst, dn, od);
+	group_offsets(src, sn, os);
+	ck_assert_uint_ne(od[cls], 0);
+	ck_assert_uint_ne(os[cls], 0);
+	dlen = 4 + u32le(dst + od[cls]);
+	slen = 4 + u32le(src + os[cls]);
+	n = dn - dlen + slen;
+	out = malloc(n);
+	memcpy(out, dst, od[cls]);
+	memcpy(out + od[cls], src + os[cls], slen);
+	memcpy(out + od[cls] + slen, dst + od[cls] + dlen, dn - od[cls] - dlen);
+	*out_n = n;
+	return out;
+}
+
+START_TEST(a_field_group_moved_to_another_customer_fails)
+{
+	unsigned char *ra, *rb, *mixed;
+	size_t na, nb, nm;
+	t_store t;
+	uint64_t a, b;
+
+	t_store_open(&t, kinds[_i]);
+	a = full_customer(t.ctx, "Farid Haddad", "farid@example.com");
+	b = full_customer(t.ctx, "Grace Kim", "grace@example.com");
+	raw_record(&t, T_B_CUSTOMERS, a, &ra, &na);
+	raw_record(&t, T_B_CUSTOMERS, b, &rb, &nb);
+	mixed = splice(rb, nb, ra, na, CUSTOS_CLASS_CONTACT, &nm);
+	put_record(&t, T_B_CUSTOMERS, b, mixed, nm);
+	ck_assert_int_eq(get_code(&t, b), CUSTOS_EAUTH);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "contact"));
+	free(mixed);
+	free(ra);
+	free(rb);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(field_groups_swapped_between_classes_fail)
+{
+	unsigned char *r, *sw;
+	size_t n, off[8], ln, lc;
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, kinds[_i]);
+	id = full_customer(t.ctx, "Hiro Tanaka", "h@example.com");
+	raw_record(&t, T_B_CUSTOMERS, id, &r, &n);
+	group_offsets(r, n, off);
+	ln = 4 + u32le(r + off[CUSTOS_CLASS_NAME]);
+	lc = 4 + u32le(r + off[CUSTOS_CLASS_CONTACT]);
+	ck_assert_uint_eq(off[CUSTOS_CLASS_CONTACT], off[CUSTOS_CLASS_NAME] + ln);
+	/* Put the contact group in the name slot and the name group in the contact slot. */
+	sw = malloc(n);
+	memcpy(sw, r, off[CUSTOS_CLASS_NAME]);
+	memcpy(sw + off[CUSTOS_CLASS_NAME], r + off[CUSTOS_CLASS_CONTACT], lc);
+	memcpy(sw + off[CUSTOS_CLASS_NAME] + lc, r + off[CUSTOS_CLASS_NAME], ln);
+	memcpy(sw + off[CUSTOS_CLASS_NAME] + lc + ln, r + off[CUSTOS_CLASS_NAME] + ln + lc,
+		n - off[CUSTOS_CLASS_NAME] - ln - lc);
+	put_record(&t, T_B_CUSTOMERS, id, sw, n);
+	ck_assert_int_eq(get_code(&t, id), CUSTOS_EAUTH);
+	free(sw);
+	free(r);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(groups_of_two_versions_do_not_mix_but_a_whole_old_record_reads)
+{
+	unsigned char *v1, *v2, *mixed;
+	size_t n1, n2, nm;
+	custos_customer *patch, *got;
+	const char *email;
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, kinds[_i]);
+	id = full_customer(t.ctx, "Ines Rossi", "ines@example.com");
+	raw_record(&t, T_B_CUSTOMERS, id, &v1, &n1);
+	patch = t_person(t.ctx, "Ines Rossi-Kim", "ines.rk@example.com");
+	ck_assert_int_eq(custos_customer_update(t.ctx, id, patch), CUSTOS_OK);
+	custos_customer_free(patch);
+	raw_record(&t, T_B_CUSTOMERS, id, &v2, &n2);
+	mixed = splice(v2, n2, v1, n1, CUSTOS_CLASS_CONTACT, &nm);
+	put_record(&t, T_B_CUSTOMERS, id, mixed, nm);
+	ck_assert_int_eq(get_code(&t, id), CUSTOS_EAUTH);
+	/* Rolling a whole record back to an older valid copy is not detectable by
+	 * encryption alone (documented in docs/security.md; the audit chain detects it). */
+	put_record(&t, T_B_CUSTOMERS, id, v1, n1);
+	ck_assert_int_eq(custos_customer_get(&got, t.ctx, id), CUSTOS_OK);
+	ck_assert_uint_eq(custos_customer_version(got), 1);
+	ck_assert_int_eq(custos_customer_get_text(&email, got, "email"), CUSTOS_OK);
+	ck_assert_str_eq(email, "ines@example.com");
+	custos_customer_free(got);
+	free(mixed);
+	free(v1);
+	free(v2);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(records_copied_from_another_store_fail)
+{
+	unsigned char *r, *k;
+	size_t nr, nk;
+	t_store a, b;
+	uint64_t ia, ib;
+
+	/* Both stores are unlocked with the same raw key. */
+	t_store_open(&a, kinds[_i]);
+	t_store_open(&b, kinds[_i]);
+	ia = full_customer(a.ctx, "Jonas Berg", "jonas@example.com");
+	ib = full_customer(b.ctx, "Kavya Patel", "kavya@example.com");
+	ck_assert_uint_eq(ia, ib);
+	raw_record(&a, T_B_CUSTOMERS, ia, &r, &nr);
+	raw_record(&a, T_B_DEK, ia, &k, &nk);
+	put_record(&b, T_B_DEK, ib, k, nk);
+	ck_assert_int_eq(get_code(&b, ib), CUSTOS_EAUTH);
+	put_record(&b, T_B_CUSTOMERS, ib, r, nr);
+	ck_assert_int_eq(get_code(&b, ib), CUSTOS_EAUTH);
+	free(r);
+	free(k);
+	t_store_close(&a);
+	t_store_close(&b);
+}
+END_TEST
+
+/* ---- the store's own records ---- */
+
+/* Close the store of t, leaving its files for raw access. */
+static void close_keep_files(t_store *t)
+{
+	custos_ctx_free(t->ctx);
+	custos_db_close(t->db);
+	t->ctx = NULL;
+	t->db = NULL;
+	t->be = NULL;
+}
+
+START_TEST(damaged_header_is_eauth_and_tampered_limits_are_refused)
+{
+	unsigned char *orig, *bad;
+	size_t n;
+	t_store t;
+	custos_backend *be;
+
+	t_store_open(&t, "lmdb");
+	close_keep_files(&t);
+	be = t_raw_open(&t);
+	ck_assert_int_eq(t_raw_get(be, T_B_META, "header", 6, &orig, &n), CUSTOS_OK);
+	ck_assert_uint_eq(n, 128);
+	bad = malloc(n);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(bad, orig, n);
+		bad[i] ^= 0x04;
+		ck_assert_int_eq(t_raw_put(be, T_B_META, "header", 6, bad, n), CUSTOS_OK);
+		ck_assert_msg(t_probe(&t) == CUSTOS_EAUTH, "byte %zu: %s", i, custos_error_last());
+	}
+	ck_assert_int_eq(t_raw_put(be, T_B_META, "header", 6, orig, n - 1), CUSTOS_OK);
+	ck_assert_int_eq(t_probe(&t), CUSTOS_EAUTH);
+	ck_assert_int_eq(t_raw_put(be, T_B_META, "header", 6, orig, n), CUSTOS_OK);
+	ck_assert_int_eq(t_probe(&t), CUSTOS_OK);
+
+	/* The attacker recomputes the checksum. Raised key-derivation limits are refused before
+	 * anything is derived; a changed salt is the wrong key, never garbage. */
+	orig[8 + 4 + 16] = 1;                    /* kdf: Argon2id */
+	orig[8 + 4 + 16 + 4] = 2;                /* passes */
+	orig[8 + 4 + 16 + 4 + 4 + 4] = 2;        /* memory: 8 GiB */
+	crypto_generichash(orig + 96, 32, orig, 96, NULL, 0);
+	ck_assert_int_eq(t_raw_put(be, T_B_META, "header", 6, orig, n), CUSTOS_OK);
+	ck_assert_int_eq(t_probe(&t), CUSTOS_ECORRUPT);  /* checked before the kind of secret */
+	{
+		custos_secret *p;
+		custos_db *db = NULL;
+		char uri[300];
+		snprintf(uri, sizeof uri, "lmdb:%s/store", t.dir);
+		ck_assert_int_eq(custos_secret_passphrase(&p, "any passphrase"), CUSTOS_OK);
+		ck_assert_int_eq(custos_db_open(&db, uri, p, NULL), CUSTOS_ECORRUPT);
+		ck_assert_ptr_nonnull(strstr(custos_error_last(), "safe range"));
+		orig[8 + 4 + 16 + 4 + 4 + 4] = 0;
+		orig[8 + 4 + 16 + 4 + 4 + 3] = 4;    /* 64 MiB: within the limits, wrong salt and key */
+		crypto_generichash(orig + 96, 32, orig, 96, NULL, 0);
+		ck_assert_int_eq(t_raw_put(be, T_B_META, "header", 6, orig, n), CUSTOS_OK);
+		ck_assert_int_eq(custos_db_open(&db, uri, p, NULL), CUSTOS_EKEY);
+		ck_assert_ptr_null(db);
+		custos_secret_free(p);
+	}
+	custos_backend_free(be);
+	free(bad);
+	free(orig);
+	t_rmtree(t.dir);
+}
+END_TEST
+
+START_TEST(damaged_keyring_schema_counters_and_principals_are_eauth)
+{
+	static const struct { unsigned bucket; const char *key; } recs[] = {
+		{ T_B_META, "keyring" }, { T_B_META, "schema" }, { T_B_META, "counters" }, { T_B_PRINCIPALS, "admin" },
+	};
+	unsigned char *orig, *bad;
+	custos_backend *be;
+	size_t n;
+	t_store t;
+
+	t_store_open(&t, "lmdb");
+	close_keep_files(&t);
+	be = t_raw_open(&t);
+	for (size_t r = 0; r < sizeof recs / sizeof recs[0]; r++) {
+		size_t kn = strlen(recs[r].key);
+		ck_assert_int_eq(t_raw_get(be, recs[r].bucket, recs[r].key, kn, &orig, &n), CUSTOS_OK);
+		bad = malloc(n);
+		for (size_t i = 0; i < n; i++) {
+			int rc;
+			memcpy(bad, orig, n);
+			bad[i] ^= 0x10;
+			ck_assert_int_eq(t_raw_put(be, recs[r].bucket, recs[r].key, kn, bad, n), CUSTOS_OK);
+			rc = t_probe(&t);
+			ck_assert_msg(rc == CUSTOS_EAUTH, "%s byte %zu: %s %s", recs[r].key, i, custos_error_name(rc),
+				custos_error_last());
+		}
+		ck_assert_int_eq(t_raw_put(be, recs[r].bucket, recs[r].key, kn, orig, n), CUSTOS_OK);
+		free(bad);
+		free(orig);
+	}
+	ck_assert_int_eq(t_probe(&t), CUSTOS_OK);
+	custos_backend_free(be);
+	t_rmtree(t.dir);
+}
+END_TEST
+
+/* ---- no plaintext on disk ---- */
+
+START_TEST(canary_plaintext_never_reaches_the_files)
+{
+	static const char *const canaries[] = {
+		"Zebulon Quuxworth", "zebulon.quux", "canary-mail.example", "98765432", "Quux Lane",
+		"Quuxcorp", "Z9876543", "zebulon.qu@", "Marmaduke Quuxworth", "marmaduke",
+	};
+	custos_customer *c, *patch;
+	char files[300];
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, "lmdb");
+	c = t_person(t.ctx, "Zebulon Quuxworth", "Zebulon.Quux@Canary-Mail.example");
+	ck_assert_int_eq(custos_customer_set_text(c, "phone", "+852 9876 5432"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "address", "7 Quux Lane, Kowloon"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "company", "Quuxcorp Holdings"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "id_number", "Z9876543"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create(&id, t.ctx, c), CUSTOS_OK);
+	custos_customer_free(c);
+	/* Old values after an update, and values read back, must not linger either. */
+	patch = t_person(t.ctx, "Marmaduke Quuxworth", "marmaduke@example.org");
+	ck_assert_int_eq(custos_customer_update(t.ctx, id, patch), CUSTOS_OK);
+	custos_customer_free(patch);
+	ck_assert_int_eq(get_code(&t, id), CUSTOS_OK);
+	custos_ctx_free(t.ctx);
+	custos_db_close(t.db);
+	snprintf(files, sizeof files, "%s/store", t.dir);
+	for (size_t i = 0; i < sizeof canaries / sizeof canaries[0]; i++)
+		ck_assert_msg(t_grep_dir(files, canaries[i], strlen(canaries[i])) == 0, "'%s' found on disk", canaries[i]);
+	/* The raw key is not on disk either. */
+	ck_assert_int_eq(t_grep_dir(files, t_key, sizeof t_key), 0);
+	t_rmtree(t.dir);
+}
+END_TEST
+
+/* ---- nonces and blind indexes ---- */
+
+static int cmp_nonce(const void *a, const void *b)
+{
+	return memcmp(a, b, 24);
+}
+
+START_TEST(nonces_never_repeat)
+{
+	enum { N = 2000 };
+	unsigned char (*nonces)[24] = malloc(N * 3 * 24), *r;
+	custos_customer *batch[100];
+	size_t n, off[8], count = 0;
+	t_store t;
+
+	t_store_open(&t, "memory");
+	for (int round = 0; round < N / 100; round++) {
+		for (int i = 0; i < 100; i++) {
+			batch[i] = t_person(t.ctx, "Same Name", "same@example.com");
+			ck_assert_int_eq(custos_customer_set_text(batch[i], "address", "Same Street"), CUSTOS_OK);
+		}
+		ck_assert_int_eq(custos_customer_create_many(NULL, t.ctx, batch, 100), CUSTOS_OK);
+		for (int i = 0; i < 100; i++)
+			custos_customer_free(batch[i]);
+	}
+	for (uint64_t id = 1; id <= N; id++) {
+		raw_record(&t, T_B_CUSTOMERS, id, &r, &n);
+		group_offsets(r, n, off);
+		for (unsigned c = 1; c < 7; c++)
+			if (off[c])
+				memcpy(nonces[count++], r + off[c] + 4, 24);
+		free(r);
+	}
+	ck_assert_uint_eq(count, N * 3);
+	qsort(nonces, count, 24, cmp_nonce);
+	for (size_t i = 1; i < count; i++)
+		ck_assert_msg(memcmp(nonces[i - 1], nonces[i], 24) != 0, "a nonce repeats");
+	free(nonces);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(blind_index_entries_keep_only_the_planned_bits)
+{
+	custos_schema *s;
+	size_t pos;
+	uint32_t bits, mask;
+	void *txn, *cur;
+	custos_val k, v, start = { (const unsigned char *)"\x00\x03", 2 };
+	int entries = 0, rc;
+	t_store t;
+
+	t_store_open(&t, "memory");
+	for (int i = 0; i < 50; i++) {
+		char email[32];
+		snprintf(email, sizeof email, "u%d@example.com", i);
+		t_create(t.ctx, "Indexed", email);
+	}
+	ck_assert_int_eq(custos_schema_get(&s, t.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_schema_field_lookup(&pos, s, "email"), CUSTOS_OK);
+	bits = custos_schema_field_index_bits(s, pos);
+	ck_assert_uint_eq(bits, 8);  /* 1,000 expected customers: 2 <= 1000 / 2^8 < sqrt(1000) */
+	custos_schema_free(s);
+	mask = (uint32_t)(UINT32_MAX >> bits);
+	ck_assert_int_eq(t.be->begin(t.be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ck_assert_int_eq(t.be->cursor_open(t.be, txn, T_B_INDEX, &cur), CUSTOS_OK);
+	for (rc = t.be->cursor_seek(t.be, cur, &start, &k, &v); rc == CUSTOS_OK && k.data[0] == 0 && k.data[1] == 3;
+	     rc = t.be->cursor_next(t.be, cur, &k, &v)) {
+		uint32_t b = (uint32_t)k.data[3] << 24 | (uint32_t)k.data[4] << 16 | (uint32_t)k.data[5] << 8 | k.data[6];
+		ck_assert_uint_eq(k.size, 15);
+		ck_assert_uint_eq(k.data[2], 1);
+		ck_assert_uint_eq(b & mask, 0);
+		ck_assert_uint_eq(v.size, 16);
+		entries++;
+	}
+	t.be->cursor_close(t.be, cur);
+	t.be->abort(t.be, txn);
+	ck_assert_int_eq(entries, 50);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(damaged_index_entries_can_hide_a_match_but_never_invent_one)
+{
+	unsigned char key[15], *val;
+	size_t vn;
+	custos_iter *it;
+	uint64_t a, b, found;
+	void *txn, *cur;
+	custos_val k, v, start = { (const unsigned char *)"\x00\x03", 2 };
+	t_store t;
+
+	t_store_open(&t, "memory");
+	a = t_create(t.ctx, "Liam", "liam@example.com");
+	b = t_create(t.ctx, "Mei", "mei@example.com");
+	/* Read A's email entry and plant a copy of it that points at B. */
+	ck_assert_int_eq(t.be->begin(t.be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ck_assert_int_eq(t.be->cursor_open(t.be, txn, T_B_INDEX, &cur), CUSTOS_OK);
+	ck_assert_int_eq(t.be->cursor_seek(t.be, cur, &start, &k, &v), CUSTOS_OK);
+	while (!(k.size == 15 && k.data[14] == a))
+		ck_assert_int_eq(t.be->cursor_next(t.be, cur, &k, &v), CUSTOS_OK);
+	memcpy(key, k.data, 15);
+	t.be->cursor_close(t.be, cur);
+	t.be->abort(t.be, txn);
+	ck_assert_int_eq(t_raw_get(t.be, T_B_INDEX, key, 15, &val, &vn), CUSTOS_OK);
+	key[14] = (unsigned char)b;
+	ck_assert_int_eq(t_raw_put(t.be, T_B_INDEX, key, 15, val, vn), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_find(&it, t.ctx, "email", "liam@example.com"), CUSTOS_OK);
+	ck_assert_int_eq(custos_iter_next_id(&found, it), CUSTOS_OK);
+	ck_assert_uint_eq(found, a);
+	ck_assert_int_eq(custos_iter_next_id(&found, it), CUSTOS_ITEROVER);
+	custos_iter_free(it);
+	/* A damaged verifier hides A. */
+	key[14] = (unsigned char)a;
+	val[0] ^= 1;
+	ck_assert_int_eq(t_raw_put(t.be, T_B_INDEX, key, 15, val, vn), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_find(&it, t.ctx, "email", "liam@example.com"), CUSTOS_OK);
+	ck_assert_int_eq(custos_iter_next_id(&found, it), CUSTOS_ITEROVER);
+	custos_iter_free(it);
+	free(val);
+	t_store_close(&t);
+}
+END_TEST
+
+static Suite *crypto_suite(void)
+{
+	Suite *s = suite_create("crypto");
+	TCase *tc = tcase_create("tamper");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, every_flipped_record_byte_is_eauth, 0, 2);
+	tcase_add_loop_test(tc, truncated_or_extended_records_are_eauth, 0, 2);
+	tcase_add_loop_test(tc, every_flipped_data_key_byte_is_eauth, 0, 2);
+	tcase_add_test(tc, damaged_header_is_eauth_and_tampered_limits_are_refused);
+	tcase_add_test(tc, damaged_keyring_schema_counters_and_principals_are_eauth);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("binding");
+	tcase_add_loop_test(tc, records_and_keys_swapped_between_customers_fail, 0, 2);
+	tcase_add_loop_test(tc, a_field_group_moved_to_another_customer_fails, 0, 2);
+	tcase_add_loop_test(tc, field_groups_swapped_between_classes_fail, 0, 2);
+	tcase_add_loop_test(tc, groups_of_two_versions_do_not_mix_but_a_whole_old_record_reads, 0, 2);
+	tcase_add_loop_test(tc, records_copied_from_another_store_fail, 0, 2);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("leakage");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, canary_plaintext_never_reaches_the_files);
+	tcase_add_test(tc, nonces_never_repeat);
+	tcase_add_test(tc, blind_index_entries_keep_only_the_planned_bits);
+	tcase_add_test(tc, damaged_index_entries_can_hide_a_match_but_never_invent_one);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return t_run(crypto_suite());
+}
