@@ -7,6 +7,7 @@
 #define CUSTOS_TEST_SUPPORT_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "custos.h"

@@ -26,19 +26,24 @@
 # define CUSTOS_END_DECL
 #endif
 
+/** @cond INTERNAL */
 #if defined(__GNUC__) && __GNUC__ >= 4 && !defined(CUSTOS_STATIC)
-/** Declares a function exported from the shared library, returning @p type. */
-# define CUSTOS_EXTERN(type) extern __attribute__((visibility("default"))) type
+# define CUSTOS_VISIBLE_ __attribute__((visibility("default")))
 #else
-# define CUSTOS_EXTERN(type) extern type
+# define CUSTOS_VISIBLE_
 #endif
-
 #if defined(__GNUC__)
-/** The caller must look at the result (libsodium's `warn_unused_result`). */
-# define CUSTOS_WARN_UNUSED __attribute__((warn_unused_result))
+# define CUSTOS_WARN_UNUSED_ __attribute__((warn_unused_result))
 #else
-# define CUSTOS_WARN_UNUSED
+# define CUSTOS_WARN_UNUSED_
 #endif
+/** @endcond */
+
+/** Declares a function exported from the shared library, returning @p type. */
+#define CUSTOS_EXTERN(type) extern CUSTOS_VISIBLE_ type
+
+/** The caller must look at the result (libsodium's `warn_unused_result`). */
+#define CUSTOS_WARN_UNUSED CUSTOS_WARN_UNUSED_
 
 /** @} */
 

@@ -94,7 +94,7 @@ int custos_customer_list(custos_iter **out, custos_ctx *ctx, const custos_list_o
 int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, const char *value)
 {
 	const cu_field *f;
-	custos_iter *it;
+	custos_iter *it = NULL;
 	cu_schema *s;
 	int rc;
 

@@ -374,7 +374,7 @@ static int check_limits(const custos_field_options *o, cu_field *f, uint64_t pop
 
 int cu_schema_add_custom(cu_schema *s, const custos_field_options *o)
 {
-	uint32_t flags;
+	uint32_t flags = 0;
 	cu_field *f;
 	int rc;
 

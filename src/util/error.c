@@ -98,14 +98,20 @@ int cu_err_oom(void)
 
 void cu_err_prefix(const char *fmt, ...)
 {
-	char prefix[128], old[CU_MSG_MAX];
+	char prefix[128];
+	size_t pn, mn;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
-	memcpy(old, tls_msg, sizeof old);
-	snprintf(tls_msg, sizeof tls_msg, "%s%s", prefix, old);
+	pn = strlen(prefix);
+	mn = strnlen(tls_msg, CU_MSG_MAX - 1);
+	if (mn > CU_MSG_MAX - 1 - pn)
+		mn = CU_MSG_MAX - 1 - pn;  /* keep the prefix, cut the end of the message */
+	memmove(tls_msg + pn, tls_msg, mn);
+	memcpy(tls_msg, prefix, pn);
+	tls_msg[pn + mn] = '\0';
 }
 
 void cu_err_save(cu_err_saved *s)

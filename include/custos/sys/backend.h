@@ -7,6 +7,7 @@
 
 #include "../common.h"
 #include "../db.h"
+#include "../errors.h"
 
 /**
  * @file custos/sys/backend.h

@@ -399,7 +399,7 @@ static int l_get(custos_backend *be, void *txn, unsigned int bucket, const custo
 {
 	lenv *e = ((lmdb_backend *)be)->e;
 	MDB_val k = { key->size, (void *)key->data }, v;
-	MDB_dbi dbi;
+	MDB_dbi dbi = 0;
 	int rc;
 
 	if ((rc = bucket_dbi(e, bucket, &dbi)))
@@ -420,7 +420,7 @@ static int l_put(custos_backend *be, void *txn, unsigned int bucket, const custo
 {
 	lenv *e = ((lmdb_backend *)be)->e;
 	MDB_val k = { key->size, (void *)key->data }, v = { val->size, (void *)val->data };
-	MDB_dbi dbi;
+	MDB_dbi dbi = 0;
 	int rc;
 
 	if ((rc = bucket_dbi(e, bucket, &dbi)))
@@ -439,7 +439,7 @@ static int l_del(custos_backend *be, void *txn, unsigned int bucket, const custo
 {
 	lenv *e = ((lmdb_backend *)be)->e;
 	MDB_val k = { key->size, (void *)key->data };
-	MDB_dbi dbi;
+	MDB_dbi dbi = 0;
 	int rc;
 
 	if ((rc = bucket_dbi(e, bucket, &dbi)))
@@ -464,7 +464,7 @@ static int l_cursor_open(custos_backend *be, void *txn, unsigned int bucket, voi
 {
 	lenv *e = ((lmdb_backend *)be)->e;
 	lcursor *c = cu_calloc(1, sizeof *c);
-	MDB_dbi dbi;
+	MDB_dbi dbi = 0;
 	int rc;
 
 	if (!c)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install what is missing, build custos, and run the demo: an LMDB store in ./custos-demo-store
+# loaded with 60,000 synthetic customers. Extra arguments go to the demo (e.g. --count 10000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh
+if [ ! -f build/build.ninja ]; then
+  meson setup build --buildtype=release >/dev/null
+fi
+ninja -C build examples/custos-demo >/dev/null
+exec ./build/examples/custos-demo --dir custos-demo-store --fresh "$@"
