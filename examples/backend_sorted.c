@@ -224,7 +224,8 @@ static int s_get(custos_backend *be, void *txn, unsigned int bucket, const custo
 	return CUSTOS_OK;
 }
 
-static int s_put(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val)
+static int s_put(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val,
+	unsigned int flags)
 {
 	stxn *t = txn;
 	table *tb;
@@ -233,6 +234,7 @@ static int s_put(custos_backend *be, void *txn, unsigned int bucket, const custo
 	int rc;
 
 	(void)be;
+	(void)flags;  /* binary search finds the end as fast as a hint would */
 	if ((rc = bucket_ok(t, bucket)))
 		return rc;
 	if (!t->write)

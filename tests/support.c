@@ -200,7 +200,7 @@ int t_raw_put(custos_backend *be, unsigned bucket, const void *k, size_t kn, con
 	int rc;
 
 	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
-	rc = be->put(be, txn, bucket, &key, &val);
+	rc = be->put(be, txn, bucket, &key, &val, 0);
 	if (rc == CUSTOS_OK)
 		return be->commit(be, txn);
 	be->abort(be, txn);
@@ -241,13 +241,13 @@ int t_run(Suite *s)
 
 custos_backend *t_raw_open(const t_store *t)
 {
-	static const char *const names[] = { "meta", "customers", "dek", "index", "principals", "audit" };
+	static const char *const names[] = { "meta", "customers", "index", "principals", "audit" };
 	custos_backend *be = NULL;
 	char uri[300];
 
 	snprintf(uri, sizeof uri, "lmdb:%s/store", t->dir);
 	ck_assert_int_eq(custos_backend_open(&be, uri, NULL), CUSTOS_OK);
-	ck_assert_int_eq(be->prepare(be, names, 6), CUSTOS_OK);
+	ck_assert_int_eq(be->prepare(be, names, 5), CUSTOS_OK);
 	return be;
 }
 

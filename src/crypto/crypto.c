@@ -318,63 +318,65 @@ int cu_aead_open(unsigned char *pt, const unsigned char *ct, size_t ct_len, cons
 	return CUSTOS_OK;
 }
 
-/* ---- data keys ---- */
+/* ---- data keys and record streams ---- */
 
-static const char dek_label[] = "CUSDEK01";
+static const char dek_label[] = "CUSDEK02";
 
-static void dek_ad(unsigned char ad[8 + CU_STORE_ID_BYTES + 16], const cu_keys *k, uint64_t id, uint32_t ver,
-	uint32_t epoch)
+#define DEK_AD_BYTES (8 + CU_STORE_ID_BYTES + 8 + 2 + 2)
+
+static void dek_ad(unsigned char ad[DEK_AD_BYTES], const cu_keys *k, uint64_t id, uint16_t ver, uint16_t epoch)
 {
 	memcpy(ad, dek_label, 8);
 	memcpy(ad + 8, k->store_id, CU_STORE_ID_BYTES);
 	cu_put_u64le(ad + 8 + CU_STORE_ID_BYTES, id);
-	cu_put_u32le(ad + 16 + CU_STORE_ID_BYTES, ver);
-	cu_put_u32le(ad + 20 + CU_STORE_ID_BYTES, epoch);
+	cu_put_u16le(ad + 16 + CU_STORE_ID_BYTES, ver);
+	cu_put_u16le(ad + 18 + CU_STORE_ID_BYTES, epoch);
 }
 
-int cu_dek_wrap(unsigned char out[CU_DEK_WRAP_BYTES], const cu_keys *k, uint64_t id, uint32_t dek_version,
-	const unsigned char dek[CU_KEY_BYTES])
+void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
+	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char dek[CU_KEY_BYTES])
 {
-	unsigned char ad[8 + CU_STORE_ID_BYTES + 16];
-	int rc;
+	unsigned char ad[DEK_AD_BYTES];
 
-	out[0] = 1;
-	cu_put_u32le(out + 1, k->kek_epoch);
-	cu_put_u32le(out + 5, dek_version);
-	if ((rc = cu_random_nonces(out + 9, 1)))
-		return rc;
-	dek_ad(ad, k, id, dek_version, k->kek_epoch);
-	cu_aead_seal(out + 9 + CU_NONCE_BYTES, dek, CU_KEY_BYTES, ad, sizeof ad, out + 9, k->kek);
-	return CUSTOS_OK;
+	dek_ad(ad, k, id, dek_version, (uint16_t)k->kek_epoch);
+	cu_aead_seal(out, dek, CU_KEY_BYTES, ad, sizeof ad, nonce, k->kek);
 }
 
-int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], uint32_t *dek_version, const cu_keys *k, uint64_t id,
-	const unsigned char *wrap, size_t n)
+int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
+	uint16_t kek_epoch, const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES])
 {
-	unsigned char ad[8 + CU_STORE_ID_BYTES + 16];
-	uint32_t epoch, ver;
+	unsigned char ad[DEK_AD_BYTES];
 
-	if (n != CU_DEK_WRAP_BYTES || wrap[0] != 1)
-		return CUSTOS_ECORRUPT;
-	epoch = cu_get_u32le(wrap + 1);
-	ver = cu_get_u32le(wrap + 5);
-	if (epoch != k->kek_epoch)
+	if (kek_epoch != (uint16_t)k->kek_epoch)
 		return CUSTOS_EAUTH;
-	dek_ad(ad, k, id, ver, epoch);
-	if (cu_aead_open(dek, wrap + 9 + CU_NONCE_BYTES, CU_KEY_BYTES + CU_TAG_BYTES, ad, sizeof ad, wrap + 9, k->kek))
-		return CUSTOS_EAUTH;
-	*dek_version = ver;
-	return CUSTOS_OK;
+	dek_ad(ad, k, id, dek_version, kek_epoch);
+	return cu_aead_open(dek, wrap, CU_WRAP_BYTES, ad, sizeof ad, nonce, k->kek);
 }
 
 void cu_record_keys_derive(cu_record_keys *rk, const unsigned char dek[CU_KEY_BYTES])
 {
 	unsigned char both[2 * CU_KEY_BYTES];
 
-	crypto_kdf_derive_from_key(both, sizeof both, 1, "CUSREC01", dek);
+	crypto_kdf_derive_from_key(both, sizeof both, 1, "CUSREC02", dek);
 	memcpy(rk->enc, both, CU_KEY_BYTES);
 	memcpy(rk->mac, both + CU_KEY_BYTES, CU_KEY_BYTES);
 	sodium_memzero(both, sizeof both);
+}
+
+void cu_stream_subkey(unsigned char sub[CU_KEY_BYTES], const unsigned char key[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES])
+{
+	crypto_core_hchacha20(sub, nonce, key, NULL);
+}
+
+void cu_stream_xor(unsigned char *out, const unsigned char *in, size_t n, const unsigned char sub[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES], uint32_t stream)
+{
+	unsigned char n12[12];
+
+	cu_put_u32le(n12, stream);
+	memcpy(n12 + 4, nonce + 16, 8);
+	crypto_stream_chacha20_ietf_xor_ic(out, in, n, n12, 0, sub);
 }
 
 /* ---- MAC and hash ---- */
@@ -382,6 +384,16 @@ void cu_record_keys_derive(cu_record_keys *rk, const unsigned char dek[CU_KEY_BY
 void cu_mac_init(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES])
 {
 	crypto_generichash_init(st, key, CU_KEY_BYTES, CU_MAC_BYTES);
+}
+
+void cu_mac_init_len(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES], size_t out_len)
+{
+	crypto_generichash_init(st, key, CU_KEY_BYTES, out_len);
+}
+
+void cu_mac_final_len(cu_mac_state *st, unsigned char *out, size_t out_len)
+{
+	crypto_generichash_final(st, out, out_len);
 }
 
 void cu_mac_update(cu_mac_state *st, const void *p, size_t n)
@@ -409,7 +421,7 @@ void cu_hash(unsigned char out[CU_MAC_BYTES], const void *p, size_t n)
 void cu_bidx_keys_derive(cu_bidx_keys *bk, const cu_keys *k, uint32_t field_id)
 {
 	crypto_kdf_derive_from_key(bk->index, CU_KEY_BYTES, field_id, "CUSBIDX1", k->idx_root);
-	crypto_kdf_derive_from_key(bk->verify, CU_KEY_BYTES, field_id, "CUSBVER1", k->idx_root);
+	crypto_kdf_derive_from_key(bk->verify, sizeof bk->verify, field_id, "CUSBVER2", k->idx_root);
 }
 
 uint32_t cu_bidx_value(const cu_bidx_keys *bk, const void *norm, size_t n, unsigned bits)
@@ -426,14 +438,18 @@ uint32_t cu_bidx_value(const cu_bidx_keys *bk, const void *norm, size_t n, unsig
 void cu_bidx_verifier(unsigned char out[CU_VERIFIER_BYTES], const cu_bidx_keys *bk, uint64_t id,
 	const void *norm, size_t n)
 {
-	crypto_generichash_state st;
-	unsigned char idb[8];
+	unsigned char buf[8 + 256];
 
-	cu_put_u64le(idb, id);
-	crypto_generichash_init(&st, bk->verify, CU_KEY_BYTES, CU_VERIFIER_BYTES);
-	crypto_generichash_update(&st, idb, sizeof idb);
-	crypto_generichash_update(&st, norm, n);
-	crypto_generichash_final(&st, out, CU_VERIFIER_BYTES);
+	/* SipHash has no streaming interface: hash id and value together, long values by digest. */
+	cu_put_u64le(buf, id);
+	if (n <= sizeof buf - 8) {
+		memcpy(buf + 8, norm, n);
+	} else {
+		crypto_generichash(buf + 8, 32, norm, n, NULL, 0);
+		n = 32;
+	}
+	crypto_shorthash_siphash24(out, buf, 8 + n, bk->verify);
+	sodium_memzero(buf, 8 + n);
 }
 
 unsigned cu_bidx_plan_bits(uint64_t population)

@@ -21,7 +21,7 @@
 #define CU_MAC_BYTES 32
 #define CU_STORE_ID_BYTES 16
 #define CU_SALT_BYTES 16
-#define CU_VERIFIER_BYTES 16
+#define CU_VERIFIER_BYTES 8
 
 /* Argon2id limits: floors refuse weak settings at creation; caps refuse a tampered header
  * before it can make us allocate gigabytes. */
@@ -118,36 +118,48 @@ void cu_aead_seal(unsigned char *ct, const unsigned char *pt, size_t n, const un
 int cu_aead_open(unsigned char *pt, const unsigned char *ct, size_t ct_len, const unsigned char *ad, size_t ad_len,
 	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char key[CU_KEY_BYTES]);
 
-/* Per-record data keys. A wrapped DEK binds the store, the record id, the DEK version and
- * the KEK epoch in its associated data, so a wrap copied to another record fails. */
-#define CU_DEK_WRAP_BYTES (1 + 4 + 4 + CU_NONCE_BYTES + CU_KEY_BYTES + CU_TAG_BYTES)
-int cu_dek_wrap(unsigned char out[CU_DEK_WRAP_BYTES], const cu_keys *k, uint64_t id, uint32_t dek_version,
-	const unsigned char dek[CU_KEY_BYTES]);
-/* CUSTOS_OK, CUSTOS_EAUTH (tampered or swapped), CUSTOS_ECORRUPT (bad length or format). */
-int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], uint32_t *dek_version, const cu_keys *k, uint64_t id,
-	const unsigned char *wrap, size_t n);
-/* The two record keys derived from a DEK: field encryption and header MAC. */
+/* Per-record data keys, wrapped by the KEK with XChaCha20-Poly1305 under the record's nonce.
+ * The associated data binds the store, the record id, the DEK version and the KEK epoch,
+ * so a wrap moved to another record fails. A record gets a fresh nonce on every write. */
+#define CU_WRAP_BYTES (CU_KEY_BYTES + CU_TAG_BYTES)
+void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
+	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char dek[CU_KEY_BYTES]);
+/* CUSTOS_OK or CUSTOS_EAUTH (wrong record, tampered, or an epoch this keyring lacks). */
+int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
+	uint16_t kek_epoch, const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES]);
+/* The two record keys derived from a DEK: field encryption and record MAC. */
 typedef struct cu_record_keys {
 	unsigned char enc[CU_KEY_BYTES];
 	unsigned char mac[CU_KEY_BYTES];
 } cu_record_keys;
 void cu_record_keys_derive(cu_record_keys *rk, const unsigned char dek[CU_KEY_BYTES]);
+/* XChaCha20 split in two: the HChaCha20 subkey of (key, nonce) once per record, then one
+ * ChaCha20 stream per field class (the class number is the first nonce word). */
+void cu_stream_subkey(unsigned char sub[CU_KEY_BYTES], const unsigned char key[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES]);
+void cu_stream_xor(unsigned char *out, const unsigned char *in, size_t n, const unsigned char sub[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES], uint32_t stream);
 
-/* Keyed BLAKE2b-256 over a sequence of parts (the MAC of headers and meta records). */
+/* Keyed BLAKE2b over a sequence of parts: 32-byte tags for meta records and key checks,
+ * 16-byte tags (CU_RECORD_TAG_BYTES) for customer records. */
+#define CU_RECORD_TAG_BYTES 16
 typedef crypto_generichash_state cu_mac_state;
 void cu_mac_init(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES]);
+void cu_mac_init_len(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES], size_t out_len);
 void cu_mac_update(cu_mac_state *st, const void *p, size_t n);
 void cu_mac_final(cu_mac_state *st, unsigned char out[CU_MAC_BYTES]);
+void cu_mac_final_len(cu_mac_state *st, unsigned char *out, size_t out_len);
 /* Constant-time comparison: 1 when equal. */
 int cu_equal(const void *a, const void *b, size_t n);
 /* Unkeyed BLAKE2b-256 (audit chains, record digests). */
 void cu_hash(unsigned char out[CU_MAC_BYTES], const void *p, size_t n);
 
 /* Blind indexes: per-field keys derived from the index root; the index value keeps the
- * top `bits` bits of a keyed BLAKE2b-256; the verifier is a keyed tag bound to one record. */
+ * top `bits` bits of a keyed BLAKE2b-256; the verifier is a SipHash-2-4 tag of (record id,
+ * value), cheap enough to check every candidate of a lookup. */
 typedef struct cu_bidx_keys {
 	unsigned char index[CU_KEY_BYTES];
-	unsigned char verify[CU_KEY_BYTES];
+	unsigned char verify[16];
 } cu_bidx_keys;
 void cu_bidx_keys_derive(cu_bidx_keys *bk, const cu_keys *k, uint32_t field_id);
 uint32_t cu_bidx_value(const cu_bidx_keys *bk, const void *norm, size_t n, unsigned bits);

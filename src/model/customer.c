@@ -12,18 +12,6 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-/* Secrets of one record while it is being read or written; wiped by cust_keys_wipe(). */
-typedef struct cust_keys {
-	unsigned char dek[CU_KEY_BYTES];
-	uint32_t dek_ver;
-	cu_record_keys rk;
-} cust_keys;
-
-static void cust_keys_wipe(cust_keys *ck)
-{
-	cu_wipe(ck, sizeof *ck);
-}
-
 static void id_key(unsigned char k[8], uint64_t id)
 {
 	cu_put_u64be(k, id);
@@ -34,29 +22,8 @@ static int not_found(uint64_t id)
 	return cu_err(CUSTOS_ENOTFOUND, "no customer %llu", (unsigned long long)id);
 }
 
-static int read_keys(cu_op *op, uint64_t id, cust_keys *ck)
-{
-	unsigned char k[8], wrap[CU_DEK_WRAP_BYTES];
-	custos_val v;
-	int rc;
-
-	id_key(k, id);
-	if ((rc = cu_get(op->txn, CU_B_DEK, k, 8, &v)))
-		return rc == CUSTOS_ENOTFOUND ? not_found(id) : rc;
-	rc = CUSTOS_EAUTH;
-	if (v.size == sizeof wrap) {
-		memcpy(wrap, v.data, sizeof wrap);
-		rc = cu_dek_unwrap(ck->dek, &ck->dek_ver, op->core->keys, id, wrap, sizeof wrap);
-	}
-	if (rc)
-		return cu_err(CUSTOS_EAUTH, "customer %llu failed authentication: its data key was modified or "
-			"copied from another customer", (unsigned long long)id);
-	cu_record_keys_derive(&ck->rk, ck->dek);
-	return CUSTOS_OK;
-}
-
 /* Decode an authenticated record into a handle, decrypting the classes in `classes`. */
-static int decode_record(cu_op *op, const cu_rec *r, const cust_keys *ck, unsigned classes, custos_customer **out)
+static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, unsigned classes, custos_customer **out)
 {
 	cu_bytes plain = CU_BYTES_SECRET_INIT;
 	custos_customer *c;
@@ -75,7 +42,7 @@ static int decode_record(cu_op *op, const cu_rec *r, const cust_keys *ck, unsign
 	for (unsigned cls = 1; cls < CUSTOS_CLASS_COUNT && !rc; cls++) {
 		if (!(r->groups & classes & (1U << cls)))
 			continue;
-		if (!(rc = cu_rec_open_group(r, cls, &ck->rk, &plain)))
+		if (!(rc = cu_rec_group(r, cls, s, &plain)))
 			rc = cu_customer_decode_section(c, plain.p, plain.len, 0, cls);
 	}
 	cu_bytes_free(&plain);
@@ -89,34 +56,30 @@ static int decode_record(cu_op *op, const cu_rec *r, const cust_keys *ck, unsign
 	return CUSTOS_OK;
 }
 
-static int load_with_keys(cu_op *op, uint64_t id, unsigned classes, cust_keys *ck, custos_customer **out)
+/* Read, authenticate and decode customer id; the record's secrets stay in s for a rewrite.
+ * The record is borrowed from the backend until the next backend call, so it is decoded
+ * completely before any other call is made. */
+static int load_with_secrets(cu_op *op, uint64_t id, unsigned classes, cu_rec_secrets *s, custos_customer **out)
 {
 	unsigned char k[8];
 	custos_val v;
 	cu_rec r;
 	int rc;
 
-	if ((rc = read_keys(op, id, ck)))
-		return rc;
 	id_key(k, id);
-	/* The record stays borrowed from the backend until the next backend call: decode it
-	 * completely before making one. */
 	if ((rc = cu_get(op->txn, CU_B_CUSTOMERS, k, 8, &v)))
 		return rc == CUSTOS_ENOTFOUND ? not_found(id) : rc;
-	if ((rc = cu_rec_parse(&r, v.data, v.size)) || (rc = cu_rec_verify(&r, &ck->rk, op->core->keys->store_id)))
+	if ((rc = cu_rec_parse(&r, id, v.data, v.size)) || (rc = cu_rec_open(&r, op->core->keys, s)))
 		return rc;
-	if (r.id != id || r.dek_ver != ck->dek_ver)
-		return cu_err(CUSTOS_EAUTH, "customer %llu failed authentication: its record was moved from "
-			"customer %llu", (unsigned long long)id, (unsigned long long)r.id);
-	return decode_record(op, &r, ck, classes, out);
+	return decode_record(op, &r, s, classes, out);
 }
 
 int cu_cust_load(cu_op *op, uint64_t id, custos_customer **out)
 {
-	cust_keys ck;
-	int rc = load_with_keys(op, id, op->visible, &ck, out);
+	cu_rec_secrets s;
+	int rc = load_with_secrets(op, id, op->visible, &s, out);
 
-	cust_keys_wipe(&ck);
+	cu_rec_close(&s);
 	return rc;
 }
 
@@ -202,7 +165,8 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 
 /* ---- writing a record ---- */
 
-static int write_record(cu_op *op, const custos_customer *c, const cu_rec *hdr, const cust_keys *ck)
+static int write_record(cu_op *op, const custos_customer *c, const cu_rec *hdr, const unsigned char dek[CU_KEY_BYTES],
+	unsigned put_flags)
 {
 	cu_bytes clear = CU_BYTES_INIT, out = CU_BYTES_INIT;
 	cu_bytes groups[CUSTOS_CLASS_COUNT];
@@ -220,10 +184,10 @@ static int write_record(cu_op *op, const custos_customer *c, const cu_rec *hdr, 
 		gp[cls] = &groups[cls];
 	}
 	if (!rc)
-		rc = cu_rec_build(&out, hdr, &clear, gp, &ck->rk, op->core->keys->store_id);
+		rc = cu_rec_build(&out, hdr, &clear, gp, op->core->keys, dek);
 	id_key(k, hdr->id);
 	if (!rc)
-		rc = cu_put(op->txn, CU_B_CUSTOMERS, k, 8, out.p, out.len);
+		rc = cu_put_flags(op->txn, CU_B_CUSTOMERS, k, 8, out.p, out.len, put_flags);
 	for (unsigned cls = 0; cls < CUSTOS_CLASS_COUNT; cls++)
 		cu_bytes_free(&groups[cls]);
 	cu_bytes_free(&clear);
@@ -265,16 +229,14 @@ static int check_all_unique(cu_op *op, const custos_customer *c, uint64_t self, 
 
 int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 {
-	unsigned char k[8], wrap[CU_DEK_WRAP_BYTES];
+	unsigned char k[8], dek[CU_KEY_BYTES];
 	custos_customer *c = NULL;
 	cu_counters *ctr;
-	cust_keys ck;
 	custos_val v;
 	cu_rec hdr;
 	uint64_t id;
 	int rc;
 
-	memset(&ck, 0, sizeof ck);
 	if ((rc = cu_customer_alloc(&c, op->schema, op->core->keys->store_id)) || (rc = cu_customer_apply_changes(c, draft)) ||
 	    (rc = check_required(c)) || (rc = cu_counters_get(op, &ctr)))
 		goto out;
@@ -287,22 +249,18 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 				"rolled back", (unsigned long long)id);
 		goto out;
 	}
-	if ((rc = check_all_unique(op, c, id, NULL)) || (rc = cu_random_key(ck.dek)))
-		goto out;
-	ck.dek_ver = 1;
-	cu_record_keys_derive(&ck.rk, ck.dek);
-	if ((rc = cu_dek_wrap(wrap, op->core->keys, id, ck.dek_ver, ck.dek)) ||
-	    (rc = cu_put(op->txn, CU_B_DEK, k, 8, wrap, sizeof wrap)))
+	if ((rc = check_all_unique(op, c, id, NULL)) || (rc = cu_random_key(dek)))
 		goto out;
 	memset(&hdr, 0, sizeof hdr);
 	hdr.id = id;
 	hdr.version = 1;
-	hdr.dek_ver = ck.dek_ver;
+	hdr.dek_ver = 1;
 	hdr.owner = op->actor;
 	hdr.team = op->actor_team;
 	hdr.state = CU_STATE_LEAD;
 	hdr.created_us = hdr.updated_us = op->now_us;
-	if ((rc = write_record(op, c, &hdr, &ck)) || (rc = index_all(op, c, id)))
+	/* Ids only grow: the backend may pack the customers bucket densely. */
+	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND)) || (rc = index_all(op, c, id)))
 		goto out;
 	ctr->next_id++;
 	ctr->count++;
@@ -310,7 +268,7 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 	if (id_out)
 		*id_out = id;
 out:
-	cust_keys_wipe(&ck);
+	cu_wipe(dek, sizeof dek);
 	cu_customer_destroy(c);
 	return rc;
 }
@@ -340,11 +298,11 @@ int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes)
 {
 	custos_customer *c = NULL;
 	cu_slot *old = NULL;
-	cust_keys ck;
+	cu_rec_secrets s;
 	cu_rec hdr;
 	int rc;
 
-	if ((rc = load_with_keys(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &ck, &c)))
+	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)))
 		goto out;
 	if (!(old = cu_malloc(c->schema->nfields * sizeof *old))) {
 		rc = cu_err_oom();
@@ -356,16 +314,16 @@ int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes)
 		goto out;
 	memset(&hdr, 0, sizeof hdr);
 	hdr.id = id;
-	hdr.version = c->version + 1;
-	hdr.dek_ver = ck.dek_ver;
+	hdr.version = (uint32_t)c->version + 1;
+	hdr.dek_ver = 1;
 	hdr.owner = c->owner;
 	hdr.team = c->team;
 	hdr.state = c->state;
 	hdr.created_us = c->created_us;
 	hdr.updated_us = op->now_us > c->updated_us ? op->now_us : c->updated_us;
-	rc = write_record(op, c, &hdr, &ck);
+	rc = write_record(op, c, &hdr, s.dek, 0);
 out:
-	cust_keys_wipe(&ck);
+	cu_rec_close(&s);
 	cu_free(old);
 	cu_customer_destroy(c);
 	return rc;

@@ -1,17 +1,20 @@
 /*
- * model/record.h — the stored form of a customer record.
+ * model/record.h — the stored form of a customer record (format 2).
  *
- *   fixed header (56 bytes, clear): magic "CU", format, state, flags, class bitmap,
- *     id, version, DEK version, owner, team, clear-section length, created, updated
- *   clear section: TLVs of clear fields
- *   tag: keyed BLAKE2b-256 (record MAC key) over "CUSHDR01" ‖ store id ‖ header ‖ clear section
- *   one group per encrypted field class present, in class order:
- *     length u32 ‖ nonce (24) ‖ XChaCha20-Poly1305(pad16(TLVs)), AD "CUSGRP01" ‖ class ‖ tag
+ *   header (38 bytes, clear): format, state, flags, class bitmap, version, owner, team,
+ *     DEK version, KEK epoch, clear-section length, created, updated (microseconds)
+ *   clear section: TLVs of the clear fields
+ *   nonce (24 bytes, fresh on every write)
+ *   wrapped DEK: XChaCha20-Poly1305(KEK, nonce, DEK), associated data: store, id, versions
+ *   per encrypted class present, in class order: length (u16) ‖ XChaCha20 stream (subkey of
+ *     the record's encryption key and nonce, stream number = class) over pad16(TLVs)
+ *   tag: keyed BLAKE2b-128 (record MAC key) over "CUSREC02" ‖ store id ‖ record id ‖ all of the above
  *
- * The tag binds store, id, version, owner, team, DEK version and every clear value; the
- * AD binds each group to that tag and its class, so a group moved to another record,
- * another class or another version fails. Parsing only checks structure; verify() must
- * pass before any header field is trusted.
+ * Encrypt-then-MAC with independent keys derived from the record's random DEK (CipherSweet's
+ * XChaCha20 + BLAKE2b construction): the one tag binds store, id, version, owner, team and
+ * every clear and encrypted byte, so anything moved between records, classes or versions
+ * fails, while each class is decrypted only when it is needed. The record id is the key
+ * under which the record is stored and is bound by the tag, not repeated inside.
  */
 #ifndef CU_MODEL_RECORD_H
 #define CU_MODEL_RECORD_H
@@ -19,33 +22,43 @@
 #include "crypto/crypto.h"
 #include "custos/schema.h"
 
-#define CU_REC_FIXED 56
-#define CU_REC_FORMAT 1
-#define CU_GROUP_MAX (1U << 20)
+#define CU_REC_HEADER 38
+#define CU_REC_FORMAT 2
+#define CU_GROUP_MAX 65520
 
 typedef struct cu_rec {
-	uint8_t state, flags, groups;   /* groups: bit c set when class c has a group */
-	uint64_t id, version;
-	uint32_t dek_ver, owner, team;
+	uint64_t id;                    /* from the storage key */
+	uint8_t state, flags, groups;   /* groups: bit c set when class c is present */
+	uint32_t version, owner, team;
+	uint16_t dek_ver, kek_epoch;
 	int64_t created_us, updated_us;
-	const unsigned char *hdr;       /* fixed header + clear section (what the tag covers) */
-	size_t hdr_len;
+	const unsigned char *p;         /* the whole stored value */
+	size_t n;
 	const unsigned char *clear;
-	uint32_t clear_len;
-	const unsigned char *tag;
+	uint16_t clear_len;
+	const unsigned char *nonce, *wrap, *tag;
 	const unsigned char *grp[CUSTOS_CLASS_COUNT];
-	uint32_t grp_len[CUSTOS_CLASS_COUNT];
+	uint16_t grp_len[CUSTOS_CLASS_COUNT];
 } cu_rec;
 
-/* Structure only; CUSTOS_ECORRUPT with a message on any inconsistency. Pointers borrow p. */
-int cu_rec_parse(cu_rec *r, const unsigned char *p, size_t n);
-/* CUSTOS_OK or CUSTOS_EAUTH (message set). */
-int cu_rec_verify(const cu_rec *r, const cu_record_keys *rk, const unsigned char store_id[CU_STORE_ID_BYTES]);
-/* Decrypt one class's group into plain (a secret buffer), unpadded TLVs. */
-int cu_rec_open_group(const cu_rec *r, unsigned cls, const cu_record_keys *rk, cu_bytes *plain);
-/* Assemble a record: r gives the fixed fields; groups[c] (NULL or empty: absent) the
- * plaintext TLVs of class c, padded and encrypted in place in out. */
+/* The secrets of one record while it is open; wipe with cu_rec_close(). */
+typedef struct cu_rec_secrets {
+	unsigned char dek[CU_KEY_BYTES];
+	cu_record_keys rk;
+	unsigned char sub[CU_KEY_BYTES];
+} cu_rec_secrets;
+
+/* Structure only; CUSTOS_EAUTH on any inconsistency. Pointers borrow p. */
+int cu_rec_parse(cu_rec *r, uint64_t id, const unsigned char *p, size_t n);
+/* Unwrap the DEK and verify the tag: CUSTOS_OK or CUSTOS_EAUTH (message set). Nothing of
+ * the header may be trusted before this succeeds. */
+int cu_rec_open(const cu_rec *r, const cu_keys *k, cu_rec_secrets *s);
+void cu_rec_close(cu_rec_secrets *s);
+/* Decrypt one class into plain (a secret buffer): the unpadded TLVs. */
+int cu_rec_group(const cu_rec *r, unsigned cls, const cu_rec_secrets *s, cu_bytes *plain);
+/* Assemble a record for r's header fields with a fresh nonce; groups[c] (NULL or empty:
+ * absent) holds the TLVs of class c, encrypted in place in out. */
 int cu_rec_build(cu_bytes *out, const cu_rec *r, const cu_bytes *clear, const cu_bytes *const groups[CUSTOS_CLASS_COUNT],
-	const cu_record_keys *rk, const unsigned char store_id[CU_STORE_ID_BYTES]);
+	const cu_keys *k, const unsigned char dek[CU_KEY_BYTES]);
 
 #endif

@@ -9,7 +9,7 @@
 #include "util/error.h"
 
 const char *const cu_bucket_names[CU_B_COUNT] = {
-	"meta", "customers", "dek", "index", "principals", "audit",
+	"meta", "customers", "index", "principals", "audit",
 };
 
 #define GROW_ATTEMPTS 16
@@ -87,10 +87,15 @@ int cu_get(cu_txn *t, unsigned bucket, const void *k, size_t kn, custos_val *v)
 	return checked(t->st->be->get(t->st->be, t->h, bucket, &key, v));
 }
 
-int cu_put(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn)
+int cu_put_flags(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn, unsigned flags)
 {
 	custos_val key = val(k, kn), value = val(v, vn);
-	return checked(t->st->be->put(t->st->be, t->h, bucket, &key, &value));
+	return checked(t->st->be->put(t->st->be, t->h, bucket, &key, &value, flags));
+}
+
+int cu_put(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn)
+{
+	return cu_put_flags(t, bucket, k, kn, v, vn, 0);
 }
 
 int cu_del(cu_txn *t, unsigned bucket, const void *k, size_t kn)

@@ -13,8 +13,7 @@
 /* The fixed list of buckets; their order is part of the prepare() contract, append only. */
 enum cu_bucket {
 	CU_B_META = 0,     /* header, keyring, schema, counters */
-	CU_B_CUSTOMERS,    /* id (u64 BE) -> record */
-	CU_B_DEK,          /* id (u64 BE) -> wrapped data key */
+	CU_B_CUSTOMERS,    /* id (u64 BE) -> record, with its wrapped data key */
 	CU_B_INDEX,        /* field id ‖ value or blind index ‖ id -> verifier or empty */
 	CU_B_PRINCIPALS,   /* name -> principal */
 	CU_B_AUDIT,        /* seq (u64 BE) -> entry */
@@ -53,6 +52,8 @@ void cu_txn_abort(cu_txn *t);
 /* Values returned are borrowed: valid until the next call on the transaction. */
 int cu_get(cu_txn *t, unsigned bucket, const void *k, size_t kn, custos_val *v);
 int cu_put(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn);
+/* With CUSTOS_PUT_* hints. */
+int cu_put_flags(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn, unsigned flags);
 int cu_del(cu_txn *t, unsigned bucket, const void *k, size_t kn);
 
 int cu_cursor_open(cu_cursor *c, cu_txn *t, unsigned bucket);

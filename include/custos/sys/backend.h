@@ -65,6 +65,16 @@ typedef struct custos_val {
 #define CUSTOS_TXN_WRITE 0x1U
 /** @} */
 
+/**
+ * @name Put flags
+ * Hints for the `flags` argument of the `put` method; a backend may ignore them.
+ * @{
+ */
+/** The key is greater than every key in the bucket (new customer ids only grow): a
+ *  backend may append without searching and pack its pages full. */
+#define CUSTOS_PUT_APPEND 0x1U
+/** @} */
+
 /** The backend vtable. Fill it with custos_backend_init() first. */
 struct custos_backend {
 	/** #CUSTOS_BACKEND_VERSION the backend was built against. */
@@ -85,8 +95,10 @@ struct custos_backend {
 	void (*abort)(custos_backend *be, void *txn);
 	/** Read a value; #CUSTOS_ENOTFOUND when the key is absent. */
 	int (*get)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, custos_val *val_out);
-	/** Insert or replace a value. #CUSTOS_EFULL when the store is out of space. */
-	int (*put)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val);
+	/** Insert or replace a value; `flags` holds `CUSTOS_PUT_*` hints. #CUSTOS_EFULL when the
+	 *  store is out of space. */
+	int (*put)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val,
+		unsigned int flags);
 	/** Delete a key; #CUSTOS_ENOTFOUND when it is absent. */
 	int (*del)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key);
 	/** Open a cursor over a bucket within a transaction. */

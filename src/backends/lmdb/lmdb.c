@@ -416,7 +416,8 @@ static int l_get(custos_backend *be, void *txn, unsigned int bucket, const custo
 	return CUSTOS_OK;
 }
 
-static int l_put(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val)
+static int l_put(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val,
+	unsigned int flags)
 {
 	lenv *e = ((lmdb_backend *)be)->e;
 	MDB_val k = { key->size, (void *)key->data }, v = { val->size, (void *)val->data };
@@ -427,7 +428,11 @@ static int l_put(custos_backend *be, void *txn, unsigned int bucket, const custo
 		return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ESTATE, "lmdb backend: bucket missing") : rc;
 	if (key->size == 0 || key->size > 511)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: keys are 1 to 511 bytes");
-	rc = mdb_put(((ltxn *)txn)->txn, dbi, &k, &v, 0);
+	/* MDB_APPEND packs pages full; it refuses a key that is not the largest, and then a
+	 * plain put is right. */
+	rc = mdb_put(((ltxn *)txn)->txn, dbi, &k, &v, (flags & CUSTOS_PUT_APPEND) ? MDB_APPEND : 0);
+	if (rc == MDB_KEYEXIST && (flags & CUSTOS_PUT_APPEND))
+		rc = mdb_put(((ltxn *)txn)->txn, dbi, &k, &v, 0);
 	if (rc) {
 		note_failure(e, rc);
 		return lmdb_err(rc, "write failed");

@@ -391,12 +391,14 @@ static int m_get(custos_backend *be, void *txn, unsigned int bucket, const custo
 	return CUSTOS_OK;
 }
 
-static int m_put(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val)
+static int m_put(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val,
+	unsigned int flags)
 {
 	mem_backend *m = (mem_backend *)be;
 	int rc = CUSTOS_OK;
 	node *root;
 
+	(void)flags;
 	if (txn != &m->writing || bucket >= m->nbuckets)
 		return cu_err(CUSTOS_EINVALID, "memory backend: put outside a write transaction or bucket");
 	if ((rc = log_change(m, bucket, key)))

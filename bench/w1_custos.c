@@ -1,0 +1,168 @@
+/*
+ * bench/w1_custos.c — workload W1 on custos: bulk load, get by id reading every encrypted
+ * field, find by email, update. Prints "metric value" lines for bench/w1.py.
+ *
+ *   w1-custos --dir DIR --count N [--lookups M] [--updates U]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <custos.h>
+
+#include "synth.h"
+
+#define BATCH 10000
+
+#define TRY(call) do { \
+		int rc_ = (call); \
+		if (rc_ != CUSTOS_OK) { \
+			fprintf(stderr, "w1-custos: %s: %s\n", #call, custos_error_last()); \
+			exit(1); \
+		} \
+	} while (0)
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The same pseudo-random sequence of customer numbers for every engine. */
+static uint64_t pick(uint64_t i, uint64_t n)
+{
+	uint64_t x = i * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
+	x ^= x >> 31;
+	x *= 0xBF58476D1CE4E5B9ULL;
+	x ^= x >> 29;
+	return x % n;
+}
+
+static custos_customer *draft(custos_ctx *ctx, const synth_person *p)
+{
+	custos_customer *c;
+
+	TRY(custos_customer_new(&c, ctx));
+	TRY(custos_customer_set_text(c, "name", p->name));
+	TRY(custos_customer_set_text(c, "email", p->email));
+	TRY(custos_customer_set_text(c, "phone", p->phone));
+	TRY(custos_customer_set_text(c, "address", p->address));
+	TRY(custos_customer_set_text(c, "company", p->company));
+	TRY(custos_customer_set_text(c, "type", p->type));
+	TRY(custos_customer_set_text(c, "stage", p->stage));
+	return c;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = NULL;
+	uint64_t count = 100000, lookups = 100000, updates = 1000, found = 0;
+	custos_db_options opts = CUSTOS_DB_OPTIONS_INIT;
+	custos_customer **batch;
+	custos_secret *secret;
+	custos_db *db;
+	custos_ctx *ctx;
+	synth_person p;
+	size_t touched = 0;
+	char uri[4200], file[4200];
+	struct rusage ru;
+	struct stat st;
+	double t;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--dir"))
+			dir = argv[i + 1];
+		else if (!strcmp(argv[i], "--count"))
+			count = strtoull(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--lookups"))
+			lookups = strtoull(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--updates"))
+			updates = strtoull(argv[i + 1], NULL, 10);
+	}
+	if (!dir || count == 0) {
+		fprintf(stderr, "usage: w1-custos --dir DIR --count N [--lookups M] [--updates U]\n");
+		return 2;
+	}
+	snprintf(uri, sizeof uri, "lmdb:%s", dir);
+	opts.flags = CUSTOS_OPEN_CREATE | CUSTOS_OPEN_EXCL;
+	opts.durability = CUSTOS_DURABILITY_NORMAL;
+	opts.expected_customers = count < 100 ? 100 : count;
+	TRY(custos_secret_passphrase(&secret, "w1 benchmark passphrase"));
+	TRY(custos_db_open(&db, uri, secret, &opts));
+	custos_secret_free(secret);
+	TRY(custos_ctx_open(&ctx, db, "admin"));
+	/* W1 indexes email only. */
+	TRY(custos_schema_set_field_flags(ctx, "phone", 0));
+
+	batch = calloc(BATCH, sizeof *batch);
+	t = now();
+	for (uint64_t done = 0; done < count;) {
+		size_t n = count - done < BATCH ? (size_t)(count - done) : BATCH;
+		for (size_t i = 0; i < n; i++) {
+			synth_person_make(&p, done + i, 1);
+			batch[i] = draft(ctx, &p);
+		}
+		TRY(custos_customer_create_many(NULL, ctx, batch, n));
+		for (size_t i = 0; i < n; i++)
+			custos_customer_free(batch[i]);
+		done += n;
+	}
+	printf("load_s %.6f\n", now() - t);
+	free(batch);
+
+	t = now();
+	for (uint64_t i = 0; i < lookups; i++) {
+		static const char *const fields[] = { "name", "email", "phone", "address", "company" };
+		custos_customer *c;
+		const char *v;
+		TRY(custos_customer_get(&c, ctx, pick(i, count) + 1));
+		for (int f = 0; f < 5; f++) {
+			TRY(custos_customer_get_text(&v, c, fields[f]));
+			touched += strlen(v);
+		}
+		custos_customer_free(c);
+	}
+	printf("get_us %.4f\n", (now() - t) * 1e6 / (double)lookups);
+
+	t = now();
+	for (uint64_t i = 0; i < lookups; i++) {
+		uint64_t n = pick(i + lookups, count), id;
+		custos_iter *it;
+		synth_person_make(&p, n, 1);
+		TRY(custos_customer_find(&it, ctx, "email", p.email));
+		if (custos_iter_next_id(&id, it) == CUSTOS_OK && id == n + 1)
+			found++;
+		custos_iter_free(it);
+	}
+	printf("find_us %.4f\n", (now() - t) * 1e6 / (double)lookups);
+	if (found != lookups) {
+		fprintf(stderr, "w1-custos: found %llu of %llu emails\n", (unsigned long long)found,
+			(unsigned long long)lookups);
+		return 1;
+	}
+
+	t = now();
+	for (uint64_t i = 0; i < updates; i++) {
+		custos_customer *c;
+		char phone[24];
+		TRY(custos_customer_new(&c, ctx));
+		snprintf(phone, sizeof phone, "+8526%07llu", (unsigned long long)(i % 10000000));
+		TRY(custos_customer_set_text(c, "phone", phone));
+		TRY(custos_customer_update(ctx, pick(i + 2 * lookups, count) + 1, c));
+		custos_customer_free(c);
+	}
+	printf("update_us %.4f\n", (now() - t) * 1e6 / (double)updates);
+
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	snprintf(file, sizeof file, "%s/data.mdb", dir);
+	printf("file_bytes %lld\n", stat(file, &st) == 0 ? (long long)st.st_size : -1LL);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("rss_kb %ld\n", ru.ru_maxrss);
+	return touched ? 0 : 1;
+}
