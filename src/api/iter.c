@@ -21,7 +21,7 @@ struct custos_iter {
 	uint64_t after;          /* last id read from storage */
 	int exhausted;           /* storage has nothing after `after` */
 	uint64_t ids[PAGE];
-	custos_customer *items[PAGE];  /* find: loaded and verified with the page */
+
 	size_t n, pos;
 	uint16_t field_id;
 	cu_bytes query;          /* find: stored form of the value */
@@ -57,9 +57,6 @@ static int iter_new(custos_iter **out, custos_ctx *ctx, int kind)
 
 static void drop_page(custos_iter *it)
 {
-	for (size_t i = it->pos; i < it->n; i++)
-		cu_customer_destroy(it->items[i]);
-	memset(it->items, 0, sizeof it->items);
 	it->n = it->pos = 0;
 }
 
@@ -136,43 +133,19 @@ static int list_page(cu_op *op, void *arg)
 	return cu_cust_ids(op, it->after, it->ids, PAGE, &it->n);
 }
 
-/* Candidates from the index, each loaded and compared with the query value. */
+/* Candidates from the index whose keyed verifier matches the value. */
 static int find_page(cu_op *op, void *arg)
 {
 	custos_iter *it = arg;
 	const cu_field *f = cu_schema_by_id(op->schema, it->field_id);
-	uint64_t cand[PAGE];
-	size_t count, kept = 0;
 	int more, rc;
 
 	if (!f)
 		return cu_err(CUSTOS_ESTATE, "the field searched for was removed from the schema");
-	if ((rc = cu_index_scan(op, f, it->query.p, it->query.len, it->after, cand, PAGE, &count, &more)))
+	if ((rc = cu_index_lookup(op, f, it->norm.p, it->norm.len, it->after, it->ids, PAGE, &it->n, &more)))
 		return rc;
-	for (size_t i = 0; i < count && !rc; i++) {
-		custos_customer *c;
-		rc = cu_cust_load(op, cand[i], &c);
-		if (rc == CUSTOS_ENOTFOUND) {
-			rc = CUSTOS_OK;
-			continue;
-		}
-		if (rc)
-			break;
-		if (cu_cust_matches(c, f, it->norm.p, it->norm.len)) {
-			it->ids[kept] = cand[i];
-			it->items[kept++] = c;
-		} else {
-			cu_customer_destroy(c);
-		}
-	}
-	if (rc) {
-		for (size_t i = 0; i < kept; i++)
-			cu_customer_destroy(it->items[i]);
-		return rc;
-	}
-	it->n = kept;
-	if (count)
-		it->after = cand[count - 1];
+	if (it->n)
+		it->after = it->ids[it->n - 1];
 	if (!more)
 		it->exhausted = 1;
 	return CUSTOS_OK;
@@ -208,10 +181,17 @@ int custos_iter_next_id(uint64_t *out, custos_iter *it)
 		return cu_null_arg("custos_iter_next_id", out ? "iter" : "out");
 	if ((rc = fill(it)))
 		return rc;
-	cu_customer_destroy(it->items[it->pos]);
-	it->items[it->pos] = NULL;
 	*out = it->ids[it->pos++];
 	return CUSTOS_OK;
+}
+
+/* A found customer still holds the value searched for (the index can lag behind a record
+ * only if storage was tampered with or rolled back). */
+static int still_matches(const custos_iter *it, const custos_customer *c)
+{
+	const cu_field *f = cu_schema_by_id(c->schema, it->field_id);
+
+	return f && cu_cust_matches(c, f, it->norm.p, it->norm.len);
 }
 
 int custos_iter_next(custos_customer **out, custos_iter *it)
@@ -224,13 +204,14 @@ int custos_iter_next(custos_customer **out, custos_iter *it)
 	for (;;) {
 		if ((rc = fill(it)))
 			return rc;
-		if (it->items[it->pos]) {
-			*out = it->items[it->pos];
-			it->items[it->pos++] = NULL;
-			return CUSTOS_OK;
-		}
 		rc = custos_customer_get(out, it->ctx, it->ids[it->pos++]);
-		if (rc != CUSTOS_ENOTFOUND)
-			return rc;  /* removed since the page was read: skip it */
+		if (rc == CUSTOS_ENOTFOUND)
+			continue;  /* removed since the page was read */
+		if (rc)
+			return rc;
+		if (it->kind == ITER_LIST || still_matches(it, *out))
+			return CUSTOS_OK;
+		custos_customer_free(*out);
+		*out = NULL;
 	}
 }

@@ -13,10 +13,22 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result = -1;
+static volatile unsigned long fork_generation;
+
+static void after_fork_in_child(void)
+{
+	fork_generation++;
+}
 
 static void do_init(void)
 {
 	init_result = sodium_init() < 0 ? -1 : 0;
+	pthread_atfork(NULL, NULL, after_fork_in_child);
+}
+
+unsigned long cu_fork_generation(void)
+{
+	return fork_generation;
 }
 
 int cu_crypto_init(void)
@@ -243,20 +255,21 @@ int cu_keyring_open(cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const unsi
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char nonce_pool[NONCE_POOL];
 static size_t nonce_left;
-static pid_t nonce_pid;
+static unsigned long nonce_gen;
 static unsigned char *key_pool;
 static size_t key_left;
-static pid_t key_pid;
+static unsigned long key_gen;
 
 /* Hand out the next n bytes of a pool, refilling it when short. A child after fork()
  * throws the parent's pool away so it never repeats the parent's nonces or keys. */
-static void pool_take(unsigned char *pool, size_t size, size_t *left, pid_t *owner, unsigned char *out, size_t n)
+static void pool_take(unsigned char *pool, size_t size, size_t *left, unsigned long *owner, unsigned char *out,
+	size_t n)
 {
-	pid_t pid = getpid();
+	unsigned long gen = cu_fork_generation();
 
-	if (*owner != pid) {
+	if (*owner != gen) {
 		*left = 0;
-		*owner = pid;
+		*owner = gen;
 	}
 	if (n > *left) {
 		randombytes_buf(pool, size);
@@ -276,7 +289,7 @@ int cu_random_nonces(unsigned char *out, size_t count)
 		return CUSTOS_OK;
 	}
 	pthread_mutex_lock(&pool_lock);
-	pool_take(nonce_pool, NONCE_POOL, &nonce_left, &nonce_pid, out, n);
+	pool_take(nonce_pool, NONCE_POOL, &nonce_left, &nonce_gen, out, n);
 	pthread_mutex_unlock(&pool_lock);
 	return CUSTOS_OK;
 }
@@ -288,7 +301,7 @@ int cu_random_key(unsigned char out[CU_KEY_BYTES])
 		pthread_mutex_unlock(&pool_lock);
 		return cu_err_oom();
 	}
-	pool_take(key_pool, KEY_POOL, &key_left, &key_pid, out, CU_KEY_BYTES);
+	pool_take(key_pool, KEY_POOL, &key_left, &key_gen, out, CU_KEY_BYTES);
 	pthread_mutex_unlock(&pool_lock);
 	return CUSTOS_OK;
 }

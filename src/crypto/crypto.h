@@ -78,6 +78,8 @@ int cu_secret_master_key(unsigned char mk[CU_KEY_BYTES], const custos_secret *s,
 
 /* Library-wide initialisation (sodium_init); idempotent. */
 int cu_crypto_init(void);
+/* Incremented in every child after fork(): cheaper than calling getpid() on hot paths. */
+unsigned long cu_fork_generation(void);
 
 /* Key arena. */
 int cu_keys_new(cu_keys **out);

@@ -45,8 +45,30 @@ int cu_core_attach(cu_core *c, custos_backend *be, int readonly)
 	return CUSTOS_OK;
 }
 
+void cu_core_bidx_keys(cu_core *c, uint16_t field_id, cu_bidx_keys *out)
+{
+	size_t slot = field_id % CU_BIDX_CACHE;
+
+	pthread_mutex_lock(&c->lock);
+	if (!c->bidx && (c->bidx = sodium_malloc(sizeof *c->bidx)))
+		memset(c->bidx, 0, sizeof *c->bidx);
+	if (c->bidx && c->bidx->field_id[slot] == field_id) {
+		*out = c->bidx->keys[slot];
+	} else {
+		cu_bidx_keys_derive(out, c->keys, field_id);
+		if (c->bidx) {
+			c->bidx->field_id[slot] = field_id;
+			c->bidx->keys[slot] = *out;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 void cu_core_detach(cu_core *c)
 {
+	if (c->bidx)
+		sodium_free(c->bidx);  /* wipes before releasing */
+	c->bidx = NULL;
 	cu_keys_free(c->keys);
 	c->keys = NULL;
 	cu_schema_unref(c->schema);

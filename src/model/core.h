@@ -12,9 +12,18 @@
 #include "model/schema.h"
 #include "store/store.h"
 
+#define CU_BIDX_CACHE 32
+
+/* Blind-index keys of the most used fields, derived once (guarded memory, wiped on close). */
+typedef struct cu_bidx_cache {
+	uint16_t field_id[CU_BIDX_CACHE];
+	cu_bidx_keys keys[CU_BIDX_CACHE];
+} cu_bidx_cache;
+
 typedef struct cu_core {
 	cu_store store;
 	cu_keys *keys;
+	cu_bidx_cache *bidx;    /* NULL until first used */
 	cu_header header;
 	pthread_mutex_t lock;   /* guards schema */
 	cu_schema *schema;
@@ -80,6 +89,8 @@ int cu_core_store_schema(cu_op *op, const cu_schema *s);
 void cu_core_set_schema(cu_core *c, cu_schema *s);
 
 void cu_op_init(cu_op *op, cu_core *core, cu_txn *t, cu_schema *s);
+/* The blind-index keys of a field, from the cache when possible. */
+void cu_core_bidx_keys(cu_core *c, uint16_t field_id, cu_bidx_keys *out);
 int cu_counters_get(cu_op *op, cu_counters **out);
 int cu_counters_flush(cu_op *op);
 

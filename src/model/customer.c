@@ -31,6 +31,11 @@ static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, un
 
 	if ((rc = cu_customer_alloc(&c, op->schema, op->core->keys->store_id)))
 		return rc;
+	/* One allocation each: the values take less room than the record that holds them. */
+	if ((rc = cu_bytes_reserve(&c->arena, r->n + op->schema->nfields)) || (rc = cu_bytes_reserve(&plain, r->n))) {
+		cu_customer_destroy(c);
+		return rc;
+	}
 	c->id = r->id;
 	c->version = r->version;
 	c->owner = r->owner;

@@ -27,7 +27,7 @@ static void ikey_make(ikey *ik, cu_op *op, const cu_field *f, const unsigned cha
 	cu_put_u16be(p, f->id);
 	ik->blind = cu_field_encrypted(f);
 	if (ik->blind) {
-		cu_bidx_keys_derive(&ik->bk, op->core->keys, f->id);
+		cu_core_bidx_keys(op->core, f->id, &ik->bk);
 		p[2] = K_BLIND;
 		cu_put_u32be(p + 3, cu_bidx_value(&ik->bk, norm, n, f->index_bits));
 		ik->prefix = 7;
@@ -169,6 +169,17 @@ int cu_index_scan(cu_op *op, const cu_field *f, const unsigned char *v, size_t n
 		rc = scan_one(op, f, 0, v, n, &pg);
 	else
 		rc = for_each_value(op, f, 0, v, n, scan_one, &pg);
+	*count = pg.count;
+	*more = pg.more;
+	return rc;
+}
+
+int cu_index_lookup(cu_op *op, const cu_field *f, const unsigned char *norm, size_t n, uint64_t after_id,
+	uint64_t *ids, size_t max, size_t *count, int *more)
+{
+	scan_page pg = { after_id, ids, max, 0, 0 };
+	int rc = scan_one(op, f, 0, norm, n, &pg);
+
 	*count = pg.count;
 	*more = pg.more;
 	return rc;

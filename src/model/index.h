@@ -25,6 +25,10 @@ int cu_index_remove(cu_op *op, const cu_field *f, uint64_t id, const unsigned ch
 int cu_index_scan(cu_op *op, const cu_field *f, const unsigned char *v, size_t n, uint64_t after_id,
 	uint64_t *ids, size_t max, size_t *count, int *more);
 
+/* The same for a value already in index form (cu_value_index_form(), or one tag). */
+int cu_index_lookup(cu_op *op, const cu_field *f, const unsigned char *norm, size_t n, uint64_t after_id,
+	uint64_t *ids, size_t max, size_t *count, int *more);
+
 /* Drop every entry of a field (it stopped being searchable). */
 int cu_index_drop_field(cu_op *op, const cu_field *f);
 

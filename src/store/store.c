@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -32,7 +33,7 @@ int cu_store_init(cu_store *st, custos_backend *be, int readonly)
 		return rc;
 	st->be = be;
 	st->readonly = readonly;
-	st->pid = getpid();
+	st->fork_gen = cu_fork_generation();
 	pthread_mutex_init(&st->write_lock, NULL);
 	return CUSTOS_OK;
 }
@@ -48,7 +49,7 @@ int cu_txn_begin(cu_txn *t, cu_store *st, int write)
 {
 	int rc;
 
-	if (st->pid != getpid())
+	if (st->fork_gen != cu_fork_generation())
 		return cu_err(CUSTOS_ESTATE, "this store was opened by another process (before fork()): "
 			"open it again in this process");
 	if (write && st->readonly)

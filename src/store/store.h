@@ -25,7 +25,7 @@ extern const char *const cu_bucket_names[CU_B_COUNT];
 typedef struct cu_store {
 	custos_backend *be;
 	int readonly;
-	pid_t pid;
+	unsigned long fork_gen;   /* cu_fork_generation() when opened */
 	pthread_mutex_t write_lock;
 } cu_store;
 

@@ -240,12 +240,22 @@ static uint32_t lower(uint32_t cp)
 int cu_utf8_lower(char **out, size_t *out_len, const char *in, size_t len)
 {
 	uint32_t *cps = NULL;
-	size_t n, cap;
+	size_t n, cap, i;
 	int rc;
 
+	for (i = 0; i < len && (unsigned char)in[i] < 0x80; i++)
+		;
+	if (i == len) {
+		if (!(*out = cu_strndup(in, len)))
+			return cu_err_oom();
+		for (i = 0; i < len; i++)
+			(*out)[i] = (char)lower((unsigned char)(*out)[i]);
+		*out_len = len;
+		return CUSTOS_OK;
+	}
 	if ((rc = decode(&cps, &n, &cap, in, len, 1)))
 		return rc;
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		cps[i] = lower(cps[i]);
 	rc = encode(out, out_len, cps, n);
 	wipe_free(cps, cap);
