@@ -185,13 +185,14 @@ int custos_iter_next_id(uint64_t *out, custos_iter *it)
 	return CUSTOS_OK;
 }
 
-/* A found customer still holds the value searched for (the index can lag behind a record
- * only if storage was tampered with or rolled back). */
-static int still_matches(const custos_iter *it, const custos_customer *c)
+/* Does a found customer still hold the value searched for? (The index can lag behind a
+ * record only if storage was tampered with or rolled back.) */
+static int still_matches(const custos_iter *it, const custos_customer *c, int *match)
 {
 	const cu_field *f = cu_schema_by_id(c->schema, it->field_id);
 
-	return f && cu_cust_matches(c, f, it->norm.p, it->norm.len);
+	*match = 0;
+	return f ? cu_cust_matches(c, f, it->norm.p, it->norm.len, match) : CUSTOS_OK;
 }
 
 int custos_iter_next(custos_customer **out, custos_iter *it)
@@ -202,14 +203,23 @@ int custos_iter_next(custos_customer **out, custos_iter *it)
 		return cu_null_arg("custos_iter_next", out ? "iter" : "out");
 	*out = NULL;
 	for (;;) {
+		int match = 1;
 		if ((rc = fill(it)))
 			return rc;
-		rc = custos_customer_get(out, it->ctx, it->ids[it->pos++]);
-		if (rc == CUSTOS_ENOTFOUND)
-			continue;  /* removed since the page was read */
-		if (rc)
-			return rc;
-		if (it->kind == ITER_LIST || still_matches(it, *out))
+		rc = custos_customer_get(out, it->ctx, it->ids[it->pos]);
+		if (rc == CUSTOS_ENOTFOUND) {
+			it->pos++;  /* removed since the page was read */
+			continue;
+		}
+		if (!rc && it->kind == ITER_FIND)
+			rc = still_matches(it, *out, &match);
+		if (rc) {
+			custos_customer_free(*out);
+			*out = NULL;
+			return rc;  /* the same customer is tried again by the next call */
+		}
+		it->pos++;
+		if (match)
 			return CUSTOS_OK;
 		custos_customer_free(*out);
 		*out = NULL;

@@ -108,29 +108,30 @@ static const unsigned char *value_of(const custos_customer *c, const cu_field *f
 	return cf ? cu_value_get(c, cf, n) : NULL;
 }
 
-int cu_cust_matches(const custos_customer *c, const cu_field *f, const unsigned char *norm, size_t n)
+int cu_cust_matches(const custos_customer *c, const cu_field *f, const unsigned char *norm, size_t n, int *match)
 {
 	cu_bytes form = CU_BYTES_SECRET_INIT;
 	const unsigned char *v;
 	size_t vn, start = 0;
-	int eq = 0;
+	int rc;
 
+	*match = 0;
 	if (!(v = value_of(c, f, &vn)))
-		return 0;
+		return CUSTOS_OK;
 	if (f->type == CUSTOS_TYPE_TAGS) {
 		for (size_t i = 0; i < vn; i++) {
 			if (v[i])
 				continue;
 			if (i - start == n && cu_equal(v + start, norm, n))
-				eq = 1;
+				*match = 1;
 			start = i + 1;
 		}
-		return eq;
+		return CUSTOS_OK;
 	}
-	if (cu_value_index_form(f, v, vn, &form) == CUSTOS_OK)
-		eq = form.len == n && cu_equal(form.p, norm, n);
+	if (!(rc = cu_value_index_form(f, v, vn, &form)))
+		*match = form.len == n && cu_equal(form.p, norm, n);
 	cu_bytes_free(&form);
-	return eq;
+	return rc;
 }
 
 int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, const cu_field *f)
@@ -152,12 +153,13 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 			break;
 		for (size_t i = 0; i < count && !rc; i++) {
 			custos_customer *other;
+			int same;
 			after = ids[i];
 			if (ids[i] == self)
 				continue;
 			if ((rc = cu_cust_load(op, ids[i], &other)))
 				break;
-			if (cu_cust_matches(other, f, norm.p, norm.len))
+			if (!(rc = cu_cust_matches(other, f, norm.p, norm.len, &same)) && same)
 				rc = cu_err(CUSTOS_EEXISTS, "field '%s' must be unique, and customer %llu already has "
 					"this value", f->name, (unsigned long long)ids[i]);
 			cu_customer_destroy(other);

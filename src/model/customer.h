@@ -18,9 +18,9 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out);
 int cu_cust_load(cu_op *op, uint64_t id, custos_customer **out);
 /* Apply the changed fields of `changes` to customer id. */
 int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes);
-/* Does c's value of f (one of its tags, for tags) have the index form norm? Constant time
- * in the compared bytes. */
-int cu_cust_matches(const custos_customer *c, const cu_field *f, const unsigned char *norm, size_t n);
+/* Does c's value of f (one of its tags, for tags) have the index form norm? Sets *match;
+ * fails only when memory runs out. Constant time in the compared bytes. */
+int cu_cust_matches(const custos_customer *c, const cu_field *f, const unsigned char *norm, size_t n, int *match);
 
 /* CUSTOS_EEXISTS if a customer other than `self` holds c's value of unique field f. */
 int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, const cu_field *f);

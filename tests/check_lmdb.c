@@ -1,0 +1,373 @@
+/*
+ * tests/check_lmdb.c — what the LMDB backend promises beyond the vtable: the map grows
+ * instead of failing, commits survive a killed process, handles refuse to work after
+ * fork(), and threads and processes can share a store.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static custos_db *open_dir(const char *dir, unsigned flags, uint64_t map_size, uint32_t durability)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	custos_secret *s = t_secret();
+	custos_db *db = NULL;
+	char uri[300];
+
+	o.flags = flags;
+	o.map_size = map_size;
+	o.durability = durability;
+	o.expected_customers = 100000;
+	snprintf(uri, sizeof uri, "lmdb:%s/store", dir);
+	ck_assert_msg(custos_db_open(&db, uri, s, &o) == CUSTOS_OK, "%s", custos_error_last());
+	custos_secret_free(s);
+	return db;
+}
+
+static custos_ctx *admin(custos_db *db)
+{
+	custos_ctx *ctx = NULL;
+	ck_assert_int_eq(custos_ctx_open(&ctx, db, "admin"), CUSTOS_OK);
+	return ctx;
+}
+
+static uint64_t count(custos_ctx *ctx)
+{
+	uint64_t n = 0;
+	ck_assert_int_eq(custos_customer_count(&n, ctx), CUSTOS_OK);
+	return n;
+}
+
+static void load(custos_ctx *ctx, int batches, int per_batch, const char *tag)
+{
+	custos_customer **batch = calloc((size_t)per_batch, sizeof *batch);
+	char email[96], address[200];
+
+	for (int b = 0; b < batches; b++) {
+		for (int i = 0; i < per_batch; i++) {
+			snprintf(email, sizeof email, "%s.%d.%d@example.com", tag, b, i);
+			snprintf(address, sizeof address, "%d Long Street Name For Padding, Building %d, District %d", i, b, i % 17);
+			batch[i] = t_person(ctx, "Synthetic Customer Name", email);
+			ck_assert_int_eq(custos_customer_set_text(batch[i], "address", address), CUSTOS_OK);
+		}
+		ck_assert_msg(custos_customer_create_many(NULL, ctx, batch, (size_t)per_batch) == CUSTOS_OK, "%s",
+			custos_error_last());
+		for (int i = 0; i < per_batch; i++)
+			custos_customer_free(batch[i]);
+	}
+	free(batch);
+}
+
+static long long data_size(const char *dir)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/store/data.mdb", dir);
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+START_TEST(the_map_grows_instead_of_filling_up)
+{
+	char dir[256];
+	custos_db *db;
+	custos_ctx *ctx;
+
+	t_tmpdir(dir, sizeof dir);
+	db = open_dir(dir, CUSTOS_OPEN_CREATE, 1 << 20, CUSTOS_DURABILITY_NORMAL);  /* a 1 MiB map */
+	ctx = admin(db);
+	load(ctx, 20, 500, "grow");
+	ck_assert_uint_eq(count(ctx), 10000);
+	ck_assert_int_gt(data_size(dir), 4LL << 20);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	/* Reopened with the small map size again: the larger file wins. */
+	db = open_dir(dir, 0, 1 << 20, CUSTOS_DURABILITY_NORMAL);
+	ctx = admin(db);
+	ck_assert_uint_eq(count(ctx), 10000);
+	load(ctx, 1, 100, "more");
+	ck_assert_uint_eq(count(ctx), 10100);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	t_rmtree(dir);
+}
+END_TEST
+
+START_TEST(one_transaction_larger_than_the_map_is_replayed_after_growth)
+{
+	char dir[256];
+	custos_db *db;
+	custos_ctx *ctx;
+
+	t_tmpdir(dir, sizeof dir);
+	db = open_dir(dir, CUSTOS_OPEN_CREATE, 1 << 20, CUSTOS_DURABILITY_NORMAL);
+	ctx = admin(db);
+	load(ctx, 1, 12000, "big");  /* about 6 MiB in a single commit */
+	ck_assert_uint_eq(count(ctx), 12000);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	t_rmtree(dir);
+}
+END_TEST
+
+/* A child commits customers one at a time and reports each acknowledged id through a
+ * pipe; the parent kills it at a random moment, reopens, and checks every acknowledged
+ * customer is there and readable. */
+static void writer_child(const char *dir, int fd)
+{
+	custos_db *db = open_dir(dir, 0, 0, CUSTOS_DURABILITY_FULL);
+	custos_ctx *ctx = admin(db);
+
+	for (int i = 0;; i++) {
+		char email[64];
+		uint64_t id;
+		custos_customer *c = t_person(ctx, "Crash Test", NULL);
+		snprintf(email, sizeof email, "crash%d@example.com", i);
+		if (custos_customer_set_text(c, "email", email) || custos_customer_create(&id, ctx, c))
+			_exit(3);
+		custos_customer_free(c);
+		if (write(fd, &id, sizeof id) != (ssize_t)sizeof id)
+			_exit(4);
+	}
+}
+
+START_TEST(acknowledged_commits_survive_a_killed_process)
+{
+	char dir[256];
+	custos_db *db;
+	custos_ctx *ctx;
+	uint64_t acked = 0, total_checked = 0;
+	int bad = 0;
+
+	t_tmpdir(dir, sizeof dir);
+	db = open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_FULL);
+	custos_db_close(db);
+	srand(42);
+	for (int round = 0; round < 8; round++) {
+		int fds[2], status;
+		pid_t pid;
+		uint64_t id;
+		ck_assert_int_eq(pipe(fds), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			close(fds[0]);
+			writer_child(dir, fds[1]);
+		}
+		close(fds[1]);
+		usleep(20000 + (useconds_t)(rand() % 80000));
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		while (read(fds[0], &id, sizeof id) == (ssize_t)sizeof id)
+			if (id > acked)
+				acked = id;
+		close(fds[0]);
+		db = open_dir(dir, 0, 0, CUSTOS_DURABILITY_FULL);
+		ctx = admin(db);
+		for (uint64_t i = 1; i <= acked; i++) {
+			custos_customer *c;
+			if (custos_customer_get(&c, ctx, i) != CUSTOS_OK)
+				bad++;
+			else
+				custos_customer_free(c);
+			total_checked++;
+		}
+		ck_assert_uint_ge(count(ctx), acked);
+		custos_ctx_free(ctx);
+		custos_db_close(db);
+	}
+	ck_assert_int_eq(bad, 0);
+	ck_assert_uint_gt(acked, 0);
+	ck_assert_uint_gt(total_checked, 0);
+	t_rmtree(dir);
+}
+END_TEST
+
+START_TEST(handles_refuse_to_work_after_fork)
+{
+	char dir[256];
+	custos_db *db;
+	custos_ctx *ctx;
+	int status;
+	pid_t pid;
+
+	t_tmpdir(dir, sizeof dir);
+	db = open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_NORMAL);
+	ctx = admin(db);
+	t_create(ctx, "Before Fork", NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		uint64_t n;
+		int rc = custos_customer_count(&n, ctx);
+		_exit(rc == CUSTOS_ESTATE && strstr(custos_error_last(), "fork") ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_uint_eq(count(ctx), 1);  /* the parent is unaffected */
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	t_rmtree(dir);
+}
+END_TEST
+
+typedef struct reader_arg {
+	custos_ctx *ctx;
+	int errors;
+} reader_arg;
+
+static void *reader(void *p)
+{
+	reader_arg *a = p;
+
+	for (int i = 0; i < 400; i++) {
+		custos_customer *c;
+		custos_iter *it;
+		uint64_t id;
+		char email[64];
+		if (custos_customer_get(&c, a->ctx, (uint64_t)(i % 200) + 1) != CUSTOS_OK)
+			a->errors++;
+		else
+			custos_customer_free(c);
+		snprintf(email, sizeof email, "seed.0.%d@example.com", i % 200);
+		if (custos_customer_find(&it, a->ctx, "email", email) != CUSTOS_OK || custos_iter_next_id(&id, it) != CUSTOS_OK ||
+		    id != (uint64_t)(i % 200) + 1)
+			a->errors++;
+		custos_iter_free(it);
+	}
+	return NULL;
+}
+
+static void *writer(void *p)
+{
+	reader_arg *a = p;
+
+	for (int i = 0; i < 100; i++) {
+		custos_customer *c = NULL;
+		if (custos_customer_new(&c, a->ctx) || custos_customer_set_text(c, "name", "Written Concurrently") ||
+		    custos_customer_create(NULL, a->ctx, c))
+			a->errors++;
+		custos_customer_free(c);
+	}
+	return NULL;
+}
+
+START_TEST(threads_share_a_store)
+{
+	char dir[256];
+	custos_db *db;
+	custos_ctx *ctx;
+	pthread_t th[5];
+	reader_arg args[5];
+
+	t_tmpdir(dir, sizeof dir);
+	db = open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_NORMAL);
+	ctx = admin(db);
+	load(ctx, 1, 200, "seed");
+	for (int i = 0; i < 5; i++) {
+		args[i].ctx = ctx;  /* a context is immutable and may be shared */
+		args[i].errors = 0;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, i == 4 ? writer : reader, &args[i]), 0);
+	}
+	for (int i = 0; i < 5; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(args[i].errors, 0);
+	}
+	ck_assert_uint_eq(count(ctx), 300);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	t_rmtree(dir);
+}
+END_TEST
+
+START_TEST(two_processes_write_one_store)
+{
+	char dir[256];
+	custos_db *db;
+	custos_ctx *ctx;
+	custos_iter *it;
+	uint64_t id, prev = 0, seen = 0;
+	int status;
+	pid_t pid;
+
+	t_tmpdir(dir, sizeof dir);
+	db = open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_NORMAL);
+	custos_db_close(db);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		db = open_dir(dir, 0, 0, CUSTOS_DURABILITY_NORMAL);
+		ctx = admin(db);
+		load(ctx, 10, 50, "child");
+		custos_ctx_free(ctx);
+		custos_db_close(db);
+		_exit(0);
+	}
+	db = open_dir(dir, 0, 0, CUSTOS_DURABILITY_NORMAL);
+	ctx = admin(db);
+	load(ctx, 10, 50, "parent");
+	waitpid(pid, &status, 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(count(ctx), 1000);
+	ck_assert_int_eq(custos_customer_list(&it, ctx, NULL), CUSTOS_OK);
+	while (custos_iter_next_id(&id, it) == CUSTOS_OK) {
+		ck_assert_uint_gt(id, prev);
+		prev = id;
+		seen++;
+	}
+	custos_iter_free(it);
+	ck_assert_uint_eq(seen, 1000);
+	ck_assert_uint_eq(prev, 1000);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	t_rmtree(dir);
+}
+END_TEST
+
+START_TEST(readonly_open_of_a_missing_store_is_not_found)
+{
+	char dir[256], uri[300];
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	custos_secret *s = t_secret();
+	custos_db *db;
+
+	t_tmpdir(dir, sizeof dir);
+	snprintf(uri, sizeof uri, "lmdb:%s/absent", dir);
+	o.flags = CUSTOS_OPEN_READONLY;
+	ck_assert_int_eq(custos_db_open(&db, uri, s, &o), CUSTOS_ENOTFOUND);
+	snprintf(uri, sizeof uri, "lmdb:%s", dir);  /* a directory without a store */
+	ck_assert_int_eq(custos_db_open(&db, uri, s, NULL), CUSTOS_ENOTFOUND);
+	custos_secret_free(s);
+	t_rmtree(dir);
+}
+END_TEST
+
+static Suite *lmdb_suite(void)
+{
+	Suite *s = suite_create("lmdb");
+	TCase *tc = tcase_create("reliability");
+
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, the_map_grows_instead_of_filling_up);
+	tcase_add_test(tc, one_transaction_larger_than_the_map_is_replayed_after_growth);
+	tcase_add_test(tc, acknowledged_commits_survive_a_killed_process);
+	tcase_add_test(tc, handles_refuse_to_work_after_fork);
+	tcase_add_test(tc, threads_share_a_store);
+	tcase_add_test(tc, two_processes_write_one_store);
+	tcase_add_test(tc, readonly_open_of_a_missing_store_is_not_found);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return t_run(lmdb_suite());
+}
