@@ -12,10 +12,11 @@
 /* Run `call` with the Nth allocation failing until it succeeds; for writes, `t` is
  * checked to be unchanged after every failure. Returns how many injections it took. */
 #define FAULTS(t, call, failures) do { \
+		t_store *t_ = (t); \
 		int rc_; \
 		unsigned char before_[32], after_[32]; \
 		for (long n_ = 1;; n_++) { \
-			if (t) t_digest((t)->be, before_); \
+			if (t_) t_digest(t_->be, before_); \
 			cu_alloc_fail_after(n_, 0); \
 			rc_ = (call); \
 			cu_alloc_fail_after(0, 0); \
@@ -25,8 +26,8 @@
 			} \
 			ck_assert_msg(rc_ == CUSTOS_ENOMEM, "allocation %ld: %s: %s", n_, custos_error_name(rc_), \
 				custos_error_last()); \
-			if (t) { \
-				t_digest((t)->be, after_); \
+			if (t_) { \
+				t_digest(t_->be, after_); \
 				ck_assert_msg(memcmp(before_, after_, 32) == 0, "allocation %ld changed the store", n_); \
 			} \
 			ck_assert_int_lt(n_, 100000); \

@@ -263,6 +263,59 @@ START_TEST(typed_fields_round_trip)
 }
 END_TEST
 
+static void expect_string(const custos_customer *c, const char *field, const char *want)
+{
+	custos_buf b = CUSTOS_BUF_INIT;
+
+	ck_assert_msg(custos_customer_get_string(&b, c, field) == CUSTOS_OK, "%s: %s", field, custos_error_last());
+	ck_assert_str_eq((const char *)b.ptr, want);
+	ck_assert_uint_eq(b.size, strlen(want));
+	custos_buf_dispose(&b);
+}
+
+START_TEST(any_field_reads_as_text)
+{
+	custos_customer *c;
+	custos_buf b = CUSTOS_BUF_INIT;
+
+	add_field("score", CUSTOS_TYPE_INTEGER, 0, NULL);
+	add_field("credit", CUSTOS_TYPE_MONEY, 0, NULL);
+	add_field("since", CUSTOS_TYPE_TIMESTAMP, 0, NULL);
+	add_field("opted_in", CUSTOS_TYPE_BOOLEAN, 0, NULL);
+	c = t_person(T.ctx, "Ng Ka Yan", "ky.ng@example.com");
+	ck_assert_int_eq(custos_customer_set_int(c, "score", -42), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "stage", "won"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_add_tag(c, "tags", "vip"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_add_tag(c, "tags", "asia"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_timestamp(c, "since", 1700000000), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_bool(c, "opted_in", 1), CUSTOS_OK);
+	expect_string(c, "name", "Ng Ka Yan");
+	expect_string(c, "score", "-42");
+	expect_string(c, "stage", "won");
+	expect_string(c, "tags", "vip,asia");
+	expect_string(c, "since", "2023-11-14T22:13:20Z");
+	expect_string(c, "opted_in", "true");
+	ck_assert_int_eq(custos_customer_set_money(c, "credit", 150000, "EUR"), CUSTOS_OK);
+	expect_string(c, "credit", "1500.00 EUR");
+	ck_assert_int_eq(custos_customer_set_money(c, "credit", -250, "EUR"), CUSTOS_OK);
+	expect_string(c, "credit", "-2.50 EUR");
+	ck_assert_int_eq(custos_customer_set_money(c, "credit", 250, "JPY"), CUSTOS_OK);
+	expect_string(c, "credit", "250 JPY");
+	ck_assert_int_eq(custos_customer_set_money(c, "credit", 1, "BHD"), CUSTOS_OK);
+	expect_string(c, "credit", "0.001 BHD");
+	ck_assert_int_eq(custos_customer_set_timestamp(c, "since", -62135596800LL), CUSTOS_OK);
+	expect_string(c, "since", "0001-01-01T00:00:00Z");
+	ck_assert_int_eq(custos_customer_set_timestamp(c, "since", -1), CUSTOS_OK);
+	expect_string(c, "since", "1969-12-31T23:59:59Z");
+	ck_assert_int_eq(custos_customer_get_string(&b, c, "company"), CUSTOS_ENOTFOUND);
+	ck_assert_ptr_null(b.ptr);
+	ck_assert_int_eq(custos_customer_get_string(&b, c, "bogus"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_get_string(NULL, c, "name"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_get_string(&b, NULL, "name"), CUSTOS_EINVALID);
+	custos_customer_free(c);
+}
+END_TEST
+
 START_TEST(getters_report_absent_wrong_type_and_null)
 {
 	custos_customer *c = draft();
@@ -839,6 +892,7 @@ static Suite *customer_suite(void)
 	tcase_add_test(tc, enum_accepts_only_declared_values);
 	tcase_add_test(tc, dates_must_exist);
 	tcase_add_test(tc, typed_fields_round_trip);
+	tcase_add_test(tc, any_field_reads_as_text);
 	tcase_add_test(tc, getters_report_absent_wrong_type_and_null);
 	tcase_add_test(tc, tags_add_remove_and_limits);
 	suite_add_tcase(s, tc);

@@ -4,6 +4,7 @@
 #ifndef CUSTOS_CUSTOMER_H
 #define CUSTOS_CUSTOMER_H
 
+#include "buffer.h"
 #include "common.h"
 #include "db.h"
 
@@ -214,6 +215,21 @@ CUSTOS_EXTERN(int) custos_customer_tag_count(size_t *out, const custos_customer 
  */
 CUSTOS_EXTERN(int) custos_customer_get_tag(const char **out, const custos_customer *customer, const char *field,
 	size_t index);
+
+/**
+ * @brief Any field's value as text, in a buffer the caller keeps.
+ *
+ * Text, email, phone, date and enum values as stored; integers in decimal; money as the
+ * amount in major units and the currency ("1500.00 EUR", "250 JPY"); timestamps as
+ * ISO 8601 in UTC ("2023-11-14T22:13:20Z"); booleans as "true" or "false"; tags joined by
+ * commas. For exports, command lines and bindings that do not want one getter per type.
+ * @param[out] out Receives NUL-terminated UTF-8; release it with custos_buf_dispose(), which
+ *             wipes it. Any previous content is disposed of first.
+ * @param[in] customer The handle.
+ * @param[in] field The field's name.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no value), #CUSTOS_EINVALID (unknown field), #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_get_string(custos_buf *out, const custos_customer *customer, const char *field);
 
 /**
  * @brief The customer's id.

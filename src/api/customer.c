@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "custos/global.h"
+#include "model/currency.h"
 #include "model/customer.h"
 #include "model/validate.h"
 #include "util/alloc.h"
@@ -377,6 +378,100 @@ int custos_customer_get_tag(const char **out, const custos_customer *c, const ch
 		}
 	}
 	return cu_err(CUSTOS_ENOTFOUND, "field '%s' has %zu tags; there is no tag %zu", f->name, i, index);
+}
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), for any year 1..9999. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	yoe = z - era * 146097;
+	yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
+	doy = (z - era * 146097) - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int format_value(cu_bytes *b, const cu_field *f, const unsigned char *v, size_t n)
+{
+	char tmp[64];
+	int64_t x, sec, day, y;
+	unsigned mo, d;
+	int digits = 0;
+
+	switch (f->type) {
+	case CUSTOS_TYPE_ENUM:
+		return cu_bytes_append(b, f->enum_values[v[0]], strlen(f->enum_values[v[0]]));
+	case CUSTOS_TYPE_INTEGER:
+		snprintf(tmp, sizeof tmp, "%lld", (long long)(int64_t)cu_get_u64le(v));
+		break;
+	case CUSTOS_TYPE_BOOLEAN:
+		snprintf(tmp, sizeof tmp, "%s", v[0] ? "true" : "false");
+		break;
+	case CUSTOS_TYPE_MONEY: {
+		char cur[4] = { (char)v[8], (char)v[9], (char)v[10], 0 };
+		uint64_t mag, scale = 1;
+		x = (int64_t)cu_get_u64le(v);
+		cu_currency_lookup(cur, &digits);
+		for (int i = 0; i < digits; i++)
+			scale *= 10;
+		mag = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+		if (digits)
+			snprintf(tmp, sizeof tmp, "%s%llu.%0*llu %s", x < 0 ? "-" : "", (unsigned long long)(mag / scale),
+				digits, (unsigned long long)(mag % scale), cur);
+		else
+			snprintf(tmp, sizeof tmp, "%lld %s", (long long)x, cur);
+		break;
+	}
+	case CUSTOS_TYPE_TIMESTAMP:
+		x = (int64_t)cu_get_u64le(v);
+		day = x >= 0 ? x / 86400 : -((-x + 86399) / 86400);
+		sec = x - day * 86400;
+		civil_from_days(day, &y, &mo, &d);
+		snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, mo, d,
+			(long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60));
+		break;
+	case CUSTOS_TYPE_TAGS:
+		for (size_t i = 0; i < n; i++) {
+			int rc = cu_bytes_append_u8(b, v[i] ? v[i] : (i + 1 < n ? ',' : 0));
+			if (rc)
+				return rc;
+		}
+		b->len--;  /* the final NUL is added by the caller */
+		return CUSTOS_OK;
+	default:
+		return cu_bytes_append(b, v, n);
+	}
+	return cu_bytes_append(b, tmp, strlen(tmp));
+}
+
+int custos_customer_get_string(custos_buf *out, const custos_customer *c, const char *field)
+{
+	cu_bytes b = CU_BYTES_SECRET_INIT;
+	const unsigned char *v;
+	const cu_field *f;
+	size_t n;
+	int rc;
+
+	if (!out)
+		return cu_null_arg("custos_customer_get_string", "out");
+	custos_buf_dispose(out);
+	if ((rc = resolve(c, field, "custos_customer_get_string", &f)))
+		return rc;
+	if (!(v = cu_value_get(c, f, &n)))
+		return cu_err(CUSTOS_ENOTFOUND, "field '%s' has no value", f->name);
+	if ((rc = format_value(&b, f, v, n)) || (rc = cu_bytes_append_u8(&b, 0))) {
+		cu_bytes_free(&b);
+		return rc;
+	}
+	out->ptr = b.p;
+	out->size = b.len - 1;
+	out->reserved = b.cap;
+	return CUSTOS_OK;
 }
 
 uint64_t custos_customer_id(const custos_customer *c) { return c ? c->id : 0; }
