@@ -1,0 +1,90 @@
+"""Loading libcustos and declaring the C prototypes this binding calls.
+
+Every function gets argtypes and restype: ctypes would otherwise assume int returns and
+truncate pointers on 64-bit machines. Only opaque pointers, fixed-width integers, size_t,
+UTF-8 strings, custos_buf and the flat option structs cross the boundary.
+"""
+import ctypes
+import ctypes.util
+import os
+
+_p = ctypes.c_void_p
+_pp = ctypes.POINTER(ctypes.c_void_p)
+_s = ctypes.c_char_p
+_i = ctypes.c_int
+_u32 = ctypes.c_uint32
+_u64 = ctypes.c_uint64
+_i64 = ctypes.c_int64
+
+
+class Buf(ctypes.Structure):
+    """custos_buf: bytes owned by the caller, released with custos_buf_dispose()."""
+    _fields_ = [("ptr", ctypes.POINTER(ctypes.c_ubyte)), ("size", ctypes.c_size_t), ("reserved", ctypes.c_size_t)]
+
+
+class DbOptions(ctypes.Structure):
+    """custos_db_options, version 1 (flat: mirrored here on purpose)."""
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("flags", ctypes.c_uint),
+        ("durability", _u32),
+        ("kdf_opslimit", _u32),
+        ("kdf_memlimit", _u64),
+        ("expected_customers", _u64),
+        ("default_region", _s),
+        ("admin_name", _s),
+        ("map_size", _u64),
+    ]
+
+
+def _load():
+    path = os.environ.get("CUSTOS_LIBRARY") or ctypes.util.find_library("custos")
+    if not path:
+        raise OSError("libcustos not found: set CUSTOS_LIBRARY to the path of libcustos.so")
+    return ctypes.CDLL(path)
+
+
+lib = _load()
+
+_PROTOTYPES = {
+    "custos_version": (_s, [ctypes.POINTER(_i), ctypes.POINTER(_i), ctypes.POINTER(_i)]),
+    "custos_error_last": (_s, []),
+    "custos_error_last_code": (_i, []),
+    "custos_error_name": (_s, [_i]),
+    "custos_strerror": (_s, [_i]),
+    "custos_key_bytes": (ctypes.c_size_t, []),
+    "custos_db_options_init": (_i, [ctypes.POINTER(DbOptions), ctypes.c_uint]),
+    "custos_secret_passphrase": (_i, [_pp, _s]),
+    "custos_secret_key": (_i, [_pp, ctypes.c_char_p, ctypes.c_size_t]),
+    "custos_secret_free": (None, [_p]),
+    "custos_db_open": (_i, [_pp, _s, _p, ctypes.POINTER(DbOptions)]),
+    "custos_db_close": (None, [_p]),
+    "custos_db_backend_name": (_s, [_p]),
+    "custos_ctx_open": (_i, [_pp, _p, _s]),
+    "custos_ctx_free": (None, [_p]),
+    "custos_customer_new": (_i, [_pp, _p]),
+    "custos_customer_free": (None, [_p]),
+    "custos_customer_set_text": (_i, [_p, _s, _s]),
+    "custos_customer_get_string": (_i, [ctypes.POINTER(Buf), _p, _s]),
+    "custos_customer_id": (_u64, [_p]),
+    "custos_customer_create": (_i, [ctypes.POINTER(_u64), _p, _p]),
+    "custos_customer_get": (_i, [_pp, _p, _u64]),
+    "custos_customer_update": (_i, [_p, _u64, _p]),
+    "custos_customer_count": (_i, [ctypes.POINTER(_u64), _p]),
+    "custos_customer_find": (_i, [_pp, _p, _s, _s]),
+    "custos_iter_next": (_i, [_pp, _p]),
+    "custos_iter_next_id": (_i, [ctypes.POINTER(_u64), _p]),
+    "custos_iter_free": (None, [_p]),
+    "custos_buf_dispose": (None, [ctypes.POINTER(Buf)]),
+}
+
+for _name, (_res, _args) in _PROTOTYPES.items():
+    _f = getattr(lib, _name)
+    _f.restype = _res
+    _f.argtypes = _args
+
+OPEN_CREATE = 0x1
+OPEN_EXCL = 0x2
+OPEN_READONLY = 0x4
+OK = 0
+ITEROVER = -31
