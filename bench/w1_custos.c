@@ -26,6 +26,21 @@
 		} \
 	} while (0)
 
+/* A field of /proc/self/status in kB: RssAnon is heap and stacks, without mapped files. */
+static long status_kb(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key), NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -164,5 +179,6 @@ int main(int argc, char **argv)
 	printf("file_bytes %lld\n", stat(file, &st) == 0 ? (long long)st.st_size : -1LL);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("rss_kb %ld\n", ru.ru_maxrss);
+	printf("anon_kb %ld\n", status_kb("RssAnon:"));
 	return touched ? 0 : 1;
 }

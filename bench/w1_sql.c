@@ -44,6 +44,21 @@ static sqlite3_stmt *prepare(const char *sql)
 	return st;
 }
 
+/* A field of /proc/self/status in kB: RssAnon is heap and stacks, without mapped files. */
+static long status_kb(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key), NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -176,5 +191,6 @@ int main(int argc, char **argv)
 	printf("file_bytes %lld\n", file_size(path) + file_size(wal));
 	getrusage(RUSAGE_SELF, &ru);
 	printf("rss_kb %ld\n", ru.ru_maxrss);
+	printf("anon_kb %ld\n", status_kb("RssAnon:"));
 	return touched ? 0 : 1;
 }
