@@ -23,5 +23,6 @@
 #include "custos/access.h"
 #include "custos/schema.h"
 #include "custos/customer.h"
+#include "custos/audit.h"
 
 #endif

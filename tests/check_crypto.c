@@ -379,7 +379,7 @@ END_TEST
 START_TEST(damaged_keyring_schema_counters_and_principals_are_eauth)
 {
 	static const struct { unsigned bucket; const char *key; } recs[] = {
-		{ T_B_META, "keyring" }, { T_B_META, "schema" }, { T_B_META, "counters" }, { T_B_PRINCIPALS, "admin" },
+		{ T_B_META, "keyring" }, { T_B_META, "schema" }, { T_B_META, "counters" }, { T_B_ACCESS, "nadmin" },
 	};
 	unsigned char *orig, *bad;
 	custos_backend *be;

@@ -335,6 +335,9 @@ START_TEST(readonly_store_refuses_writes)
 	custos_ctx_free(ctx);
 	custos_db_close(db);
 	o.flags = CUSTOS_OPEN_READONLY;
+	ck_assert_int_eq(custos_db_open(&db, uri, s, &o), CUSTOS_EINVALID);  /* reads could not be audited */
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "CUSTOS_AUDIT_READS_OFF"));
+	o.audit_reads = CUSTOS_AUDIT_READS_OFF;
 	ck_assert_int_eq(custos_db_open(&db, uri, s, &o), CUSTOS_OK);
 	ck_assert_int_eq(custos_ctx_open(&ctx, db, "admin"), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_count(&n, ctx), CUSTOS_OK);
@@ -356,6 +359,8 @@ START_TEST(same_path_twice_shares_one_environment)
 	char dir[256], uri[300];
 	custos_secret *s = t_secret();
 	custos_db_options o = fast_opts(CUSTOS_OPEN_CREATE), ro = fast_opts(CUSTOS_OPEN_READONLY);
+
+	ro.audit_reads = CUSTOS_AUDIT_READS_OFF;
 	custos_db *a, *b, *c;
 	custos_ctx *ca, *cb;
 	uint64_t n;

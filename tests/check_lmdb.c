@@ -342,6 +342,7 @@ START_TEST(readonly_open_of_a_missing_store_is_not_found)
 	t_tmpdir(dir, sizeof dir);
 	snprintf(uri, sizeof uri, "lmdb:%s/absent", dir);
 	o.flags = CUSTOS_OPEN_READONLY;
+	o.audit_reads = CUSTOS_AUDIT_READS_OFF;
 	ck_assert_int_eq(custos_db_open(&db, uri, s, &o), CUSTOS_ENOTFOUND);
 	snprintf(uri, sizeof uri, "lmdb:%s", dir);  /* a directory without a store */
 	ck_assert_int_eq(custos_db_open(&db, uri, s, NULL), CUSTOS_ENOTFOUND);

@@ -241,7 +241,7 @@ int t_run(Suite *s)
 
 custos_backend *t_raw_open(const t_store *t)
 {
-	static const char *const names[] = { "meta", "customers", "index", "principals", "audit" };
+	static const char *const names[] = { "meta", "customers", "index", "access", "audit" };
 	custos_backend *be = NULL;
 	char uri[300];
 

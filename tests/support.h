@@ -58,7 +58,7 @@ custos_backend *t_raw_open(const t_store *t);
  * code, or CUSTOS_OK. Leaves nothing open. */
 int t_probe(const t_store *t);
 /* Bucket numbers (the order custos declares them). */
-enum { T_B_META, T_B_CUSTOMERS, T_B_INDEX, T_B_PRINCIPALS, T_B_AUDIT, T_B_COUNT };
+enum { T_B_META, T_B_CUSTOMERS, T_B_INDEX, T_B_ACCESS, T_B_AUDIT, T_B_COUNT };
 
 /* A draft with name and email set. */
 custos_customer *t_person(custos_ctx *ctx, const char *name, const char *email);

@@ -37,6 +37,12 @@ typedef struct custos_buf {
  */
 CUSTOS_EXTERN(void) custos_buf_dispose(custos_buf *buf);
 
+/**
+ * @brief sizeof(#custos_buf) in this library, for FFI bindings that mirror the struct.
+ * @return The size in bytes.
+ */
+CUSTOS_EXTERN(size_t) custos_buf_size(void);
+
 CUSTOS_END_DECL
 
 /** @} */

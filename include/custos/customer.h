@@ -57,6 +57,12 @@ typedef struct custos_list_options {
 CUSTOS_EXTERN(int) custos_list_options_init(custos_list_options *opts, unsigned int version);
 
 /**
+ * @brief sizeof(#custos_list_options) in this library, for FFI bindings that mirror the struct.
+ * @return The size in bytes.
+ */
+CUSTOS_EXTERN(size_t) custos_list_options_size(void);
+
+/**
  * @brief Make an empty draft customer for the store of @p ctx.
  * @param[out] out Receives the draft, owned by the caller.
  * @param[in] ctx A context of the store; its schema decides which fields exist.
@@ -232,6 +238,17 @@ CUSTOS_EXTERN(int) custos_customer_get_tag(const char **out, const custos_custom
 CUSTOS_EXTERN(int) custos_customer_get_string(custos_buf *out, const custos_customer *customer, const char *field);
 
 /**
+ * @brief Is the field's value masked for the context that read it?
+ *
+ * Masked values read as text ("c***@example.com") through custos_customer_get_text() and
+ * custos_customer_get_string(); the typed getters refuse them with #CUSTOS_EDENIED.
+ * @param[in] customer The handle.
+ * @param[in] field The field's name.
+ * @return 1 if masked, 0 if not (or unknown field, or NULL).
+ */
+CUSTOS_EXTERN(int) custos_customer_is_masked(const custos_customer *customer, const char *field);
+
+/**
  * @brief The customer's id.
  * @param[in] customer The handle.
  * @return The id (>= 1), or 0 for a draft or NULL.
@@ -329,9 +346,31 @@ CUSTOS_EXTERN(int) custos_customer_get(custos_customer **out, custos_ctx *ctx, u
 CUSTOS_EXTERN(int) custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes) CUSTOS_WARN_UNUSED;
 
 /**
+ * @brief Give a customer a new owner; its team becomes the new owner's team.
+ * @param[in] ctx A context holding #CUSTOS_OP_REASSIGN; the customer must be in its scope
+ *            and, for scope team, the new owner in its team.
+ * @param[in] id The customer.
+ * @param[in] owner The new owner: an enabled principal.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (customer not found or not in scope; no such
+ *         principal), #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_customer_reassign(custos_ctx *ctx, uint64_t id, const char *owner) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Move every customer one principal owns (and the context may reach) to another,
+ *        for example when a rep leaves. Runs in transactions of up to 10,000 customers.
+ * @param[out] moved Receives how many customers moved; may be NULL.
+ * @param[in] ctx A context holding #CUSTOS_OP_REASSIGN.
+ * @param[in] from The current owner.
+ * @param[in] to The new owner: an enabled principal.
+ * @return As custos_customer_reassign(). On failure, the customers moved so far stay moved.
+ */
+CUSTOS_EXTERN(int) custos_customer_reassign_all(uint64_t *moved, custos_ctx *ctx, const char *from, const char *to) CUSTOS_WARN_UNUSED;
+
+/**
  * @brief Number of customers visible to the context.
  * @param[out] out Receives the count.
- * @param[in] ctx A context of the store.
+ * @param[in] ctx A context holding #CUSTOS_OP_READ or #CUSTOS_OP_REPORT.
  * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_ESTATE or a backend error.
  */
 CUSTOS_EXTERN(int) custos_customer_count(uint64_t *out, custos_ctx *ctx) CUSTOS_WARN_UNUSED;

@@ -60,6 +60,19 @@ typedef struct custos_ctx custos_ctx;
 #define CUSTOS_DURABILITY_NORMAL 1U
 /** @} */
 
+/**
+ * @name Read auditing
+ * Values for #custos_db_options.audit_reads.
+ * @{
+ */
+/** Reads are audited in batches; while the log cannot be written, reads are refused. */
+#define CUSTOS_AUDIT_READS_FAIL_CLOSED 0U
+/** Reads are audited in batches; entries that cannot be written are dropped and counted. */
+#define CUSTOS_AUDIT_READS_BEST_EFFORT 1U
+/** Reads are not audited (changes, denials and grant changes still are). */
+#define CUSTOS_AUDIT_READS_OFF 2U
+/** @} */
+
 /** Options for custos_db_open(). Set `version` with #CUSTOS_DB_OPTIONS_INIT or custos_db_options_init(). */
 typedef struct custos_db_options {
 	unsigned int version;        /**< #CUSTOS_DB_OPTIONS_VERSION. */
@@ -71,12 +84,16 @@ typedef struct custos_db_options {
 	const char *default_region;  /**< ISO 3166 region for phones without '+' (creation only), e.g. "HK"; NULL = none. */
 	const char *admin_name;      /**< Name of the bootstrap admin principal (creation only); NULL = "admin". */
 	uint64_t map_size;           /**< LMDB: initial map size in bytes; 0 = 64 MiB. The map grows by itself. */
+	uint32_t audit_reads;        /**< `CUSTOS_AUDIT_READS_*`; 0 is #CUSTOS_AUDIT_READS_FAIL_CLOSED. */
+	uint32_t audit_batch;        /**< Read entries per group commit; 0 = 512. At most 4096. */
+	uint32_t audit_max_age_ms;   /**< Commit queued read entries once the oldest is this old; 0 = 1000. */
+	uint32_t checkpoint_every;   /**< Sign a checkpoint every this many entries; 0 = 1000. */
 } custos_db_options;
 
 /** The current version of #custos_db_options. */
 #define CUSTOS_DB_OPTIONS_VERSION 1
 /** Static initialiser for #custos_db_options with every default. */
-#define CUSTOS_DB_OPTIONS_INIT { CUSTOS_DB_OPTIONS_VERSION, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+#define CUSTOS_DB_OPTIONS_INIT { CUSTOS_DB_OPTIONS_VERSION, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0 }
 
 /**
  * @brief Fill @p opts with defaults for the given structure version.
@@ -85,6 +102,12 @@ typedef struct custos_db_options {
  * @return #CUSTOS_OK, #CUSTOS_EINVALID if @p opts is NULL, #CUSTOS_EVERSION for an unknown version.
  */
 CUSTOS_EXTERN(int) custos_db_options_init(custos_db_options *opts, unsigned int version);
+
+/**
+ * @brief sizeof(#custos_db_options) in this library, for FFI bindings that mirror the struct.
+ * @return The size in bytes.
+ */
+CUSTOS_EXTERN(size_t) custos_db_options_size(void);
 
 /**
  * @brief Make a secret from a passphrase.
@@ -145,7 +168,9 @@ CUSTOS_EXTERN(int) custos_db_open(custos_db **out, const char *uri, const custos
 /**
  * @brief Close a store.
  *
- * The backend is closed and every key is wiped at once. Handles made from the store
+ * Queued audit entries are committed and a final checkpoint is signed (when the store is
+ * writable); call custos_audit_flush() first to see an error there. The backend is then
+ * closed and every key is wiped. Handles made from the store
  * (contexts, customers, iterators, schemas) stay allocated until the caller frees them,
  * in any order: customer and schema handles keep their already-decrypted values; any call
  * that needs the store fails with #CUSTOS_ESTATE. The store's memory is released when the

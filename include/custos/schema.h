@@ -117,6 +117,12 @@ typedef struct custos_field_options {
 CUSTOS_EXTERN(int) custos_field_options_init(custos_field_options *opts, unsigned int version);
 
 /**
+ * @brief sizeof(#custos_field_options) in this library, for FFI bindings that mirror the struct.
+ * @return The size in bytes.
+ */
+CUSTOS_EXTERN(size_t) custos_field_options_size(void);
+
+/**
  * @brief Name of a field type, such as "email".
  * @param[in] type A #custos_field_type.
  * @return A static string, or NULL if @p type is not a field type.

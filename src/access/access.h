@@ -1,7 +1,7 @@
 /*
- * access/access.h — permission contexts and principals: who acts, and what they may do.
- * Every API call that touches customers, the schema or keys asks here before the model
- * runs. Policy lives here; the model only carries out operations.
+ * access/access.h — principals, teams, roles, permission contexts and the audit log: who
+ * acts, what they may do and see, and the record of what they did. Policy lives here; the
+ * model carries out operations within the scope and visibility this layer sets.
  */
 #ifndef CU_ACCESS_H
 #define CU_ACCESS_H
@@ -9,37 +9,166 @@
 #include <stdatomic.h>
 
 #include "custos/access.h"
+#include "custos/audit.h"
+#include "custos/global.h"
 #include "model/core.h"
+#include "model/value.h"
 
-/* Operations a role can grant. */
-enum {
-	CU_OP_READ = 1U << 0,
-	CU_OP_CREATE = 1U << 1,
-	CU_OP_UPDATE = 1U << 2,
-	CU_OP_MANAGE_SCHEMA = 1U << 3,
-	CU_OP_MANAGE_KEYS = 1U << 4,
-	CU_OP_ALL = (1U << 5) - 1
-};
+/* Records of the access bucket, by the first byte of their key:
+ *   'n' ‖ name -> principal      'i' ‖ id (u32 BE) -> principal name
+ *   'r' ‖ name -> role           'R' ‖ id -> role name
+ *   't' ‖ name -> team id        'T' ‖ id -> team name
+ * All sealed with the meta key. Meta holds "access_ids" (sealed next ids) and
+ * "access_gen" (bumped by every grant change; contexts compare it on each call). */
+
+enum { CU_ROLE_ADMIN = 1, CU_ROLE_MANAGER, CU_ROLE_SALES, CU_ROLE_SUPPORT, CU_ROLE_ANALYST, CU_ROLE_AUDITOR,
+	CU_BUILTIN_ROLES = CU_ROLE_AUDITOR };
+#define CU_OPS 15                       /* operation bits tracked for the review */
+#define CU_NAME_BUF (CUSTOS_NAME_MAX_BYTES + 1)
+
+typedef struct cu_role {
+	uint32_t id;
+	uint32_t ops;
+	uint8_t scope;
+	uint8_t vis[CUSTOS_CLASS_COUNT];
+	char name[CU_NAME_BUF];
+} cu_role;
+
+enum { CU_PRINCIPAL_DISABLED = 1 };
+
+typedef struct cu_principal {
+	uint32_t id, team, role, flags;
+	uint32_t rights_ver;                 /* bumped by every change of role, team or status */
+	int64_t created_us;
+	uint32_t last_day;                   /* days since the epoch of the last audited call; 0 = never */
+	uint16_t used_day[CU_OPS];           /* per operation bit */
+	char name[CU_NAME_BUF];
+} cu_principal;
 
 struct custos_ctx {
 	atomic_int refs;
-	custos_db *db;         /* owned by the API layer: it keeps the store alive */
+	custos_db *db;                       /* owned by the API layer: keeps the store alive */
 	cu_core *core;
-	uint32_t principal_id;
-	uint32_t team_id;
-	uint32_t ops;          /* CU_OP_* granted */
-	unsigned visible;      /* field classes the context may decrypt */
-	char *name;
+	cu_principal who;                    /* as it was when the context was opened */
+	cu_role role;
+	unsigned visible;                    /* classes not hidden */
+	atomic_ulong gen_seen;               /* access generation known to be current */
 };
 
-/* Store the bootstrap admin principal of a new store. */
+typedef struct cu_audit_rec cu_audit_rec;
+
+/* ---- records (access/records.c) ---- */
+int cu_name_ok(const char *name);
 int cu_access_bootstrap(cu_op *op, const char *admin_name);
-/* Build a context for an existing principal (reads the store). */
+int cu_principal_get(cu_txn *t, const cu_keys *k, const char *name, cu_principal *p);
+int cu_principal_get_id(cu_txn *t, const cu_keys *k, uint32_t id, cu_principal *p);
+int cu_principal_put(cu_op *op, const cu_principal *p);
+int cu_role_get(cu_txn *t, const cu_keys *k, const char *name, cu_role *r);
+int cu_role_get_id(cu_txn *t, const cu_keys *k, uint32_t id, cu_role *r);
+int cu_role_put(cu_op *op, const cu_role *r);
+int cu_team_get(cu_txn *t, const cu_keys *k, const char *name, uint32_t *id);
+int cu_team_name(cu_txn *t, const cu_keys *k, uint32_t id, char name[CU_NAME_BUF]);
+int cu_team_put(cu_op *op, const char *name, uint32_t id);
+/* Next ids: which = 0 principal, 1 role, 2 team. */
+int cu_access_next_id(cu_op *op, int which, uint32_t *id);
+/* Tell every context that rights changed. */
+int cu_access_bump(cu_op *op);
+int cu_access_gen(cu_txn *t, uint64_t *gen);
+/* Visit every principal (cursor over 'n' records). */
+typedef int (*cu_principal_fn)(const cu_principal *p, void *arg);
+int cu_principal_each(cu_txn *t, const cu_keys *k, cu_principal_fn fn, void *arg);
+/* Does `a` hold at least everything `b` grants? */
+int cu_role_covers(const cu_role *a, const cu_role *b, const char **what);
+
+/* ---- contexts (access/ctx.c) ---- */
 int cu_access_ctx_new(custos_ctx **out, cu_core *core, const char *principal);
 void cu_access_ctx_destroy(custos_ctx *ctx);
-/* CUSTOS_EDENIED unless ctx holds every operation in `need`. */
-int cu_access_check(const custos_ctx *ctx, uint32_t need, const char *what);
-/* Fill the actor and visibility of an operation from the context. */
+/* CUSTOS_EDENIED (audited) unless the context holds all of need. */
+int cu_access_check(custos_ctx *ctx, uint32_t need, const char *what);
+/* CUSTOS_EDENIED (audited) unless the context holds one of need. */
+int cu_access_check_any(custos_ctx *ctx, uint32_t need, const char *what);
+/* Inside a transaction: CUSTOS_ESTATE when the principal's rights changed since open. */
+int cu_access_validate(custos_ctx *ctx, cu_txn *t);
 void cu_access_apply(const custos_ctx *ctx, cu_op *op);
+/* Writing or searching a field needs clear visibility. */
+int cu_access_may_write(custos_ctx *ctx, const custos_customer *changes, uint32_t op, const char *what);
+int cu_access_may_search(custos_ctx *ctx, const cu_field *f);
+/* Mask the values of masked classes in a customer read through ctx. */
+int cu_access_present(const custos_ctx *ctx, custos_customer *c);
+/* The classes of c's values that ctx saw (clear or masked). */
+uint32_t cu_access_seen(const custos_ctx *ctx, const custos_customer *c);
+
+/* ---- grant changes (access/grants.c), inside a write transaction; each fills the
+ * audit record of the change and bumps the access generation ---- */
+int cu_grant_team_create(custos_ctx *ctx, cu_op *op, const char *name, uint32_t *id, cu_audit_rec *rec);
+int cu_grant_role_create(custos_ctx *ctx, cu_op *op, const custos_role_options *o, cu_audit_rec *rec);
+int cu_grant_principal_create(custos_ctx *ctx, cu_op *op, const char *name, const char *role, const char *team,
+	uint32_t *id, cu_audit_rec *rec);
+int cu_grant_set_role(custos_ctx *ctx, cu_op *op, const char *name, const char *role, cu_audit_rec *rec);
+int cu_grant_set_team(custos_ctx *ctx, cu_op *op, const char *name, const char *team, cu_audit_rec *rec);
+int cu_grant_set_disabled(custos_ctx *ctx, cu_op *op, const char *name, int disabled, cu_audit_rec *rec);
+
+/* ---- the permission review (access/review.c) ---- */
+int cu_review_build(custos_review **out, cu_core *core, uint32_t days);
+
+/* ---- masking (access/mask.c) ---- */
+int cu_mask_value(const cu_field *f, const unsigned char *v, size_t n, cu_bytes *out);
+
+/* ---- audit log (access/audit.c) ---- */
+typedef struct cu_audit cu_audit;
+struct cu_audit_rec {
+	uint8_t action;
+	uint32_t actor, role;
+	int64_t time_us;
+	uint64_t customer;
+	uint32_t classes;
+	int32_t result;
+	uint32_t version, op, subject;
+	unsigned char hash[32];
+};
+
+/* What a write transaction committed to the log, for the steps after commit. */
+typedef struct cu_audit_commit {
+	size_t taken;                   /* queued entries written by this transaction */
+	int dropped_written;            /* it also recorded the count of dropped entries */
+	int checkpoint;
+	uint64_t cp_seq;
+	int64_t cp_time;
+	unsigned char cp_hash[32], cp_sig[64];
+	uint32_t usage_actor[16], usage_ops[16], usage_day[16];
+	size_t nusage;
+} cu_audit_commit;
+
+int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly);
+void cu_audit_free(cu_audit *a);
+void cu_audit_set_callback(cu_audit *a, custos_checkpoint_fn fn, void *payload);
+int cu_audit_reads_on(const cu_audit *a);
+/* A record for ctx's principal, now. */
+void cu_audit_rec_init(cu_audit_rec *r, const custos_ctx *ctx, int action, uint32_t op);
+/* Queue a read, find, list, count or denial; may commit the queue. In fail-closed mode a
+ * failure to commit is returned (the read must then be refused). */
+int cu_audit_note(cu_core *core, const cu_audit_rec *r);
+/* Inside a write transaction: the queued entries, then recs, as one block. */
+int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_checkpoint, cu_audit_commit *c);
+/* Under the writer lock after commit: drop what was written from the queue. */
+void cu_audit_committed(cu_core *core, cu_audit_commit *c);
+/* With no lock: hand a new checkpoint to the host. */
+void cu_audit_after(cu_core *core, const cu_audit_commit *c);
+int cu_audit_flush(cu_core *core, int checkpoint);
+int cu_audit_public_key(cu_core *core, unsigned char pk[32]);
+int cu_audit_verify(cu_core *core, uint64_t *first_bad, uint64_t anchor_seq, const unsigned char *anchor_hash);
+/* Shared with verification (access/verify.c). */
+#define CU_AUDIT_ENTRY_BYTES 80
+#define CU_AUDIT_TAG_BYTES 8
+#define CU_AUDIT_BLOCK_HEAD 11
+int cu_audit_decode(cu_audit_rec *r, const unsigned char *e);
+void cu_audit_chain_key(unsigned char k[32], const cu_keys *keys);
+void cu_audit_chain_start(unsigned char h[32], const unsigned char key[32], const cu_keys *keys);
+void cu_audit_chain_next(unsigned char h[32], const unsigned char key[32], uint64_t seq, const unsigned char *entry);
+int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], const unsigned char key[32]);
+int cu_audit_check_signature(const cu_keys *k, uint64_t seq, const unsigned char h[32], int64_t time_us,
+	const unsigned char sig[64]);
+/* Entries in sequence order after after_seq, a page at a time into out (up to max). */
+int cu_audit_page(cu_core *core, uint64_t after_seq, cu_audit_rec *out, uint64_t *seqs, size_t max, size_t *count);
 
 #endif

@@ -1,114 +1,182 @@
 /*
- * access/ctx.c — principals in the principals bucket and contexts built from them.
+ * access/ctx.c — permission contexts: opening them with a principal's rights, the central
+ * checks every call goes through, and what a context may see of a customer.
  */
 #include <string.h>
 
 #include "access/access.h"
-#include "custos/global.h"
-#include "model/meta.h"
+#include "model/customer.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
-#define PRINCIPAL_FORMAT 1
-#define PRINCIPAL_BYTES (1 + 4 + 4 + 4 + 4)
-#define ROLE_ADMIN 1
-
-static int principal_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > CUSTOS_NAME_MAX_BYTES)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x21 || name[i] == 0x7F)
-			return 0;
-	return 1;
-}
-
-int cu_access_bootstrap(cu_op *op, const char *admin_name)
-{
-	unsigned char v[PRINCIPAL_BYTES];
-
-	if (!principal_name_ok(admin_name))
-		return cu_err(CUSTOS_EINVALID, "admin name '%s' is not valid: use 1 to %u visible characters, no spaces",
-			admin_name, CUSTOS_NAME_MAX_BYTES);
-	v[0] = PRINCIPAL_FORMAT;
-	cu_put_u32le(v + 1, 1);           /* id */
-	cu_put_u32le(v + 5, 0);           /* team */
-	cu_put_u32le(v + 9, ROLE_ADMIN);  /* role */
-	cu_put_u32le(v + 13, 0);          /* flags */
-	return cu_sealed_put(op->txn, op->core->keys, CU_B_PRINCIPALS, admin_name, strlen(admin_name), v, sizeof v);
-}
-
-typedef struct lookup {
-	const char *name;
-	cu_bytes rec;
-} lookup;
-
-typedef struct lookup_args {
+typedef struct open_args {
 	cu_core *core;
-	lookup l;
-} lookup_args;
+	const char *name;
+	cu_principal who;
+	cu_role role;
+	uint64_t gen;
+} open_args;
 
-static int principal_fn(cu_txn *t, void *arg)
+static int open_fn(cu_txn *t, void *arg)
 {
-	lookup_args *a = arg;
-	int rc = cu_sealed_get(t, a->core->keys, CU_B_PRINCIPALS, a->l.name, strlen(a->l.name), &a->l.rec);
+	open_args *a = arg;
+	int rc;
 
-	if (rc == CUSTOS_ENOTFOUND)
-		return cu_err(CUSTOS_ENOTFOUND, "no principal named '%s'", a->l.name);
-	return rc;
+	if ((rc = cu_access_gen(t, &a->gen)) || (rc = cu_principal_get(t, a->core->keys, a->name, &a->who)))
+		return rc;
+	if (a->who.flags & CU_PRINCIPAL_DISABLED)
+		return cu_err(CUSTOS_EDENIED, "principal '%s' is disabled", a->name);
+	return cu_role_get_id(t, a->core->keys, a->who.role, &a->role);
 }
 
 int cu_access_ctx_new(custos_ctx **out, cu_core *core, const char *principal)
 {
-	lookup_args a = { core, { principal, CU_BYTES_INIT } };
+	open_args a;
 	custos_ctx *ctx;
 	int rc;
 
-	if (!principal_name_ok(principal))
+	memset(&a, 0, sizeof a);
+	a.core = core;
+	a.name = principal;
+	if (!cu_name_ok(principal))
 		return cu_err(CUSTOS_EINVALID, "principal name '%.64s' is not valid", principal);
-	if ((rc = cu_store_read(&core->store, principal_fn, &a)))
-		goto out;
-	if (a.l.rec.len != PRINCIPAL_BYTES || a.l.rec.p[0] != PRINCIPAL_FORMAT) {
-		rc = cu_err(CUSTOS_ECORRUPT, "the record of principal '%s' is damaged", principal);
-		goto out;
-	}
-	if (!(ctx = cu_calloc(1, sizeof *ctx)) || !(ctx->name = cu_strdup(principal))) {
-		cu_free(ctx);
-		rc = cu_err_oom();
-		goto out;
-	}
+	if ((rc = cu_store_read(&core->store, open_fn, &a)))
+		return rc;
+	if (!(ctx = cu_calloc(1, sizeof *ctx)))
+		return cu_err_oom();
 	atomic_init(&ctx->refs, 1);
 	ctx->core = core;
-	ctx->principal_id = cu_get_u32le(a.l.rec.p + 1);
-	ctx->team_id = cu_get_u32le(a.l.rec.p + 5);
-	ctx->ops = cu_get_u32le(a.l.rec.p + 9) == ROLE_ADMIN ? CU_OP_ALL : CU_OP_READ;
-	ctx->visible = (1U << CUSTOS_CLASS_COUNT) - 1;
+	ctx->who = a.who;
+	ctx->role = a.role;
+	for (int c = 0; c < CUSTOS_CLASS_COUNT; c++)
+		if (a.role.vis[c] != CUSTOS_VIS_HIDDEN)
+			ctx->visible |= 1U << c;
+	atomic_init(&ctx->gen_seen, (unsigned long)a.gen);
 	*out = ctx;
-out:
-	cu_bytes_free(&a.l.rec);
-	return rc;
+	return CUSTOS_OK;
 }
 
 void cu_access_ctx_destroy(custos_ctx *ctx)
 {
-	if (!ctx)
-		return;
-	cu_free(ctx->name);
 	cu_free(ctx);
 }
 
-int cu_access_check(const custos_ctx *ctx, uint32_t need, const char *what)
+static int deny(custos_ctx *ctx, uint32_t need, const char *what)
 {
-	if ((ctx->ops & need) != need)
-		return cu_err(CUSTOS_EDENIED, "principal '%s' may not %s", ctx->name, what);
+	cu_audit_rec r;
+
+	cu_audit_rec_init(&r, ctx, CUSTOS_AUDIT_DENY, need);
+	r.result = CUSTOS_EDENIED;
+	(void)cu_audit_note(ctx->core, &r);  /* the denial stands whatever the log says */
+	return cu_err(CUSTOS_EDENIED, "principal '%s' (role %s) may not %s", ctx->who.name, ctx->role.name, what);
+}
+
+int cu_access_check(custos_ctx *ctx, uint32_t need, const char *what)
+{
+	return (ctx->role.ops & need) == need ? CUSTOS_OK : deny(ctx, need, what);
+}
+
+int cu_access_check_any(custos_ctx *ctx, uint32_t need, const char *what)
+{
+	return (ctx->role.ops & need) ? CUSTOS_OK : deny(ctx, need, what);
+}
+
+int cu_access_validate(custos_ctx *ctx, cu_txn *t)
+{
+	cu_principal now;
+	uint64_t gen;
+	int rc;
+
+	if ((rc = cu_access_gen(t, &gen)))
+		return rc;
+	if (gen == atomic_load(&ctx->gen_seen))
+		return CUSTOS_OK;
+	/* Some grant changed: is it this principal's? */
+	rc = cu_principal_get_id(t, ctx->core->keys, ctx->who.id, &now);
+	if (rc == CUSTOS_ENOTFOUND || (!rc && (now.rights_ver != ctx->who.rights_ver || (now.flags & CU_PRINCIPAL_DISABLED))))
+		return cu_err(CUSTOS_ESTATE, "the rights of principal '%s' changed since this context was opened; "
+			"open a new context", ctx->who.name);
+	if (rc)
+		return rc;
+	atomic_store(&ctx->gen_seen, (unsigned long)gen);
 	return CUSTOS_OK;
 }
 
 void cu_access_apply(const custos_ctx *ctx, cu_op *op)
 {
-	op->actor = ctx->principal_id;
-	op->actor_team = ctx->team_id;
+	op->actor = ctx->who.id;
+	op->actor_team = ctx->who.team;
+	op->scope = ctx->role.scope;
 	op->visible = ctx->visible;
+}
+
+static int see_clearly(custos_ctx *ctx, const cu_field *f, uint32_t op, const char *doing)
+{
+	if (ctx->role.vis[f->cls] == CUSTOS_VIS_CLEAR)
+		return CUSTOS_OK;
+	return deny(ctx, op, doing);
+}
+
+int cu_access_may_write(custos_ctx *ctx, const custos_customer *changes, uint32_t op, const char *what)
+{
+	char doing[160];
+
+	for (size_t i = 0; i < changes->schema->nfields; i++) {
+		const cu_field *f = &changes->schema->fields[i];
+		if (!changes->slots[i].dirty || ctx->role.vis[f->cls] == CUSTOS_VIS_CLEAR)
+			continue;
+		snprintf(doing, sizeof doing, "%s field '%s', which it cannot see", what, f->name);
+		return see_clearly(ctx, f, op, doing);
+	}
+	return CUSTOS_OK;
+}
+
+int cu_access_may_search(custos_ctx *ctx, const cu_field *f)
+{
+	char doing[160];
+
+	snprintf(doing, sizeof doing, "search by field '%s', which it cannot see", f->name);
+	return see_clearly(ctx, f, CUSTOS_OP_READ, doing);
+}
+
+int cu_access_present(const custos_ctx *ctx, custos_customer *c)
+{
+	cu_bytes masked = CU_BYTES_SECRET_INIT;
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
+		const cu_field *f = &c->schema->fields[i];
+		cu_slot *s = &c->slots[i];
+		uint32_t off, len;
+		if (!s->present)
+			continue;
+		if (ctx->role.vis[f->cls] == CUSTOS_VIS_HIDDEN) {
+			/* Clear fields of a hidden class were read with the header: drop them. */
+			cu_wipe(c->arena.p + s->off, s->len);
+			cu_value_remove(c, f, 0);
+			continue;
+		}
+		if (ctx->role.vis[f->cls] != CUSTOS_VIS_MASKED)
+			continue;
+		off = s->off;
+		len = s->len;
+		cu_bytes_reset(&masked);
+		if (!(rc = cu_mask_value(f, c->arena.p + off, len, &masked)) &&
+		    !(rc = cu_value_store(c, f, masked.p, masked.len, 0))) {
+			cu_wipe(c->arena.p + off, len);  /* the clear value does not stay in memory */
+			s->masked = 1;
+		}
+	}
+	cu_bytes_free(&masked);
+	return rc;
+}
+
+uint32_t cu_access_seen(const custos_ctx *ctx, const custos_customer *c)
+{
+	uint32_t m = 0;
+
+	for (size_t i = 0; i < c->schema->nfields; i++)
+		if (c->slots[i].present)
+			m |= 1U << c->schema->fields[i].cls;
+	return m & ctx->visible;
 }

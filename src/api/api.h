@@ -15,6 +15,7 @@
 
 struct custos_db {
 	cu_core core;
+	cu_audit *audit;
 	atomic_int refs;       /* the open store, plus one per context */
 	int closed;
 	int readonly;
@@ -34,10 +35,15 @@ int cu_null_arg(const char *fn, const char *arg);
 
 typedef int (*cu_apply_fn)(cu_op *op, void *arg);
 /* Check access, then run fn in one write transaction (retried after map growth), with
- * the current schema; counters are flushed before commit. */
-int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg);
+ * the current schema; counters are flushed and the audit entries written before commit:
+ * one `action` entry per customer fn wrote, then `extra` if fn filled it in (action != 0). */
+int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, cu_apply_fn fn, void *arg,
+	cu_audit_rec *extra);
 /* Check access, then run fn in one read transaction; a record written with a newer
  * schema than ours reloads the schema and runs fn once more. */
 int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg);
+
+/* Queue an audit entry for a read by ctx; in fail-closed mode a failure to log is returned. */
+int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);
 
 #endif

@@ -30,10 +30,15 @@ void custos_ctx_free(custos_ctx *ctx)
 
 const char *custos_ctx_principal(const custos_ctx *ctx)
 {
-	return ctx ? ctx->name : "";
+	return ctx ? ctx->who.name : "";
 }
 
 uint32_t custos_ctx_principal_id(const custos_ctx *ctx)
 {
-	return ctx ? ctx->principal_id : 0;
+	return ctx ? ctx->who.id : 0;
+}
+
+int custos_ctx_can(const custos_ctx *ctx, uint32_t operations)
+{
+	return ctx && operations && (ctx->role.ops & operations) == operations;
 }

@@ -8,6 +8,7 @@
 #include "custos/global.h"
 #include "model/currency.h"
 #include "model/customer.h"
+#include "model/index.h"
 #include "model/validate.h"
 #include "util/alloc.h"
 
@@ -239,6 +240,17 @@ int custos_customer_unset(custos_customer *c, const char *field)
 
 /* ---- getters ---- */
 
+static int is_masked(const custos_customer *c, const cu_field *f)
+{
+	return c->slots[cu_schema_pos(c->schema, f)].masked;
+}
+
+static int masked_refused(const cu_field *f)
+{
+	return cu_err(CUSTOS_EDENIED, "field '%s' is masked for this context; read it as text with "
+		"custos_customer_get_text()", f->name);
+}
+
 static int get_value(const custos_customer *c, const char *field, const char *fn, int type_ok(const cu_field *),
 	const char *getter, const cu_field **f, const unsigned char **v, size_t *n)
 {
@@ -250,6 +262,8 @@ static int get_value(const custos_customer *c, const char *field, const char *fn
 		return wrong_getter(*f, getter_for(*f));
 	if (!(*v = cu_value_get(c, *f, n)))
 		return cu_err(CUSTOS_ENOTFOUND, "field '%s' has no value", (*f)->name);
+	if (is_masked(c, *f) && type_ok != is_text_type)
+		return masked_refused(*f);
 	(void)getter;
 	return CUSTOS_OK;
 }
@@ -269,8 +283,17 @@ int custos_customer_get_text(const char **out, const custos_customer *c, const c
 
 	if (!out)
 		return cu_null_arg("custos_customer_get_text", "out");
-	if ((rc = get_value(c, field, "custos_customer_get_text", is_text_type, NULL, &f, &v, &n)))
+	if ((rc = resolve(c, field, "custos_customer_get_text", &f)))
 		return rc;
+	v = cu_value_get(c, f, &n);
+	if (v && is_masked(c, f)) {  /* masked values of any type are text */
+		*out = (const char *)v;
+		return CUSTOS_OK;
+	}
+	if (!is_text_type(f))
+		return wrong_getter(f, getter_for(f));
+	if (!v)
+		return cu_err(CUSTOS_ENOTFOUND, "field '%s' has no value", f->name);
 	*out = f->type == CUSTOS_TYPE_ENUM ? f->enum_values[v[0]] : (const char *)v;
 	return CUSTOS_OK;
 }
@@ -349,7 +372,9 @@ int custos_customer_tag_count(size_t *out, const custos_customer *c, const char 
 		return cu_null_arg("custos_customer_tag_count", "out");
 	if ((rc = tags_field(c, field, "custos_customer_tag_count", &f)))
 		return rc;
-	if ((v = cu_value_get(c, f, &n)))
+	if ((v = cu_value_get(c, f, &n)) && is_masked(c, f))
+		return masked_refused(f);
+	if (v)
 		tag_find(v, n, (const unsigned char *)"", 0, &count);
 	*out = count;
 	return CUSTOS_OK;
@@ -366,7 +391,9 @@ int custos_customer_get_tag(const char **out, const custos_customer *c, const ch
 		return cu_null_arg("custos_customer_get_tag", "out");
 	if ((rc = tags_field(c, field, "custos_customer_get_tag", &f)))
 		return rc;
-	if ((v = cu_value_get(c, f, &n))) {
+	if ((v = cu_value_get(c, f, &n)) && is_masked(c, f))
+		return masked_refused(f);
+	if (v) {
 		for (size_t k = 0; k < n; k++) {
 			if (v[k])
 				continue;
@@ -464,7 +491,8 @@ int custos_customer_get_string(custos_buf *out, const custos_customer *c, const 
 		return rc;
 	if (!(v = cu_value_get(c, f, &n)))
 		return cu_err(CUSTOS_ENOTFOUND, "field '%s' has no value", f->name);
-	if ((rc = format_value(&b, f, v, n)) || (rc = cu_bytes_append_u8(&b, 0))) {
+	rc = is_masked(c, f) ? cu_bytes_append(&b, v, n) : format_value(&b, f, v, n);
+	if (rc || (rc = cu_bytes_append_u8(&b, 0))) {
 		cu_bytes_free(&b);
 		return rc;
 	}
@@ -472,6 +500,15 @@ int custos_customer_get_string(custos_buf *out, const custos_customer *c, const 
 	out->size = b.len - 1;
 	out->reserved = b.cap;
 	return CUSTOS_OK;
+}
+
+int custos_customer_is_masked(const custos_customer *c, const char *field)
+{
+	const cu_field *f;
+
+	if (!c || !field || !(f = cu_customer_field(c, field)))
+		return 0;
+	return is_masked(c, f);
 }
 
 uint64_t custos_customer_id(const custos_customer *c) { return c ? c->id : 0; }
@@ -526,10 +563,11 @@ int custos_customer_create_many(uint64_t *ids_out, custos_ctx *ctx, custos_custo
 	for (size_t i = 0; i < count; i++) {
 		if (!customers[i])
 			return cu_err(CUSTOS_EINVALID, "customers[%zu] is NULL", i);
-		if ((rc = same_store(ctx, customers[i], "custos_customer_create_many")))
+		if ((rc = same_store(ctx, customers[i], "custos_customer_create_many")) ||
+		    (rc = cu_access_may_write(ctx, customers[i], CUSTOS_OP_CREATE, "set")))
 			return rc;
 	}
-	return cu_run_write(ctx, CU_OP_CREATE, "create customers", create_fn, &a);
+	return cu_run_write(ctx, CUSTOS_OP_CREATE, "create customers", CUSTOS_AUDIT_CREATE, create_fn, &a, NULL);
 }
 
 int custos_customer_create(uint64_t *id_out, custos_ctx *ctx, const custos_customer *customer)
@@ -561,11 +599,30 @@ static int get_fn(cu_op *op, void *arg)
 int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
 {
 	get_args a = { id, out, NULL };
+	cu_err_saved e;
+	int rc, logged;
 
 	if (!out)
 		return cu_null_arg("custos_customer_get", "out");
 	*out = NULL;
-	return cu_run_read(ctx, CU_OP_READ, "read customers", get_fn, &a);
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	rc = cu_run_read(ctx, CUSTOS_OP_READ, "read customers", get_fn, &a);
+	if (rc == CUSTOS_EDENIED)
+		return rc;  /* the denial is already logged */
+	if (!rc)
+		rc = cu_access_present(ctx, *out);
+	cu_err_save(&e);
+	logged = cu_note(ctx, CUSTOS_AUDIT_READ, CUSTOS_OP_READ, id, rc ? 0 : cu_access_seen(ctx, *out), rc, 0);
+	if (!rc && logged)
+		rc = logged;  /* fail-closed: a read that cannot be logged is refused (message set) */
+	else
+		cu_err_restore(&e);
+	if (rc) {
+		custos_customer_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static int update_fn(cu_op *op, void *arg)
@@ -581,24 +638,123 @@ int custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *change
 
 	if (!changes)
 		return cu_null_arg("custos_customer_update", "changes");
-	if ((rc = cu_ctx_usable(ctx)) || (rc = same_store(ctx, changes, "custos_customer_update")))
+	if ((rc = cu_ctx_usable(ctx)) || (rc = same_store(ctx, changes, "custos_customer_update")) ||
+	    (rc = cu_access_check(ctx, CUSTOS_OP_UPDATE, "update customers")) ||
+	    (rc = cu_access_may_write(ctx, changes, CUSTOS_OP_UPDATE, "update")))
 		return rc;
-	return cu_run_write(ctx, CU_OP_UPDATE, "update customers", update_fn, &a);
+	return cu_run_write(ctx, CUSTOS_OP_UPDATE, "update customers", CUSTOS_AUDIT_UPDATE, update_fn, &a, NULL);
 }
 
 static int count_fn(cu_op *op, void *arg)
 {
-	cu_counters *ctr;
-	int rc = cu_counters_get(op, &ctr);
-
-	if (!rc)
-		*(uint64_t *)arg = ctr->count;
-	return rc;
+	return cu_cust_count_reachable(op, arg);
 }
 
 int custos_customer_count(uint64_t *out, custos_ctx *ctx)
 {
+	int rc;
+
 	if (!out)
 		return cu_null_arg("custos_customer_count", "out");
-	return cu_run_read(ctx, CU_OP_READ, "read customers", count_fn, out);
+	if ((rc = cu_run_read(ctx, CUSTOS_OP_READ | CUSTOS_OP_REPORT, "count customers", count_fn, out)))
+		return rc;
+	return cu_note(ctx, CUSTOS_AUDIT_COUNT, ctx->role.ops & (CUSTOS_OP_READ | CUSTOS_OP_REPORT), 0, 0, CUSTOS_OK, 0);
+}
+
+/* ---- ownership ---- */
+
+typedef struct reassign_args {
+	custos_ctx *ctx;
+	uint64_t id;
+	const char *from, *to;
+	uint64_t after, moved;
+	int done;
+} reassign_args;
+
+/* The new owner must exist, be enabled, and (for a team-scoped actor) be in its team. */
+static int new_owner(cu_op *op, const custos_ctx *ctx, const char *name, cu_principal *p)
+{
+	int rc = cu_principal_get(op->txn, op->core->keys, name, p);
+
+	if (rc)
+		return rc;
+	if (p->flags & CU_PRINCIPAL_DISABLED)
+		return cu_err(CUSTOS_EINVALID, "principal '%s' is disabled and cannot own customers", name);
+	if (ctx->role.scope != CUSTOS_SCOPE_ALL && (p->team == 0 || p->team != ctx->who.team))
+		return cu_err(CUSTOS_EDENIED, "principal '%s' may not give customers to '%s', who is not in its team",
+			ctx->who.name, name);
+	return CUSTOS_OK;
+}
+
+static int reassign_fn(cu_op *op, void *arg)
+{
+	reassign_args *a = arg;
+	cu_principal p;
+	int rc = new_owner(op, a->ctx, a->to, &p);
+
+	return rc ? rc : cu_cust_reassign(op, a->id, p.id, p.team);
+}
+
+int custos_customer_reassign(custos_ctx *ctx, uint64_t id, const char *owner)
+{
+	reassign_args a = { ctx, id, NULL, owner, 0, 0, 0 };
+
+	if (!owner)
+		return cu_null_arg("custos_customer_reassign", "owner");
+	return cu_run_write(ctx, CUSTOS_OP_REASSIGN, "reassign customers", CUSTOS_AUDIT_REASSIGN, reassign_fn, &a, NULL);
+}
+
+#define REASSIGN_BATCH 10000
+
+static int reassign_batch_fn(cu_op *op, void *arg)
+{
+	reassign_args *a = arg;
+	cu_principal from, to;
+	uint64_t ids[256], after = a->after;
+	size_t n, done = 0;
+	int rc;
+
+	a->moved = 0;
+	if ((rc = cu_principal_get(op->txn, op->core->keys, a->from, &from)) || (rc = new_owner(op, a->ctx, a->to, &to)))
+		return rc;
+	a->done = 1;
+	do {
+		if ((rc = cu_member_scan(op, CU_MEMBER_OWNER, from.id, after, ids, 256, &n)))
+			return rc;
+		for (size_t i = 0; i < n; i++) {
+			after = ids[i];
+			rc = cu_cust_reassign(op, ids[i], to.id, to.team);
+			if (rc == CUSTOS_ENOTFOUND)
+				continue;  /* out of the actor's reach: stays with its owner */
+			if (rc)
+				return rc;
+			a->moved++;
+		}
+		done += n;
+	} while (n == 256 && done < REASSIGN_BATCH);
+	if (n == 256)
+		a->done = 0;
+	a->after = after;
+	return CUSTOS_OK;
+}
+
+int custos_customer_reassign_all(uint64_t *moved, custos_ctx *ctx, const char *from, const char *to)
+{
+	reassign_args a = { ctx, 0, from, to, 0, 0, 0 };
+	uint64_t total = 0;
+	int rc;
+
+	if (moved)
+		*moved = 0;
+	if (!from || !to)
+		return cu_null_arg("custos_customer_reassign_all", from ? "to" : "from");
+	do {
+		rc = cu_run_write(ctx, CUSTOS_OP_REASSIGN, "reassign customers", CUSTOS_AUDIT_REASSIGN, reassign_batch_fn,
+			&a, NULL);
+		if (!rc)
+			total += a.moved;
+	} while (!rc && !a.done);
+	if (moved)
+		*moved = total;
+	return rc;
 }

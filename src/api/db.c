@@ -13,6 +13,8 @@
 
 #define DB_FLAGS (CUSTOS_OPEN_CREATE | CUSTOS_OPEN_EXCL | CUSTOS_OPEN_READONLY)
 
+size_t custos_db_options_size(void) { return sizeof(custos_db_options); }
+
 int custos_db_options_init(custos_db_options *opts, unsigned int version)
 {
 	int rc;
@@ -97,6 +99,14 @@ static int check_options(const custos_db_options *o)
 	if (o->expected_customers && o->expected_customers < 100)
 		return cu_err(CUSTOS_EINVALID, "expected_customers %llu is below 100, too few to size a blind index",
 			(unsigned long long)o->expected_customers);
+	if (o->audit_reads > CUSTOS_AUDIT_READS_OFF)
+		return cu_err(CUSTOS_EINVALID, "custos_db_options.audit_reads %u is not a CUSTOS_AUDIT_READS_ value",
+			o->audit_reads);
+	if (o->audit_batch > 4096)
+		return cu_err(CUSTOS_EINVALID, "audit_batch %u is above 4096", o->audit_batch);
+	if ((o->flags & CUSTOS_OPEN_READONLY) && o->audit_reads != CUSTOS_AUDIT_READS_OFF)
+		return cu_err(CUSTOS_EINVALID, "a read-only store cannot write its audit log: open it read-write, or set "
+			"audit_reads to CUSTOS_AUDIT_READS_OFF to read without auditing reads");
 	if (o->default_region && *o->default_region && cu_phone_region_code(o->default_region, &code))
 		return cu_err(CUSTOS_EINVALID, "default_region '%.8s' is not an ISO 3166 region code such as \"HK\"",
 			o->default_region);
@@ -153,13 +163,20 @@ static int open_common(custos_db **out, custos_backend *be, const char *where, c
 	atomic_init(&db->refs, 1);
 	db->readonly = (o->flags & CUSTOS_OPEN_READONLY) != 0;
 	snprintf(db->backend_name, sizeof db->backend_name, "%s", be->name ? be->name : "");
-	if ((rc = cu_core_attach(&db->core, be, db->readonly))) {
+	if ((rc = cu_audit_new(&db->audit, o, db->readonly))) {
 		cu_free(db);
 		return rc;
 	}
+	if ((rc = cu_core_attach(&db->core, be, db->readonly))) {
+		cu_audit_free(db->audit);
+		cu_free(db);
+		return rc;
+	}
+	db->core.audit = db->audit;
 	if ((rc = open_store(db, where, secret, o))) {
 		db->core.store.be = NULL;  /* the caller keeps the backend */
 		cu_core_detach(&db->core);
+		cu_audit_free(db->audit);
 		cu_free(db);
 		return rc;
 	}
@@ -229,8 +246,19 @@ void custos_db_close(custos_db *db)
 {
 	if (!db || db->closed)
 		return;
+	/* Commit what is queued and anchor the log; close is void, so an error here can only
+	 * be seen by calling custos_audit_flush() first. */
+	if (!db->readonly) {
+		cu_err_saved e;
+		cu_err_save(&e);
+		(void)cu_audit_flush(&db->core, 1);
+		cu_err_restore(&e);
+	}
 	db->closed = 1;
 	cu_core_detach(&db->core);
+	cu_audit_free(db->audit);
+	db->audit = NULL;
+	db->core.audit = NULL;
 	cu_db_unref(db);
 }
 
@@ -241,27 +269,37 @@ const char *custos_db_backend_name(const custos_db *db)
 
 /* ---- re-key ---- */
 
+typedef struct rekey_args {
+	custos_ctx *ctx;
+	cu_rekey rk;
+	cu_audit_rec audit;
+} rekey_args;
+
 static int rekey_fn(cu_op *op, void *arg)
 {
-	return cu_core_rekey_write(op, arg);
+	rekey_args *a = arg;
+
+	cu_audit_rec_init(&a->audit, a->ctx, CUSTOS_AUDIT_KEYS, CUSTOS_OP_KEYS);
+	return cu_core_rekey_write(op, &a->rk);
 }
 
 int custos_db_rekey(custos_ctx *ctx, const custos_secret *secret)
 {
-	cu_rekey rk;
+	rekey_args a;
 	int rc;
 
-	memset(&rk, 0, sizeof rk);
+	memset(&a, 0, sizeof a);
+	a.ctx = ctx;
 	if ((rc = cu_ctx_usable(ctx)))
 		return rc;
 	if (!secret)
 		return cu_null_arg("custos_db_rekey", "secret");
-	if ((rc = cu_access_check(ctx, CU_OP_MANAGE_KEYS, "manage keys")))
+	if ((rc = cu_access_check(ctx, CUSTOS_OP_KEYS, "change the store's keys")))
 		return rc;
 	if (ctx->db->readonly)
 		return cu_err(CUSTOS_ESTATE, "the store was opened read-only");
-	if (!(rc = cu_core_rekey_prepare(ctx->core, secret, &rk)))
-		rc = cu_run_write(ctx, CU_OP_MANAGE_KEYS, "manage keys", rekey_fn, &rk);
-	cu_core_rekey_finish(ctx->core, &rk, rc == CUSTOS_OK);
+	if (!(rc = cu_core_rekey_prepare(ctx->core, secret, &a.rk)))
+		rc = cu_run_write(ctx, CUSTOS_OP_KEYS, "change the store's keys", 0, rekey_fn, &a, &a.audit);
+	cu_core_rekey_finish(ctx->core, &a.rk, rc == CUSTOS_OK);
 	return rc;
 }

@@ -44,6 +44,7 @@ size_t custos_passphrase_max_bytes(void) { return CUSTOS_PASSPHRASE_MAX_BYTES; }
 size_t custos_value_max_bytes(void) { return CUSTOS_VALUE_MAX_BYTES; }
 size_t custos_name_max_bytes(void) { return CUSTOS_NAME_MAX_BYTES; }
 size_t custos_batch_max(void) { return CUSTOS_BATCH_MAX; }
+size_t custos_buf_size(void) { return sizeof(custos_buf); }
 
 void custos_buf_dispose(custos_buf *buf)
 {

@@ -15,6 +15,8 @@
 
 enum { ITER_LIST, ITER_FIND };
 
+size_t custos_list_options_size(void) { return sizeof(custos_list_options); }
+
 struct custos_iter {
 	custos_ctx *ctx;
 	int kind;
@@ -82,10 +84,14 @@ int custos_customer_list(custos_iter **out, custos_ctx *ctx, const custos_list_o
 		return rc;
 	if (opts && (rc = cu_check_version(opts->version, CUSTOS_LIST_OPTIONS_VERSION, "custos_list_options")))
 		return rc;
-	if ((rc = cu_access_check(ctx, CU_OP_READ, "read customers")) || (rc = iter_new(out, ctx, ITER_LIST)))
+	if ((rc = cu_access_check(ctx, CUSTOS_OP_READ, "read customers")) || (rc = iter_new(out, ctx, ITER_LIST)))
 		return rc;
 	(*out)->after = opts ? opts->after_id : 0;
-	return CUSTOS_OK;
+	if ((rc = cu_note(ctx, CUSTOS_AUDIT_LIST, CUSTOS_OP_READ, 0, 0, CUSTOS_OK, 0))) {
+		custos_iter_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, const char *value)
@@ -102,7 +108,7 @@ int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, 
 		return rc;
 	if (!field || !value)
 		return cu_null_arg("custos_customer_find", field ? "value" : "field");
-	if ((rc = cu_access_check(ctx, CU_OP_READ, "read customers")))
+	if ((rc = cu_access_check(ctx, CUSTOS_OP_READ, "read customers")))
 		return rc;
 	s = cu_core_schema(ctx->core);
 	if (!(f = cu_schema_find(s, field)))
@@ -110,12 +116,14 @@ int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, 
 	else if (!(f->flags & CUSTOS_FIELD_SEARCHABLE))
 		rc = cu_err(CUSTOS_EINVALID, "field '%s' is not searchable; make it searchable with "
 			"custos_schema_set_field_flags()", f->name);
-	else if (!(rc = iter_new(&it, ctx, ITER_FIND))) {
+	else if (!(rc = cu_access_may_search(ctx, f)) && !(rc = iter_new(&it, ctx, ITER_FIND))) {
 		it->field_id = f->id;
 		rc = cu_value_from_text(f, s->region, value, &it->query);
 		if (!rc)
 			rc = f->type == CUSTOS_TYPE_TAGS ? cu_bytes_append(&it->norm, it->query.p, it->query.len) :
 				cu_value_index_form(f, it->query.p, it->query.len, &it->norm);
+		if (!rc)
+			rc = cu_note(ctx, CUSTOS_AUDIT_FIND, CUSTOS_OP_READ, 0, 1U << f->cls, CUSTOS_OK, f->id);
 		if (rc)
 			custos_iter_free(it);
 		else
@@ -130,7 +138,16 @@ int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, 
 static int list_page(cu_op *op, void *arg)
 {
 	custos_iter *it = arg;
-	return cu_cust_ids(op, it->after, it->ids, PAGE, &it->n);
+	uint64_t last;
+	int rc = cu_cust_ids_reachable(op, it->after, it->ids, PAGE, &it->n, &last);
+
+	if (rc)
+		return rc;
+	if (last == UINT64_MAX)
+		it->exhausted = 1;
+	else
+		it->after = last;
+	return CUSTOS_OK;
 }
 
 /* Candidates from the index whose keyed verifier matches the value. */
@@ -148,6 +165,18 @@ static int find_page(cu_op *op, void *arg)
 		it->after = it->ids[it->n - 1];
 	if (!more)
 		it->exhausted = 1;
+	if (op->scope != CU_SCOPE_ALL) {
+		/* Customers out of reach are left out as if they did not match. */
+		size_t kept = 0;
+		for (size_t i = 0; i < it->n; i++) {
+			int yes;
+			if ((rc = cu_cust_reachable(op, it->ids[i], &yes)))
+				return rc;
+			if (yes)
+				it->ids[kept++] = it->ids[i];
+		}
+		it->n = kept;
+	}
 	return CUSTOS_OK;
 }
 
@@ -160,15 +189,9 @@ static int fill(custos_iter *it)
 		drop_page(it);
 		if (it->exhausted)
 			return CUSTOS_ITEROVER;
-		rc = cu_run_read(it->ctx, CU_OP_READ, "read customers", it->kind == ITER_LIST ? list_page : find_page, it);
+		rc = cu_run_read(it->ctx, CUSTOS_OP_READ, "read customers", it->kind == ITER_LIST ? list_page : find_page, it);
 		if (rc)
 			return rc;
-		if (it->kind == ITER_LIST) {
-			if (it->n < PAGE)
-				it->exhausted = 1;
-			if (it->n)
-				it->after = it->ids[it->n - 1];
-		}
 	}
 	return CUSTOS_OK;
 }

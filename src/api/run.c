@@ -2,6 +2,8 @@
  * api/run.c — the one path from a public call to the model: usable handle, access check,
  * transaction, schema, operation, commit.
  */
+#include <string.h>
+
 #include "api/api.h"
 #include "model/value.h"
 #include "util/alloc.h"
@@ -60,8 +62,34 @@ typedef struct run {
 	custos_ctx *ctx;
 	cu_apply_fn fn;
 	void *arg;
-	int write;
+	uint32_t need;
+	int action;
+	cu_audit_rec *extra;
+	cu_audit_commit commit;
 } run;
+
+/* The audit entries of a write: one per customer written, then the extra one. */
+static int audit_write(run *r, cu_op *op)
+{
+	size_t n = op->nwrites + (r->extra && r->extra->action ? 1 : 0);
+	cu_audit_rec *recs = n ? cu_calloc(n, sizeof *recs) : NULL;
+	int rc;
+
+	if (n && !recs)
+		return cu_err_oom();
+	for (size_t i = 0; i < op->nwrites; i++) {
+		cu_audit_rec_init(&recs[i], r->ctx, r->action, r->need);
+		recs[i].customer = op->writes[i].customer;
+		recs[i].version = op->writes[i].version;
+		recs[i].classes = op->writes[i].classes;
+		memcpy(recs[i].hash, op->writes[i].record_hash, 32);
+	}
+	if (n > op->nwrites)
+		recs[n - 1] = *r->extra;
+	rc = cu_audit_write(op, recs, n, 0, &r->commit);
+	cu_free(recs);
+	return rc;
+}
 
 static int write_fn(cu_txn *t, void *arg)
 {
@@ -70,25 +98,39 @@ static int write_fn(cu_txn *t, void *arg)
 	cu_op op;
 	int rc;
 
-	if ((rc = cu_core_sync_schema(r->ctx->core, t)))
+	if ((rc = cu_access_validate(r->ctx, t)) || (rc = cu_core_sync_schema(r->ctx->core, t)))
 		return rc;
+	if (r->extra)
+		r->extra->action = 0;  /* filled in again by this attempt */
 	s = cu_core_schema(r->ctx->core);
 	cu_op_init(&op, r->ctx->core, t, s);
 	cu_access_apply(r->ctx, &op);
 	rc = r->fn(&op, r->arg);
 	if (!rc)
 		rc = cu_counters_flush(&op);
+	if (!rc)
+		rc = audit_write(r, &op);
+	cu_op_release(&op);
 	cu_schema_unref(s);
 	return rc;
+}
+
+static void write_committed(void *arg)
+{
+	run *r = arg;
+	cu_audit_committed(r->ctx->core, &r->commit);
 }
 
 static int read_fn(cu_txn *t, void *arg)
 {
 	run *r = arg;
-	cu_schema *s = cu_core_schema(r->ctx->core);
+	cu_schema *s;
 	cu_op op;
 	int rc;
 
+	if ((rc = cu_access_validate(r->ctx, t)))
+		return rc;
+	s = cu_core_schema(r->ctx->core);
 	cu_op_init(&op, r->ctx->core, t, s);
 	cu_access_apply(r->ctx, &op);
 	rc = r->fn(&op, r->arg);
@@ -103,25 +145,53 @@ static int read_fn(cu_txn *t, void *arg)
 		if (rc == CU_ESTALE)
 			rc = cu_err(CUSTOS_ECORRUPT, "a record names a field the store's schema does not have");
 	}
+	cu_op_release(&op);
 	return rc;
 }
 
-int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg)
+int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, cu_apply_fn fn, void *arg,
+	cu_audit_rec *extra)
 {
-	run r = { ctx, fn, arg, 1 };
+	run r;
 	int rc;
 
 	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, need, what)))
 		return rc;
-	return cu_store_write(&ctx->core->store, write_fn, &r);
+	memset(&r, 0, sizeof r);
+	r.ctx = ctx;
+	r.fn = fn;
+	r.arg = arg;
+	r.need = need;
+	r.action = action;
+	r.extra = extra;
+	rc = cu_store_write_ex(&ctx->core->store, write_fn, write_committed, &r);
+	if (!rc)
+		cu_audit_after(ctx->core, &r.commit);
+	return rc;
 }
 
 int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg)
 {
-	run r = { ctx, fn, arg, 0 };
+	run r;
 	int rc;
 
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, need, what)))
+	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check_any(ctx, need, what)))
 		return rc;
+	memset(&r, 0, sizeof r);
+	r.ctx = ctx;
+	r.fn = fn;
+	r.arg = arg;
 	return cu_store_read(&ctx->core->store, read_fn, &r);
+}
+
+int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject)
+{
+	cu_audit_rec r;
+
+	cu_audit_rec_init(&r, ctx, action, op);
+	r.customer = customer;
+	r.classes = classes;
+	r.result = result;
+	r.subject = subject;
+	return cu_audit_note(ctx->core, &r);
 }

@@ -15,6 +15,8 @@ static const char *const class_names[] = {
 	"profile", "name", "contact", "address", "identity", "notes", "financial",
 };
 
+size_t custos_field_options_size(void) { return sizeof(custos_field_options); }
+
 const char *custos_field_type_name(int type)
 {
 	return type >= 1 && type <= CUSTOS_TYPE_TAGS ? type_names[type] : NULL;
@@ -65,12 +67,14 @@ int custos_field_options_init(custos_field_options *opts, unsigned int version)
 /* ---- changes: each builds a new snapshot inside the transaction, published on commit ---- */
 
 typedef struct change {
+	custos_ctx *ctx;
 	int (*edit)(cu_op *op, cu_schema *next, struct change *c);
 	const custos_field_options *opts;
 	const char *field;
 	const char *value;
 	uint32_t flags;
 	cu_schema *next;
+	cu_audit_rec audit;
 } change;
 
 static int change_fn(cu_op *op, void *arg)
@@ -85,12 +89,17 @@ static int change_fn(cu_op *op, void *arg)
 	if ((rc = c->edit(op, c->next, c)))
 		return rc;
 	c->next->version = op->schema->version + 1;
+	cu_audit_rec_init(&c->audit, c->ctx, CUSTOS_AUDIT_SCHEMA, CUSTOS_OP_SCHEMA);
+	c->audit.version = (uint32_t)c->next->version;
 	return cu_core_store_schema(op, c->next);
 }
 
 static int run_change(custos_ctx *ctx, change *c)
 {
-	int rc = cu_run_write(ctx, CU_OP_MANAGE_SCHEMA, "change the schema", change_fn, c);
+	int rc;
+
+	c->ctx = ctx;
+	rc = cu_run_write(ctx, CUSTOS_OP_SCHEMA, "change the schema", 0, change_fn, c, &c->audit);
 
 	if (!rc)
 		cu_core_set_schema(ctx->core, c->next);
@@ -121,7 +130,7 @@ static int edit_add_field(cu_op *op, cu_schema *next, change *c)
 
 int custos_schema_add_field(custos_ctx *ctx, const custos_field_options *opts)
 {
-	change c = { edit_add_field, opts, NULL, NULL, 0, NULL };
+	change c = { NULL, edit_add_field, opts, NULL, NULL, 0, NULL, { 0 } };
 	int rc;
 
 	if ((rc = cu_ctx_usable(ctx)))
@@ -152,7 +161,7 @@ static int edit_add_enum(cu_op *op, cu_schema *next, change *c)
 
 int custos_schema_add_enum_value(custos_ctx *ctx, const char *field, const char *value)
 {
-	change c = { edit_add_enum, NULL, field, value, 0, NULL };
+	change c = { NULL, edit_add_enum, NULL, field, value, 0, NULL, { 0 } };
 	int rc;
 
 	if ((rc = cu_ctx_usable(ctx)))
@@ -171,7 +180,7 @@ static int edit_region(cu_op *op, cu_schema *next, change *c)
 
 int custos_schema_set_default_region(custos_ctx *ctx, const char *region)
 {
-	change c = { edit_region, NULL, NULL, region, 0, NULL };
+	change c = { NULL, edit_region, NULL, NULL, region, 0, NULL, { 0 } };
 	unsigned code;
 	int rc;
 
@@ -272,7 +281,7 @@ static int edit_flags(cu_op *op, cu_schema *next, change *c)
 
 int custos_schema_set_field_flags(custos_ctx *ctx, const char *field, uint32_t flags)
 {
-	change c = { edit_flags, NULL, field, NULL, flags, NULL };
+	change c = { NULL, edit_flags, NULL, field, NULL, flags, NULL, { 0 } };
 	int rc;
 
 	if ((rc = cu_ctx_usable(ctx)))
@@ -301,7 +310,7 @@ int custos_schema_get(custos_schema **out, custos_ctx *ctx)
 	if (!out)
 		return cu_null_arg("custos_schema_get", "out");
 	*out = NULL;
-	return cu_run_read(ctx, CU_OP_READ, "read the schema", sync_fn, out);
+	return cu_run_read(ctx, CUSTOS_OP_ALL, "read the schema", sync_fn, out);
 }
 
 void custos_schema_free(custos_schema *schema)

@@ -32,6 +32,35 @@ void cu_op_init(cu_op *op, cu_core *core, cu_txn *t, cu_schema *s)
 	op->schema = s;
 	op->now_us = now_us();
 	op->visible = (1U << CUSTOS_CLASS_COUNT) - 1;
+	op->scope = CU_SCOPE_ALL;
+}
+
+void cu_op_release(cu_op *op)
+{
+	cu_free(op->writes);
+	op->writes = NULL;
+	op->nwrites = op->cwrites = 0;
+}
+
+int cu_op_note_write(cu_op *op, uint64_t customer, uint32_t version, uint32_t classes, const unsigned char *record,
+	size_t n)
+{
+	cu_write_note *w;
+
+	if (op->nwrites == op->cwrites) {
+		size_t cap = op->cwrites ? op->cwrites * 2 : 16;
+		cu_write_note *g = cu_realloc(op->writes, cap * sizeof *g);
+		if (!g)
+			return cu_err_oom();
+		op->writes = g;
+		op->cwrites = cap;
+	}
+	w = &op->writes[op->nwrites++];
+	w->customer = customer;
+	w->version = version;
+	w->classes = classes;
+	cu_hash(w->record_hash, record, n);
+	return CUSTOS_OK;
 }
 
 int cu_core_attach(cu_core *c, custos_backend *be, int readonly)

@@ -20,8 +20,11 @@ typedef struct cu_bidx_cache {
 	cu_bidx_keys keys[CU_BIDX_CACHE];
 } cu_bidx_cache;
 
+struct cu_audit;  /* the audit log's state, owned by access/ */
+
 typedef struct cu_core {
 	cu_store store;
+	struct cu_audit *audit;
 	cu_keys *keys;
 	cu_bidx_cache *bidx;    /* NULL until first used */
 	cu_header header;
@@ -45,19 +48,40 @@ typedef struct cu_counters {
 	uint64_t count;
 } cu_counters;
 
-/* One operation: a transaction plus who acts, when, and what they may decrypt. */
+/* A customer write made by an operation, for its audit entry. */
+typedef struct cu_write_note {
+	uint64_t customer;
+	uint32_t version;
+	uint32_t classes;                    /* classes whose values changed */
+	unsigned char record_hash[32];       /* BLAKE2b-256 of the stored record */
+} cu_write_note;
+
+/* Which customers an operation reaches (the role's scope, filled in by access/). */
+enum { CU_SCOPE_OWN = 1, CU_SCOPE_TEAM = 2, CU_SCOPE_ALL = 3 };
+
+/* One operation: a transaction plus who acts, when, and what they may reach and decrypt. */
 typedef struct cu_op {
 	cu_core *core;
 	cu_txn *txn;
 	cu_schema *schema;       /* borrowed from the caller for the operation */
 	uint32_t actor;          /* principal id */
 	uint32_t actor_team;
+	int scope;               /* CU_SCOPE_* */
 	int64_t now_us;
 	unsigned visible;        /* bit c: class c may be decrypted */
 	int counters_loaded;
 	int counters_dirty;
 	cu_counters counters;
+	cu_write_note *writes;   /* customers written, in order */
+	size_t nwrites, cwrites;
 } cu_op;
+
+/* Does the operation reach a customer with this owner and team? */
+static inline int cu_op_reaches(const cu_op *op, uint32_t owner, uint32_t team)
+{
+	return op->scope == CU_SCOPE_ALL || owner == op->actor ||
+	       (op->scope == CU_SCOPE_TEAM && team != 0 && team == op->actor_team);
+}
 
 int cu_core_attach(cu_core *c, custos_backend *be, int readonly);
 /* Wipe keys, drop the schema, free the backend. */
@@ -89,6 +113,10 @@ int cu_core_store_schema(cu_op *op, const cu_schema *s);
 void cu_core_set_schema(cu_core *c, cu_schema *s);
 
 void cu_op_init(cu_op *op, cu_core *core, cu_txn *t, cu_schema *s);
+void cu_op_release(cu_op *op);
+/* Remember a customer write for the audit log. */
+int cu_op_note_write(cu_op *op, uint64_t customer, uint32_t version, uint32_t classes, const unsigned char *record,
+	size_t n);
 /* The blind-index keys of a field, from the cache when possible. */
 void cu_core_bidx_keys(cu_core *c, uint16_t field_id, cu_bidx_keys *out);
 int cu_counters_get(cu_op *op, cu_counters **out);

@@ -76,7 +76,29 @@ static int load_with_secrets(cu_op *op, uint64_t id, unsigned classes, cu_rec_se
 		return rc == CUSTOS_ENOTFOUND ? not_found(id) : rc;
 	if ((rc = cu_rec_parse(&r, id, v.data, v.size)) || (rc = cu_rec_open(&r, op->core->keys, s)))
 		return rc;
+	/* The central scope check, on the authenticated header: a customer out of reach is
+	 * exactly as absent as one that does not exist. */
+	if (!cu_op_reaches(op, r.owner, r.team))
+		return not_found(id);
 	return decode_record(op, &r, s, classes, out);
+}
+
+int cu_cust_reachable(cu_op *op, uint64_t id, int *yes)
+{
+	unsigned char k[8];
+	cu_rec_secrets s;
+	custos_val v;
+	cu_rec r;
+	int rc;
+
+	*yes = 0;
+	id_key(k, id);
+	if ((rc = cu_get(op->txn, CU_B_CUSTOMERS, k, 8, &v)))
+		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
+	if (!(rc = cu_rec_parse(&r, id, v.data, v.size)) && !(rc = cu_rec_open(&r, op->core->keys, &s)))
+		*yes = cu_op_reaches(op, r.owner, r.team);
+	cu_rec_close(&s);
+	return rc;
 }
 
 int cu_cust_load(cu_op *op, uint64_t id, custos_customer **out)
@@ -143,11 +165,14 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 	int rc = CUSTOS_OK, more = 1;
 	unsigned saved = op->visible;
 
+	int saved_scope = op->scope, reach = 0;
+
 	if (!(v = value_of(c, f, &vn)))
 		return CUSTOS_OK;
 	if ((rc = cu_value_index_form(f, v, vn, &norm)))
 		return rc;
 	op->visible = 1U << f->cls;
+	op->scope = CU_SCOPE_ALL;  /* a unique value is unique across the whole store */
 	while (more && !rc) {
 		if ((rc = cu_index_scan(op, f, v, vn, after, ids, 16, &count, &more)))
 			break;
@@ -159,13 +184,19 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 				continue;
 			if ((rc = cu_cust_load(op, ids[i], &other)))
 				break;
-			if (!(rc = cu_cust_matches(other, f, norm.p, norm.len, &same)) && same)
-				rc = cu_err(CUSTOS_EEXISTS, "field '%s' must be unique, and customer %llu already has "
-					"this value", f->name, (unsigned long long)ids[i]);
+			if (!(rc = cu_cust_matches(other, f, norm.p, norm.len, &same)) && same) {
+				reach = cu_op_reaches(&(cu_op){ .scope = saved_scope, .actor = op->actor,
+					.actor_team = op->actor_team }, other->owner, other->team);
+				rc = reach ? cu_err(CUSTOS_EEXISTS, "field '%s' must be unique, and customer %llu already "
+						"has this value", f->name, (unsigned long long)ids[i]) :
+					     cu_err(CUSTOS_EEXISTS, "field '%s' must be unique, and another customer "
+						"already has this value", f->name);
+			}
 			cu_customer_destroy(other);
 		}
 	}
 	op->visible = saved;
+	op->scope = saved_scope;
 	cu_bytes_free(&norm);
 	return rc;
 }
@@ -173,7 +204,7 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 /* ---- writing a record ---- */
 
 static int write_record(cu_op *op, const custos_customer *c, const cu_rec *hdr, const unsigned char dek[CU_KEY_BYTES],
-	unsigned put_flags)
+	unsigned put_flags, uint32_t classes)
 {
 	cu_bytes clear = CU_BYTES_INIT, out = CU_BYTES_INIT;
 	cu_bytes groups[CUSTOS_CLASS_COUNT];
@@ -195,11 +226,24 @@ static int write_record(cu_op *op, const custos_customer *c, const cu_rec *hdr, 
 	id_key(k, hdr->id);
 	if (!rc)
 		rc = cu_put_flags(op->txn, CU_B_CUSTOMERS, k, 8, out.p, out.len, put_flags);
+	if (!rc)
+		rc = cu_op_note_write(op, hdr->id, hdr->version, classes, out.p, out.len);
 	for (unsigned cls = 0; cls < CUSTOS_CLASS_COUNT; cls++)
 		cu_bytes_free(&groups[cls]);
 	cu_bytes_free(&clear);
 	cu_bytes_free(&out);
 	return rc;
+}
+
+/* Classes holding a value of c (present) or a change (dirty). */
+static uint32_t classes_of(const custos_customer *c, int dirty_only)
+{
+	uint32_t m = 0;
+
+	for (size_t i = 0; i < c->schema->nfields; i++)
+		if (dirty_only ? c->slots[i].dirty : c->slots[i].present)
+			m |= 1U << c->schema->fields[i].cls;
+	return m;
 }
 
 static int index_all(cu_op *op, const custos_customer *c, uint64_t id)
@@ -267,7 +311,8 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 	hdr.state = CU_STATE_LEAD;
 	hdr.created_us = hdr.updated_us = op->now_us;
 	/* Ids only grow: the backend may pack the customers bucket densely. */
-	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND)) || (rc = index_all(op, c, id)))
+	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND, classes_of(c, 0))) || (rc = index_all(op, c, id)) ||
+	    (rc = cu_member_add(op, CU_MEMBER_OWNER, hdr.owner, id)) || (rc = cu_member_add(op, CU_MEMBER_TEAM, hdr.team, id)))
 		goto out;
 	ctr->next_id++;
 	ctr->count++;
@@ -328,7 +373,7 @@ int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes)
 	hdr.state = c->state;
 	hdr.created_us = c->created_us;
 	hdr.updated_us = op->now_us > c->updated_us ? op->now_us : c->updated_us;
-	rc = write_record(op, c, &hdr, s.dek, 0);
+	rc = write_record(op, c, &hdr, s.dek, 0, classes_of(changes, 1));
 out:
 	cu_rec_close(&s);
 	cu_free(old);
@@ -359,4 +404,114 @@ int cu_cust_ids(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t 
 	}
 	cu_cursor_close(&cur);
 	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}
+
+int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team)
+{
+	custos_customer *c = NULL;
+	cu_rec_secrets s;
+	cu_rec hdr;
+	int rc;
+
+	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)))
+		goto out;
+	if (c->owner == owner && c->team == team)
+		goto out;
+	if ((rc = cu_member_remove(op, CU_MEMBER_OWNER, c->owner, id)) || (rc = cu_member_remove(op, CU_MEMBER_TEAM, c->team, id)) ||
+	    (rc = cu_member_add(op, CU_MEMBER_OWNER, owner, id)) || (rc = cu_member_add(op, CU_MEMBER_TEAM, team, id)))
+		goto out;
+	memset(&hdr, 0, sizeof hdr);
+	hdr.id = id;
+	hdr.version = (uint32_t)c->version + 1;
+	hdr.dek_ver = 1;
+	hdr.owner = owner;
+	hdr.team = team;
+	hdr.state = c->state;
+	hdr.created_us = c->created_us;
+	hdr.updated_us = op->now_us > c->updated_us ? op->now_us : c->updated_us;
+	rc = write_record(op, c, &hdr, s.dek, 0, 0);
+out:
+	cu_rec_close(&s);
+	cu_customer_destroy(c);
+	return rc;
+}
+
+/* The union of the owner and team memberships of the actor, one page, ascending. A page
+ * of either list that came back full stops the merge at its last id, so nothing between
+ * the pages is skipped. */
+static int scoped_candidates(cu_op *op, uint64_t after, uint64_t *ids, size_t max, size_t *count)
+{
+	uint64_t a[256], b[256], limit = UINT64_MAX;
+	size_t na, nb = 0, i = 0, j = 0;
+	int rc;
+
+	if (max > 256)
+		max = 256;
+	if ((rc = cu_member_scan(op, CU_MEMBER_OWNER, op->actor, after, a, max, &na)))
+		return rc;
+	if (op->scope == CU_SCOPE_TEAM && (rc = cu_member_scan(op, CU_MEMBER_TEAM, op->actor_team, after, b, max, &nb)))
+		return rc;
+	if (na == max)
+		limit = a[na - 1];
+	if (nb == max && b[nb - 1] < limit)
+		limit = b[nb - 1];
+	*count = 0;
+	while (i < na || j < nb) {
+		uint64_t next = j >= nb || (i < na && a[i] <= b[j]) ? a[i] : b[j];
+		if (next > limit)
+			break;
+		if (i < na && a[i] == next)
+			i++;
+		if (j < nb && b[j] == next)
+			j++;
+		ids[(*count)++] = next;
+	}
+	return CUSTOS_OK;
+}
+
+int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen)
+{
+	uint64_t cand[256];
+	size_t n, kept = 0;
+	int rc, yes;
+
+	if (op->scope == CU_SCOPE_ALL) {
+		rc = cu_cust_ids(op, after_id, ids, max, count);
+		*last_seen = *count ? ids[*count - 1] : UINT64_MAX;
+		return rc;
+	}
+	if ((rc = scoped_candidates(op, after_id, cand, max < 256 ? max : 256, &n)))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = cu_cust_reachable(op, cand[i], &yes)))
+			return rc;
+		if (yes)
+			ids[kept++] = cand[i];
+	}
+	*count = kept;
+	*last_seen = n ? cand[n - 1] : UINT64_MAX;
+	return CUSTOS_OK;
+}
+
+int cu_cust_count_reachable(cu_op *op, uint64_t *out)
+{
+	uint64_t ids[256], after = 0, last;
+	size_t n;
+	int rc;
+
+	*out = 0;
+	if (op->scope == CU_SCOPE_ALL) {
+		cu_counters *ctr;
+		if ((rc = cu_counters_get(op, &ctr)))
+			return rc;
+		*out = ctr->count;
+		return CUSTOS_OK;
+	}
+	do {
+		if ((rc = cu_cust_ids_reachable(op, after, ids, 256, &n, &last)))
+			return rc;
+		*out += n;
+		after = last;
+	} while (last != UINT64_MAX);
+	return CUSTOS_OK;
 }

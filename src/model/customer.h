@@ -27,4 +27,14 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 /* Up to max customer ids greater than after_id, ascending. */
 int cu_cust_ids(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count);
 
+/* Change a customer's owner and team (the customer must be within op's scope). */
+int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team);
+/* Is customer id present and within op's scope? Authenticates the record, decrypts nothing. */
+int cu_cust_reachable(cu_op *op, uint64_t id, int *yes);
+/* A page of the ids op may reach, ascending, after after_id. *last_seen is the last id
+ * examined (UINT64_MAX when nothing is left): continue after it. */
+int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen);
+/* How many customers op may reach. */
+int cu_cust_count_reachable(cu_op *op, uint64_t *out);
+
 #endif

@@ -209,3 +209,56 @@ int cu_index_drop_field(cu_op *op, const cu_field *f)
 			return rc;
 	}
 }
+
+static void member_key(unsigned char k[14], int kind, uint32_t who, uint64_t id)
+{
+	k[0] = 0xFF;
+	k[1] = (unsigned char)kind;
+	cu_put_u32be(k + 2, who);
+	cu_put_u64be(k + 6, id);
+}
+
+int cu_member_add(cu_op *op, int kind, uint32_t who, uint64_t id)
+{
+	unsigned char k[14];
+
+	if (who == 0)
+		return CUSTOS_OK;
+	member_key(k, kind, who, id);
+	return cu_put(op->txn, CU_B_INDEX, k, sizeof k, NULL, 0);
+}
+
+int cu_member_remove(cu_op *op, int kind, uint32_t who, uint64_t id)
+{
+	unsigned char k[14];
+	int rc;
+
+	if (who == 0)
+		return CUSTOS_OK;
+	member_key(k, kind, who, id);
+	rc = cu_del(op->txn, CU_B_INDEX, k, sizeof k);
+	return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
+}
+
+int cu_member_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_t *ids, size_t max, size_t *count)
+{
+	unsigned char k[14];
+	custos_val key, v;
+	cu_cursor cur;
+	int rc;
+
+	*count = 0;
+	if (after_id == UINT64_MAX || who == 0)
+		return CUSTOS_OK;
+	member_key(k, kind, who, after_id + 1);
+	if ((rc = cu_cursor_open(&cur, op->txn, CU_B_INDEX)))
+		return rc;
+	for (rc = cu_cursor_seek(&cur, k, sizeof k, &key, &v); rc == CUSTOS_OK && *count < max;
+	     rc = cu_cursor_next(&cur, &key, &v)) {
+		if (key.size != sizeof k || memcmp(key.data, k, 6) != 0)
+			break;
+		ids[(*count)++] = cu_get_u64be(key.data + 6);
+	}
+	cu_cursor_close(&cur);
+	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}

@@ -29,6 +29,15 @@ int cu_index_scan(cu_op *op, const cu_field *f, const unsigned char *v, size_t n
 int cu_index_lookup(cu_op *op, const cu_field *f, const unsigned char *norm, size_t n, uint64_t after_id,
 	uint64_t *ids, size_t max, size_t *count, int *more);
 
+/* Owner and team memberships, for scoped lists and counts:
+ *   0xFF ‖ 'O' or 'T' ‖ principal or team id (u32 BE) ‖ customer id (u64 BE) -> empty
+ * Hints only: every customer found this way is checked against its authenticated record. */
+enum { CU_MEMBER_OWNER = 'O', CU_MEMBER_TEAM = 'T' };
+int cu_member_add(cu_op *op, int kind, uint32_t who, uint64_t id);
+int cu_member_remove(cu_op *op, int kind, uint32_t who, uint64_t id);
+/* Up to max customer ids > after_id with this owner or team, ascending. */
+int cu_member_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_t *ids, size_t max, size_t *count);
+
 /* Drop every entry of a field (it stopped being searchable). */
 int cu_index_drop_field(cu_op *op, const cu_field *f);
 

@@ -393,7 +393,7 @@ int cu_schema_add_custom(cu_schema *s, const custos_field_options *o)
 			"field '%s': enum_values applies only to enum fields", o->name);
 	if ((flags & ENC) && o->field_class >= CUSTOS_CLASS_COUNT)
 		return cu_err(CUSTOS_EINVALID, "field '%s': %u is not a field class", o->name, o->field_class);
-	if (s->next_id == UINT16_MAX)
+	if (s->next_id >= 0xFF00)  /* ids from 0xFF00 are reserved for index keys */
 		return cu_err(CUSTOS_EFULL, "no field ids left");
 	if (!(f = field_push(s)))
 		return custos_error_last_code();

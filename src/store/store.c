@@ -10,7 +10,7 @@
 #include "util/error.h"
 
 const char *const cu_bucket_names[CU_B_COUNT] = {
-	"meta", "customers", "index", "principals", "audit",
+	"meta", "customers", "index", "access", "audit",
 };
 
 #define GROW_ATTEMPTS 16
@@ -145,7 +145,7 @@ static int attempt(cu_store *st, cu_txn_fn fn, void *arg)
 	return cu_txn_commit(&t);
 }
 
-int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg)
+int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg)
 {
 	int rc, tries;
 
@@ -157,8 +157,15 @@ int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg)
 		if (checked(st->be->grow(st->be)) != CUSTOS_OK)
 			break;
 	}
+	if (rc == CUSTOS_OK && committed)
+		committed(arg);
 	pthread_mutex_unlock(&st->write_lock);
 	return rc;
+}
+
+int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg)
+{
+	return cu_store_write_ex(st, fn, NULL, arg);
 }
 
 int cu_store_read(cu_store *st, cu_txn_fn fn, void *arg)

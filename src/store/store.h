@@ -15,8 +15,8 @@ enum cu_bucket {
 	CU_B_META = 0,     /* header, keyring, schema, counters */
 	CU_B_CUSTOMERS,    /* id (u64 BE) -> record, with its wrapped data key */
 	CU_B_INDEX,        /* field id ‖ value or blind index ‖ id -> verifier or empty */
-	CU_B_PRINCIPALS,   /* name -> principal */
-	CU_B_AUDIT,        /* seq (u64 BE) -> entry */
+	CU_B_ACCESS,       /* principals, teams, roles: typed keys (see access/access.h) */
+	CU_B_AUDIT,        /* 'B' ‖ first seq -> block of entries; 'C' ‖ seq -> checkpoint */
 	CU_B_COUNT
 };
 
@@ -66,6 +66,8 @@ void cu_cursor_close(cu_cursor *c);
  * be safe to run again: everything it changes must live in the transaction. */
 typedef int (*cu_txn_fn)(cu_txn *t, void *arg);
 int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg);
+/* The same; `committed` runs after a successful commit, still under the writer lock. */
+int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg);
 /* Run fn in one read transaction. */
 int cu_store_read(cu_store *st, cu_txn_fn fn, void *arg);
 

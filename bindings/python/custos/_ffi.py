@@ -34,6 +34,10 @@ class DbOptions(ctypes.Structure):
         ("default_region", _s),
         ("admin_name", _s),
         ("map_size", _u64),
+        ("audit_reads", _u32),
+        ("audit_batch", _u32),
+        ("audit_max_age_ms", _u32),
+        ("checkpoint_every", _u32),
     ]
 
 
@@ -54,6 +58,8 @@ _PROTOTYPES = {
     "custos_strerror": (_s, [_i]),
     "custos_key_bytes": (ctypes.c_size_t, []),
     "custos_db_options_init": (_i, [ctypes.POINTER(DbOptions), ctypes.c_uint]),
+    "custos_db_options_size": (ctypes.c_size_t, []),
+    "custos_buf_size": (ctypes.c_size_t, []),
     "custos_secret_passphrase": (_i, [_pp, _s]),
     "custos_secret_key": (_i, [_pp, ctypes.c_char_p, ctypes.c_size_t]),
     "custos_secret_free": (None, [_p]),
@@ -82,6 +88,13 @@ for _name, (_res, _args) in _PROTOTYPES.items():
     _f = getattr(lib, _name)
     _f.restype = _res
     _f.argtypes = _args
+
+# A mirrored struct that disagrees with the library would be overwritten past its end:
+# refuse to run instead.
+for _c_size, _mirror in ((lib.custos_db_options_size, DbOptions), (lib.custos_buf_size, Buf)):
+    if _c_size() != ctypes.sizeof(_mirror):
+        raise ImportError("%s is %d bytes in libcustos but %d in this binding: they do not match"
+                          % (_mirror.__name__, _c_size(), ctypes.sizeof(_mirror)))
 
 OPEN_CREATE = 0x1
 OPEN_EXCL = 0x2

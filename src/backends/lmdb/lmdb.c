@@ -39,11 +39,10 @@ typedef struct lenv {
 	char *path;
 	MDB_env *env;
 	pthread_rwlock_t grow_lock;
-	pthread_mutex_t mu;      /* read pool, dbis, last error */
-	MDB_dbi dbi[MAX_BUCKETS];
-	int dbi_ok[MAX_BUCKETS];
-	size_t ndbi;
-	int prepared;
+	pthread_mutex_t mu;      /* read pool, named databases, last error */
+	char names[MAX_BUCKETS][32];   /* databases opened in this environment, by name */
+	MDB_dbi dbis[MAX_BUCKETS];
+	size_t nnames;
 	MDB_txn *pool[READ_POOL];
 	int npool;
 	int enospc;              /* the last write failed for lack of disk */
@@ -52,6 +51,9 @@ typedef struct lenv {
 typedef struct lmdb_backend {
 	custos_backend base;
 	lenv *e;
+	MDB_dbi dbi[MAX_BUCKETS];  /* this backend's buckets, by the index it declared them at */
+	int dbi_ok[MAX_BUCKETS];
+	size_t ndbi;
 } lmdb_backend;
 
 typedef struct ltxn {
@@ -230,43 +232,56 @@ static void env_release(lenv *e)
 
 /* ---- vtable ---- */
 
+/* The handle of a named database, opening it in txn if this environment has not yet. */
+static int named_dbi(lenv *e, MDB_txn *txn, const char *name, MDB_dbi *dbi, int *ok)
+{
+	unsigned rdonly = e->flags & MDB_RDONLY;
+	int r;
+
+	*ok = 1;
+	for (size_t i = 0; i < e->nnames; i++)
+		if (!strcmp(e->names[i], name)) {
+			*dbi = e->dbis[i];
+			return 0;
+		}
+	if (strlen(name) >= sizeof e->names[0] || e->nnames == MAX_BUCKETS)
+		return cu_err(CUSTOS_EINVALID, "lmdb backend: bucket name '%.40s' is too long or too many buckets", name);
+	r = mdb_dbi_open(txn, name, rdonly ? 0 : MDB_CREATE, dbi);
+	if (r == MDB_NOTFOUND && rdonly) {
+		*ok = 0;  /* a read-only store without this bucket: it reads as empty */
+		return 0;
+	}
+	if (r)
+		return lmdb_err(r, "cannot open a bucket");
+	snprintf(e->names[e->nnames], sizeof e->names[0], "%s", name);
+	e->dbis[e->nnames++] = *dbi;
+	return 0;
+}
+
 static int l_prepare(custos_backend *be, const char *const *buckets, size_t count)
 {
-	lenv *e = ((lmdb_backend *)be)->e;
+	lmdb_backend *b = (lmdb_backend *)be;
+	lenv *e = b->e;
 	MDB_txn *txn;
-	unsigned rdonly = e->flags & MDB_RDONLY;
-	int rc = 0;
+	int rc;
 
 	if (count > MAX_BUCKETS)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: at most %d buckets", MAX_BUCKETS);
+	/* mdb_dbi_open must not run in two transactions at once: one environment-wide lock. */
 	pthread_mutex_lock(&e->mu);
-	if (e->prepared && e->ndbi >= count)
-		goto done;
-	if ((rc = mdb_txn_begin(e->env, NULL, rdonly, &txn))) {
-		rc = lmdb_err(rc, "cannot open the store's buckets");
-		goto done;
+	if ((rc = mdb_txn_begin(e->env, NULL, e->flags & MDB_RDONLY, &txn))) {
+		pthread_mutex_unlock(&e->mu);
+		return lmdb_err(rc, "cannot open the store's buckets");
 	}
-	for (size_t i = 0; i < count; i++) {
-		int r = mdb_dbi_open(txn, buckets[i], rdonly ? 0 : MDB_CREATE, &e->dbi[i]);
-		if (r == MDB_NOTFOUND && rdonly) {
-			e->dbi_ok[i] = 0;
-			continue;
-		}
-		if (r) {
-			mdb_txn_abort(txn);
-			rc = lmdb_err(r, "cannot open a bucket");
-			goto done;
-		}
-		e->dbi_ok[i] = 1;
-	}
-	if ((rc = mdb_txn_commit(txn))) {
+	for (size_t i = 0; i < count && !rc; i++)
+		rc = named_dbi(e, txn, buckets[i], &b->dbi[i], &b->dbi_ok[i]);
+	if (rc)
+		mdb_txn_abort(txn);
+	else if ((rc = mdb_txn_commit(txn)))
 		rc = lmdb_err(rc, "cannot create the store's buckets");
-		goto done;
-	}
-	e->ndbi = count;
-	e->prepared = 1;
-done:
 	pthread_mutex_unlock(&e->mu);
+	if (!rc)
+		b->ndbi = count;
 	return rc;
 }
 
@@ -385,24 +400,23 @@ static void l_abort(custos_backend *be, void *txn)
 	cu_free(t);
 }
 
-static int bucket_dbi(lenv *e, unsigned bucket, MDB_dbi *dbi)
+static int bucket_dbi(const lmdb_backend *b, unsigned bucket, MDB_dbi *dbi)
 {
-	if (bucket >= e->ndbi)
+	if (bucket >= b->ndbi)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: no bucket %u", bucket);
-	if (!e->dbi_ok[bucket])
+	if (!b->dbi_ok[bucket])
 		return CUSTOS_ENOTFOUND;
-	*dbi = e->dbi[bucket];
+	*dbi = b->dbi[bucket];
 	return CUSTOS_OK;
 }
 
 static int l_get(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, custos_val *val_out)
 {
-	lenv *e = ((lmdb_backend *)be)->e;
 	MDB_val k = { key->size, (void *)key->data }, v;
 	MDB_dbi dbi = 0;
 	int rc;
 
-	if ((rc = bucket_dbi(e, bucket, &dbi)))
+	if ((rc = bucket_dbi((lmdb_backend *)be, bucket, &dbi)))
 		return rc;
 	if (key->size == 0 || key->size > 511)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: keys are 1 to 511 bytes");
@@ -424,7 +438,7 @@ static int l_put(custos_backend *be, void *txn, unsigned int bucket, const custo
 	MDB_dbi dbi = 0;
 	int rc;
 
-	if ((rc = bucket_dbi(e, bucket, &dbi)))
+	if ((rc = bucket_dbi((lmdb_backend *)be, bucket, &dbi)))
 		return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ESTATE, "lmdb backend: bucket missing") : rc;
 	if (key->size == 0 || key->size > 511)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: keys are 1 to 511 bytes");
@@ -447,7 +461,7 @@ static int l_del(custos_backend *be, void *txn, unsigned int bucket, const custo
 	MDB_dbi dbi = 0;
 	int rc;
 
-	if ((rc = bucket_dbi(e, bucket, &dbi)))
+	if ((rc = bucket_dbi((lmdb_backend *)be, bucket, &dbi)))
 		return rc;
 	if (key->size == 0 || key->size > 511)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: keys are 1 to 511 bytes");
@@ -467,14 +481,13 @@ typedef struct lcursor {
 
 static int l_cursor_open(custos_backend *be, void *txn, unsigned int bucket, void **cursor_out)
 {
-	lenv *e = ((lmdb_backend *)be)->e;
 	lcursor *c = cu_calloc(1, sizeof *c);
 	MDB_dbi dbi = 0;
 	int rc;
 
 	if (!c)
 		return cu_err_oom();
-	rc = bucket_dbi(e, bucket, &dbi);
+	rc = bucket_dbi((lmdb_backend *)be, bucket, &dbi);
 	if (rc == CUSTOS_OK && (rc = mdb_cursor_open(((ltxn *)txn)->txn, dbi, &c->c)))
 		rc = lmdb_err(rc, "cannot open a cursor");
 	if (rc && rc != CUSTOS_ENOTFOUND) {

@@ -1,0 +1,206 @@
+/*
+ * custos — audit.h: the tamper-evident audit log: reading it, verifying it, anchoring it.
+ */
+#ifndef CUSTOS_AUDIT_H
+#define CUSTOS_AUDIT_H
+
+#include "buffer.h"
+#include "common.h"
+#include "db.h"
+
+/**
+ * @file custos/audit.h
+ * @brief The audit log: what was done, by whom, to which customer; verification and anchors.
+ * @defgroup custos_audit Audit log
+ * @ingroup custos
+ *
+ * Every change commits together with its audit entry, in the same transaction. Reads of
+ * customers, finds, lists, counts, denials and grant changes are logged too: reads are
+ * queued and committed in batches (group commit), at the latest after the store's batch size
+ * or age limit, before any write, by custos_audit_flush() and at close. Entries carry ids and
+ * codes, never personal data or search terms.
+ *
+ * Entries form a hash chain keyed by a key of the store's keyring, so nobody without the
+ * keys can edit, insert, remove or reorder one unnoticed. Every so many entries, and at
+ * close, a checkpoint (sequence number and chain hash) is signed with Ed25519 and handed to
+ * the host's checkpoint callback (custos_db_set_checkpoint_callback()): keep it somewhere
+ * else, and custos_audit_verify() can prove the log was not cut short or replaced by an older
+ * copy. Verification also replays every write entry against the stored customers, which
+ * detects a customer record replaced by an older valid copy of itself.
+ *
+ * Read auditing modes (#custos_db_options): fail-closed (the default) refuses reads while
+ * queued entries cannot be written; best-effort drops them and records how many were lost.
+ * Either way a crash can lose the reads queued since the last commit: at most the batch
+ * size, and no older than the age limit.
+ * @{
+ */
+
+CUSTOS_BEGIN_DECL
+
+/** An iterator over audit entries, in sequence order. */
+typedef struct custos_audit_iter custos_audit_iter;
+/** One audit entry. */
+typedef struct custos_audit_entry custos_audit_entry;
+
+/** What an audit entry records. Values are ABI. */
+typedef enum custos_audit_action {
+	CUSTOS_AUDIT_CREATE = 1,   /**< A customer was created. */
+	CUSTOS_AUDIT_UPDATE = 2,   /**< A customer's fields changed. */
+	CUSTOS_AUDIT_READ = 3,     /**< A customer's fields were read (the classes decrypted). */
+	CUSTOS_AUDIT_FIND = 4,     /**< A search by a field (the field id, not the value). */
+	CUSTOS_AUDIT_LIST = 5,     /**< A listing was started. */
+	CUSTOS_AUDIT_COUNT = 6,    /**< Customers were counted. */
+	CUSTOS_AUDIT_DENY = 7,     /**< An operation was refused (the operation bits). */
+	CUSTOS_AUDIT_GRANT = 8,    /**< A principal, team or role was created or changed. */
+	CUSTOS_AUDIT_REASSIGN = 9, /**< A customer's owner or team changed. */
+	CUSTOS_AUDIT_SCHEMA = 10,  /**< The schema changed. */
+	CUSTOS_AUDIT_KEYS = 11,    /**< The store's secret changed. */
+	CUSTOS_AUDIT_AUDIT = 12,   /**< The audit log was read, verified or the permissions reviewed. */
+	CUSTOS_AUDIT_DROPPED = 13  /**< Best-effort mode lost this many read entries (in the record version). */
+} custos_audit_action;
+
+/** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_version() of the entry). */
+typedef enum custos_grant_change {
+	CUSTOS_GRANT_PRINCIPAL_CREATED = 1, /**< A principal was created (subject: the principal). */
+	CUSTOS_GRANT_ROLE_CHANGED = 2,      /**< A principal got another role (subject: the principal). */
+	CUSTOS_GRANT_TEAM_CHANGED = 3,      /**< A principal moved team (subject: the principal). */
+	CUSTOS_GRANT_DISABLED = 4,          /**< A principal was disabled (subject: the principal). */
+	CUSTOS_GRANT_ENABLED = 5,           /**< A principal was enabled (subject: the principal). */
+	CUSTOS_GRANT_TEAM_CREATED = 6,      /**< A team was created (subject: the team). */
+	CUSTOS_GRANT_ROLE_CREATED = 7       /**< A role was created (subject: the role). */
+} custos_grant_change;
+
+/**
+ * @brief Called with each new checkpoint, after it is committed, on the committing thread.
+ *
+ * Store what it receives outside the store (a log server, another machine): it is the anchor
+ * that custos_audit_verify() compares the log with. No custos lock is held during the call;
+ * do not call custos functions on the same store from it.
+ * @param seq The sequence number of the last entry the checkpoint covers.
+ * @param hash The chain hash after that entry.
+ * @param hash_len 32.
+ * @param time_us When the checkpoint was made, in microseconds since the Unix epoch.
+ * @param signature Ed25519 signature of the checkpoint (see custos_audit_public_key()).
+ * @param sig_len 64.
+ * @param payload The pointer given to custos_db_set_checkpoint_callback().
+ */
+typedef void (*custos_checkpoint_fn)(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
+	const unsigned char *signature, size_t sig_len, void *payload);
+
+/**
+ * @brief Set the function that receives checkpoints (NULL to stop).
+ * @param[in] db The store.
+ * @param[in] fn The callback, or NULL.
+ * @param[in] payload Passed to every call of @p fn.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (NULL store), #CUSTOS_ESTATE (closed).
+ * @note Set it before the store is shared by threads.
+ */
+CUSTOS_EXTERN(int) custos_db_set_checkpoint_callback(custos_db *db, custos_checkpoint_fn fn, void *payload);
+
+/**
+ * @brief Commit the queued read entries now.
+ * @param[in] ctx A context of the store.
+ * @return #CUSTOS_OK, #CUSTOS_ESTATE or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_audit_flush(custos_ctx *ctx) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Flush, then make and sign a checkpoint now, handing it to the callback.
+ * @param[in] ctx A context holding #CUSTOS_OP_AUDIT.
+ * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_ESTATE or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_audit_checkpoint(custos_ctx *ctx) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief The Ed25519 public key that verifies the store's checkpoint signatures.
+ * @param[out] out Receives 32 bytes; dispose of it with custos_buf_dispose().
+ * @param[in] ctx A context holding #CUSTOS_OP_AUDIT.
+ * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE, #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_audit_public_key(custos_buf *out, custos_ctx *ctx) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Verify the whole audit log, and the customers against it.
+ *
+ * Recomputes the chain and every checkpoint signature, compares the end of the log with the
+ * store's head (and with @p anchor_hash at @p anchor_seq when given), and replays every
+ * write entry against the stored customers.
+ * @param[out] first_bad Receives 0 when everything verifies; otherwise the sequence number
+ *             of the first entry that does not (for a rolled-back customer: the sequence of
+ *             the last write entry of that customer). May be NULL.
+ * @param[in] ctx A context holding #CUSTOS_OP_AUDIT.
+ * @param[in] anchor_seq The sequence number of a checkpoint kept outside the store, or 0.
+ * @param[in] anchor_hash Its 32-byte hash, or NULL.
+ * @return #CUSTOS_OK, #CUSTOS_EAUTH (the message says what is wrong: an edited, missing,
+ *         reordered or duplicated entry, a log cut short or older than the anchor, a bad
+ *         signature, a customer rolled back, added or removed outside the log),
+ *         #CUSTOS_EDENIED, #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uint64_t anchor_seq,
+	const unsigned char *anchor_hash) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Read the log in sequence order, a page at a time.
+ * @param[out] out Receives the iterator, owned by the caller.
+ * @param[in] ctx A context holding #CUSTOS_OP_AUDIT; it must outlive the iterator.
+ * @param[in] after_seq Start after this sequence number (0 = from the first entry).
+ * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE, #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_audit_read(custos_audit_iter **out, custos_ctx *ctx, uint64_t after_seq) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief The next entry.
+ * @param[out] out Receives the entry, owned by the caller.
+ * @param[in] iter The iterator.
+ * @return #CUSTOS_OK, #CUSTOS_ITEROVER, #CUSTOS_EAUTH (a damaged entry), #CUSTOS_ESTATE,
+ *         #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_audit_next(custos_audit_entry **out, custos_audit_iter *iter) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Free an audit iterator.
+ * @param[in] iter The iterator; NULL is accepted.
+ */
+CUSTOS_EXTERN(void) custos_audit_iter_free(custos_audit_iter *iter);
+
+/**
+ * @brief Free an audit entry.
+ * @param[in] entry The entry; NULL is accepted.
+ */
+CUSTOS_EXTERN(void) custos_audit_entry_free(custos_audit_entry *entry);
+
+/** @brief Sequence number (from 1). @param[in] e The entry. @return The number, 0 for NULL. */
+CUSTOS_EXTERN(uint64_t) custos_audit_entry_seq(const custos_audit_entry *e);
+/** @brief When it happened. @param[in] e The entry. @return Microseconds since the Unix epoch, 0 for NULL. */
+CUSTOS_EXTERN(int64_t) custos_audit_entry_time(const custos_audit_entry *e);
+/** @brief Who acted. @param[in] e The entry. @return The principal id, 0 for none or NULL. */
+CUSTOS_EXTERN(uint32_t) custos_audit_entry_actor(const custos_audit_entry *e);
+/** @brief What happened. @param[in] e The entry. @return A #custos_audit_action, 0 for NULL. */
+CUSTOS_EXTERN(int) custos_audit_entry_action(const custos_audit_entry *e);
+/** @brief The customer concerned. @param[in] e The entry. @return Its id, 0 for none or NULL. */
+CUSTOS_EXTERN(uint64_t) custos_audit_entry_customer(const custos_audit_entry *e);
+/** @brief Field classes read or written. @param[in] e The entry. @return Bit c set for class c. */
+CUSTOS_EXTERN(uint32_t) custos_audit_entry_classes(const custos_audit_entry *e);
+/** @brief The outcome. @param[in] e The entry. @return #CUSTOS_OK or the error code returned. */
+CUSTOS_EXTERN(int) custos_audit_entry_result(const custos_audit_entry *e);
+/** @brief The customer's record version after a write; for #CUSTOS_AUDIT_GRANT the
+ *  #custos_grant_change; for #CUSTOS_AUDIT_DROPPED the number of entries lost.
+ *  @param[in] e The entry. @return The value, or 0. */
+CUSTOS_EXTERN(uint64_t) custos_audit_entry_version(const custos_audit_entry *e);
+/** @brief The operation bits used or refused. @param[in] e The entry. @return `CUSTOS_OP_*` bits. */
+CUSTOS_EXTERN(uint32_t) custos_audit_entry_operation(const custos_audit_entry *e);
+/** @brief The other party: a principal, team or field id, by action. @param[in] e The entry. @return The id, or 0. */
+CUSTOS_EXTERN(uint32_t) custos_audit_entry_subject(const custos_audit_entry *e);
+
+/**
+ * @brief Name of an audit action, such as "read".
+ * @param[in] action A #custos_audit_action.
+ * @return A static string, or NULL for an unknown value.
+ */
+CUSTOS_EXTERN(const char *) custos_audit_action_name(int action);
+
+CUSTOS_END_DECL
+
+/** @} */
+
+#endif
