@@ -171,6 +171,9 @@ START_TEST(email_is_validated_without_echoing_it)
 	ck_assert_str_eq(text_of(c, "email"), "Bob.Smith+crm@example.com");
 	ck_assert_int_eq(custos_customer_set_text(c, "email", "\xE7\x8E\x8B@\xE4\xBE\x8B\xE5\xAD\x90.\xE4\xB8\xAD\xE5\x9B\xBD"),
 		CUSTOS_OK);
+	/* U+0130 U+0301 is NFC, but lowercases to "i" U+0301, which must compose to U+00ED. */
+	ck_assert_int_eq(custos_customer_set_text(c, "email", "a@\xC4\xB0\xCC\x81.example"), CUSTOS_OK);
+	ck_assert_str_eq(text_of(c, "email"), "a@\xC3\xAD.example");
 	custos_customer_free(c);
 }
 END_TEST

@@ -37,6 +37,22 @@ static int too_long(const cu_field *f, size_t n)
 	return cu_err(CUSTOS_EINVALID, "field '%s' is %zu bytes long; the limit is %u bytes", f->name, n, f->max_bytes);
 }
 
+/* Lowercase, then NFC again: lowercasing NFC text can leave it unnormalised ("\u0130\u0301"
+ * lowercases to "i\u0301", which composes to "\u00ed"), and stored and index forms must be NFC
+ * so that canonically equivalent inputs meet. The second pass is a copy for almost all text. */
+static int lower_nfc(char **out, size_t *out_len, const char *in, size_t n)
+{
+	char *low;
+	size_t ln;
+	int rc;
+
+	if ((rc = cu_utf8_lower(&low, &ln, in, n)))
+		return rc;
+	rc = cu_utf8_nfc(out, out_len, low, ln);
+	cu_free_secret(low, ln + 1);
+	return rc;
+}
+
 /* Check, trim and NFC-normalise a text; the result is appended to out. */
 static int clean_text(const cu_field *f, const char *in, int multiline, cu_bytes *out)
 {
@@ -170,7 +186,7 @@ static int email_value(const cu_field *f, const char *in, cu_bytes *out)
 	}
 	at = memchr(tmp.p, '@', tmp.len);
 	local = (size_t)(at - (const char *)tmp.p);
-	if ((rc = cu_utf8_lower(&dom, &dn, at + 1, tmp.len - local - 1)))
+	if ((rc = lower_nfc(&dom, &dn, at + 1, tmp.len - local - 1)))
 		goto done;
 	if (local + 1 + dn > f->max_bytes)
 		rc = too_long(f, local + 1 + dn);
@@ -468,7 +484,7 @@ int cu_value_index_form(const cu_field *f, const unsigned char *p, size_t n, cu_
 
 	switch (f->type) {
 	case CUSTOS_TYPE_EMAIL:
-		if ((rc = cu_utf8_lower(&low, &ln, (const char *)p, n)))
+		if ((rc = lower_nfc(&low, &ln, (const char *)p, n)))
 			return rc;
 		rc = cu_bytes_append(out, low, ln);
 		cu_free_secret(low, ln + 1);

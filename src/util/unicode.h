@@ -7,11 +7,18 @@
 
 #include <stddef.h>
 
-/* Both return CUSTOS_OK, CUSTOS_EINVALID for invalid UTF-8, or CUSTOS_ENOMEM (message set).
- * *out is NUL-terminated, allocated with cu_malloc, *out_len bytes long; free it with
- * cu_free_secret(*out, *out_len + 1) since it may hold personal data. */
+/* Both return CUSTOS_OK, CUSTOS_EINVALID for invalid UTF-8 (message set with cu_err), or
+ * CUSTOS_ENOMEM (cu_err_oom()). *out is allocated with cu_malloc, NUL-terminated, length in
+ * *out_len; the caller frees it with cu_free_secret(*out, *out_len + 1) because it may hold
+ * personal data. On failure *out and *out_len are left untouched. */
 int cu_utf8_nfc(char **out, size_t *out_len, const char *in, size_t len);
 int cu_utf8_lower(char **out, size_t *out_len, const char *in, size_t len);
+
+/* 1 if the string is already NFC (fast path: pure ASCII is always NFC), 0 otherwise, -1
+ * invalid UTF-8 (message set). Most texts are decided without allocating; the rare ones the
+ * quick check cannot decide (over 256 code points) need memory, and if that fails the answer
+ * is 0 with CUSTOS_ENOMEM set, so a caller that goes on to normalise reports the failure. */
+int cu_utf8_is_nfc(const char *in, size_t len);
 
 /* The Unicode version of the tables, such as "14.0.0". */
 const char *cu_unicode_version(void);
