@@ -57,36 +57,53 @@ void t_rmtree(const char *dir)
 		rm_entry(dir);
 }
 
-/* The backend is the first thing a test wraps: open it ourselves, keep a pointer, hand it
- * to the store. */
-static void open_on(t_store *t, const char *uri, unsigned flags)
+/* The backend is the first thing a test wraps: open it ourselves (unless given one), keep a
+ * pointer, hand it to the store. */
+static void open_on(t_store *t, const char *uri, custos_backend *be, unsigned flags, const custos_db_options *opts)
 {
 	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
 	custos_secret *s = t_secret();
 
-	o.flags = flags;
-	o.expected_customers = 1000;
-	ck_assert_int_eq(custos_backend_open(&t->be, uri, &o), CUSTOS_OK);
-	ck_assert_int_eq(custos_db_open_backend(&t->db, t->be, s, &o), CUSTOS_OK);
+	if (opts)
+		o = *opts;
+	o.flags |= flags;
+	if (!o.expected_customers)
+		o.expected_customers = 1000;
+	if (be)
+		t->be = be;
+	else
+		ck_assert_int_eq(custos_backend_open(&t->be, uri, &o), CUSTOS_OK);
+	ck_assert_msg(custos_db_open_backend(&t->db, t->be, s, &o) == CUSTOS_OK, "%s", custos_error_last());
 	ck_assert_int_eq(custos_ctx_open(&t->ctx, t->db, "admin"), CUSTOS_OK);
 	custos_secret_free(s);
 }
 
-void t_store_open(t_store *t, const char *kind)
+void t_store_open_opts(t_store *t, const char *kind, const custos_db_options *opts)
 {
 	char uri[300];
 
 	memset(t, 0, sizeof *t);
 	if (!strcmp(kind, "memory")) {
-		open_on(t, "memory:", CUSTOS_OPEN_CREATE);
+		open_on(t, "memory:", NULL, CUSTOS_OPEN_CREATE, opts);
 		return;
 	}
 	t_tmpdir(t->dir, sizeof t->dir);
 	snprintf(uri, sizeof uri, "lmdb:%s/store", t->dir);
-	open_on(t, uri, CUSTOS_OPEN_CREATE | CUSTOS_OPEN_EXCL);
+	open_on(t, uri, NULL, CUSTOS_OPEN_CREATE | CUSTOS_OPEN_EXCL, opts);
 }
 
-void t_store_reopen(t_store *t)
+void t_store_open(t_store *t, const char *kind)
+{
+	t_store_open_opts(t, kind, NULL);
+}
+
+void t_store_open_backend(t_store *t, custos_backend *be, const custos_db_options *opts)
+{
+	memset(t, 0, sizeof *t);
+	open_on(t, NULL, be, CUSTOS_OPEN_CREATE, opts);
+}
+
+void t_store_reopen_opts(t_store *t, const custos_db_options *opts)
 {
 	char uri[300];
 
@@ -94,7 +111,12 @@ void t_store_reopen(t_store *t)
 	custos_ctx_free(t->ctx);
 	custos_db_close(t->db);
 	snprintf(uri, sizeof uri, "lmdb:%s/store", t->dir);
-	open_on(t, uri, 0);
+	open_on(t, uri, NULL, 0, opts);
+}
+
+void t_store_reopen(t_store *t)
+{
+	t_store_reopen_opts(t, NULL);
 }
 
 void t_store_close(t_store *t)

@@ -28,6 +28,11 @@ custos_secret *t_secret(void);
 /* Open a new store on "memory" or "lmdb" (in a fresh temporary directory). */
 void t_store_open(t_store *t, const char *kind);
 void t_store_reopen(t_store *t);   /* close and open again (LMDB) */
+/* The same with options (flags are added to the ones these need; NULL for defaults). */
+void t_store_open_opts(t_store *t, const char *kind, const custos_db_options *opts);
+void t_store_reopen_opts(t_store *t, const custos_db_options *opts);
+/* A new store on a backend the test made (which the store then owns). */
+void t_store_open_backend(t_store *t, custos_backend *be, const custos_db_options *opts);
 void t_store_close(t_store *t);
 
 /* Make a temporary directory for the test; removed by t_rmtree(). */

@@ -80,7 +80,10 @@ typedef enum custos_grant_change {
  * @param hash The chain hash after that entry.
  * @param hash_len 32.
  * @param time_us When the checkpoint was made, in microseconds since the Unix epoch.
- * @param signature Ed25519 signature of the checkpoint (see custos_audit_public_key()).
+ * @param signature Ed25519 signature of the checkpoint under custos_audit_public_key(), over
+ *        the 56 bytes `"CUSCKP01"` ‖ @p seq (8 bytes, little-endian) ‖ @p hash (32) ‖
+ *        @p time_us (8 bytes, little-endian, two's complement), so a host can check it with
+ *        any Ed25519 implementation (libsodium: crypto_sign_verify_detached()).
  * @param sig_len 64.
  * @param payload The pointer given to custos_db_set_checkpoint_callback().
  */

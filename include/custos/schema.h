@@ -246,6 +246,15 @@ CUSTOS_EXTERN(int) custos_schema_field_lookup(size_t *index_out, const custos_sc
 CUSTOS_EXTERN(const char *) custos_schema_field_name(const custos_schema *schema, size_t index);
 
 /**
+ * @brief Stable number of the field at @p index: what audit entries of searches name as
+ *        their subject (custos_audit_entry_subject()).
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return The id (never 0), or 0 if @p index is out of range.
+ */
+CUSTOS_EXTERN(uint32_t) custos_schema_field_id(const custos_schema *schema, size_t index);
+
+/**
  * @brief Type of the field at @p index.
  * @param[in] schema The snapshot.
  * @param[in] index The position.

@@ -85,6 +85,9 @@ int cu_access_ctx_new(custos_ctx **out, cu_core *core, const char *principal);
 void cu_access_ctx_destroy(custos_ctx *ctx);
 /* CUSTOS_EDENIED (audited) unless the context holds all of need. */
 int cu_access_check(custos_ctx *ctx, uint32_t need, const char *what);
+/* Queue a DENY entry for a refusal found inside a transaction (grant rules, reassignment
+ * across teams); the thread's error message is kept. */
+void cu_access_log_denial(custos_ctx *ctx, uint32_t need);
 /* CUSTOS_EDENIED (audited) unless the context holds one of need. */
 int cu_access_check_any(custos_ctx *ctx, uint32_t need, const char *what);
 /* Inside a transaction: CUSTOS_ESTATE when the principal's rights changed since open. */

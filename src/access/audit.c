@@ -29,6 +29,7 @@
 #define BLOCK_HEAD CU_AUDIT_BLOCK_HEAD
 #define MAX_BLOCK 65535
 #define USAGE_SLOTS 64
+#define CKP_MSG 56   /* "CUSCKP01" ‖ seq u64 LE ‖ hash 32 ‖ time µs i64 LE */
 
 static const char K_HEAD[] = "audit_head";
 
@@ -205,14 +206,14 @@ static void sign_seed(unsigned char seed[32], const cu_keys *k)
 	crypto_kdf_derive_from_key(seed, 32, 2, "CUSAUDIT", k->audit_root);
 }
 
-static void checkpoint_message(unsigned char m[8 + CU_STORE_ID_BYTES + 8 + 32 + 8], const cu_keys *k, uint64_t seq,
-	const unsigned char h[32], int64_t time_us)
+/* What a checkpoint signs; documented in custos/audit.h so hosts can check signatures
+ * themselves. The key is the store's own, so the store needs no naming in the message. */
+static void checkpoint_message(unsigned char m[CKP_MSG], uint64_t seq, const unsigned char h[32], int64_t time_us)
 {
 	memcpy(m, "CUSCKP01", 8);
-	memcpy(m + 8, k->store_id, CU_STORE_ID_BYTES);
-	cu_put_u64le(m + 8 + CU_STORE_ID_BYTES, seq);
-	memcpy(m + 16 + CU_STORE_ID_BYTES, h, 32);
-	cu_put_u64le(m + 48 + CU_STORE_ID_BYTES, (uint64_t)time_us);
+	cu_put_u64le(m + 8, seq);
+	memcpy(m + 16, h, 32);
+	cu_put_u64le(m + 48, (uint64_t)time_us);
 }
 
 int cu_audit_public_key(cu_core *core, unsigned char pk[32])
@@ -229,27 +230,27 @@ int cu_audit_public_key(cu_core *core, unsigned char pk[32])
 int cu_audit_check_signature(const cu_keys *k, uint64_t seq, const unsigned char h[32], int64_t time_us,
 	const unsigned char sig[64])
 {
-	unsigned char seed[32], pk[32], sk[64], m[8 + CU_STORE_ID_BYTES + 8 + 32 + 8];
+	unsigned char seed[32], pk[32], sk[64], m[CKP_MSG];
 	int ok;
 
 	sign_seed(seed, k);
 	crypto_sign_seed_keypair(pk, sk, seed);
 	sodium_memzero(seed, sizeof seed);
 	sodium_memzero(sk, sizeof sk);
-	checkpoint_message(m, k, seq, h, time_us);
+	checkpoint_message(m, seq, h, time_us);
 	ok = crypto_sign_verify_detached(sig, m, sizeof m, pk) == 0;
 	return ok ? CUSTOS_OK : CUSTOS_EAUTH;
 }
 
 static int write_checkpoint(cu_op *op, uint64_t seq, const unsigned char h[32], cu_audit_commit *c)
 {
-	unsigned char seed[32], pk[32], sk[64], m[8 + CU_STORE_ID_BYTES + 8 + 32 + 8], key[9], v[8 + 32 + 64];
+	unsigned char seed[32], pk[32], sk[64], m[CKP_MSG], key[9], v[8 + 32 + 64];
 
 	c->checkpoint = 1;
 	c->cp_seq = seq;
 	c->cp_time = now_us();
 	memcpy(c->cp_hash, h, 32);
-	checkpoint_message(m, op->core->keys, seq, h, c->cp_time);
+	checkpoint_message(m, seq, h, c->cp_time);
 	sign_seed(seed, op->core->keys);
 	crypto_sign_seed_keypair(pk, sk, seed);
 	crypto_sign_detached(c->cp_sig, NULL, m, sizeof m, sk);
@@ -494,6 +495,15 @@ static int flush_failed(cu_audit *a, int rc)
 	return CUSTOS_OK;
 }
 
+/* Fail-closed: the read is refused, with the reason the log could not be written. */
+static int refuse(int rc)
+{
+	cu_err_saved why;
+
+	cu_err_save(&why);
+	return cu_err(rc, "reads are refused: the audit log cannot be written (%s)", why.msg);
+}
+
 int cu_audit_note(cu_core *core, const cu_audit_rec *r)
 {
 	cu_audit *a = core->audit;
@@ -505,7 +515,7 @@ int cu_audit_note(cu_core *core, const cu_audit_rec *r)
 	if (a->n == a->cap) {
 		pthread_mutex_unlock(&a->mu);
 		if ((rc = cu_audit_flush(core, 0)) && (rc = flush_failed(a, rc)))
-			return cu_err(rc, "reads are refused: the audit log cannot be written (%s)", custos_error_last());
+			return refuse(rc);
 		pthread_mutex_lock(&a->mu);
 	}
 	if (a->n == a->cap) {  /* other threads filled it again; this entry is dropped and counted */
@@ -522,7 +532,7 @@ int cu_audit_note(cu_core *core, const cu_audit_rec *r)
 	if (!full && !old)
 		return CUSTOS_OK;
 	if ((rc = cu_audit_flush(core, 0)) && (rc = flush_failed(a, rc)))
-		return cu_err(rc, "reads are refused: the audit log cannot be written (%s)", custos_error_last());
+		return refuse(rc);
 	return CUSTOS_OK;
 }
 

@@ -61,13 +61,21 @@ void cu_access_ctx_destroy(custos_ctx *ctx)
 	cu_free(ctx);
 }
 
-static int deny(custos_ctx *ctx, uint32_t need, const char *what)
+void cu_access_log_denial(custos_ctx *ctx, uint32_t need)
 {
+	cu_err_saved e;
 	cu_audit_rec r;
 
 	cu_audit_rec_init(&r, ctx, CUSTOS_AUDIT_DENY, need);
 	r.result = CUSTOS_EDENIED;
+	cu_err_save(&e);
 	(void)cu_audit_note(ctx->core, &r);  /* the denial stands whatever the log says */
+	cu_err_restore(&e);
+}
+
+static int deny(custos_ctx *ctx, uint32_t need, const char *what)
+{
+	cu_access_log_denial(ctx, need);
 	return cu_err(CUSTOS_EDENIED, "principal '%s' (role %s) may not %s", ctx->who.name, ctx->role.name, what);
 }
 

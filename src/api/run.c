@@ -167,6 +167,8 @@ int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, c
 	rc = cu_store_write_ex(&ctx->core->store, write_fn, write_committed, &r);
 	if (!rc)
 		cu_audit_after(ctx->core, &r.commit);
+	else if (rc == CUSTOS_EDENIED)
+		cu_access_log_denial(ctx, need);  /* refused by a rule checked inside the transaction */
 	return rc;
 }
 

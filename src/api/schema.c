@@ -363,6 +363,12 @@ uint32_t custos_schema_field_flags(const custos_schema *s, size_t i)
 	return f ? f->flags : 0;
 }
 
+uint32_t custos_schema_field_id(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->id : 0;
+}
+
 int custos_schema_field_class(const custos_schema *s, size_t i)
 {
 	const cu_field *f = at(s, i);

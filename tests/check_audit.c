@@ -1,0 +1,1078 @@
+/*
+ * tests/check_audit.c — the audit log: an entry for every change in the change's own
+ * transaction, reads and denials in batches, fail-closed and best-effort modes, no personal
+ * data in entries, paged and permission-checked reading, signed checkpoints, and
+ * verification that finds the first bad entry after an edit, deletion, reordering,
+ * duplication or truncation, a customer rolled back to an older valid copy, and (with an
+ * anchor kept outside) a whole store rolled back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support.h"
+
+/* The stored layout the tamper tests edit (see src/access/audit.c). */
+#define BLOCK_HEAD 11   /* format u8, count u16, first seq u64 */
+#define ENTRY 80
+#define TAG 8
+#define SLOT (ENTRY + TAG)
+
+static t_store T;
+
+/* ---- reading the log ---- */
+
+typedef struct entry {
+	uint64_t seq, customer, version;
+	int action, result;
+	uint32_t actor, classes, op, subject;
+} entry;
+
+/* Every entry after `after`, read through the API as the admin. */
+static size_t read_log(entry *out, size_t max, uint64_t after)
+{
+	custos_audit_iter *it = NULL;
+	custos_audit_entry *e;
+	size_t n = 0;
+	int rc;
+
+	ck_assert_int_eq(custos_audit_read(&it, T.ctx, after), CUSTOS_OK);
+	while ((rc = custos_audit_next(&e, it)) == CUSTOS_OK) {
+		ck_assert_uint_lt(n, max);
+		out[n].seq = custos_audit_entry_seq(e);
+		out[n].customer = custos_audit_entry_customer(e);
+		out[n].version = custos_audit_entry_version(e);
+		out[n].action = custos_audit_entry_action(e);
+		out[n].result = custos_audit_entry_result(e);
+		out[n].actor = custos_audit_entry_actor(e);
+		out[n].classes = custos_audit_entry_classes(e);
+		out[n].op = custos_audit_entry_operation(e);
+		out[n].subject = custos_audit_entry_subject(e);
+		n++;
+		custos_audit_entry_free(e);
+	}
+	ck_assert_int_eq(rc, CUSTOS_ITEROVER);
+	custos_audit_iter_free(it);
+	return n;
+}
+
+/* The entries committed so far, straight from the backend (no flush, nothing logged). */
+static size_t raw_actions(int *actions, size_t max)
+{
+	custos_val k, v, start = { (const unsigned char *)"B", 1 };
+	custos_backend *be = T.be;
+	void *txn, *cur;
+	size_t n = 0;
+	int rc;
+
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ck_assert_int_eq(be->cursor_open(be, txn, T_B_AUDIT, &cur), CUSTOS_OK);
+	for (rc = be->cursor_seek(be, cur, &start, &k, &v); rc == CUSTOS_OK && k.data[0] == 'B';
+	     rc = be->cursor_next(be, cur, &k, &v)) {
+		size_t count = (size_t)v.data[1] | (size_t)v.data[2] << 8;
+		ck_assert_uint_eq(v.size, BLOCK_HEAD + count * SLOT + 32);
+		for (size_t i = 0; i < count && n < max; i++)
+			actions[n++] = v.data[BLOCK_HEAD + i * SLOT + 1];
+	}
+	be->cursor_close(be, cur);
+	be->abort(be, txn);
+	return n;
+}
+
+static size_t raw_count(int action)
+{
+	int a[4096];
+	size_t n = raw_actions(a, 4096), hits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		hits += a[i] == action;
+	return hits;
+}
+
+static void get_ok(custos_ctx *ctx, uint64_t id)
+{
+	custos_customer *c = NULL;
+
+	ck_assert_msg(custos_customer_get(&c, ctx, id) == CUSTOS_OK, "%s", custos_error_last());
+	custos_customer_free(c);
+}
+
+static uint32_t field_id(const char *name)
+{
+	custos_schema *s = NULL;
+	size_t i;
+	uint32_t id;
+
+	ck_assert_int_eq(custos_schema_get(&s, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_schema_field_lookup(&i, s, name), CUSTOS_OK);
+	id = custos_schema_field_id(s, i);
+	custos_schema_free(s);
+	ck_assert_uint_ne(id, 0);
+	return id;
+}
+
+#define CLS(c) (1U << CUSTOS_CLASS_##c)
+
+static void teardown(void)
+{
+	t_store_close(&T);
+}
+
+/* ---- entries ---- */
+
+START_TEST(every_change_is_logged_with_who_what_and_which_version)
+{
+	custos_customer *patch = NULL;
+	custos_field_options fo = CUSTOS_FIELD_OPTIONS_INIT;
+	entry e[32];
+	uint64_t id;
+	uint32_t rep;
+	size_t n;
+
+	t_store_open(&T, "memory");
+	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	ck_assert_int_eq(custos_customer_new(&patch, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(patch, "phone", "+852 9123 4567"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update(T.ctx, id, patch), CUSTOS_OK);
+	custos_customer_free(patch);
+	ck_assert_int_eq(custos_principal_create(&rep, T.ctx, "rep", "sales", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_reassign(T.ctx, id, "rep"), CUSTOS_OK);
+	fo.name = "tier";
+	fo.type = CUSTOS_TYPE_TEXT;
+	ck_assert_int_eq(custos_schema_add_field(T.ctx, &fo), CUSTOS_OK);
+
+	n = read_log(e, 32, 0);
+	ck_assert_uint_eq(n, 6);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(e[i].seq, i + 1);
+		ck_assert_uint_eq(e[i].actor, custos_ctx_principal_id(T.ctx));
+		ck_assert_int_eq(e[i].result, CUSTOS_OK);
+	}
+	ck_assert_int_eq(e[0].action, CUSTOS_AUDIT_CREATE);
+	ck_assert_uint_eq(e[0].customer, id);
+	ck_assert_uint_eq(e[0].version, 1);
+	ck_assert_uint_eq(e[0].classes, CLS(NAME) | CLS(CONTACT));
+	ck_assert_uint_eq(e[0].op, CUSTOS_OP_CREATE);
+	ck_assert_int_eq(e[1].action, CUSTOS_AUDIT_UPDATE);
+	ck_assert_uint_eq(e[1].customer, id);
+	ck_assert_uint_eq(e[1].version, 2);
+	ck_assert_uint_eq(e[1].classes, CLS(CONTACT));
+	ck_assert_uint_eq(e[1].op, CUSTOS_OP_UPDATE);
+	ck_assert_int_eq(e[2].action, CUSTOS_AUDIT_GRANT);
+	ck_assert_uint_eq(e[2].version, CUSTOS_GRANT_PRINCIPAL_CREATED);
+	ck_assert_uint_eq(e[2].subject, rep);
+	ck_assert_uint_eq(e[2].op, CUSTOS_OP_ACCESS);
+	ck_assert_int_eq(e[3].action, CUSTOS_AUDIT_REASSIGN);
+	ck_assert_uint_eq(e[3].customer, id);
+	ck_assert_uint_eq(e[3].version, 3);
+	ck_assert_uint_eq(e[3].op, CUSTOS_OP_REASSIGN);
+	ck_assert_int_eq(e[4].action, CUSTOS_AUDIT_SCHEMA);
+	ck_assert_uint_eq(e[4].op, CUSTOS_OP_SCHEMA);
+	/* Reading the log is itself logged, and committed before the first page is read. */
+	ck_assert_int_eq(e[5].action, CUSTOS_AUDIT_AUDIT);
+	ck_assert_uint_eq(e[5].op, CUSTOS_OP_AUDIT);
+}
+END_TEST
+
+START_TEST(a_failed_change_leaves_no_entry_and_a_batch_logs_every_customer)
+{
+	custos_customer *batch[3];
+	uint64_t ids[3];
+	entry e[16];
+
+	t_store_open(&T, "memory");
+	t_create(T.ctx, "Ann Lee", "ann@example.com");
+	for (int i = 0; i < 2; i++)
+		batch[i] = t_person(T.ctx, "Someone", NULL);
+	ck_assert_int_eq(custos_customer_new(&batch[2], T.ctx), CUSTOS_OK);
+	/* name is required: the third draft fails, so nothing of the batch is stored or logged. */
+	ck_assert_int_eq(custos_customer_create_many(ids, T.ctx, batch, 3), CUSTOS_EINVALID);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_CREATE), 1);
+	ck_assert_int_eq(custos_customer_set_text(batch[2], "name", "Bo Chan"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create_many(ids, T.ctx, batch, 3), CUSTOS_OK);
+	ck_assert_uint_eq(read_log(e, 16, 1), 4);  /* and the reading */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(e[i].action, CUSTOS_AUDIT_CREATE);
+		ck_assert_uint_eq(e[i].customer, ids[i]);
+		ck_assert_uint_eq(e[i].version, 1);
+		custos_customer_free(batch[i]);
+	}
+}
+END_TEST
+
+START_TEST(reads_finds_lists_counts_and_denials_are_logged)
+{
+	custos_ctx *analyst = NULL, *rep = NULL;
+	custos_customer *c = NULL;
+	custos_iter *it = NULL;
+	entry e[32];
+	uint64_t id, n;
+
+	t_store_open(&T, "memory");
+	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "ana", "analyst", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "rep", "sales", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&analyst, T.db, "ana"), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&rep, T.db, "rep"), CUSTOS_OK);
+
+	get_ok(T.ctx, id);
+	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 99), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "email", "ann@example.com"), CUSTOS_OK);
+	custos_iter_free(it);
+	ck_assert_int_eq(custos_customer_list(&it, T.ctx, NULL), CUSTOS_OK);
+	custos_iter_free(it);
+	ck_assert_int_eq(custos_customer_count(&n, analyst), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_get(&c, analyst, id), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_customer_get(&c, rep, id), CUSTOS_ENOTFOUND);         /* not its customer */
+	ck_assert_int_eq(custos_principal_set_role(rep, "ana", "sales"), CUSTOS_EDENIED);  /* lacks the operation */
+	ck_assert_int_eq(custos_principal_set_role(T.ctx, "admin", "sales"), CUSTOS_EDENIED);  /* a rule, in the transaction */
+
+	ck_assert_uint_eq(read_log(e, 32, 3), 10);  /* after the creation and the two principals */
+	ck_assert_int_eq(e[0].action, CUSTOS_AUDIT_READ);
+	ck_assert_uint_eq(e[0].customer, id);
+	ck_assert_uint_eq(e[0].classes, CLS(NAME) | CLS(CONTACT));
+	ck_assert_int_eq(e[0].result, CUSTOS_OK);
+	ck_assert_int_eq(e[1].action, CUSTOS_AUDIT_READ);
+	ck_assert_uint_eq(e[1].customer, 99);
+	ck_assert_uint_eq(e[1].classes, 0);
+	ck_assert_int_eq(e[1].result, CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(e[2].action, CUSTOS_AUDIT_FIND);
+	ck_assert_uint_eq(e[2].subject, field_id("email"));
+	ck_assert_uint_eq(e[2].classes, CLS(CONTACT));
+	ck_assert_int_eq(e[3].action, CUSTOS_AUDIT_LIST);
+	ck_assert_int_eq(e[4].action, CUSTOS_AUDIT_COUNT);
+	ck_assert_uint_eq(e[4].actor, custos_ctx_principal_id(analyst));
+	ck_assert_uint_eq(e[4].op, CUSTOS_OP_REPORT);
+	ck_assert_int_eq(e[5].action, CUSTOS_AUDIT_DENY);
+	ck_assert_uint_eq(e[5].actor, custos_ctx_principal_id(analyst));
+	ck_assert_uint_eq(e[5].op, CUSTOS_OP_READ);
+	ck_assert_int_eq(e[5].result, CUSTOS_EDENIED);
+	ck_assert_int_eq(e[6].action, CUSTOS_AUDIT_READ);
+	ck_assert_uint_eq(e[6].actor, custos_ctx_principal_id(rep));
+	ck_assert_int_eq(e[6].result, CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(e[7].action, CUSTOS_AUDIT_DENY);
+	ck_assert_uint_eq(e[7].op, CUSTOS_OP_ACCESS);
+	ck_assert_int_eq(e[8].action, CUSTOS_AUDIT_DENY);
+	ck_assert_uint_eq(e[8].actor, custos_ctx_principal_id(T.ctx));
+	ck_assert_uint_eq(e[8].op, CUSTOS_OP_ACCESS);
+	ck_assert_int_eq(e[9].action, CUSTOS_AUDIT_AUDIT);
+	custos_ctx_free(analyst);
+	custos_ctx_free(rep);
+}
+END_TEST
+
+START_TEST(reads_wait_for_a_full_batch_an_old_entry_a_write_or_a_flush)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	uint64_t id;
+
+	o.audit_batch = 4;
+	o.audit_max_age_ms = 60000;
+	t_store_open_opts(&T, "memory", &o);
+	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	for (int i = 0; i < 3; i++)
+		get_ok(T.ctx, id);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 0);
+	get_ok(T.ctx, id);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 4);
+	get_ok(T.ctx, id);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 4);
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 5);
+	get_ok(T.ctx, id);
+	t_create(T.ctx, "Bo Chan", NULL);  /* a write takes the queue with it */
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 6);
+	t_store_close(&T);
+
+	o.audit_max_age_ms = 1;
+	t_store_open_opts(&T, "memory", &o);
+	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	get_ok(T.ctx, id);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 0);
+	usleep(5000);
+	get_ok(T.ctx, id);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 2);
+}
+END_TEST
+
+START_TEST(closing_commits_queued_reads)
+{
+	entry e[8];
+	uint64_t id;
+
+	t_store_open(&T, "lmdb");
+	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	get_ok(T.ctx, id);
+	get_ok(T.ctx, id);
+	t_store_reopen(&T);
+	ck_assert_uint_eq(read_log(e, 8, 0), 4);
+	ck_assert_int_eq(e[1].action, CUSTOS_AUDIT_READ);
+	ck_assert_int_eq(e[2].action, CUSTOS_AUDIT_READ);
+	ck_assert_uint_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+}
+END_TEST
+
+START_TEST(reads_off_still_logs_changes_and_denials)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	custos_customer *c = NULL;
+	custos_ctx *ana = NULL;
+	custos_iter *it = NULL;
+	uint64_t id, n;
+
+	o.audit_reads = CUSTOS_AUDIT_READS_OFF;
+	t_store_open_opts(&T, "memory", &o);
+	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "ana", "analyst", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&ana, T.db, "ana"), CUSTOS_OK);
+	get_ok(T.ctx, id);
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "email", "ann@example.com"), CUSTOS_OK);
+	custos_iter_free(it);
+	ck_assert_int_eq(custos_customer_count(&n, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_get(&c, ana, id), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ) + raw_count(CUSTOS_AUDIT_FIND) + raw_count(CUSTOS_AUDIT_COUNT), 0);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_CREATE), 1);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_GRANT), 1);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_DENY), 1);
+	custos_ctx_free(ana);
+}
+END_TEST
+
+static int contains(const unsigned char *p, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (!memcmp(p + i, needle, k))
+			return 1;
+	return 0;
+}
+
+/* Every value a customer was given, in the forms custos stores and indexes, is absent from
+ * the audit bucket; the entries hold ids, classes and results only. */
+START_TEST(entries_hold_no_personal_data)
+{
+	static const char *const secrets[] = {
+		"Zebedee Quintrell", "zebedee", "quintrell", "zq@example.org", "+85291234567", "91234567", "Z1234567",
+	};
+	custos_customer *c = NULL;
+	custos_iter *it = NULL;
+	custos_val k, v, start = { NULL, 0 };
+	void *txn, *cur;
+	uint64_t id;
+	int rc;
+
+	t_store_open(&T, "memory");
+	ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "name", "Zebedee Quintrell"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "email", "ZQ@example.org"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "phone", "+852 9123 4567"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "id_number", "Z1234567"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create(&id, T.ctx, c), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update(T.ctx, id, c), CUSTOS_OK);
+	custos_customer_free(c);
+	get_ok(T.ctx, id);
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "email", "zq@example.org"), CUSTOS_OK);
+	custos_iter_free(it);
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "phone", "+85291234567"), CUSTOS_OK);
+	custos_iter_free(it);
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_FIND), 2);
+
+	ck_assert_int_eq(T.be->begin(T.be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ck_assert_int_eq(T.be->cursor_open(T.be, txn, T_B_AUDIT, &cur), CUSTOS_OK);
+	for (rc = T.be->cursor_seek(T.be, cur, &start, &k, &v); rc == CUSTOS_OK; rc = T.be->cursor_next(T.be, cur, &k, &v))
+		for (size_t s = 0; s < sizeof secrets / sizeof secrets[0]; s++)
+			ck_assert_msg(!contains(v.data, v.size, secrets[s]), "'%s' is in the audit log", secrets[s]);
+	ck_assert_int_eq(rc, CUSTOS_ITEROVER);
+	T.be->cursor_close(T.be, cur);
+	T.be->abort(T.be, txn);
+}
+END_TEST
+
+START_TEST(the_log_is_read_a_page_at_a_time_by_those_allowed)
+{
+	custos_audit_iter *it = NULL;
+	custos_ctx *rep = NULL, *aud = NULL;
+	custos_buf key = CUSTOS_BUF_INIT;
+	static entry e[1200];
+	uint64_t id, bad = 7;
+	size_t n;
+
+	t_store_open(&T, "memory");
+	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "rep", "sales", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "audrey", "auditor", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&rep, T.db, "rep"), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&aud, T.db, "audrey"), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_read(&it, rep, 0), CUSTOS_EDENIED);
+	ck_assert_ptr_null(it);
+	ck_assert_int_eq(custos_audit_verify(&bad, rep, 0, NULL), CUSTOS_EDENIED);
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_int_eq(custos_audit_checkpoint(rep), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_audit_public_key(&key, rep), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_audit_read(NULL, aud, 0), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_audit_read(&it, NULL, 0), CUSTOS_EINVALID);
+
+	for (int i = 0; i < 1000; i++)
+		get_ok(T.ctx, id);
+	/* 1 create, 2 grants, 4 denials, 1000 reads; then the auditor's own reading. */
+	custos_ctx_free(T.ctx);
+	T.ctx = aud;
+	n = read_log(e, 1200, 0);
+	ck_assert_uint_eq(n, 1008);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(e[i].seq, i + 1);
+	ck_assert_int_eq(e[n - 1].action, CUSTOS_AUDIT_AUDIT);
+	ck_assert_uint_eq(e[n - 1].actor, custos_ctx_principal_id(aud));
+	n = read_log(e, 1200, 1000);
+	ck_assert_uint_eq(n, 9);   /* 1001 to 1008, and the read just before */
+	ck_assert_uint_eq(e[0].seq, 1001);
+	ck_assert_uint_eq(read_log(e, 1200, 5000), 0);
+	ck_assert_int_eq(custos_audit_verify(&bad, aud, 0, NULL), CUSTOS_OK);
+	ck_assert_uint_eq(bad, 0);
+	custos_ctx_free(rep);
+}
+END_TEST
+
+/* ---- modes: a backend whose audit writes can be made to fail ---- */
+
+typedef struct flaky {
+	custos_backend be;
+	custos_backend *in;
+	int fail_audit;
+} flaky;
+
+static flaky *F;
+
+#define IN(be) (((flaky *)(be))->in)
+static int f_prepare(custos_backend *be, const char *const *b, size_t n) { return IN(be)->prepare(IN(be), b, n); }
+static int f_begin(custos_backend *be, unsigned fl, void **t) { return IN(be)->begin(IN(be), fl, t); }
+static int f_commit(custos_backend *be, void *t) { return IN(be)->commit(IN(be), t); }
+static void f_abort(custos_backend *be, void *t) { IN(be)->abort(IN(be), t); }
+static int f_get(custos_backend *be, void *t, unsigned b, const custos_val *k, custos_val *v)
+{
+	return IN(be)->get(IN(be), t, b, k, v);
+}
+static int f_put(custos_backend *be, void *t, unsigned b, const custos_val *k, const custos_val *v, unsigned fl)
+{
+	if (((flaky *)be)->fail_audit && b == T_B_AUDIT)
+		return custos_error_set(CUSTOS_EIO, "the audit disk is unplugged");
+	return IN(be)->put(IN(be), t, b, k, v, fl);
+}
+static int f_del(custos_backend *be, void *t, unsigned b, const custos_val *k) { return IN(be)->del(IN(be), t, b, k); }
+static int f_cursor_open(custos_backend *be, void *t, unsigned b, void **c) { return IN(be)->cursor_open(IN(be), t, b, c); }
+static int f_cursor_seek(custos_backend *be, void *c, const custos_val *k, custos_val *ko, custos_val *vo)
+{
+	return IN(be)->cursor_seek(IN(be), c, k, ko, vo);
+}
+static int f_cursor_next(custos_backend *be, void *c, custos_val *ko, custos_val *vo)
+{
+	return IN(be)->cursor_next(IN(be), c, ko, vo);
+}
+static void f_cursor_close(custos_backend *be, void *c) { IN(be)->cursor_close(IN(be), c); }
+static void f_free(custos_backend *be)
+{
+	custos_backend_free(IN(be));
+	free(be);
+}
+
+static void open_flaky(uint32_t reads)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+
+	F = calloc(1, sizeof *F);
+	ck_assert_ptr_nonnull(F);
+	ck_assert_int_eq(custos_backend_init(&F->be, CUSTOS_BACKEND_VERSION), CUSTOS_OK);
+	ck_assert_int_eq(custos_backend_open(&F->in, "memory:", NULL), CUSTOS_OK);
+	F->be.name = "flaky";
+	F->be.prepare = f_prepare;
+	F->be.begin = f_begin;
+	F->be.commit = f_commit;
+	F->be.abort = f_abort;
+	F->be.get = f_get;
+	F->be.put = f_put;
+	F->be.del = f_del;
+	F->be.cursor_open = f_cursor_open;
+	F->be.cursor_seek = f_cursor_seek;
+	F->be.cursor_next = f_cursor_next;
+	F->be.cursor_close = f_cursor_close;
+	F->be.free = f_free;
+	o.audit_reads = reads;
+	o.audit_batch = 1;
+	t_store_open_backend(&T, &F->be, &o);
+}
+
+START_TEST(fail_closed_refuses_reads_it_cannot_log)
+{
+	custos_customer *c = NULL;
+	custos_iter *it = NULL;
+	uint64_t id, n;
+
+	open_flaky(CUSTOS_AUDIT_READS_FAIL_CLOSED);
+	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	F->fail_audit = 1;
+	ck_assert_int_eq(custos_customer_get(&c, T.ctx, id), CUSTOS_EIO);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "reads are refused: the audit log cannot be written"));
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "the audit disk is unplugged"));
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "email", "ann@example.com"), CUSTOS_EIO);
+	ck_assert_ptr_null(it);
+	ck_assert_int_eq(custos_customer_count(&n, T.ctx), CUSTOS_EIO);
+	F->fail_audit = 0;
+	get_ok(T.ctx, id);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+}
+END_TEST
+
+START_TEST(best_effort_serves_reads_and_counts_what_it_lost)
+{
+	entry e[16];
+	uint64_t id;
+	size_t n;
+
+	open_flaky(CUSTOS_AUDIT_READS_BEST_EFFORT);
+	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	F->fail_audit = 1;
+	for (int i = 0; i < 3; i++)
+		get_ok(T.ctx, id);
+	F->fail_audit = 0;
+	get_ok(T.ctx, id);
+	n = read_log(e, 16, 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(e[0].action, CUSTOS_AUDIT_CREATE);
+	ck_assert_int_eq(e[1].action, CUSTOS_AUDIT_DROPPED);
+	ck_assert_uint_eq(e[1].version, 3);
+	ck_assert_int_eq(e[2].action, CUSTOS_AUDIT_READ);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+}
+END_TEST
+
+/* In every mode a change commits with its entry or not at all. */
+START_TEST(changes_never_commit_without_their_entry)
+{
+	static const uint32_t modes[] = { CUSTOS_AUDIT_READS_FAIL_CLOSED, CUSTOS_AUDIT_READS_BEST_EFFORT,
+		CUSTOS_AUDIT_READS_OFF };
+	custos_customer *c, *patch = NULL;
+	uint64_t id, out;
+
+	for (size_t m = 0; m < 3; m++) {
+		open_flaky(modes[m]);
+		id = t_create(T.ctx, "Ann Lee", "ann@example.com");
+		ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "rep", "sales", NULL), CUSTOS_OK);
+		F->fail_audit = 1;
+		c = t_person(T.ctx, "Bo Chan", "bo@example.com");
+		T_UNCHANGED(&T, custos_customer_create(&out, T.ctx, c), CUSTOS_EIO);
+		custos_customer_free(c);
+		ck_assert_int_eq(custos_customer_new(&patch, T.ctx), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(patch, "name", "Ann Chan"), CUSTOS_OK);
+		T_UNCHANGED(&T, custos_customer_update(T.ctx, id, patch), CUSTOS_EIO);
+		custos_customer_free(patch);
+		T_UNCHANGED(&T, custos_customer_reassign(T.ctx, id, "rep"), CUSTOS_EIO);
+		T_UNCHANGED(&T, custos_principal_create(NULL, T.ctx, "rep2", "sales", NULL), CUSTOS_EIO);
+		F->fail_audit = 0;
+		ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+		t_store_close(&T);
+	}
+	t_store_open(&T, "memory");  /* for the teardown */
+}
+END_TEST
+
+/* ---- tampering ---- */
+
+/* A store with several blocks: [1] [2] [3 4 5] [6] [7], then flushed. */
+static uint64_t C1, C2, C3;
+
+static void tamper_setup(void)
+{
+	custos_customer *patch = NULL;
+
+	t_store_open(&T, "memory");
+	C1 = t_create(T.ctx, "Ann Lee", "ann@example.com");
+	C2 = t_create(T.ctx, "Bo Chan", "bo@example.com");
+	get_ok(T.ctx, C1);
+	get_ok(T.ctx, C2);
+	ck_assert_int_eq(custos_customer_new(&patch, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(patch, "name", "Ann Leung"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update(T.ctx, C1, patch), CUSTOS_OK);
+	custos_customer_free(patch);
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "rep", "sales", NULL), CUSTOS_OK);
+	C3 = t_create(T.ctx, "Cy Wong", "cy@example.com");
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
+}
+
+static void block_key(unsigned char k[9], uint64_t last)
+{
+	k[0] = 'B';
+	for (int i = 0; i < 8; i++)
+		k[1 + i] = (unsigned char)(last >> (56 - 8 * i));
+}
+
+static unsigned char *get_block(uint64_t last, size_t *n)
+{
+	unsigned char k[9], *v = NULL;
+
+	block_key(k, last);
+	ck_assert_int_eq(t_raw_get(T.be, T_B_AUDIT, k, 9, &v, n), CUSTOS_OK);
+	return v;
+}
+
+static void put_block(uint64_t last, const unsigned char *v, size_t n)
+{
+	unsigned char k[9];
+
+	block_key(k, last);
+	ck_assert_int_eq(t_raw_put(T.be, T_B_AUDIT, k, 9, v, n), CUSTOS_OK);
+}
+
+static void raw_del(unsigned bucket, const void *key, size_t kn)
+{
+	custos_val k = { key, kn };
+	void *txn;
+
+	ck_assert_int_eq(T.be->begin(T.be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
+	ck_assert_int_eq(T.be->del(T.be, txn, bucket, &k), CUSTOS_OK);
+	ck_assert_int_eq(T.be->commit(T.be, txn), CUSTOS_OK);
+}
+
+static void del_block(uint64_t last)
+{
+	unsigned char k[9];
+
+	block_key(k, last);
+	raw_del(T_B_AUDIT, k, 9);
+}
+
+/* Verify: the code, and first_bad through `bad`; the message must explain. */
+static int verify(uint64_t *bad, const char *says)
+{
+	int rc = custos_audit_verify(bad, T.ctx, 0, NULL);
+
+	if (says)
+		ck_assert_msg(strstr(custos_error_last(), says), "'%s' does not say '%s'", custos_error_last(), says);
+	return rc;
+}
+
+START_TEST(an_intact_log_verifies)
+{
+	uint64_t bad = 99;
+
+	ck_assert_int_eq(verify(&bad, NULL), CUSTOS_OK);
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_int_eq(verify(&bad, NULL), CUSTOS_OK);  /* its own entry verifies too */
+	ck_assert_uint_eq(bad, 0);
+}
+END_TEST
+
+/* Every byte of every entry, tag and block hash, flipped in turn: the first bad entry is
+ * exactly the one touched. */
+START_TEST(an_edit_anywhere_is_found_at_its_entry)
+{
+	static const struct { uint64_t last, first; size_t count; } blocks[] = {
+		{ 1, 1, 1 }, { 2, 2, 1 }, { 5, 3, 3 }, { 6, 6, 1 }, { 7, 7, 1 },
+	};
+
+	for (size_t b = 0; b < 5; b++) {
+		size_t n;
+		unsigned char *v = get_block(blocks[b].last, &n);
+		ck_assert_uint_eq(n, BLOCK_HEAD + blocks[b].count * SLOT + 32);
+		for (size_t off = BLOCK_HEAD; off < n; off++) {
+			uint64_t bad = 0, expect;
+			int rc;
+			if (off < BLOCK_HEAD + blocks[b].count * SLOT)
+				expect = blocks[b].first + (off - BLOCK_HEAD) / SLOT;
+			else
+				expect = blocks[b].last;
+			v[off] ^= 0x20;
+			put_block(blocks[b].last, v, n);
+			rc = verify(&bad, NULL);
+			ck_assert_msg(rc == CUSTOS_EAUTH && bad == expect, "block %zu byte %zu: %s, first bad %llu, not %llu (%s)",
+				b, off, custos_error_name(rc), (unsigned long long)bad, (unsigned long long)expect,
+				custos_error_last());
+			v[off] ^= 0x20;
+			put_block(blocks[b].last, v, n);
+		}
+		free(v);
+	}
+	ck_assert_int_eq(verify(NULL, NULL), CUSTOS_OK);
+}
+END_TEST
+
+START_TEST(a_deleted_block_is_found_at_its_first_entry)
+{
+	uint64_t bad = 0;
+
+	del_block(5);
+	ck_assert_int_eq(verify(&bad, "entries 3 to 5 are missing"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 3);
+}
+END_TEST
+
+START_TEST(reordered_entries_and_blocks_are_found)
+{
+	unsigned char *v, *w, slot[SLOT];
+	size_t n, m;
+	uint64_t bad = 0;
+
+	/* Entries 3 and 4 swap places (each with its own tag). */
+	v = get_block(5, &n);
+	memcpy(slot, v + BLOCK_HEAD, SLOT);
+	memcpy(v + BLOCK_HEAD, v + BLOCK_HEAD + SLOT, SLOT);
+	memcpy(v + BLOCK_HEAD + SLOT, slot, SLOT);
+	put_block(5, v, n);
+	ck_assert_int_eq(verify(&bad, "entry 3 was modified, moved or copied"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 3);
+	memcpy(v + BLOCK_HEAD + SLOT, v + BLOCK_HEAD, SLOT);
+	memcpy(v + BLOCK_HEAD, slot, SLOT);
+	put_block(5, v, n);
+	ck_assert_int_eq(verify(&bad, NULL), CUSTOS_OK);
+
+	/* Blocks 6 and 7 swap keys. */
+	w = get_block(6, &m);
+	free(v);
+	v = get_block(7, &n);
+	put_block(6, v, n);
+	put_block(7, w, m);
+	ck_assert_int_eq(verify(&bad, "the block after entry 5 is damaged"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 6);
+	free(v);
+	free(w);
+}
+END_TEST
+
+START_TEST(a_duplicated_entry_or_block_is_found)
+{
+	unsigned char *v, *w;
+	size_t n, m;
+	uint64_t bad = 0;
+
+	/* Entry 3 copied over entry 4. */
+	v = get_block(5, &n);
+	w = malloc(n);
+	memcpy(w, v, n);
+	memcpy(w + BLOCK_HEAD + SLOT, w + BLOCK_HEAD, SLOT);
+	put_block(5, w, n);
+	ck_assert_int_eq(verify(&bad, "entry 4 was modified, moved or copied"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 4);
+	put_block(5, v, n);
+	free(w);
+	free(v);
+
+	/* Block [6] stored a second time in place of block [7]: entry 6 appears twice. */
+	v = get_block(6, &n);
+	w = get_block(7, &m);
+	put_block(7, v, n);
+	ck_assert_int_eq(verify(&bad, NULL), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 7);
+	put_block(7, w, m);
+	free(v);
+	free(w);
+	ck_assert_int_eq(verify(&bad, NULL), CUSTOS_OK);
+}
+END_TEST
+
+START_TEST(a_truncated_log_is_found)
+{
+	unsigned char *v;
+	size_t n;
+	uint64_t bad = 0;
+
+	/* The last block cut short by one entry. */
+	v = get_block(5, &n);
+	put_block(5, v, n - SLOT);
+	ck_assert_int_eq(verify(&bad, "the block after entry 2 is damaged"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 3);
+	put_block(5, v, n);
+	free(v);
+
+	/* The newest block (8, the last verification's entry) removed: the sealed head still
+	 * counts it. */
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
+	del_block(8);
+	ck_assert_int_eq(verify(&bad, "the log ends at entry 7 but the store recorded 8"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 8);
+}
+END_TEST
+
+START_TEST(a_damaged_head_is_found)
+{
+	unsigned char *v;
+	size_t n;
+
+	ck_assert_int_eq(t_raw_get(T.be, T_B_META, "audit_head", 10, &v, &n), CUSTOS_OK);
+	v[3] ^= 1;
+	ck_assert_int_eq(t_raw_put(T.be, T_B_META, "audit_head", 10, v, n), CUSTOS_OK);
+	ck_assert_int_eq(verify(NULL, NULL), CUSTOS_EAUTH);
+	free(v);
+}
+END_TEST
+
+static void customer_key(unsigned char k[8], uint64_t id)
+{
+	for (int i = 0; i < 8; i++)
+		k[i] = (unsigned char)(id >> (56 - 8 * i));
+}
+
+/* The record of C2 as created, put back after an update: a valid record on its own, which
+ * get returns, but not the one the log's last write of C2 made. */
+START_TEST(a_customer_rolled_back_to_an_older_copy_is_found)
+{
+	custos_customer *patch = NULL, *c = NULL;
+	unsigned char k[8], *old;
+	const char *name;
+	entry e[16];
+	uint64_t bad = 0;
+	size_t n;
+
+	customer_key(k, C2);
+	ck_assert_int_eq(t_raw_get(T.be, T_B_CUSTOMERS, k, 8, &old, &n), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_new(&patch, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(patch, "name", "Bo Chan-Lee"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update(T.ctx, C2, patch), CUSTOS_OK);
+	custos_customer_free(patch);
+	ck_assert_uint_eq(read_log(e, 16, 7), 2);
+	ck_assert_int_eq(e[0].action, CUSTOS_AUDIT_UPDATE);
+	ck_assert_uint_eq(e[0].seq, 8);
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
+
+	ck_assert_int_eq(t_raw_put(T.be, T_B_CUSTOMERS, k, 8, old, n), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_get(&c, T.ctx, C2), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_get_text(&name, c, "name"), CUSTOS_OK);
+	ck_assert_str_eq(name, "Bo Chan");
+	ck_assert_uint_eq(custos_customer_version(c), 1);
+	custos_customer_free(c);
+	ck_assert_int_eq(verify(&bad, "customer 2 is not the record its last audited write made (entry 8, version 2; "
+		"the store holds version 1)"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 8);
+	free(old);
+}
+END_TEST
+
+START_TEST(customers_added_or_removed_outside_the_log_are_found)
+{
+	unsigned char k[8], *v;
+	size_t n;
+	uint64_t bad = 0;
+
+	customer_key(k, C3);
+	ck_assert_int_eq(t_raw_get(T.be, T_B_CUSTOMERS, k, 8, &v, &n), CUSTOS_OK);
+	raw_del(T_B_CUSTOMERS, k, 8);
+	ck_assert_int_eq(verify(&bad, "customer 3 was removed outside the audit log"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 7);
+	ck_assert_int_eq(t_raw_put(T.be, T_B_CUSTOMERS, k, 8, v, n), CUSTOS_OK);
+	ck_assert_int_eq(verify(&bad, NULL), CUSTOS_OK);
+
+	customer_key(k, 3000);
+	ck_assert_int_eq(t_raw_put(T.be, T_B_CUSTOMERS, k, 8, v, n), CUSTOS_OK);
+	ck_assert_int_eq(verify(&bad, "customer 3000 is in the store but not in the audit log"), CUSTOS_EAUTH);
+	free(v);
+}
+END_TEST
+
+/* ---- checkpoints and anchors ---- */
+
+typedef struct anchor {
+	uint64_t seq;
+	int64_t time_us;
+	unsigned char hash[32], sig[64];
+} anchor;
+
+typedef struct anchors {
+	anchor a[64];
+	size_t n;
+} anchors;
+
+static void keep_anchor(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
+	const unsigned char *sig, size_t sig_len, void *payload)
+{
+	anchors *as = payload;
+	anchor *a = &as->a[as->n++];
+
+	ck_assert_uint_eq(hash_len, 32);
+	ck_assert_uint_eq(sig_len, 64);
+	a->seq = seq;
+	a->time_us = time_us;
+	memcpy(a->hash, hash, 32);
+	memcpy(a->sig, sig, 64);
+}
+
+/* The signed message, as custos/audit.h documents it. */
+static int signature_ok(const anchor *a, const unsigned char pk[32])
+{
+	unsigned char m[56];
+
+	memcpy(m, "CUSCKP01", 8);
+	for (int i = 0; i < 8; i++) {
+		m[8 + i] = (unsigned char)(a->seq >> (8 * i));
+		m[48 + i] = (unsigned char)((uint64_t)a->time_us >> (8 * i));
+	}
+	memcpy(m + 16, a->hash, 32);
+	return crypto_sign_verify_detached(a->sig, m, sizeof m, pk) == 0;
+}
+
+START_TEST(checkpoints_are_signed_and_handed_to_the_host)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	custos_buf pk = CUSTOS_BUF_INIT;
+	anchors as = { .n = 0 };
+	uint64_t id, bad = 0;
+	unsigned char wrong[32];
+
+	o.checkpoint_every = 10;
+	t_store_open_opts(&T, "memory", &o);
+	ck_assert_int_eq(custos_db_set_checkpoint_callback(T.db, keep_anchor, &as), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_public_key(&pk, T.ctx), CUSTOS_OK);
+	ck_assert_uint_eq(pk.size, 32);
+	for (int i = 0; i < 25; i++) {
+		char email[40];
+		snprintf(email, sizeof email, "p%d@example.com", i);
+		id = t_create(T.ctx, "Someone", email);
+	}
+	(void)id;
+	/* Entries 1..25, one per block: checkpoints at 10 and 20. */
+	ck_assert_uint_eq(as.n, 2);
+	ck_assert_uint_eq(as.a[0].seq, 10);
+	ck_assert_uint_eq(as.a[1].seq, 20);
+	ck_assert_int_eq(custos_audit_checkpoint(T.ctx), CUSTOS_OK);
+	ck_assert_uint_eq(as.n, 3);
+	ck_assert_uint_eq(as.a[2].seq, 25);
+	for (size_t i = 0; i < as.n; i++) {
+		ck_assert(signature_ok(&as.a[i], (const unsigned char *)pk.ptr));
+		ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[i].seq, as.a[i].hash), CUSTOS_OK);
+	}
+	as.a[0].hash[0] ^= 1;
+	ck_assert(!signature_ok(&as.a[0], (const unsigned char *)pk.ptr));
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[0].seq, as.a[0].hash), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 10);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "entry 10 does not match the anchor"));
+	memset(wrong, 0, sizeof wrong);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 10000, wrong), CUSTOS_EAUTH);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "before the anchor at 10000"));
+
+	/* A checkpoint's signature damaged in the store. */
+	{
+		unsigned char k[9] = { 'C', 0, 0, 0, 0, 0, 0, 0, 20 }, *v;
+		size_t n;
+		ck_assert_int_eq(t_raw_get(T.be, T_B_AUDIT, k, 9, &v, &n), CUSTOS_OK);
+		ck_assert_uint_eq(n, 8 + 32 + 64);
+		v[8 + 32 + 5] ^= 1;
+		ck_assert_int_eq(t_raw_put(T.be, T_B_AUDIT, k, 9, v, n), CUSTOS_OK);
+		ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_EAUTH);
+		ck_assert_uint_eq(bad, 20);
+		ck_assert_ptr_nonnull(strstr(custos_error_last(), "signature of the checkpoint at entry 20 is invalid"));
+		free(v);
+	}
+	custos_buf_dispose(&pk);
+	ck_assert_int_eq(custos_db_set_checkpoint_callback(T.db, NULL, NULL), CUSTOS_OK);  /* `as` goes out of scope */
+}
+END_TEST
+
+static void copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out;
+	ssize_t n;
+
+	ck_assert_int_ge(in, 0);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(out, 0);
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		ck_assert_int_eq(write(out, buf, (size_t)n), n);
+	ck_assert_int_eq(n, 0);
+	close(in);
+	close(out);
+}
+
+/* The whole store put back to an older copy is self-consistent: only an anchor kept
+ * outside the store shows it. */
+START_TEST(a_whole_store_rolled_back_is_found_with_the_anchor)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	anchors as = { .n = 0 };
+	char data[512], saved[512];
+	uint64_t bad = 0;
+
+	o.checkpoint_every = 5;
+	t_store_open_opts(&T, "lmdb", &o);
+	ck_assert_int_eq(custos_db_set_checkpoint_callback(T.db, keep_anchor, &as), CUSTOS_OK);
+	for (int i = 0; i < 5; i++)
+		t_create(T.ctx, "Someone", NULL);
+	ck_assert_uint_eq(as.n, 1);
+	snprintf(data, sizeof data, "%s/store/data.mdb", T.dir);
+	snprintf(saved, sizeof saved, "%s/saved.mdb", T.dir);
+	t_store_reopen_opts(&T, &o);  /* quiesced (the close adds its own checkpoint) */
+	ck_assert_int_eq(custos_db_set_checkpoint_callback(T.db, keep_anchor, &as), CUSTOS_OK);
+	copy_file(data, saved);
+	for (int i = 0; i < 7; i++)
+		t_create(T.ctx, "Someone else", NULL);
+	ck_assert_int_eq(custos_audit_checkpoint(T.ctx), CUSTOS_OK);
+	ck_assert_uint_ge(as.n, 3);
+
+	custos_ctx_free(T.ctx);
+	custos_db_close(T.db);
+	T.ctx = NULL;
+	T.db = NULL;
+	copy_file(saved, data);
+	t_store_reopen_opts(&T, &o);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[0].seq, as.a[0].hash), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[as.n - 1].seq, as.a[as.n - 1].hash), CUSTOS_EAUTH);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "cut short or replaced by an older copy"));
+	ck_assert_uint_gt(bad, as.a[0].seq);
+	ck_assert_uint_le(bad, as.a[as.n - 1].seq);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("audit");
+	TCase *tc = tcase_create("entries");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, every_change_is_logged_with_who_what_and_which_version);
+	tcase_add_test(tc, a_failed_change_leaves_no_entry_and_a_batch_logs_every_customer);
+	tcase_add_test(tc, reads_finds_lists_counts_and_denials_are_logged);
+	tcase_add_test(tc, reads_wait_for_a_full_batch_an_old_entry_a_write_or_a_flush);
+	tcase_add_test(tc, closing_commits_queued_reads);
+	tcase_add_test(tc, reads_off_still_logs_changes_and_denials);
+	tcase_add_test(tc, entries_hold_no_personal_data);
+	tcase_add_test(tc, the_log_is_read_a_page_at_a_time_by_those_allowed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("modes");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, fail_closed_refuses_reads_it_cannot_log);
+	tcase_add_test(tc, best_effort_serves_reads_and_counts_what_it_lost);
+	tcase_add_test(tc, changes_never_commit_without_their_entry);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tamper");
+	tcase_add_checked_fixture(tc, tamper_setup, teardown);
+	tcase_add_test(tc, an_intact_log_verifies);
+	tcase_add_test(tc, an_edit_anywhere_is_found_at_its_entry);
+	tcase_add_test(tc, a_deleted_block_is_found_at_its_first_entry);
+	tcase_add_test(tc, reordered_entries_and_blocks_are_found);
+	tcase_add_test(tc, a_duplicated_entry_or_block_is_found);
+	tcase_add_test(tc, a_truncated_log_is_found);
+	tcase_add_test(tc, a_damaged_head_is_found);
+	tcase_add_test(tc, a_customer_rolled_back_to_an_older_copy_is_found);
+	tcase_add_test(tc, customers_added_or_removed_outside_the_log_are_found);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("anchors");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, checkpoints_are_signed_and_handed_to_the_host);
+	tcase_add_test(tc, a_whole_store_rolled_back_is_found_with_the_anchor);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return t_run(suite());
+}
