@@ -16,11 +16,24 @@
 
 #include "support.h"
 
-/* The stored layout the tamper tests edit (see src/access/audit.c). */
-#define BLOCK_HEAD 11   /* format u8, count u16, first seq u64 */
-#define ENTRY 80
+/* The stored layout the tamper tests edit (see src/access/audit.c): a block is a header,
+ * then each entry (its first byte is its length, its second the action) and its tag, then
+ * the chain hash. */
+#define BLOCK_HEAD 19   /* format u8, count u16, first seq u64, base time i64 */
 #define TAG 8
-#define SLOT (ENTRY + TAG)
+#define HASH 32
+
+/* Where entry i of a block starts. */
+static size_t entry_at(const unsigned char *v, size_t n, size_t i)
+{
+	size_t count = (size_t)v[1] | (size_t)v[2] << 8, off = BLOCK_HEAD;
+
+	ck_assert_uint_lt(i, count + 1);
+	for (size_t k = 0; k < i; k++)
+		off += v[off] + TAG;
+	ck_assert_uint_le(off, n - HASH);
+	return off;
+}
 
 static t_store T;
 
@@ -74,9 +87,9 @@ static size_t raw_actions(int *actions, size_t max)
 	for (rc = be->cursor_seek(be, cur, &start, &k, &v); rc == CUSTOS_OK && k.data[0] == 'B';
 	     rc = be->cursor_next(be, cur, &k, &v)) {
 		size_t count = (size_t)v.data[1] | (size_t)v.data[2] << 8;
-		ck_assert_uint_eq(v.size, BLOCK_HEAD + count * SLOT + 32);
+		ck_assert_uint_eq(entry_at(v.data, v.size, count), v.size - HASH);
 		for (size_t i = 0; i < count && n < max; i++)
-			actions[n++] = v.data[BLOCK_HEAD + i * SLOT + 1];
+			actions[n++] = v.data[entry_at(v.data, v.size, i) + 1];
 	}
 	be->cursor_close(be, cur);
 	be->abort(be, txn);
@@ -265,37 +278,52 @@ START_TEST(reads_finds_lists_counts_and_denials_are_logged)
 }
 END_TEST
 
-START_TEST(reads_wait_for_a_full_batch_an_old_entry_a_write_or_a_flush)
+/* Wait up to 10 s for the flusher to commit `want` read entries. */
+static void await_reads(size_t want)
+{
+	for (int i = 0; i < 1000 && raw_count(CUSTOS_AUDIT_READ) < want; i++)
+		usleep(10000);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), want);
+}
+
+START_TEST(reads_are_committed_by_a_full_batch_a_write_or_a_flush)
 {
 	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
 	uint64_t id;
 
 	o.audit_batch = 4;
-	o.audit_max_age_ms = 60000;
+	o.audit_max_age_ms = 3600000;
 	t_store_open_opts(&T, "memory", &o);
 	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
 	for (int i = 0; i < 3; i++)
 		get_ok(T.ctx, id);
-	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 0);
+	usleep(50000);
+	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 0);  /* neither full nor old */
 	get_ok(T.ctx, id);
-	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 4);
+	await_reads(4);
 	get_ok(T.ctx, id);
+	usleep(50000);
 	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 4);
 	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
 	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 5);
 	get_ok(T.ctx, id);
 	t_create(T.ctx, "Bo Chan", NULL);  /* a write takes the queue with it */
 	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 6);
-	t_store_close(&T);
+}
+END_TEST
 
-	o.audit_max_age_ms = 1;
+/* The maximum age holds without any further call: the flusher keeps the time. */
+START_TEST(reads_are_committed_within_the_maximum_age)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	uint64_t id;
+
+	o.audit_max_age_ms = 20;
 	t_store_open_opts(&T, "memory", &o);
 	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
 	get_ok(T.ctx, id);
-	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 0);
-	usleep(5000);
 	get_ok(T.ctx, id);
-	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), 2);
+	await_reads(2);
 }
 END_TEST
 
@@ -517,6 +545,8 @@ START_TEST(fail_closed_refuses_reads_it_cannot_log)
 	open_flaky(CUSTOS_AUDIT_READS_FAIL_CLOSED);
 	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
 	F->fail_audit = 1;
+	get_ok(T.ctx, id);  /* queued: not known yet that the log cannot be written */
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_EIO);
 	ck_assert_int_eq(custos_customer_get(&c, T.ctx, id), CUSTOS_EIO);
 	ck_assert_ptr_null(c);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "reads are refused: the audit log cannot be written"));
@@ -530,25 +560,32 @@ START_TEST(fail_closed_refuses_reads_it_cannot_log)
 }
 END_TEST
 
+/* Every read served is either in the log or counted in a `dropped` entry. */
 START_TEST(best_effort_serves_reads_and_counts_what_it_lost)
 {
-	entry e[16];
-	uint64_t id;
+	static entry e[64];
+	uint64_t id, dropped = 0, reads = 0;
 	size_t n;
 
-	open_flaky(CUSTOS_AUDIT_READS_BEST_EFFORT);
+	open_flaky(CUSTOS_AUDIT_READS_BEST_EFFORT);  /* batch 1: the queue holds 4 entries */
 	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
 	F->fail_audit = 1;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 8; i++)
 		get_ok(T.ctx, id);
 	F->fail_audit = 0;
-	get_ok(T.ctx, id);
-	n = read_log(e, 16, 0);
-	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
+	n = read_log(e, 64, 0);
 	ck_assert_int_eq(e[0].action, CUSTOS_AUDIT_CREATE);
-	ck_assert_int_eq(e[1].action, CUSTOS_AUDIT_DROPPED);
-	ck_assert_uint_eq(e[1].version, 3);
-	ck_assert_int_eq(e[2].action, CUSTOS_AUDIT_READ);
+	ck_assert_int_eq(e[n - 1].action, CUSTOS_AUDIT_AUDIT);
+	for (size_t i = 1; i < n - 1; i++) {
+		ck_assert(e[i].action == CUSTOS_AUDIT_DROPPED || e[i].action == CUSTOS_AUDIT_READ);
+		if (e[i].action == CUSTOS_AUDIT_DROPPED)
+			dropped += e[i].version;
+		else
+			reads++;
+	}
+	ck_assert_uint_eq(dropped + reads, 8);
+	ck_assert_uint_ge(dropped, 4);
 	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
 }
 END_TEST
@@ -590,9 +627,11 @@ static uint64_t C1, C2, C3;
 
 static void tamper_setup(void)
 {
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
 	custos_customer *patch = NULL;
 
-	t_store_open(&T, "memory");
+	o.audit_max_age_ms = 3600000;  /* queued reads go with the next write, not on a timer */
+	t_store_open_opts(&T, "memory", &o);
 	C1 = t_create(T.ctx, "Ann Lee", "ann@example.com");
 	C2 = t_create(T.ctx, "Bo Chan", "bo@example.com");
 	get_ok(T.ctx, C1);
@@ -669,8 +708,8 @@ START_TEST(an_intact_log_verifies)
 }
 END_TEST
 
-/* Every byte of every entry, tag and block hash, flipped in turn: the first bad entry is
- * exactly the one touched. */
+/* Every byte of every block, flipped in turn: the first bad entry is exactly the one
+ * touched (the header's bytes belong to the first entry, the hash to the last). */
 START_TEST(an_edit_anywhere_is_found_at_its_entry)
 {
 	static const struct { uint64_t last, first; size_t count; } blocks[] = {
@@ -680,13 +719,14 @@ START_TEST(an_edit_anywhere_is_found_at_its_entry)
 	for (size_t b = 0; b < 5; b++) {
 		size_t n;
 		unsigned char *v = get_block(blocks[b].last, &n);
-		ck_assert_uint_eq(n, BLOCK_HEAD + blocks[b].count * SLOT + 32);
-		for (size_t off = BLOCK_HEAD; off < n; off++) {
-			uint64_t bad = 0, expect;
+		ck_assert_uint_eq(entry_at(v, n, blocks[b].count), n - HASH);
+		for (size_t off = 0; off < n; off++) {
+			uint64_t bad = 0, expect = blocks[b].first;
 			int rc;
-			if (off < BLOCK_HEAD + blocks[b].count * SLOT)
-				expect = blocks[b].first + (off - BLOCK_HEAD) / SLOT;
-			else
+			for (size_t i = 1; i < blocks[b].count; i++)
+				if (off >= entry_at(v, n, i))
+					expect = blocks[b].first + i;
+			if (off >= n - HASH)
 				expect = blocks[b].last;
 			v[off] ^= 0x20;
 			put_block(blocks[b].last, v, n);
@@ -713,22 +753,35 @@ START_TEST(a_deleted_block_is_found_at_its_first_entry)
 }
 END_TEST
 
+/* Entries i and i + 1 of a block swap places, each with its own tag. */
+static unsigned char *swapped(const unsigned char *v, size_t n, size_t i)
+{
+	unsigned char *w = malloc(n);
+	size_t a = entry_at(v, n, i), b = entry_at(v, n, i + 1), c = entry_at(v, n, i + 2);
+
+	memcpy(w, v, n);
+	memcpy(w + a, v + b, c - b);
+	memcpy(w + a + (c - b), v + a, b - a);
+	return w;
+}
+
 START_TEST(reordered_entries_and_blocks_are_found)
 {
-	unsigned char *v, *w, slot[SLOT];
+	unsigned char *v, *w;
 	size_t n, m;
 	uint64_t bad = 0;
 
-	/* Entries 3 and 4 swap places (each with its own tag). */
 	v = get_block(5, &n);
-	memcpy(slot, v + BLOCK_HEAD, SLOT);
-	memcpy(v + BLOCK_HEAD, v + BLOCK_HEAD + SLOT, SLOT);
-	memcpy(v + BLOCK_HEAD + SLOT, slot, SLOT);
-	put_block(5, v, n);
+	w = swapped(v, n, 0);
+	put_block(5, w, n);
 	ck_assert_int_eq(verify(&bad, "entry 3 was modified, moved or copied"), CUSTOS_EAUTH);
 	ck_assert_uint_eq(bad, 3);
-	memcpy(v + BLOCK_HEAD + SLOT, v + BLOCK_HEAD, SLOT);
-	memcpy(v + BLOCK_HEAD, slot, SLOT);
+	free(w);
+	w = swapped(v, n, 1);
+	put_block(5, w, n);
+	ck_assert_int_eq(verify(&bad, "entry 4 was modified, moved or copied"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 4);
+	free(w);
 	put_block(5, v, n);
 	ck_assert_int_eq(verify(&bad, NULL), CUSTOS_OK);
 
@@ -751,12 +804,17 @@ START_TEST(a_duplicated_entry_or_block_is_found)
 	size_t n, m;
 	uint64_t bad = 0;
 
-	/* Entry 3 copied over entry 4. */
+	/* Entry 3 (a read, like entry 4) copied over entry 4. */
 	v = get_block(5, &n);
-	w = malloc(n);
-	memcpy(w, v, n);
-	memcpy(w + BLOCK_HEAD + SLOT, w + BLOCK_HEAD, SLOT);
-	put_block(5, w, n);
+	{
+		size_t a = entry_at(v, n, 0), b = entry_at(v, n, 1), c = entry_at(v, n, 2);
+		w = malloc(n + (b - a));
+		memcpy(w, v, b);                              /* header and entry 3 */
+		memcpy(w + b, v + a, b - a);                  /* entry 3 again */
+		memcpy(w + b + (b - a), v + c, n - c);        /* entry 5 and the hash */
+		m = n - (c - b) + (b - a);
+	}
+	put_block(5, w, m);
 	ck_assert_int_eq(verify(&bad, "entry 4 was modified, moved or copied"), CUSTOS_EAUTH);
 	ck_assert_uint_eq(bad, 4);
 	put_block(5, v, n);
@@ -782,20 +840,24 @@ START_TEST(a_truncated_log_is_found)
 	size_t n;
 	uint64_t bad = 0;
 
-	/* The last block cut short by one entry. */
+	/* A block cut short, by its hash, and by its last entry too. */
 	v = get_block(5, &n);
-	put_block(5, v, n - SLOT);
-	ck_assert_int_eq(verify(&bad, "the block after entry 2 is damaged"), CUSTOS_EAUTH);
+	put_block(5, v, n - HASH);
+	ck_assert_int_eq(verify(&bad, NULL), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 5);
+	put_block(5, v, entry_at(v, n, 2));
+	ck_assert_int_eq(verify(&bad, NULL), CUSTOS_EAUTH);
 	ck_assert_uint_eq(bad, 3);
 	put_block(5, v, n);
 	free(v);
 
-	/* The newest block (8, the last verification's entry) removed: the sealed head still
-	 * counts it. */
+	/* The newest block removed (blocks 8 and 9 hold the two verifications' entries): the
+	 * sealed head still counts it. */
 	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
-	del_block(8);
-	ck_assert_int_eq(verify(&bad, "the log ends at entry 7 but the store recorded 8"), CUSTOS_EAUTH);
-	ck_assert_uint_eq(bad, 8);
+	free(get_block(9, &n));
+	del_block(9);
+	ck_assert_int_eq(verify(&bad, "the log ends at entry 8 but the store recorded 9"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 9);
 }
 END_TEST
 
@@ -1037,7 +1099,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, every_change_is_logged_with_who_what_and_which_version);
 	tcase_add_test(tc, a_failed_change_leaves_no_entry_and_a_batch_logs_every_customer);
 	tcase_add_test(tc, reads_finds_lists_counts_and_denials_are_logged);
-	tcase_add_test(tc, reads_wait_for_a_full_batch_an_old_entry_a_write_or_a_flush);
+	tcase_add_test(tc, reads_are_committed_by_a_full_batch_a_write_or_a_flush);
+	tcase_add_test(tc, reads_are_committed_within_the_maximum_age);
 	tcase_add_test(tc, closing_commits_queued_reads);
 	tcase_add_test(tc, reads_off_still_logs_changes_and_denials);
 	tcase_add_test(tc, entries_hold_no_personal_data);

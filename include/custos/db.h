@@ -148,6 +148,10 @@ CUSTOS_EXTERN(void) custos_secret_free(custos_secret *secret);
  * it (and fails with #CUSTOS_EBUSY if the flags differ in #CUSTOS_OPEN_READONLY or the
  * durability). Stale reader slots left by crashed processes are cleared at open.
  *
+ * A writable store starts one thread, with every signal blocked, that commits queued
+ * audit entries of reads (see `audit_batch` and `audit_max_age_ms`); custos_db_close()
+ * joins it. A read-only store must be opened with #CUSTOS_AUDIT_READS_OFF.
+ *
  * @param[out] out Receives the store, owned by the caller; NULL on failure.
  * @param[in] uri `lmdb:PATH`, `memory:` or a plain path (LMDB).
  * @param[in] secret The unlock secret; the store keeps no reference to it.

@@ -144,6 +144,10 @@ typedef struct cu_audit_commit {
 
 int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly);
 void cu_audit_free(cu_audit *a);
+/* Start the flusher thread once the store is open (not for read-only stores); stop it
+ * before the final commit at close. */
+void cu_audit_start(cu_audit *a, cu_core *core);
+void cu_audit_stop(cu_audit *a);
 void cu_audit_set_callback(cu_audit *a, custos_checkpoint_fn fn, void *payload);
 int cu_audit_reads_on(const cu_audit *a);
 /* A record for ctx's principal, now. */
@@ -161,14 +165,37 @@ int cu_audit_flush(cu_core *core, int checkpoint);
 int cu_audit_public_key(cu_core *core, unsigned char pk[32]);
 int cu_audit_verify(cu_core *core, uint64_t *first_bad, uint64_t anchor_seq, const unsigned char *anchor_hash);
 /* Shared with verification (access/verify.c). */
-#define CU_AUDIT_ENTRY_BYTES 80
+#define CU_AUDIT_ENTRY_MAX 96   /* the longest encoded entry, with its length byte */
 #define CU_AUDIT_TAG_BYTES 8
-#define CU_AUDIT_BLOCK_HEAD 11
-int cu_audit_decode(cu_audit_rec *r, const unsigned char *e);
-void cu_audit_chain_key(unsigned char k[32], const cu_keys *keys);
-void cu_audit_chain_start(unsigned char h[32], const unsigned char key[32], const cu_keys *keys);
-void cu_audit_chain_next(unsigned char h[32], const unsigned char key[32], uint64_t seq, const unsigned char *entry);
-int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], const unsigned char key[32]);
+#define CU_AUDIT_BLOCK_HEAD 19
+/* Encode an entry (times relative to base); its length. Decode one of n bytes. */
+size_t cu_audit_encode(unsigned char e[CU_AUDIT_ENTRY_MAX], const cu_audit_rec *r, int64_t base);
+int cu_audit_decode(cu_audit_rec *r, const unsigned char *e, size_t n, int64_t base);
+/* Walking a stored block: open checks the header (-1 when damaged); next gives each entry's
+ * bytes and tag (-1 when the next one does not fit); after count entries p must be end. */
+typedef struct cu_audit_block {
+	uint64_t first;
+	size_t count;
+	int64_t base;
+	const unsigned char *p, *end;
+} cu_audit_block;
+int cu_audit_block_open(cu_audit_block *b, const unsigned char *v, size_t n);
+int cu_audit_block_next(cu_audit_block *b, const unsigned char **e, size_t *elen, const unsigned char **tag);
+/* The log's keys: the keyed BLAKE2b state of the block chain and the SipHash key of entry
+ * tags. Wipe after use. */
+typedef struct cu_audit_keys {
+	cu_mac_state chain;
+	unsigned char tag[16];
+} cu_audit_keys;
+void cu_audit_keys_init(cu_audit_keys *ak, const cu_keys *keys);
+void cu_audit_keys_wipe(cu_audit_keys *ak);
+/* The chain's start; an entry's tag; h (the previous block's hash) becomes block's hash,
+ * over its n bytes up to the hash. */
+void cu_audit_chain_start(unsigned char h[32], const cu_audit_keys *ak, const cu_keys *keys);
+void cu_audit_entry_tag(unsigned char tag[CU_AUDIT_TAG_BYTES], const cu_audit_keys *ak, uint64_t seq,
+	int64_t base, const unsigned char *entry, size_t n);
+void cu_audit_block_hash(unsigned char h[32], const cu_audit_keys *ak, const unsigned char *block, size_t n);
+int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], const cu_audit_keys *ak);
 int cu_audit_check_signature(const cu_keys *k, uint64_t seq, const unsigned char h[32], int64_t time_us,
 	const unsigned char sig[64]);
 /* Entries in sequence order after after_seq, a page at a time into out (up to max). */

@@ -32,7 +32,8 @@ typedef struct vstate {
 	uint64_t anchor_seq;
 	const unsigned char *anchor_hash;
 	int anchor_matched;
-	unsigned char key[32], h[32];
+	cu_audit_keys key;
+	unsigned char h[32];
 	checkpoint *cps;
 	size_t ncp, ccp;
 	last_write *writes;
@@ -92,7 +93,7 @@ static int load_checkpoints(vstate *v, cu_txn *t)
 	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
 }
 
-/* The chain hash after entry seq: compare with checkpoints and the anchor. */
+/* The chain hash after the block ending at seq: compare with checkpoints and the anchor. */
 static void at_seq(vstate *v, uint64_t seq)
 {
 	for (size_t i = 0; i < v->ncp; i++)
@@ -116,36 +117,39 @@ static void note_write(vstate *v, const cu_audit_rec *r, uint64_t seq)
 
 static int check_block(vstate *v, const custos_val *key, const custos_val *val)
 {
-	size_t count, esz = CU_AUDIT_ENTRY_BYTES + CU_AUDIT_TAG_BYTES;
-	uint64_t first, expect = v->last + 1;
-	const unsigned char *p = val->data;
+	uint64_t expect = v->last + 1;
+	cu_audit_block b;
 
-	if (key->size != 9 || val->size < CU_AUDIT_BLOCK_HEAD + 32 || p[0] != 1)
+	if (key->size != 9 || cu_audit_block_open(&b, val->data, val->size) ||
+	    cu_get_u64be(key->data + 1) != b.first + b.count - 1)
 		return bad(v, expect, "the block after entry %llu is damaged", (unsigned long long)v->last);
-	count = cu_get_u16le(p + 1);
-	first = cu_get_u64le(p + 3);
-	if (count == 0 || val->size != CU_AUDIT_BLOCK_HEAD + count * esz + 32 ||
-	    cu_get_u64be(key->data + 1) != first + count - 1)
-		return bad(v, expect, "the block after entry %llu is damaged", (unsigned long long)v->last);
-	if (first > expect)
+	if (b.first > expect)
 		return bad(v, expect, "entries %llu to %llu are missing", (unsigned long long)expect,
-			(unsigned long long)(first - 1));
-	if (first < expect)
-		return bad(v, first, "entry %llu appears twice or out of order", (unsigned long long)first);
-	for (size_t i = 0; i < count; i++) {
-		const unsigned char *e = p + CU_AUDIT_BLOCK_HEAD + i * esz;
-		uint64_t seq = first + i;
+			(unsigned long long)(b.first - 1));
+	if (b.first < expect)
+		return bad(v, b.first, "entry %llu appears twice or out of order", (unsigned long long)b.first);
+	for (size_t i = 0; i < b.count; i++) {
+		unsigned char tag[CU_AUDIT_TAG_BYTES];
+		const unsigned char *e, *stored;
+		uint64_t seq = b.first + i;
+		size_t en;
 		cu_audit_rec r;
-		cu_audit_chain_next(v->h, v->key, seq, e);
-		if (!cu_equal(v->h, e + CU_AUDIT_ENTRY_BYTES, CU_AUDIT_TAG_BYTES) || cu_audit_decode(&r, e))
+		if (cu_audit_block_next(&b, &e, &en, &stored))
+			return bad(v, seq, "entry %llu was modified or the block cut short", (unsigned long long)seq);
+		cu_audit_entry_tag(tag, &v->key, seq, b.base, e, en);
+		if (!cu_equal(tag, stored, CU_AUDIT_TAG_BYTES) || cu_audit_decode(&r, e, en, b.base))
 			return bad(v, seq, "entry %llu was modified, moved or copied", (unsigned long long)seq);
-		at_seq(v, seq);
 		note_write(v, &r, seq);
 	}
-	if (!cu_equal(v->h, p + val->size - 32, 32))
-		return bad(v, first + count - 1, "the block ending at entry %llu was modified",
-			(unsigned long long)(first + count - 1));
-	v->last = first + count - 1;
+	if (b.p != b.end)
+		return bad(v, b.first + b.count - 1, "the block ending at entry %llu was modified",
+			(unsigned long long)(b.first + b.count - 1));
+	cu_audit_block_hash(v->h, &v->key, val->data, val->size - 32);
+	if (!cu_equal(v->h, val->data + val->size - 32, 32))
+		return bad(v, b.first + b.count - 1, "the block ending at entry %llu was modified",
+			(unsigned long long)(b.first + b.count - 1));
+	at_seq(v, b.first + b.count - 1);
+	v->last = b.first + b.count - 1;
 	return CUSTOS_OK;
 }
 
@@ -156,7 +160,7 @@ static int walk_chain(vstate *v, cu_txn *t)
 	cu_cursor cur;
 	int rc;
 
-	cu_audit_chain_start(v->h, v->key, v->core->keys);
+	cu_audit_chain_start(v->h, &v->key, v->core->keys);
 	if ((rc = cu_cursor_open(&cur, t, CU_B_AUDIT)))
 		return rc;
 	for (rc = cu_cursor_seek(&cur, k, 1, &key, &val); rc == CUSTOS_OK; rc = cu_cursor_next(&cur, &key, &val)) {
@@ -175,7 +179,7 @@ static int check_ends(vstate *v, cu_txn *t)
 	uint64_t head;
 	int rc;
 
-	if ((rc = cu_audit_head(t, v->core->keys, &head, h, v->key)))
+	if ((rc = cu_audit_head(t, v->core->keys, &head, h, &v->key)))
 		return rc;
 	if (head > v->last)
 		return bad(v, v->last + 1, "the log ends at entry %llu but the store recorded %llu: entries were removed "
@@ -253,7 +257,7 @@ static int verify_fn(cu_txn *t, void *arg)
 	v->nwrites = ctr->next_id + 1;
 	if (!(v->writes = cu_calloc(v->nwrites, sizeof *v->writes)))
 		return cu_err_oom();
-	cu_audit_chain_key(v->key, v->core->keys);
+	cu_audit_keys_init(&v->key, v->core->keys);
 	if ((rc = load_checkpoints(v, t)) || (rc = walk_chain(v, t)) || (rc = check_ends(v, t)))
 		return rc;
 	return replay(v, t);
@@ -269,7 +273,7 @@ int cu_audit_verify(cu_core *core, uint64_t *first_bad, uint64_t anchor_seq, con
 	v.anchor_seq = anchor_seq;
 	v.anchor_hash = anchor_hash;
 	rc = cu_store_read(&core->store, verify_fn, &v);
-	cu_wipe(v.key, sizeof v.key);
+	cu_audit_keys_wipe(&v.key);
 	cu_free(v.writes);
 	cu_free(v.cps);
 	if (first_bad)

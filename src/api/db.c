@@ -180,6 +180,7 @@ static int open_common(custos_db **out, custos_backend *be, const char *where, c
 		cu_free(db);
 		return rc;
 	}
+	cu_audit_start(db->audit, &db->core);
 	*out = db;
 	return CUSTOS_OK;
 }
@@ -246,6 +247,7 @@ void custos_db_close(custos_db *db)
 {
 	if (!db || db->closed)
 		return;
+	cu_audit_stop(db->audit);
 	/* Commit what is queued and anchor the log; close is void, so an error here can only
 	 * be seen by calling custos_audit_flush() first. */
 	if (!db->readonly) {

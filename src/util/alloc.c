@@ -1,7 +1,6 @@
 /*
  * util/alloc.c — malloc wrappers with an optional failure countdown for tests.
  */
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,36 +8,36 @@
 
 #include "util/alloc.h"
 
-static atomic_long countdown;   /* 0: no injection */
-static atomic_int persistent_fail;
-static atomic_long failures;
+/* Per thread, so a test's countdown counts only its own thread's allocations (the audit
+ * flusher allocates on its own schedule). */
+static _Thread_local long countdown;   /* 0: no injection */
+static _Thread_local int persistent_fail;
+static _Thread_local long failures;
 
 static int should_fail(void)
 {
-	long c = atomic_load_explicit(&countdown, memory_order_relaxed);
-
-	if (c == 0)
+	if (countdown == 0)
 		return 0;
-	if (c == 1) {
-		if (!atomic_load_explicit(&persistent_fail, memory_order_relaxed))
-			atomic_store(&countdown, 0);
-		atomic_fetch_add(&failures, 1);
+	if (countdown == 1) {
+		if (!persistent_fail)
+			countdown = 0;
+		failures++;
 		return 1;
 	}
-	atomic_fetch_sub(&countdown, 1);
+	countdown--;
 	return 0;
 }
 
 void cu_alloc_fail_after(long n, int persistent)
 {
-	atomic_store(&failures, 0);
-	atomic_store(&persistent_fail, persistent != 0);
-	atomic_store(&countdown, n > 0 ? n : 0);
+	failures = 0;
+	persistent_fail = persistent != 0;
+	countdown = n > 0 ? n : 0;
 }
 
 long cu_alloc_failures(void)
 {
-	return atomic_load(&failures);
+	return failures;
 }
 
 void *cu_malloc(size_t n)

@@ -17,8 +17,8 @@ char *cu_strndup(const char *s, size_t n);
 /* Wipe n bytes then free (for memory that held plaintext). */
 void cu_free_secret(void *p, size_t n);
 
-/* Fault injection for tests: fail the nth allocation from now (1 = the next one);
- * persistent != 0 fails every allocation after it too. n <= 0 disables. */
+/* Fault injection for tests: fail the calling thread's nth allocation from now (1 = the
+ * next one); persistent != 0 fails every allocation after it too. n <= 0 disables. */
 void cu_alloc_fail_after(long n, int persistent);
 /* Number of injected failures since the last cu_alloc_fail_after(). */
 long cu_alloc_failures(void);
