@@ -309,6 +309,125 @@ START_TEST(administration_calls_need_their_operation)
 }
 END_TEST
 
+/* Every field of c as get_string renders it ("" when absent or hidden), joined. */
+static void render(custos_customer *c, char *out, size_t n)
+{
+	static const char *const fields[] = { "name", "email", "phone", "address", "id_number", "birthday", "notes",
+		"credit", "stage" };
+	size_t used = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		custos_buf b = CUSTOS_BUF_INIT;
+		int rc = custos_customer_get_string(&b, c, fields[i]);
+		used += (size_t)snprintf(out + used, n - used, "%s=%s%s;", fields[i], rc == CUSTOS_OK ? (const char *)b.ptr : "",
+			custos_customer_is_masked(c, fields[i]) ? "(m)" : "");
+		custos_buf_dispose(&b);
+		ck_assert_uint_lt(used, n);
+	}
+}
+
+static void render_get(int role, uint64_t id, char *out, size_t n)
+{
+	custos_customer *c = NULL;
+
+	ck_assert_int_eq(custos_customer_get(&c, W.ctx[role], id), CUSTOS_OK);
+	render(c, out, n);
+	custos_customer_free(c);
+}
+
+/* Lists, pages of lists and finds hand out exactly what get hands out, for every role. */
+START_TEST(every_path_shows_the_same_view)
+{
+	static const int readers[] = { ADMIN, MANAGER, REP_A, REP_B, REP_S, SUPPORT };
+	char a[1024], b[1024];
+
+	for (size_t r = 0; r < sizeof readers / sizeof readers[0]; r++) {
+		int role = readers[r];
+		custos_list_options lo = CUSTOS_LIST_OPTIONS_INIT;
+		custos_iter *it = NULL;
+		custos_customer *c;
+		uint64_t first = 0, seen = 0, paged = 0, id;
+		int rc;
+
+		ck_assert_int_eq(custos_customer_list(&it, W.ctx[role], NULL), CUSTOS_OK);
+		while ((rc = custos_iter_next(&c, it)) == CUSTOS_OK) {
+			if (!first)
+				first = custos_customer_id(c);
+			render(c, a, sizeof a);
+			render_get(role, custos_customer_id(c), b, sizeof b);
+			ck_assert_str_eq(a, b);
+			seen++;
+			custos_customer_free(c);
+		}
+		ck_assert_int_eq(rc, CUSTOS_ITEROVER);
+		custos_iter_free(it);
+		lo.after_id = first;
+		ck_assert_int_eq(custos_customer_list(&it, W.ctx[role], &lo), CUSTOS_OK);
+		while ((rc = custos_iter_next_id(&id, it)) == CUSTOS_OK) {
+			ck_assert_uint_gt(id, first);
+			ck_assert_int_eq(get_code(role, id), CUSTOS_OK);
+			paged++;
+		}
+		ck_assert_int_eq(rc, CUSTOS_ITEROVER);
+		custos_iter_free(it);
+		ck_assert_uint_eq(paged + 1, seen);
+		if (role == SUPPORT)
+			continue;  /* may not search by email */
+		ck_assert_int_eq(custos_customer_find(&it, W.ctx[role], "email", "chan@example.com"), CUSTOS_OK);
+		rc = custos_iter_next(&c, it);
+		if (get_code(role, W.c_a) == CUSTOS_OK) {
+			ck_assert_int_eq(rc, CUSTOS_OK);
+			render(c, a, sizeof a);
+			render_get(role, W.c_a, b, sizeof b);
+			ck_assert_str_eq(a, b);
+			custos_customer_free(c);
+		} else {
+			ck_assert_int_eq(rc, CUSTOS_ITEROVER);
+		}
+		custos_iter_free(it);
+	}
+}
+END_TEST
+
+START_TEST(batches_and_reassignment_need_their_operations)
+{
+	custos_customer *batch[2];
+	uint64_t ids[2], before, after;
+
+	batch[0] = t_person(W.ctx[REP_A], "Lead One", NULL);
+	batch[1] = t_person(W.ctx[REP_A], "Lead Two", NULL);
+	ck_assert_int_eq(custos_customer_create_many(ids, W.ctx[SUPPORT], batch, 2), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_customer_create_many(ids, W.ctx[ANALYST], batch, 2), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_customer_set_money(batch[1], "credit", 5, "HKD"), CUSTOS_OK);
+	ck_assert_int_eq(count_of(ADMIN, &before), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create_many(ids, W.ctx[REP_A], batch, 2), CUSTOS_EDENIED);  /* hidden field */
+	ck_assert_int_eq(count_of(ADMIN, &after), CUSTOS_OK);
+	ck_assert_uint_eq(after, before);
+	/* Removing a hidden field is writing it too: a fresh draft instead. */
+	ck_assert_int_eq(custos_customer_unset(batch[1], "credit"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create_many(ids, W.ctx[REP_A], batch, 2), CUSTOS_EDENIED);
+	custos_customer_free(batch[1]);
+	batch[1] = t_person(W.ctx[REP_A], "Lead Two", NULL);
+	ck_assert_int_eq(custos_customer_create_many(ids, W.ctx[REP_A], batch, 2), CUSTOS_OK);
+	for (int i = 0; i < 2; i++) {
+		custos_customer *c = NULL;
+		ck_assert_int_eq(custos_customer_get(&c, W.ctx[REP_A], ids[i]), CUSTOS_OK);
+		ck_assert_uint_eq(custos_customer_owner(c), custos_ctx_principal_id(W.ctx[REP_A]));
+		custos_customer_free(c);
+		ck_assert_int_eq(get_code(REP_B, ids[i]), CUSTOS_ENOTFOUND);
+		custos_customer_free(batch[i]);
+	}
+	ck_assert_int_eq(custos_customer_reassign(W.ctx[REP_A], W.c_a, "rep_b"), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_customer_reassign(W.ctx[SUPPORT], W.c_a, "rep_b"), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_customer_reassign(W.ctx[MANAGER], W.c_s, "rep_b"), CUSTOS_ENOTFOUND);  /* out of scope */
+	ck_assert_int_eq(custos_customer_reassign(W.ctx[MANAGER], W.c_a, "rep_s"), CUSTOS_EDENIED);   /* other team */
+	ck_assert_int_eq(custos_customer_reassign(W.ctx[MANAGER], W.c_a, "rep_b"), CUSTOS_OK);
+	ck_assert_int_eq(get_code(REP_A, W.c_a), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(get_code(REP_B, W.c_a), CUSTOS_OK);
+}
+END_TEST
+
 /* ---- what each role sees ---- */
 
 START_TEST(support_sees_contact_details_masked_and_address_hidden)
@@ -628,6 +747,8 @@ static Suite *access_suite(void)
 	tcase_add_test(tc, updates_need_scope_the_operation_and_a_clear_view);
 	tcase_add_test(tc, creating_needs_the_operation_and_the_creator_owns_the_customer);
 	tcase_add_test(tc, administration_calls_need_their_operation);
+	tcase_add_test(tc, every_path_shows_the_same_view);
+	tcase_add_test(tc, batches_and_reassignment_need_their_operations);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("visibility");
 	tcase_add_checked_fixture(tc, setup, teardown);
