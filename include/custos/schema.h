@@ -17,7 +17,7 @@
  *
  * | field       | type  | class    | flags                         |
  * |-------------|-------|----------|-------------------------------|
- * | `kind`      | enum  | profile  | clear, required (`person`, `organisation`) |
+ * | `kind`      | enum  | profile  | clear (`person`, `organisation`) |
  * | `name`      | text  | name     | encrypted, required           |
  * | `email`     | email | contact  | encrypted, searchable         |
  * | `phone`     | phone | contact  | encrypted, searchable         |
@@ -279,7 +279,8 @@ CUSTOS_EXTERN(uint32_t) custos_schema_field_flags(const custos_schema *schema, s
 CUSTOS_EXTERN(int) custos_schema_field_class(const custos_schema *schema, size_t index);
 
 /**
- * @brief Longest value of the field at @p index, in bytes (text, email and phone fields).
+ * @brief Longest value of the field at @p index, in bytes (text, email and phone fields;
+ *        dates are always 10, "YYYY-MM-DD").
  * @param[in] schema The snapshot.
  * @param[in] index The position.
  * @return The limit, or 0 for other types and out of range.

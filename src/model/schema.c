@@ -235,8 +235,12 @@ static int enum_parse_list(cu_field *f, const char *list)
 			;
 		for (b = end; b > a && b[-1] == ' '; b--)
 			;
-		if ((rc = enum_push(f, a, (size_t)(b - a))))
+		if ((rc = enum_push(f, a, (size_t)(b - a)))) {
+			if (rc == CUSTOS_EEXISTS)  /* a definition listing a value twice is malformed */
+				rc = cu_err(CUSTOS_EINVALID, "field '%s' lists the enum value '%.*s' twice", f->name,
+					(int)(b - a), a);
 			return rc;
+		}
 		if (!*end)
 			return CUSTOS_OK;
 		p = end + 1;

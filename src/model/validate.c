@@ -135,8 +135,6 @@ static int check_domain(const char *s, size_t n, const char **why)
 		return *why = "has nothing after '@'", 0;
 	if (s[0] == '[')
 		return *why = "uses an address literal like [192.0.2.1], which is not supported", 0;
-	if (n > 253)
-		return *why = "has a domain longer than 253 bytes", 0;
 	for (i = 0; i <= n; i++) {
 		if (i < n && s[i] != '.')
 			continue;
