@@ -25,7 +25,7 @@ static uint32_t u16le(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
 }
 
-/* Record format 2: header (38 bytes, clear length at offset 20), clear section, nonce (24),
+/* Record format 3: header (38 bytes, clear length at offset 20), clear section, nonce (24),
  * wrapped data key (48), then per class a u16 length and the ciphertext, then a 16-byte tag. */
 enum { HDR = 38, NONCE = 24, WRAP = 48, TAG = 16 };
 

@@ -366,16 +366,6 @@ int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint64_t id
 	return cu_aead_open(dek, wrap, CU_WRAP_BYTES, ad, sizeof ad, nonce, k->kek);
 }
 
-void cu_record_keys_derive(cu_record_keys *rk, const unsigned char dek[CU_KEY_BYTES])
-{
-	unsigned char both[2 * CU_KEY_BYTES];
-
-	crypto_kdf_derive_from_key(both, sizeof both, 1, "CUSREC02", dek);
-	memcpy(rk->enc, both, CU_KEY_BYTES);
-	memcpy(rk->mac, both + CU_KEY_BYTES, CU_KEY_BYTES);
-	sodium_memzero(both, sizeof both);
-}
-
 void cu_stream_subkey(unsigned char sub[CU_KEY_BYTES], const unsigned char key[CU_KEY_BYTES],
 	const unsigned char nonce[CU_NONCE_BYTES])
 {
@@ -392,21 +382,32 @@ void cu_stream_xor(unsigned char *out, const unsigned char *in, size_t n, const 
 	crypto_stream_chacha20_ietf_xor_ic(out, in, n, n12, 0, sub);
 }
 
+void cu_record_mac_init(cu_record_mac *st, const unsigned char sub[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES])
+{
+	unsigned char otk[crypto_onetimeauth_KEYBYTES] = { 0 };
+
+	cu_stream_xor(otk, otk, sizeof otk, sub, nonce, 0);
+	crypto_onetimeauth_init(st, otk);
+	sodium_memzero(otk, sizeof otk);
+}
+
+void cu_record_mac_update(cu_record_mac *st, const void *p, size_t n)
+{
+	crypto_onetimeauth_update(st, p, n);
+}
+
+void cu_record_mac_final(cu_record_mac *st, unsigned char out[CU_RECORD_TAG_BYTES])
+{
+	crypto_onetimeauth_final(st, out);
+	sodium_memzero(st, sizeof *st);
+}
+
 /* ---- MAC and hash ---- */
 
 void cu_mac_init(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES])
 {
 	crypto_generichash_init(st, key, CU_KEY_BYTES, CU_MAC_BYTES);
-}
-
-void cu_mac_init_len(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES], size_t out_len)
-{
-	crypto_generichash_init(st, key, CU_KEY_BYTES, out_len);
-}
-
-void cu_mac_final_len(cu_mac_state *st, unsigned char *out, size_t out_len)
-{
-	crypto_generichash_final(st, out, out_len);
 }
 
 void cu_mac_update(cu_mac_state *st, const void *p, size_t n)

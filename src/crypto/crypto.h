@@ -130,27 +130,26 @@ void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, uint64_t id
 int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
 	uint16_t kek_epoch, const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES]);
 /* The two record keys derived from a DEK: field encryption and record MAC. */
-typedef struct cu_record_keys {
-	unsigned char enc[CU_KEY_BYTES];
-	unsigned char mac[CU_KEY_BYTES];
-} cu_record_keys;
-void cu_record_keys_derive(cu_record_keys *rk, const unsigned char dek[CU_KEY_BYTES]);
 /* XChaCha20 split in two: the HChaCha20 subkey of (key, nonce) once per record, then one
  * ChaCha20 stream per field class (the class number is the first nonce word). */
 void cu_stream_subkey(unsigned char sub[CU_KEY_BYTES], const unsigned char key[CU_KEY_BYTES],
 	const unsigned char nonce[CU_NONCE_BYTES]);
 void cu_stream_xor(unsigned char *out, const unsigned char *in, size_t n, const unsigned char sub[CU_KEY_BYTES],
 	const unsigned char nonce[CU_NONCE_BYTES], uint32_t stream);
-
-/* Keyed BLAKE2b over a sequence of parts: 32-byte tags for meta records and key checks,
- * 16-byte tags (CU_RECORD_TAG_BYTES) for customer records. */
+/* A record's tag: Poly1305 under a one-time key, the first 32 bytes of stream 0 of the
+ * record's subkey and nonce (streams 1.. are the field classes), as ChaCha20-Poly1305 does. */
 #define CU_RECORD_TAG_BYTES 16
+typedef crypto_onetimeauth_state cu_record_mac;
+void cu_record_mac_init(cu_record_mac *st, const unsigned char sub[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES]);
+void cu_record_mac_update(cu_record_mac *st, const void *p, size_t n);
+void cu_record_mac_final(cu_record_mac *st, unsigned char out[CU_RECORD_TAG_BYTES]);
+
+/* Keyed BLAKE2b over a sequence of parts: 32-byte tags for meta records and key checks. */
 typedef crypto_generichash_state cu_mac_state;
 void cu_mac_init(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES]);
-void cu_mac_init_len(cu_mac_state *st, const unsigned char key[CU_KEY_BYTES], size_t out_len);
 void cu_mac_update(cu_mac_state *st, const void *p, size_t n);
 void cu_mac_final(cu_mac_state *st, unsigned char out[CU_MAC_BYTES]);
-void cu_mac_final_len(cu_mac_state *st, unsigned char *out, size_t out_len);
 /* Constant-time comparison: 1 when equal. */
 int cu_equal(const void *a, const void *b, size_t n);
 /* Unkeyed BLAKE2b-256 (audit chains, record digests). */

@@ -9,7 +9,7 @@
 
 #define PAD_BLOCK 16
 
-static const char rec_label[8] = { 'C', 'U', 'S', 'R', 'E', 'C', '0', '2' };
+static const char rec_label[8] = { 'C', 'U', 'S', 'R', 'E', 'C', '0', '3' };
 
 /* A stored record that does not parse was damaged or tampered with; the two cannot be told
  * apart, so both are authentication failures, as a failed tag is. */
@@ -73,18 +73,18 @@ int cu_rec_parse(cu_rec *r, uint64_t id, const unsigned char *p, size_t n)
 }
 
 static void record_tag(unsigned char out[CU_RECORD_TAG_BYTES], const unsigned char *p, size_t n, uint64_t id,
-	const cu_record_keys *rk, const unsigned char store_id[CU_STORE_ID_BYTES])
+	const cu_rec_secrets *s, const unsigned char *nonce, const unsigned char store_id[CU_STORE_ID_BYTES])
 {
-	unsigned char idb[8];
-	cu_mac_state st;
+	unsigned char prefix[sizeof rec_label + CU_STORE_ID_BYTES + 8];
+	cu_record_mac st;
 
-	cu_put_u64le(idb, id);
-	cu_mac_init_len(&st, rk->mac, CU_RECORD_TAG_BYTES);
-	cu_mac_update(&st, rec_label, sizeof rec_label);
-	cu_mac_update(&st, store_id, CU_STORE_ID_BYTES);
-	cu_mac_update(&st, idb, sizeof idb);
-	cu_mac_update(&st, p, n);
-	cu_mac_final_len(&st, out, CU_RECORD_TAG_BYTES);
+	memcpy(prefix, rec_label, sizeof rec_label);
+	memcpy(prefix + sizeof rec_label, store_id, CU_STORE_ID_BYTES);
+	cu_put_u64le(prefix + sizeof rec_label + CU_STORE_ID_BYTES, id);
+	cu_record_mac_init(&st, s->sub, nonce);
+	cu_record_mac_update(&st, prefix, sizeof prefix);
+	cu_record_mac_update(&st, p, n);
+	cu_record_mac_final(&st, out);
 }
 
 int cu_rec_open(const cu_rec *r, const cu_keys *k, cu_rec_secrets *s)
@@ -95,13 +95,12 @@ int cu_rec_open(const cu_rec *r, const cu_keys *k, cu_rec_secrets *s)
 		cu_rec_close(s);
 		return bad(r->id, "its data key was modified or copied from another customer");
 	}
-	cu_record_keys_derive(&s->rk, s->dek);
-	record_tag(tag, r->p, (size_t)(r->tag - r->p), r->id, &s->rk, k->store_id);
+	cu_stream_subkey(s->sub, s->dek, r->nonce);
+	record_tag(tag, r->p, (size_t)(r->tag - r->p), r->id, s, r->nonce, k->store_id);
 	if (!cu_equal(tag, r->tag, sizeof tag)) {
 		cu_rec_close(s);
 		return bad(r->id, "its stored record was modified or moved");
 	}
-	cu_stream_subkey(s->sub, s->rk.enc, r->nonce);
 	return CUSTOS_OK;
 }
 
@@ -181,8 +180,7 @@ int cu_rec_build(cu_bytes *out, const cu_rec *r, const cu_bytes *clear, const cu
 	cu_dek_wrap(p, k, r->id, r->dek_ver, nonce, dek);
 	p += CU_WRAP_BYTES;
 	memcpy(s.dek, dek, CU_KEY_BYTES);
-	cu_record_keys_derive(&s.rk, s.dek);
-	cu_stream_subkey(s.sub, s.rk.enc, nonce);
+	cu_stream_subkey(s.sub, s.dek, nonce);
 	for (c = 1; c < CUSTOS_CLASS_COUNT; c++) {
 		if (!(mask & (1U << c)))
 			continue;
@@ -193,7 +191,7 @@ int cu_rec_build(cu_bytes *out, const cu_rec *r, const cu_bytes *clear, const cu
 		cu_stream_xor(p, p, padded[c], s.sub, nonce, c);
 		p += padded[c];
 	}
-	record_tag(p, out->p, (size_t)(p - out->p), r->id, &s.rk, k->store_id);
+	record_tag(p, out->p, (size_t)(p - out->p), r->id, &s, nonce, k->store_id);
 	cu_rec_close(&s);
 	return CUSTOS_OK;
 }
