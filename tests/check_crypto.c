@@ -3,13 +3,15 @@
  * every flipped byte is CUSTOS_EAUTH (never garbage, never a crash), ciphertexts and data
  * keys moved between customers, classes or versions fail, wrong keys are CUSTOS_EKEY,
  * tampered key-derivation limits are refused, no plaintext reaches the files, nonces never
- * repeat, and blind indexes keep only their planned bits.
+ * repeat, and blind indexes keep only their planned bits. The record format is recomputed
+ * from libsodium's primitives alone, so it is exactly what docs/security.md describes.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "model/record.h"
 #include "support.h"
 
 static const char *const kinds[] = { "memory", "lmdb" };
@@ -581,6 +583,89 @@ START_TEST(damaged_index_entries_can_hide_a_match_but_never_invent_one)
 }
 END_TEST
 
+/* The record construction, recomputed with libsodium alone from what record.h documents:
+ * the DEK unwraps with XChaCha20-Poly1305 under the KEK, the subkey is HChaCha20(DEK,
+ * nonce), stream c decrypts class c, and the tag is Poly1305 under stream 0's first 32
+ * bytes over "CUSREC03" ‖ store id ‖ id (LE) ‖ everything before the tag. */
+START_TEST(record_format_3_is_the_documented_construction)
+{
+	static const char contact[] = "contact TLVs", address[] = "12 Harbour Road, Wan Chai, HK 85";
+	unsigned char dek[32], got[32], sub[32], otk[32], tag[16], n12[12], ad[8 + 16 + 8 + 2 + 2], plain[64];
+	cu_bytes out = CU_BYTES_INIT, clear = CU_BYTES_INIT, g2 = CU_BYTES_INIT, g3 = CU_BYTES_INIT, one = CU_BYTES_INIT;
+	const cu_bytes *groups[CUSTOS_CLASS_COUNT] = { NULL };
+	crypto_onetimeauth_state st;
+	cu_rec r = { 0 }, parsed;
+	cu_rec_secrets secrets;
+	size_t len;
+	cu_keys k;
+
+	ck_assert_int_ge(custos_init(), 1);
+	randombytes_buf(&k, sizeof k);
+	k.kek_epoch = 1;
+	randombytes_buf(dek, sizeof dek);
+	r.id = 0x0102030405060708ULL;
+	r.version = 7;
+	r.owner = 3;
+	r.dek_ver = 1;
+	ck_assert_int_eq(cu_bytes_append(&clear, "clear", 5), CUSTOS_OK);
+	ck_assert_int_eq(cu_bytes_append(&g2, contact, sizeof contact - 1), CUSTOS_OK);
+	ck_assert_int_eq(cu_bytes_append(&g3, address, sizeof address - 1), CUSTOS_OK);
+	ck_assert_uint_eq(sizeof address - 1, 32);
+	groups[2] = &g2;
+	groups[3] = &g3;
+	ck_assert_int_eq(cu_rec_build(&out, &r, &clear, groups, &k, dek), CUSTOS_OK);
+	ck_assert_int_eq(cu_rec_parse(&parsed, r.id, out.p, out.len), CUSTOS_OK);
+	ck_assert_uint_eq(out.p[0], 3);
+	ck_assert_uint_eq(parsed.groups, (1U << 2) | (1U << 3));
+	ck_assert_uint_eq(parsed.grp_len[2], 16);
+	ck_assert_uint_eq(parsed.grp_len[3], 48);  /* padding always adds at least one byte */
+
+	/* The wrapped data key. */
+	memcpy(ad, "CUSDEK02", 8);
+	memcpy(ad + 8, k.store_id, 16);
+	for (int i = 0; i < 8; i++)
+		ad[24 + i] = (unsigned char)(r.id >> (8 * i));
+	ad[32] = 1, ad[33] = 0, ad[34] = 1, ad[35] = 0;
+	ck_assert_int_eq(crypto_aead_xchacha20poly1305_ietf_decrypt(got, NULL, NULL, parsed.wrap, 48, ad, sizeof ad,
+		parsed.nonce, k.kek), 0);
+	ck_assert_mem_eq(got, dek, 32);
+
+	/* The tag. */
+	crypto_core_hchacha20(sub, parsed.nonce, dek, NULL);
+	memset(n12, 0, 4);
+	memcpy(n12 + 4, parsed.nonce + 16, 8);
+	memset(otk, 0, sizeof otk);
+	crypto_stream_chacha20_ietf_xor_ic(otk, otk, sizeof otk, n12, 0, sub);
+	crypto_onetimeauth_init(&st, otk);
+	crypto_onetimeauth_update(&st, (const unsigned char *)"CUSREC03", 8);
+	crypto_onetimeauth_update(&st, k.store_id, 16);
+	crypto_onetimeauth_update(&st, ad + 24, 8);
+	crypto_onetimeauth_update(&st, out.p, out.len - 16);
+	crypto_onetimeauth_final(&st, tag);
+	ck_assert_mem_eq(tag, out.p + out.len - 16, 16);
+
+	/* Class 3 under stream 3, then sodium_unpad. */
+	n12[0] = 3;
+	crypto_stream_chacha20_ietf_xor_ic(plain, parsed.grp[3], 48, n12, 0, sub);
+	ck_assert_int_eq(sodium_unpad(&len, plain, 48, 16), 0);
+	ck_assert_uint_eq(len, sizeof address - 1);
+	ck_assert_mem_eq(plain, address, len);
+
+	/* And the library agrees with itself. */
+	ck_assert_int_eq(cu_rec_open(&parsed, &k, &secrets), CUSTOS_OK);
+	ck_assert_int_eq(cu_rec_group(&parsed, 2, &secrets, &one), CUSTOS_OK);
+	ck_assert_uint_eq(one.len, sizeof contact - 1);
+	ck_assert_mem_eq(one.p, contact, one.len);
+	cu_rec_close(&secrets);
+	cu_bytes_free(&one);
+	cu_bytes_free(&out);
+	cu_bytes_free(&clear);
+	cu_bytes_free(&g2);
+	cu_bytes_free(&g3);
+	custos_shutdown();
+}
+END_TEST
+
 static Suite *crypto_suite(void)
 {
 	Suite *s = suite_create("crypto");
@@ -593,6 +678,7 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, damaged_keyring_schema_counters_and_principals_are_eauth);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("binding");
+	tcase_add_test(tc, record_format_3_is_the_documented_construction);
 	tcase_add_loop_test(tc, records_and_keys_moved_between_customers_fail, 0, 2);
 	tcase_add_loop_test(tc, a_field_group_moved_to_another_customer_fails, 0, 2);
 	tcase_add_loop_test(tc, field_groups_swapped_between_classes_fail, 0, 2);
