@@ -82,7 +82,7 @@ int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly)
 	if (!a)
 		return cu_err_oom();
 	a->reads = o ? o->audit_reads : CUSTOS_AUDIT_READS_FAIL_CLOSED;
-	a->batch = o && o->audit_batch ? o->audit_batch : 512;
+	a->batch = o && o->audit_batch ? o->audit_batch : 2048;
 	a->max_age_ms = o && o->audit_max_age_ms ? o->audit_max_age_ms : 1000;
 	a->every = o && o->checkpoint_every ? o->checkpoint_every : 1000;
 	a->readonly = readonly;
