@@ -58,6 +58,51 @@ static void id_key(unsigned char k[5], char prefix, uint32_t id)
 	cu_put_u32be(k + 1, id);
 }
 
+/* Store a named record under prefix ‖ name and its name under id_prefix ‖ id. */
+static int named_put(cu_op *op, char prefix, char id_prefix, const char *name, uint32_t id, const void *v, size_t n)
+{
+	unsigned char key[1 + CUSTOS_NAME_MAX_BYTES], ik[5];
+	int rc;
+
+	id_key(ik, id_prefix, id);
+	if ((rc = cu_sealed_put(op->txn, op->core->keys, CU_B_ACCESS, key, name_key(key, prefix, name), v, n)))
+		return rc;
+	return cu_sealed_put(op->txn, op->core->keys, CU_B_ACCESS, ik, sizeof ik, name, strlen(name));
+}
+
+/* The sealed record stored under prefix ‖ name; CUSTOS_ENOTFOUND naming `what` and the
+ * name when there is none. */
+static int named_get(cu_txn *t, const cu_keys *k, char prefix, const char *what, const char *name, cu_bytes *b)
+{
+	unsigned char key[1 + CUSTOS_NAME_MAX_BYTES];
+	int rc;
+
+	if (!cu_name_ok(name))
+		return cu_err(CUSTOS_ENOTFOUND, "no %s named '%.64s'", what, name);
+	rc = cu_sealed_get(t, k, CU_B_ACCESS, key, name_key(key, prefix, name), b);
+	return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ENOTFOUND, "no %s named '%s'", what, name) : rc;
+}
+
+/* The name stored under id_prefix ‖ id; CUSTOS_ENOTFOUND (for the caller to word) when
+ * there is none, CUSTOS_ECORRUPT naming `what` when it is damaged. */
+static int name_of(cu_txn *t, const cu_keys *k, char id_prefix, uint32_t id, const char *what, char name[CU_NAME_BUF])
+{
+	unsigned char key[5];
+	cu_bytes b = CU_BYTES_INIT;
+	int rc;
+
+	id_key(key, id_prefix, id);
+	rc = cu_sealed_get(t, k, CU_B_ACCESS, key, sizeof key, &b);
+	if (!rc && (b.len == 0 || b.len > CUSTOS_NAME_MAX_BYTES))
+		rc = cu_err(CUSTOS_ECORRUPT, "the name of %s %u is damaged", what, id);
+	if (!rc) {
+		memcpy(name, b.p, b.len);
+		name[b.len] = '\0';
+	}
+	cu_bytes_free(&b);
+	return rc;
+}
+
 /* ---- principals ---- */
 
 static void principal_encode(unsigned char v[PRINCIPAL_BYTES], const cu_principal *p)
@@ -99,15 +144,9 @@ static int principal_decode(cu_principal *p, const cu_bytes *b, const char *name
 
 int cu_principal_get(cu_txn *t, const cu_keys *k, const char *name, cu_principal *p)
 {
-	unsigned char key[1 + CUSTOS_NAME_MAX_BYTES];
 	cu_bytes b = CU_BYTES_INIT;
-	int rc;
+	int rc = named_get(t, k, 'n', "principal", name, &b);
 
-	if (!cu_name_ok(name))
-		return cu_err(CUSTOS_ENOTFOUND, "no principal named '%.64s'", name);
-	rc = cu_sealed_get(t, k, CU_B_ACCESS, key, name_key(key, 'n', name), &b);
-	if (rc == CUSTOS_ENOTFOUND)
-		rc = cu_err(CUSTOS_ENOTFOUND, "no principal named '%s'", name);
 	if (!rc)
 		rc = principal_decode(p, &b, name);
 	cu_bytes_free(&b);
@@ -116,36 +155,20 @@ int cu_principal_get(cu_txn *t, const cu_keys *k, const char *name, cu_principal
 
 int cu_principal_get_id(cu_txn *t, const cu_keys *k, uint32_t id, cu_principal *p)
 {
-	unsigned char key[5];
-	cu_bytes b = CU_BYTES_INIT;
 	char name[CU_NAME_BUF];
-	int rc;
+	int rc = name_of(t, k, 'i', id, "principal", name);
 
-	id_key(key, 'i', id);
-	rc = cu_sealed_get(t, k, CU_B_ACCESS, key, sizeof key, &b);
 	if (rc == CUSTOS_ENOTFOUND)
-		rc = cu_err(CUSTOS_ENOTFOUND, "no principal with id %u", id);
-	if (!rc && (b.len == 0 || b.len > CUSTOS_NAME_MAX_BYTES))
-		rc = cu_err(CUSTOS_ECORRUPT, "the name of principal %u is damaged", id);
-	if (!rc) {
-		memcpy(name, b.p, b.len);
-		name[b.len] = '\0';
-		rc = cu_principal_get(t, k, name, p);
-	}
-	cu_bytes_free(&b);
-	return rc;
+		return cu_err(CUSTOS_ENOTFOUND, "no principal with id %u", id);
+	return rc ? rc : cu_principal_get(t, k, name, p);
 }
 
 int cu_principal_put(cu_op *op, const cu_principal *p)
 {
-	unsigned char key[1 + CUSTOS_NAME_MAX_BYTES], v[PRINCIPAL_BYTES], ik[5];
-	int rc;
+	unsigned char v[PRINCIPAL_BYTES];
 
 	principal_encode(v, p);
-	id_key(ik, 'i', p->id);
-	if ((rc = cu_sealed_put(op->txn, op->core->keys, CU_B_ACCESS, key, name_key(key, 'n', p->name), v, sizeof v)))
-		return rc;
-	return cu_sealed_put(op->txn, op->core->keys, CU_B_ACCESS, ik, sizeof ik, p->name, strlen(p->name));
+	return named_put(op, 'n', 'i', p->name, p->id, v, sizeof v);
 }
 
 int cu_principal_each(cu_txn *t, const cu_keys *k, cu_principal_fn fn, void *arg)
@@ -198,15 +221,9 @@ static void role_encode(unsigned char v[ROLE_BYTES], const cu_role *r)
 
 int cu_role_get(cu_txn *t, const cu_keys *k, const char *name, cu_role *r)
 {
-	unsigned char key[1 + CUSTOS_NAME_MAX_BYTES];
 	cu_bytes b = CU_BYTES_INIT;
-	int rc;
+	int rc = named_get(t, k, 'r', "role", name, &b);
 
-	if (!cu_name_ok(name))
-		return cu_err(CUSTOS_ENOTFOUND, "no role named '%.64s'", name);
-	rc = cu_sealed_get(t, k, CU_B_ACCESS, key, name_key(key, 'r', name), &b);
-	if (rc == CUSTOS_ENOTFOUND)
-		rc = cu_err(CUSTOS_ENOTFOUND, "no role named '%s'", name);
 	if (!rc && (b.len != ROLE_BYTES || b.p[0] != RECORD_FORMAT || b.p[9] < 1 || b.p[9] > 3))
 		rc = cu_err(CUSTOS_ECORRUPT, "the record of role '%s' is damaged", name);
 	if (!rc) {
@@ -222,36 +239,20 @@ int cu_role_get(cu_txn *t, const cu_keys *k, const char *name, cu_role *r)
 
 int cu_role_get_id(cu_txn *t, const cu_keys *k, uint32_t id, cu_role *r)
 {
-	unsigned char key[5];
-	cu_bytes b = CU_BYTES_INIT;
 	char name[CU_NAME_BUF];
-	int rc;
+	int rc = name_of(t, k, 'R', id, "role", name);
 
-	id_key(key, 'R', id);
-	rc = cu_sealed_get(t, k, CU_B_ACCESS, key, sizeof key, &b);
 	if (rc == CUSTOS_ENOTFOUND)
-		rc = cu_err(CUSTOS_ECORRUPT, "role %u is missing", id);
-	if (!rc && (b.len == 0 || b.len > CUSTOS_NAME_MAX_BYTES))
-		rc = cu_err(CUSTOS_ECORRUPT, "the name of role %u is damaged", id);
-	if (!rc) {
-		memcpy(name, b.p, b.len);
-		name[b.len] = '\0';
-		rc = cu_role_get(t, k, name, r);
-	}
-	cu_bytes_free(&b);
-	return rc;
+		return cu_err(CUSTOS_ECORRUPT, "role %u is missing", id);
+	return rc ? rc : cu_role_get(t, k, name, r);
 }
 
 int cu_role_put(cu_op *op, const cu_role *r)
 {
-	unsigned char key[1 + CUSTOS_NAME_MAX_BYTES], v[ROLE_BYTES], ik[5];
-	int rc;
+	unsigned char v[ROLE_BYTES];
 
 	role_encode(v, r);
-	id_key(ik, 'R', r->id);
-	if ((rc = cu_sealed_put(op->txn, op->core->keys, CU_B_ACCESS, key, name_key(key, 'r', r->name), v, sizeof v)))
-		return rc;
-	return cu_sealed_put(op->txn, op->core->keys, CU_B_ACCESS, ik, sizeof ik, r->name, strlen(r->name));
+	return named_put(op, 'r', 'R', r->name, r->id, v, sizeof v);
 }
 
 int cu_role_covers(const cu_role *a, const cu_role *b, const char **what)
@@ -278,15 +279,9 @@ int cu_role_covers(const cu_role *a, const cu_role *b, const char **what)
 
 int cu_team_get(cu_txn *t, const cu_keys *k, const char *name, uint32_t *id)
 {
-	unsigned char key[1 + CUSTOS_NAME_MAX_BYTES];
 	cu_bytes b = CU_BYTES_INIT;
-	int rc;
+	int rc = named_get(t, k, 't', "team", name, &b);
 
-	if (!cu_name_ok(name))
-		return cu_err(CUSTOS_ENOTFOUND, "no team named '%.64s'", name);
-	rc = cu_sealed_get(t, k, CU_B_ACCESS, key, name_key(key, 't', name), &b);
-	if (rc == CUSTOS_ENOTFOUND)
-		rc = cu_err(CUSTOS_ENOTFOUND, "no team named '%s'", name);
 	if (!rc && b.len != 4)
 		rc = cu_err(CUSTOS_ECORRUPT, "the record of team '%s' is damaged", name);
 	if (!rc)
@@ -297,35 +292,21 @@ int cu_team_get(cu_txn *t, const cu_keys *k, const char *name, uint32_t *id)
 
 int cu_team_name(cu_txn *t, const cu_keys *k, uint32_t id, char name[CU_NAME_BUF])
 {
-	unsigned char key[5];
-	cu_bytes b = CU_BYTES_INIT;
 	int rc;
 
 	name[0] = '\0';
 	if (id == 0)
 		return CUSTOS_OK;
-	id_key(key, 'T', id);
-	rc = cu_sealed_get(t, k, CU_B_ACCESS, key, sizeof key, &b);
-	if (!rc && (b.len == 0 || b.len > CUSTOS_NAME_MAX_BYTES))
-		rc = cu_err(CUSTOS_ECORRUPT, "the name of team %u is damaged", id);
-	if (!rc) {
-		memcpy(name, b.p, b.len);
-		name[b.len] = '\0';
-	}
-	cu_bytes_free(&b);
+	rc = name_of(t, k, 'T', id, "team", name);
 	return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ECORRUPT, "team %u is missing", id) : rc;
 }
 
 int cu_team_put(cu_op *op, const char *name, uint32_t id)
 {
-	unsigned char key[1 + CUSTOS_NAME_MAX_BYTES], v[4], ik[5];
-	int rc;
+	unsigned char v[4];
 
 	cu_put_u32le(v, id);
-	id_key(ik, 'T', id);
-	if ((rc = cu_sealed_put(op->txn, op->core->keys, CU_B_ACCESS, key, name_key(key, 't', name), v, sizeof v)))
-		return rc;
-	return cu_sealed_put(op->txn, op->core->keys, CU_B_ACCESS, ik, sizeof ik, name, strlen(name));
+	return named_put(op, 't', 'T', name, id, v, sizeof v);
 }
 
 /* ---- ids and the access generation ---- */
