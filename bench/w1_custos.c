@@ -11,12 +11,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <custos.h>
 #include <lmdb.h>
 
 #include "synth.h"
+#include "w1_common.h"
 
 #define BATCH 10000
 
@@ -27,21 +27,6 @@
 			exit(1); \
 		} \
 	} while (0)
-
-/* A field of /proc/self/status in kB: RssAnon is heap and stacks, without mapped files. */
-static long status_kb(const char *key)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof line, f))
-		if (!strncmp(line, key, strlen(key)))
-			v = strtol(line + strlen(key), NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
 
 /* Bytes of the pages the LMDB store's audit bucket holds (0 if it cannot be read): the
  * benchmark reports the file with and without the audit log, which the SQL stores lack. */
@@ -66,23 +51,6 @@ static long long audit_bytes(const char *dir)
 	return bytes;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The same pseudo-random sequence of customer numbers for every engine. */
-static uint64_t pick(uint64_t i, uint64_t n)
-{
-	uint64_t x = i * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
-	x ^= x >> 31;
-	x *= 0xBF58476D1CE4E5B9ULL;
-	x ^= x >> 29;
-	return x % n;
-}
-
 static custos_customer *draft(custos_ctx *ctx, const synth_person *p)
 {
 	custos_customer *c;
@@ -98,29 +66,30 @@ static custos_customer *draft(custos_ctx *ctx, const synth_person *p)
 	return c;
 }
 
-/* Get customers pick(from) .. pick(to - 1), reading every encrypted field; seconds taken. */
+/* Get customers w1_pick(from) .. w1_pick(to - 1), reading every encrypted field; seconds taken. */
 static double get_range(custos_ctx *ctx, uint64_t from, uint64_t to, uint64_t count, size_t *touched)
 {
 	static const char *const fields[] = { "name", "email", "phone", "address", "company" };
-	double t = now();
+	double t = w1_now();
 
 	for (uint64_t i = from; i < to; i++) {
 		custos_customer *c;
 		const char *v;
-		TRY(custos_customer_get(&c, ctx, pick(i, count) + 1));
+		TRY(custos_customer_get(&c, ctx, w1_pick(i, count) + 1));
 		for (int f = 0; f < 5; f++) {
 			TRY(custos_customer_get_text(&v, c, fields[f]));
 			*touched += strlen(v);
 		}
 		custos_customer_free(c);
 	}
-	return now() - t;
+	return w1_now() - t;
 }
 
 int main(int argc, char **argv)
 {
-	const char *dir = NULL;
-	uint64_t count = 100000, lookups = 100000, updates = 1000, found = 0;
+	const char *dir;
+	uint64_t count, lookups, updates, found = 0;
+	w1_args args;
 	custos_db_options opts = CUSTOS_DB_OPTIONS_INIT, quiet;
 	custos_customer **batch;
 	custos_secret *secret;
@@ -133,20 +102,12 @@ int main(int argc, char **argv)
 	struct stat st;
 	double t, t_on = 0, t_off = 0;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--dir"))
-			dir = argv[i + 1];
-		else if (!strcmp(argv[i], "--count"))
-			count = strtoull(argv[i + 1], NULL, 10);
-		else if (!strcmp(argv[i], "--lookups"))
-			lookups = strtoull(argv[i + 1], NULL, 10);
-		else if (!strcmp(argv[i], "--updates"))
-			updates = strtoull(argv[i + 1], NULL, 10);
-	}
-	if (!dir || count == 0) {
-		fprintf(stderr, "usage: w1-custos --dir DIR --count N [--lookups M] [--updates U]\n");
+	if (w1_parse_args(&args, argc, argv, "w1-custos"))
 		return 2;
-	}
+	dir = args.dir;
+	count = args.count;
+	lookups = args.lookups;
+	updates = args.updates;
 	snprintf(uri, sizeof uri, "lmdb:%s", dir);
 	opts.flags = CUSTOS_OPEN_CREATE | CUSTOS_OPEN_EXCL;
 	opts.durability = CUSTOS_DURABILITY_NORMAL;
@@ -158,7 +119,7 @@ int main(int argc, char **argv)
 	TRY(custos_schema_set_field_flags(ctx, "phone", 0));
 
 	batch = calloc(BATCH, sizeof *batch);
-	t = now();
+	t = w1_now();
 	for (uint64_t done = 0; done < count;) {
 		size_t n = count - done < BATCH ? (size_t)(count - done) : BATCH;
 		for (size_t i = 0; i < n; i++) {
@@ -170,7 +131,7 @@ int main(int argc, char **argv)
 			custos_customer_free(batch[i]);
 		done += n;
 	}
-	printf("load_s %.6f\n", now() - t);
+	printf("load_s %.6f\n", w1_now() - t);
 	free(batch);
 
 	/* The same lookups through a second handle on the same store with read auditing off,
@@ -191,9 +152,9 @@ int main(int argc, char **argv)
 	printf("get_us %.4f\n", t_on * 1e6 / (double)lookups);
 	printf("get_noaudit_us %.4f\n", t_off * 1e6 / (double)lookups);
 
-	t = now();
+	t = w1_now();
 	for (uint64_t i = 0; i < lookups; i++) {
-		uint64_t n = pick(i + lookups, count), id;
+		uint64_t n = w1_pick(i + lookups, count), id;
 		custos_iter *it;
 		synth_person_make(&p, n, 1);
 		TRY(custos_customer_find(&it, ctx, "email", p.email));
@@ -201,24 +162,24 @@ int main(int argc, char **argv)
 			found++;
 		custos_iter_free(it);
 	}
-	printf("find_us %.4f\n", (now() - t) * 1e6 / (double)lookups);
+	printf("find_us %.4f\n", (w1_now() - t) * 1e6 / (double)lookups);
 	if (found != lookups) {
 		fprintf(stderr, "w1-custos: found %llu of %llu emails\n", (unsigned long long)found,
 			(unsigned long long)lookups);
 		return 1;
 	}
 
-	t = now();
+	t = w1_now();
 	for (uint64_t i = 0; i < updates; i++) {
 		custos_customer *c;
 		char phone[24];
 		TRY(custos_customer_new(&c, ctx));
 		snprintf(phone, sizeof phone, "+8526%07llu", (unsigned long long)(i % 10000000));
 		TRY(custos_customer_set_text(c, "phone", phone));
-		TRY(custos_customer_update(ctx, pick(i + 2 * lookups, count) + 1, c));
+		TRY(custos_customer_update(ctx, w1_pick(i + 2 * lookups, count) + 1, c));
 		custos_customer_free(c);
 	}
-	printf("update_us %.4f\n", (now() - t) * 1e6 / (double)updates);
+	printf("update_us %.4f\n", (w1_now() - t) * 1e6 / (double)updates);
 
 	custos_ctx_free(ctx);
 	custos_db_close(db);
@@ -227,6 +188,6 @@ int main(int argc, char **argv)
 	printf("audit_bytes %lld\n", audit_bytes(dir));
 	getrusage(RUSAGE_SELF, &ru);
 	printf("rss_kb %ld\n", ru.ru_maxrss);
-	printf("anon_kb %ld\n", status_kb("RssAnon:"));
+	printf("anon_kb %ld\n", w1_status_kb("RssAnon:"));
 	return touched ? 0 : 1;
 }
