@@ -198,6 +198,26 @@ CUSTOS_EXTERN(void) custos_db_close(custos_db *db);
 CUSTOS_EXTERN(int) custos_db_rekey(custos_ctx *ctx, const custos_secret *secret) CUSTOS_WARN_UNUSED;
 
 /**
+ * @brief Check a store you do not trust, before reading it.
+ *
+ * Run this after opening a store whose files may have been damaged or tampered with (a
+ * copy from elsewhere, a disk that failed, a crash you cannot explain), and read the store
+ * only if it succeeds. The check only reads. It first asks the backend to check its own
+ * structure without trusting it (the `lmdb` backend reads every page of the file with
+ * bounds checks before LMDB ever follows it). A store found damaged (#CUSTOS_ECORRUPT) is
+ * not written any more by this process, its queued audit entries and the final checkpoint
+ * included: close it and restore a backup.
+ * @param[in] ctx A context whose principal holds #CUSTOS_OP_AUDIT.
+ * @return #CUSTOS_OK, or
+ * <ul>
+ * <li>#CUSTOS_ECORRUPT: the storage is damaged; the message names where and what;</li>
+ * <li>#CUSTOS_EDENIED, #CUSTOS_ESTATE, #CUSTOS_EINVALID;</li>
+ * <li>#CUSTOS_EIO, #CUSTOS_ENOMEM, #CUSTOS_EBACKEND.</li>
+ * </ul>
+ */
+CUSTOS_EXTERN(int) custos_db_check(custos_ctx *ctx) CUSTOS_WARN_UNUSED;
+
+/**
  * @brief The name of the store's backend, such as "lmdb" or "memory".
  * @param[in] db The store.
  * @return A string borrowed from the store, valid until it is closed; "" for NULL.

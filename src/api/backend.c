@@ -1,11 +1,19 @@
 /*
  * api/backend.c — public entry points of the backend interface.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "backends/backends.h"
 #include "crypto/crypto.h"
+
+/* How much of the struct each version has: a host built against version 1 passes a
+ * struct that ends before `check`. */
+static size_t backend_size(unsigned int version)
+{
+	return version == 1 ? offsetof(custos_backend, check) : sizeof(custos_backend);
+}
 
 int custos_backend_init(custos_backend *be, unsigned int version)
 {
@@ -15,7 +23,7 @@ int custos_backend_init(custos_backend *be, unsigned int version)
 		return cu_null_arg("custos_backend_init", "be");
 	if ((rc = cu_check_version(version, CUSTOS_BACKEND_VERSION, "custos_backend")))
 		return rc;
-	memset(be, 0, sizeof *be);
+	memset(be, 0, backend_size(version));
 	be->version = version;
 	return CUSTOS_OK;
 }

@@ -264,6 +264,15 @@ void custos_db_close(custos_db *db)
 	cu_db_unref(db);
 }
 
+int custos_db_check(custos_ctx *ctx)
+{
+	int rc;
+
+	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")))
+		return rc;
+	return cu_store_check(&ctx->core->store);
+}
+
 const char *custos_db_backend_name(const custos_db *db)
 {
 	return db ? db->backend_name : "";

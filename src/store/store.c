@@ -18,7 +18,7 @@ const char *const cu_bucket_names[CU_B_COUNT] = {
 /* A backend must answer with a custos code; anything else becomes CUSTOS_EBACKEND. */
 static int checked(int rc)
 {
-	if (rc > 0 || (rc < CUSTOS_EUSER && rc != CUSTOS_ITEROVER))
+	if (rc > 0 || (rc < CUSTOS_ETOOBIG && rc != CUSTOS_ITEROVER))
 		return cu_err(CUSTOS_EBACKEND, "the storage backend returned an unknown code %d", rc);
 	return rc;
 }
@@ -149,6 +149,9 @@ int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), 
 {
 	int rc, tries;
 
+	if (atomic_load(&st->damaged))
+		return cu_err(CUSTOS_ECORRUPT, "the store was found damaged and is not written any more; "
+			"close it and restore it from a backup");
 	pthread_mutex_lock(&st->write_lock);
 	for (tries = 0;; tries++) {
 		rc = attempt(st, fn, arg);
@@ -178,4 +181,23 @@ int cu_store_read(cu_store *st, cu_txn_fn fn, void *arg)
 	rc = fn(&t, arg);
 	cu_txn_abort(&t);
 	return rc;
+}
+
+int cu_store_check(cu_store *st)
+{
+	int rc;
+
+	if (st->fork_gen != cu_fork_generation())
+		return cu_err(CUSTOS_ESTATE, "this store was opened by another process (before fork()): "
+			"open it again in this process");
+	if (st->be->version < 2 || !st->be->check)
+		return CUSTOS_OK;
+	rc = checked(st->be->check(st->be));
+	return rc == CUSTOS_ECORRUPT ? cu_store_damaged(st, rc) : rc;
+}
+
+int cu_store_damaged(cu_store *st, int code)
+{
+	atomic_store(&st->damaged, 1);
+	return code;
 }

@@ -6,6 +6,7 @@
 #define CU_STORE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "custos/sys/backend.h"
@@ -26,6 +27,7 @@ typedef struct cu_store {
 	custos_backend *be;
 	int readonly;
 	unsigned long fork_gen;   /* cu_fork_generation() when opened */
+	atomic_int damaged;       /* a check found the storage damaged: nothing is written any more */
 	pthread_mutex_t write_lock;
 } cu_store;
 
@@ -70,5 +72,11 @@ int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg);
 int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg);
 /* Run fn in one read transaction. */
 int cu_store_read(cu_store *st, cu_txn_fn fn, void *arg);
+
+/* The backend's own structural check (when it has one). CUSTOS_ECORRUPT marks the store
+ * damaged: every later write transaction is refused, so nothing runs over a damaged file. */
+int cu_store_check(cu_store *st);
+/* Mark the store damaged after a caller found damage above the backend; code is returned. */
+int cu_store_damaged(cu_store *st, int code);
 
 #endif

@@ -120,17 +120,28 @@ struct custos_backend {
 	/** Release the backend. Mandatory. */
 	void (*free)(custos_backend *be);
 	/* ---- methods added in version 2 go below this line ---- */
+	/**
+	 * Optional (may be NULL). A read-only check of the backend's own storage structure,
+	 * made without trusting it, for custos_db_check(): return #CUSTOS_OK, or
+	 * #CUSTOS_ECORRUPT with a message that says where the damage is and what is wrong.
+	 * It must not write, and must not crash or hang on any content of the storage.
+	 * Called with no transaction of this backend open on the calling thread.
+	 */
+	int (*check)(custos_backend *be);
+	/* ---- methods added in version 3 go below this line ---- */
 };
 
 /** The version of #custos_backend this header declares. */
-#define CUSTOS_BACKEND_VERSION 1
+#define CUSTOS_BACKEND_VERSION 2
 /** Static initialiser for a #custos_backend with no methods. */
-#define CUSTOS_BACKEND_INIT { CUSTOS_BACKEND_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define CUSTOS_BACKEND_INIT { CUSTOS_BACKEND_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * @brief Zero a backend struct and set its version.
+ * Only the members that `version` has are zeroed, so a backend built against an older
+ * header passes its own (smaller) struct safely.
  * @param[out] be The struct to fill.
- * @param[in] version #CUSTOS_BACKEND_VERSION.
+ * @param[in] version The #CUSTOS_BACKEND_VERSION the caller was built against.
  * @return #CUSTOS_OK, #CUSTOS_EINVALID if @p be is NULL, #CUSTOS_EVERSION for an unknown version.
  */
 CUSTOS_EXTERN(int) custos_backend_init(custos_backend *be, unsigned int version);
