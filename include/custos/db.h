@@ -160,9 +160,13 @@ CUSTOS_EXTERN(void) custos_secret_free(custos_secret *secret);
  * <ul>
  * <li>#CUSTOS_ENOTFOUND: no store at @p uri and #CUSTOS_OPEN_CREATE not given;</li>
  * <li>#CUSTOS_EEXISTS: #CUSTOS_OPEN_EXCL given and the store exists;</li>
- * <li>#CUSTOS_EKEY: the secret does not unlock this store;</li>
- * <li>#CUSTOS_EINVALID, #CUSTOS_EVERSION: bad arguments or options;</li>
- * <li>#CUSTOS_ECORRUPT, #CUSTOS_EAUTH: the store's key records are damaged or tampered with;</li>
+ * <li>#CUSTOS_EKEY: the secret does not unlock this store (or the header's key-derivation
+ *     inputs were altered, which cannot be told apart);</li>
+ * <li>#CUSTOS_EINVALID, #CUSTOS_EVERSION: bad arguments or options, or a store format this
+ *     library does not read;</li>
+ * <li>#CUSTOS_EAUTH: the header, keyring or another record of the store's metadata was
+ *     altered, or put back from an older copy (the message says which kind);</li>
+ * <li>#CUSTOS_ECORRUPT: the store's key records are damaged;</li>
  * <li>#CUSTOS_EBUSY, #CUSTOS_EIO, #CUSTOS_EBACKEND, #CUSTOS_ENOMEM.</li>
  * </ul>
  */
@@ -188,7 +192,11 @@ CUSTOS_EXTERN(void) custos_db_close(custos_db *db);
  * @brief Replace the store's unlock secret (passphrase change or master-key rotation).
  *
  * Only the keyring is re-sealed, in one transaction: the cost does not depend on the
- * number of customers. The old secret stops working at once. A passphrase gets a new salt
+ * number of customers. From then on custos opens the store with the new secret only (an
+ * older header and keyring put back are #CUSTOS_EAUTH at open). This is not key rotation:
+ * the keys inside the keyring stay the same, so whoever holds the old secret and a copy of
+ * the old keyring (a backup, a file copy) can still derive them outside custos and read
+ * every customer, including those created after the change. A passphrase gets a new salt
  * and the Argon2id limits of the options the store was opened with.
  * @param[in] ctx A context whose principal may manage keys.
  * @param[in] secret The new secret.

@@ -115,9 +115,14 @@ static int check_options(const custos_db_options *o)
 
 /* ---- open and create ---- */
 
+/* The first principal and roles, and the log's head holding the digest of the new store's
+ * records. */
 static int bootstrap(cu_op *op, void *arg)
 {
-	return cu_access_bootstrap(op, arg);
+	cu_audit_commit c;
+	int rc = cu_access_bootstrap(op, arg);
+
+	return rc ? rc : cu_audit_write(op, NULL, 0, 0, &c);
 }
 
 static int open_store(custos_db *db, const char *where, const custos_secret *secret, const custos_db_options *o)
@@ -140,7 +145,7 @@ static int open_store(custos_db *db, const char *where, const custos_secret *sec
 		if (rc != CUSTOS_EEXISTS || (o->flags & CUSTOS_OPEN_EXCL))
 			return rc;
 	}
-	if ((rc = cu_core_unlock(&db->core, secret)))
+	if ((rc = cu_core_unlock(&db->core, secret)) || (rc = cu_seals_verify(&db->core)))
 		return rc;
 	if (o->kdf_opslimit)
 		db->core.kdf_ops = o->kdf_opslimit;
