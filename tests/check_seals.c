@@ -105,6 +105,8 @@ START_TEST(a_demotion_put_back_is_found)
 	HAS(custos_error_last(), "does not match a principal record");
 	ck_assert_ptr_null(bob);
 	verify_names("does not match a principal record");
+	ck_assert_int_eq(custos_db_check(T.ctx), CUSTOS_EAUTH);
+	HAS(custos_error_last(), "does not match a principal record");
 	ck_assert_int_eq(reopen_code(msg, sizeof msg), CUSTOS_EAUTH);
 	HAS(msg, "does not match a principal record");
 }

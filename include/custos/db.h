@@ -212,13 +212,16 @@ CUSTOS_EXTERN(int) custos_db_rekey(custos_ctx *ctx, const custos_secret *secret)
  * copy from elsewhere, a disk that failed, a crash you cannot explain), and read the store
  * only if it succeeds. The check only reads. It first asks the backend to check its own
  * structure without trusting it (the `lmdb` backend reads every page of the file with
- * bounds checks before LMDB ever follows it). A store found damaged (#CUSTOS_ECORRUPT) is
- * not written any more by this process, its queued audit entries and the final checkpoint
- * included: close it and restore a backup.
+ * bounds checks before LMDB ever follows it), then checks that the store's principals,
+ * roles, teams, schema, counters and keys are the ones the audit log's head recorded. A
+ * store found damaged or tampered with (#CUSTOS_ECORRUPT, #CUSTOS_EAUTH) is not written any
+ * more by this process, its queued audit entries and the final checkpoint included: close
+ * it and restore a backup.
  * @param[in] ctx A context whose principal holds #CUSTOS_OP_AUDIT.
  * @return #CUSTOS_OK, or
  * <ul>
  * <li>#CUSTOS_ECORRUPT: the storage is damaged; the message names where and what;</li>
+ * <li>#CUSTOS_EAUTH: stored metadata was altered or put back from an older copy;</li>
  * <li>#CUSTOS_EDENIED, #CUSTOS_ESTATE, #CUSTOS_EINVALID;</li>
  * <li>#CUSTOS_EIO, #CUSTOS_ENOMEM, #CUSTOS_EBACKEND.</li>
  * </ul>

@@ -273,9 +273,12 @@ int custos_db_check(custos_ctx *ctx)
 {
 	int rc;
 
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")))
+	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")) ||
+	    (rc = cu_store_check(&ctx->core->store)))
 		return rc;
-	return cu_store_check(&ctx->core->store);
+	if ((rc = cu_seals_verify(ctx->core)) == CUSTOS_EAUTH)
+		return cu_store_damaged(&ctx->core->store, rc);
+	return rc;
 }
 
 const char *custos_db_backend_name(const custos_db *db)
