@@ -20,7 +20,7 @@ int custos_customer_new(custos_customer **out, custos_ctx *ctx)
 	if (!out)
 		return cu_null_arg("custos_customer_new", "out");
 	*out = NULL;
-	if ((rc = cu_ctx_usable(ctx)))
+	if ((rc = cu_ctx_current(ctx)))
 		return rc;
 	s = cu_core_schema(ctx->core);
 	rc = cu_customer_alloc(out, s, ctx->core->keys->store_id);
