@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "crypto/crypto.h"
 #include "store/store.h"
+#include "util/fork.h"
 #include "util/error.h"
 
 const char *const cu_bucket_names[CU_B_COUNT] = {
