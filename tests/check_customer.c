@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/value.h"
 #include "support.h"
 
 static const char *const kinds[] = { "memory", "lmdb" };
@@ -879,6 +880,40 @@ START_TEST(handles_belong_to_their_store)
 }
 END_TEST
 
+/* A host that reuses one draft for every customer it loads: overwritten values must not
+ * pile up in the draft's memory, and the values kept must be the latest ones. */
+START_TEST(a_reused_draft_stays_the_size_of_one_customer)
+{
+	custos_customer *c = NULL;
+	char name[64], note[1001];
+	const char *back;
+	size_t high = 0;
+
+	memset(note, 'n', 1000);
+	note[1000] = '\0';
+	ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof name, "Customer %d", i);
+		note[0] = (char)('a' + i % 26);
+		ck_assert_int_eq(custos_customer_set_text(c, "name", name), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(c, "email", "same@example.com"), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_add_tag(c, "tags", "vip"), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_remove_tag(c, "tags", "vip"), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(c, "address", note), CUSTOS_OK);
+		if (c->arena.cap > high)
+			high = c->arena.cap;
+	}
+	ck_assert_uint_lt(high, 16384);  /* one customer's values are about 1 KiB */
+	ck_assert_int_eq(custos_customer_get_text(&back, c, "name"), CUSTOS_OK);
+	ck_assert_str_eq(back, "Customer 9999");
+	ck_assert_int_eq(custos_customer_get_text(&back, c, "address"), CUSTOS_OK);
+	ck_assert_str_eq(back, note);
+	ck_assert_int_eq(custos_customer_get_text(&back, c, "email"), CUSTOS_OK);
+	ck_assert_str_eq(back, "same@example.com");
+	custos_customer_free(c);
+}
+END_TEST
+
 static Suite *customer_suite(void)
 {
 	Suite *s = suite_create("customer");
@@ -898,6 +933,7 @@ static Suite *customer_suite(void)
 	tcase_add_test(tc, any_field_reads_as_text);
 	tcase_add_test(tc, getters_report_absent_wrong_type_and_null);
 	tcase_add_test(tc, tags_add_remove_and_limits);
+	tcase_add_test(tc, a_reused_draft_stays_the_size_of_one_customer);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("store");
