@@ -147,6 +147,39 @@ START_TEST(text_is_trimmed_normalised_and_checked)
 }
 END_TEST
 
+/* Values of encrypted fields stay out of messages whatever their type; clear ones may be
+ * quoted, which helps a person find the typo. */
+START_TEST(typed_values_of_encrypted_fields_are_not_echoed)
+{
+	static const char *const names[] = { "secret_when", "secret_amount", "secret_flag",
+		"open_when", "open_amount", "open_flag" };
+	static const int types[] = { CUSTOS_TYPE_TIMESTAMP, CUSTOS_TYPE_MONEY, CUSTOS_TYPE_BOOLEAN };
+	custos_field_options o = CUSTOS_FIELD_OPTIONS_INIT;
+	custos_customer *c;
+
+	for (int i = 0; i < 6; i++) {
+		o.name = names[i];
+		o.type = types[i % 3];
+		o.flags = i < 3 ? CUSTOS_FIELD_ENCRYPTED : CUSTOS_FIELD_CLEAR;
+		ck_assert_int_eq(custos_schema_add_field(T.ctx, &o), CUSTOS_OK);
+	}
+	c = draft();
+	ck_assert_int_eq(custos_customer_set_timestamp(c, "secret_when", 987654321987LL), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'secret_when': the time is outside years 1 to 9999");
+	ck_assert_int_eq(custos_customer_set_money(c, "secret_amount", 100, "QQX"), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'secret_amount': the currency is not an ISO 4217 code such as EUR");
+	ck_assert_int_eq(custos_customer_set_bool(c, "secret_flag", 7), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'secret_flag' is a boolean: pass 0 or 1");
+	ck_assert_int_eq(custos_customer_set_timestamp(c, "open_when", 987654321987LL), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'open_when': 987654321987 is outside years 1 to 9999");
+	ck_assert_int_eq(custos_customer_set_money(c, "open_amount", 100, "QQX"), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'open_amount': 'QQX' is not an ISO 4217 currency code such as EUR");
+	ck_assert_int_eq(custos_customer_set_bool(c, "open_flag", 7), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'open_flag' is a boolean: pass 0 or 1, not 7");
+	custos_customer_free(c);
+}
+END_TEST
+
 START_TEST(email_is_validated_without_echoing_it)
 {
 	static const struct { const char *in, *why; } bad[] = {
@@ -926,6 +959,7 @@ static Suite *customer_suite(void)
 	tcase_add_test(tc, setters_reject_wrong_types);
 	tcase_add_test(tc, text_is_trimmed_normalised_and_checked);
 	tcase_add_test(tc, email_is_validated_without_echoing_it);
+	tcase_add_test(tc, typed_values_of_encrypted_fields_are_not_echoed);
 	tcase_add_test(tc, phone_is_normalised_to_e164);
 	tcase_add_test(tc, enum_accepts_only_declared_values);
 	tcase_add_test(tc, dates_must_exist);
