@@ -933,6 +933,31 @@ START_TEST(lmdb_backends_on_one_path_share_the_environment)
 END_TEST
 
 /* A read-only backend reads a bucket it does not have as empty. */
+/* A prepare that fails after creating some buckets creates none: LMDB drops the handles of
+ * the aborted transaction, and a later prepare must not reuse them (two buckets would share
+ * one database). */
+START_TEST(lmdb_failed_prepare_leaves_no_bucket_behind)
+{
+	static const char *const bad[] = { "a", "b", "a-bucket-name-longer-than-lmdb-keeps" };
+	char dir[256];
+	custos_backend *be = make(K_LMDB, dir);
+	void *txn;
+
+	ck_assert_int_eq(be->prepare(be, bad, 3), CUSTOS_EINVALID);
+	ck_assert_int_eq(be->prepare(be, names, NAMES), CUSTOS_OK);
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
+	ck_assert_int_eq(put_s(be, txn, 0, "k", "in a"), CUSTOS_OK);
+	ck_assert_int_eq(put_s(be, txn, 1, "k", "in b"), CUSTOS_OK);
+	ck_assert_int_eq(be->commit(be, txn), CUSTOS_OK);
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ASSERT_GET(be, txn, 0, "k", "in a");
+	ASSERT_GET(be, txn, 1, "k", "in b");
+	ASSERT_MISSING(be, txn, 2, "k");
+	be->abort(be, txn);
+	drop(be, K_LMDB, dir);
+}
+END_TEST
+
 START_TEST(lmdb_readonly_missing_bucket_reads_as_empty)
 {
 	static const char *const more[] = { "a", "b", "c", "d" };
@@ -1026,6 +1051,7 @@ static Suite *backend_suite(void)
 	tcase_add_test(tc, backend_open_rejects_bad_arguments_and_uris);
 	tcase_add_test(tc, lmdb_backends_on_one_path_share_the_environment);
 	tcase_add_test(tc, lmdb_readonly_missing_bucket_reads_as_empty);
+	tcase_add_test(tc, lmdb_failed_prepare_leaves_no_bucket_behind);
 	suite_add_tcase(s, tc);
 	return s;
 }

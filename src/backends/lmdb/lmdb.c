@@ -263,6 +263,7 @@ static int l_prepare(custos_backend *be, const char *const *buckets, size_t coun
 	lmdb_backend *b = (lmdb_backend *)be;
 	lenv *e = b->e;
 	MDB_txn *txn;
+	size_t known;
 	int rc;
 
 	if (count > MAX_BUCKETS)
@@ -273,12 +274,15 @@ static int l_prepare(custos_backend *be, const char *const *buckets, size_t coun
 		pthread_mutex_unlock(&e->mu);
 		return lmdb_err(rc, "cannot open the store's buckets");
 	}
+	known = e->nnames;
 	for (size_t i = 0; i < count && !rc; i++)
 		rc = named_dbi(e, txn, buckets[i], &b->dbi[i], &b->dbi_ok[i]);
 	if (rc)
 		mdb_txn_abort(txn);
 	else if ((rc = mdb_txn_commit(txn)))
 		rc = lmdb_err(rc, "cannot create the store's buckets");
+	if (rc)  /* LMDB drops the handles of databases a failed transaction created: forget them too */
+		e->nnames = known;
 	pthread_mutex_unlock(&e->mu);
 	if (!rc)
 		b->ndbi = count;
