@@ -146,6 +146,8 @@ static int s_prepare(custos_backend *be, const char *const *buckets, size_t coun
 	sorted_backend *b = (sorted_backend *)be;
 
 	(void)buckets;
+	if (b->cur)  /* handed to another open after a failed one: keep what the buckets hold */
+		return count == b->cur->nb ? CUSTOS_OK : custos_error_set(CUSTOS_EINVALID, "another bucket list");
 	if (!(b->cur = snap_new(count)))
 		return oom();
 	return CUSTOS_OK;

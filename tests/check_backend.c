@@ -822,6 +822,24 @@ START_TEST(open_backend_rejects_bad_vtables_and_caller_keeps_backend)
 }
 END_TEST
 
+/* A store that failed to open hands its backend back; the next open prepares it again. */
+START_TEST(prepare_again_keeps_what_the_buckets_hold)
+{
+	char dir[256];
+	custos_backend *be = make_prepared(_i, dir);
+	void *txn;
+
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
+	ck_assert_int_eq(put_s(be, txn, 1, "k", "v"), CUSTOS_OK);
+	ck_assert_int_eq(be->commit(be, txn), CUSTOS_OK);
+	ck_assert_int_eq(be->prepare(be, names, NAMES), CUSTOS_OK);
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ASSERT_GET(be, txn, 1, "k", "v");
+	be->abort(be, txn);
+	drop(be, _i, dir);
+}
+END_TEST
+
 START_TEST(open_backend_accepts_a_backend_without_grow)
 {
 	char dir[256];
@@ -1043,6 +1061,7 @@ static Suite *backend_suite(void)
 	tcase_add_loop_test(tc, whole_store_works_on_backend, 0, K_COUNT);
 	tcase_add_loop_test(tc, open_backend_rejects_bad_vtables_and_caller_keeps_backend, 0, K_COUNT);
 	tcase_add_loop_test(tc, open_backend_accepts_a_backend_without_grow, 0, K_COUNT);
+	tcase_add_loop_test(tc, prepare_again_keeps_what_the_buckets_hold, 0, K_COUNT);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("api");

@@ -23,8 +23,10 @@
  *
  * Contract for implementations:
  * - Embed #custos_backend as the first member of your own struct ("subclassing").
- * - Buckets are declared once by `prepare` before any transaction and then addressed by
- *   their index in that list.
+ * - Buckets are declared by `prepare` before any transaction and then addressed by
+ *   their index in that list. custos calls it at every open: a backend handed back by a
+ *   failed custos_db_open_backend() and given to another gets the same list again and
+ *   must keep what its buckets hold.
  * - A transaction is either read-only or read-write. custos never runs two write
  *   transactions at once on one backend, may run read transactions on other threads
  *   meanwhile, and ends every transaction on the thread that began it.
@@ -83,8 +85,10 @@ struct custos_backend {
 	const char *name;
 
 	/**
-	 * Declare the buckets, once, before any transaction. Create missing ones unless the
-	 * backend is read-only; in a read-only backend a missing bucket reads as empty.
+	 * Declare the buckets before any transaction. Create missing ones unless the backend
+	 * is read-only; in a read-only backend a missing bucket reads as empty. Called again
+	 * with the same list when the backend is opened again after a failed open: keep what
+	 * the buckets hold.
 	 */
 	int (*prepare)(custos_backend *be, const char *const *buckets, size_t count);
 	/** Begin a transaction with #CUSTOS_TXN_READ or #CUSTOS_TXN_WRITE; store its handle in `*txn_out`. */

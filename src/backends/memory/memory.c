@@ -327,10 +327,13 @@ static void log_rollback(mem_backend *m)
 static int m_prepare(custos_backend *be, const char *const *buckets, size_t count)
 {
 	mem_backend *m = (mem_backend *)be;
-	node **roots = cu_calloc(count, sizeof *roots);
+	node **roots;
 
 	(void)buckets;
-	if (!roots)
+	if (m->roots)  /* handed to another open after a failed one: the buckets keep what they hold */
+		return count == m->nbuckets ? CUSTOS_OK :
+			cu_err(CUSTOS_EINVALID, "memory backend: prepared with %zu buckets, not %zu", m->nbuckets, count);
+	if (!(roots = cu_calloc(count, sizeof *roots)))
 		return cu_err_oom();
 	m->roots = roots;
 	m->nbuckets = count;
