@@ -135,14 +135,18 @@ int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, 
 
 /* ---- pages ---- */
 
+/* A page function changes the iterator only when it succeeds: a page that fails half read
+ * is read again, whole, by the next call. */
 static int list_page(cu_op *op, void *arg)
 {
 	custos_iter *it = arg;
 	uint64_t last;
-	int rc = cu_cust_ids_reachable(op, it->after, it->ids, PAGE, &it->n, &last);
+	size_t n;
+	int rc = cu_cust_ids_reachable(op, it->after, it->ids, PAGE, &n, &last);
 
 	if (rc)
 		return rc;
+	it->n = n;
 	if (last == UINT64_MAX)
 		it->exhausted = 1;
 	else
@@ -155,28 +159,31 @@ static int find_page(cu_op *op, void *arg)
 {
 	custos_iter *it = arg;
 	const cu_field *f = cu_schema_by_id(op->schema, it->field_id);
+	uint64_t last;
+	size_t n;
 	int more, rc;
 
 	if (!f)
 		return cu_err(CUSTOS_ESTATE, "the field searched for was removed from the schema");
-	if ((rc = cu_index_lookup(op, f, it->norm.p, it->norm.len, it->after, it->ids, PAGE, &it->n, &more)))
+	if ((rc = cu_index_lookup(op, f, it->norm.p, it->norm.len, it->after, it->ids, PAGE, &n, &more)))
 		return rc;
-	if (it->n)
-		it->after = it->ids[it->n - 1];
-	if (!more)
-		it->exhausted = 1;
+	last = n ? it->ids[n - 1] : it->after;
 	if (op->scope != CU_SCOPE_ALL) {
 		/* Customers out of reach are left out as if they did not match. */
 		size_t kept = 0;
-		for (size_t i = 0; i < it->n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			int yes;
 			if ((rc = cu_cust_reachable(op, it->ids[i], &yes)))
 				return rc;
 			if (yes)
 				it->ids[kept++] = it->ids[i];
 		}
-		it->n = kept;
+		n = kept;
 	}
+	it->n = n;
+	it->after = last;
+	if (!more)
+		it->exhausted = 1;
 	return CUSTOS_OK;
 }
 
