@@ -234,6 +234,67 @@ START_TEST(an_iterator_goes_on_after_a_failed_page)
 }
 END_TEST
 
+/* Audit entries from seq *last + 1 on: counts those not in order into *gaps. */
+static int read_entries(custos_audit_iter *it, uint64_t *last, long *gaps)
+{
+	custos_audit_entry *e;
+	int rc;
+
+	while ((rc = custos_audit_next(&e, it)) == CUSTOS_OK) {
+		*gaps += custos_audit_entry_seq(e) != *last + 1;
+		*last = custos_audit_entry_seq(e);
+		custos_audit_entry_free(e);
+	}
+	return rc;
+}
+
+/* A store whose log holds more than a page of entries (256): reads of one customer. */
+static void long_log(t_store *t)
+{
+	custos_customer *c;
+	uint64_t id;
+
+	t_store_open(t, "memory");
+	id = t_create(t->ctx, "Logged", NULL);
+	for (int i = 0; i < 270; i++) {
+		ck_assert_int_eq(custos_customer_get(&c, t->ctx, id), CUSTOS_OK);
+		custos_customer_free(c);
+	}
+	ck_assert_int_eq(custos_audit_flush(t->ctx), CUSTOS_OK);
+}
+
+/* The audit log read on after a failed page goes on where it was: every entry, each once.
+ * (Reading the log adds to it, so every run starts on a new store.) */
+START_TEST(reading_the_log_goes_on_after_a_failed_page)
+{
+	long injected = 1, gaps;
+	custos_audit_iter *it;
+	uint64_t last;
+	t_store t;
+	int rc;
+
+	for (long n = 1; injected; n++) {
+		long_log(&t);
+		ck_assert_int_eq(custos_audit_read(&it, t.ctx, 0), CUSTOS_OK);
+		last = 0;
+		gaps = 0;
+		cu_alloc_fail_after(n, 0);
+		rc = read_entries(it, &last, &gaps);
+		injected = cu_alloc_failures();
+		cu_alloc_fail_after(0, 0);
+		if (rc != CUSTOS_ITEROVER) {
+			ck_assert_int_eq(rc, CUSTOS_ENOMEM);
+			ck_assert_int_eq(read_entries(it, &last, &gaps), CUSTOS_ITEROVER);
+		}
+		ck_assert_int_eq(gaps, 0);
+		ck_assert_uint_gt(last, 256);
+		custos_audit_iter_free(it);
+		t_store_close(&t);
+		ck_assert_int_lt(n, 10000);
+	}
+}
+END_TEST
+
 START_TEST(changing_the_schema)
 {
 	custos_field_options o = CUSTOS_FIELD_OPTIONS_INIT;
@@ -286,6 +347,7 @@ static Suite *alloc_suite(void)
 	tcase_add_test(tc, updating_customers);
 	tcase_add_test(tc, finding_and_listing);
 	tcase_add_loop_test(tc, an_iterator_goes_on_after_a_failed_page, 0, 2);
+	tcase_add_test(tc, reading_the_log_goes_on_after_a_failed_page);
 	tcase_add_test(tc, changing_the_schema);
 	tcase_add_test(tc, changing_the_secret);
 	suite_add_tcase(s, tc);

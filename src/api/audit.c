@@ -135,8 +135,10 @@ int custos_audit_next(custos_audit_entry **out, custos_audit_iter *it)
 			return rc;
 		/* Entries queued before this page are committed first, so reading sees them. */
 		if ((rc = cu_audit_flush(it->ctx->core, 0)) ||
-		    (rc = cu_audit_page(it->ctx->core, it->after, it->recs, it->seqs, PAGE, &it->n)))
+		    (rc = cu_audit_page(it->ctx->core, it->after, it->recs, it->seqs, PAGE, &it->n))) {
+			it->n = it->pos = 0;  /* a page read in part is no page: the next call reads it again */
 			return rc;
+		}
 		it->pos = 0;
 		if (it->n < PAGE)
 			it->exhausted = 1;
