@@ -323,6 +323,7 @@ START_TEST(changing_the_secret)
 
 	memset(other, 0x5A, sizeof other);
 	FAULTS((t_store *)NULL, custos_secret_key(&s, other, sizeof other), F);
+	ck_assert_int_eq(F, 2);  /* the secret and its bytes, both guarded memory */
 	FAULTS(&T, custos_db_rekey(T.ctx, s), F);
 	custos_secret_free(s);
 }

@@ -39,6 +39,11 @@ long cu_alloc_failures(void)
 	return failures;
 }
 
+int cu_alloc_fault(void)
+{
+	return should_fail();
+}
+
 void *cu_malloc(size_t n)
 {
 	if (should_fail())

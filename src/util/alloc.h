@@ -24,5 +24,8 @@ void cu_free_secret(void *p, size_t n);
 void cu_alloc_fail_after(long n, int persistent);
 /* Number of injected failures since the last cu_alloc_fail_after(). */
 long cu_alloc_failures(void);
+/* The countdown's verdict on an allocation custos makes without cu_malloc (guarded memory
+ * from libsodium): 1 when it is to fail. */
+int cu_alloc_fault(void);
 
 #endif
