@@ -6,6 +6,12 @@
  */
 #include <string.h>
 
+#include <errno.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "faults.h"
 #include "support.h"
 #include "util/alloc.h"
 
@@ -329,12 +335,85 @@ START_TEST(changing_the_secret)
 }
 END_TEST
 
+/* ---- the interposer (faults.c) ---- */
+
+/* No ck_assert while a countdown is armed: Check allocates too. */
+START_TEST(the_countdown_reaches_libc_and_libsodium)
+{
+	void *p, *q, *g;
+	long injected;
+	char *d;
+	int rc;
+
+	if (!t_faults_everywhere()) {
+		printf("skipped: %s\n", t_faults_reach());
+		return;
+	}
+	ck_assert_int_ge(sodium_init(), 0);
+	t_fault_arm(1, 0);
+	d = strdup("libc allocates this");
+	injected = t_fault_disarm();
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(injected, 1);
+	t_fault_arm(2, 0);  /* transient: only the second fails */
+	p = malloc(8);
+	q = calloc(1, 8);
+	g = sodium_malloc(8);
+	injected = t_fault_disarm();
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_null(q);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_int_eq(injected, 1);
+	t_fault_arm(1, 1);  /* persistent: the first and every later one */
+	q = realloc(p, 64);
+	rc = posix_memalign(&p, 64, 8);
+	d = sodium_malloc(8);
+	injected = t_fault_disarm();
+	ck_assert_ptr_null(q);
+	ck_assert_int_eq(rc, ENOMEM);
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(injected, 3);
+	free(q ? q : p);  /* a failed realloc left the block as it was */
+	sodium_free(g);
+}
+END_TEST
+
+START_TEST(live_allocations_are_counted_by_what_was_asked)
+{
+	t_live before, now;
+	void *p, *g;
+
+	if (!t_faults_everywhere()) {
+		printf("skipped: %s\n", t_faults_reach());
+		return;
+	}
+	ck_assert_int_ge(sodium_init(), 0);
+	before = t_fault_live();
+	p = malloc(10);
+	g = sodium_malloc(100);
+	now = t_fault_live();
+	ck_assert_int_eq(now.count, before.count + 2);
+	ck_assert_uint_eq(now.bytes, before.bytes + 110);
+	p = realloc(p, 50);
+	now = t_fault_live();
+	ck_assert_int_eq(now.count, before.count + 2);
+	ck_assert_uint_eq(now.bytes, before.bytes + 150);
+	free(p);
+	sodium_free(g);
+	now = t_fault_live();
+	ck_assert_int_eq(now.count, before.count);
+	ck_assert_uint_eq(now.bytes, before.bytes);
+}
+END_TEST
+
 static Suite *alloc_suite(void)
 {
 	Suite *s = suite_create("alloc");
 	TCase *tc = tcase_create("countdown");
 
 	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, the_countdown_reaches_libc_and_libsodium);
+	tcase_add_test(tc, live_allocations_are_counted_by_what_was_asked);
 	tcase_add_test(tc, opening_and_creating_a_store);
 	tcase_add_test(tc, reopening_an_lmdb_store);
 	suite_add_tcase(s, tc);
