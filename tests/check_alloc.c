@@ -406,6 +406,37 @@ START_TEST(live_allocations_are_counted_by_what_was_asked)
 }
 END_TEST
 
+/* LMDB's own allocations fail as CUSTOS_ENOMEM, not as an I/O error. */
+START_TEST(lmdb_out_of_memory_is_enomem)
+{
+	custos_secret *s = t_secret();
+	long injected = 1, failed = 0;
+	custos_db *db;
+	char uri[300];
+	t_store t;
+	int rc;
+
+	t_store_open(&t, "lmdb");
+	custos_ctx_free(t.ctx);
+	custos_db_close(t.db);
+	snprintf(uri, sizeof uri, "lmdb:%s/store", t.dir);
+	for (long n = 1; injected; n++) {
+		db = NULL;
+		t_fault_arm(n, 0);
+		rc = custos_db_open(&db, uri, s, NULL);
+		injected = t_fault_disarm();
+		ck_assert_msg(rc == CUSTOS_OK || rc == CUSTOS_ENOMEM, "allocation %ld: %s: %s", n, custos_error_name(rc),
+			custos_error_last());
+		failed += rc != CUSTOS_OK;
+		custos_db_close(db);
+		ck_assert_int_lt(n, 10000);
+	}
+	ck_assert_int_gt(failed, 3);
+	custos_secret_free(s);
+	t_rmtree(t.dir);
+}
+END_TEST
+
 static Suite *alloc_suite(void)
 {
 	Suite *s = suite_create("alloc");
@@ -416,6 +447,7 @@ static Suite *alloc_suite(void)
 	tcase_add_test(tc, live_allocations_are_counted_by_what_was_asked);
 	tcase_add_test(tc, opening_and_creating_a_store);
 	tcase_add_test(tc, reopening_an_lmdb_store);
+	tcase_add_test(tc, lmdb_out_of_memory_is_enomem);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("operations");
 	tcase_set_timeout(tc, 600);

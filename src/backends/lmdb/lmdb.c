@@ -72,6 +72,8 @@ static int lmdb_err(int rc, const char *what)
 		return cu_err(CUSTOS_EFULL, "%s: too many changes in one transaction; write in smaller batches", what);
 	if (rc == ENOSPC)
 		return cu_err(CUSTOS_EFULL, "%s: no space left on the device", what);
+	if (rc == ENOMEM)  /* LMDB's malloc failed: the caller may try again, nothing is damaged */
+		return cu_err_oom();
 	if (rc == EACCES || rc == EROFS)
 		return cu_err(CUSTOS_EIO, "%s: %s", what, mdb_strerror(rc));
 	if (rc == MDB_READERS_FULL)
