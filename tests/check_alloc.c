@@ -40,7 +40,7 @@ static long next_n(long n, int persistent, long total)
 {
 	long stride = total / SAMPLES;
 
-	if (!persistent || total < 0 || stride < 2 || n < 8 || n >= total - 8)
+	if (!persistent || stride < 2 || n < 8 || n >= total - 8)
 		return n + 1;
 	return n + stride < total - 8 ? n + stride : total - 8;
 }
@@ -76,7 +76,7 @@ static void store_still_good(t_fx *fx)
 typedef struct t_outcome {
 	int rc;          /* what the call returned */
 	long injected;   /* failures injected */
-	long asked;      /* allocations the call asked for (-1: not counted) */
+	long asked;      /* allocations the call asked for */
 } t_outcome;
 
 /* The live allocations after a run, less the store's own growth. */
@@ -116,7 +116,7 @@ static t_outcome run_once(const t_op *op, t_fx *fx, long n, int persistent, int 
 	t_fault_arm(n, persistent);
 	r.rc = o.rc = op->call(&r);
 	o.injected = t_fault_disarm();
-	o.asked = o.asked < 0 ? -1 : t_fault_allocations() - o.asked;
+	o.asked = t_fault_allocations() - o.asked;
 	if (r.rc) {
 		failed_cleanly(op, &r, o.injected, persistent);
 		t_fx_digest(fx, mask, after);
@@ -135,10 +135,8 @@ static t_outcome run_once(const t_op *op, t_fx *fx, long n, int persistent, int 
 
 static void report(const t_op *op, t_mode m, long total, long failed, long tolerated)
 {
-	printf("%-60s %-6s %-10s", op->name, backends[m.lmdb], m.persistent ? "persistent" : "transient");
-	if (total >= 0)
-		printf(" %4ld allocations,", total);
-	printf(" %4ld runs failed, %ld succeeded despite a failure\n", failed, tolerated);
+	printf("%-60s %-6s %-10s %4ld allocations, %4ld runs failed, %ld succeeded despite a failure\n", op->name,
+		backends[m.lmdb], m.persistent ? "persistent" : "transient", total, failed, tolerated);
 	fflush(stdout);  /* before an assertion ends the test */
 }
 

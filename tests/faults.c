@@ -303,7 +303,7 @@ long t_fault_disarm(void)
 
 long t_fault_allocations(void)
 {
-	return -1;
+	return cu_alloc_count();
 }
 
 t_live t_fault_live(void)

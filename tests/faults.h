@@ -31,7 +31,7 @@ const char *t_faults_reach(void);
 void t_fault_arm(long n, int persistent);
 /* Stop failing; returns how many failures were injected since t_fault_arm(). */
 long t_fault_disarm(void);
-/* Allocations the calling thread has asked for so far, or -1 when not counted. */
+/* Allocations the calling thread has asked for so far (those the countdown sees). */
 long t_fault_allocations(void);
 /* The process's live allocations now (zero when not counted). */
 t_live t_fault_live(void);

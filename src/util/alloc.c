@@ -12,9 +12,11 @@
 static _Thread_local long countdown;   /* 0: no injection */
 static _Thread_local int persistent_fail;
 static _Thread_local long failures;
+static _Thread_local long asked;
 
 static int should_fail(void)
 {
+	asked++;
 	if (countdown == 0)
 		return 0;
 	if (countdown == 1) {
@@ -42,6 +44,11 @@ long cu_alloc_failures(void)
 int cu_alloc_fault(void)
 {
 	return should_fail();
+}
+
+long cu_alloc_count(void)
+{
+	return asked;
 }
 
 void *cu_malloc(size_t n)

@@ -27,5 +27,7 @@ long cu_alloc_failures(void);
 /* The countdown's verdict on an allocation custos makes without cu_malloc (guarded memory
  * from libsodium): 1 when it is to fail. */
 int cu_alloc_fault(void);
+/* Allocations the calling thread has asked custos's allocator for, failed or not. */
+long cu_alloc_count(void);
 
 #endif
