@@ -43,6 +43,10 @@ int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, c
  * schema than ours reloads the schema and runs fn once more. */
 int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg);
 
+/* custos_customer_get(), audited the same way; *damaged is set when it failed because the
+ * customer's own stored record is damaged (cu_cust_record_damaged), not for any other reason. */
+int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *damaged);
+
 /* Queue an audit entry for a read by ctx; in fail-closed mode a failure to log is returned. */
 int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);
 

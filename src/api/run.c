@@ -142,8 +142,8 @@ static int read_fn(cu_txn *t, void *arg)
 		op.schema = s;
 		rc = r->fn(&op, r->arg);
 		cu_schema_unref(s);
-		if (rc == CU_ESTALE)
-			rc = cu_err(CUSTOS_ECORRUPT, "a record names a field the store's schema does not have");
+		if (rc == CU_ESTALE)  /* the model's message names the customer */
+			rc = CUSTOS_ECORRUPT;
 	}
 	cu_op_release(&op);
 	return rc;

@@ -53,6 +53,9 @@ static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, un
 	cu_bytes_free(&plain);
 	if (rc == CUSTOS_ECORRUPT)  /* authenticated, yet malformed: written by a faulty writer */
 		cu_err(rc, "customer %llu holds a value that does not fit its field", (unsigned long long)r->id);
+	else if (rc == CU_ESTALE)  /* the message stands if a newer schema does not know the field either */
+		cu_err(CUSTOS_ECORRUPT, "customer %llu names a field the store's schema does not have",
+			(unsigned long long)r->id);
 	if (rc) {
 		cu_customer_destroy(c);
 		return rc;
@@ -469,7 +472,13 @@ static int scoped_candidates(cu_op *op, uint64_t after, uint64_t *ids, size_t ma
 	return CUSTOS_OK;
 }
 
-int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen)
+int cu_cust_record_damaged(int rc)
+{
+	return rc == CUSTOS_EAUTH || rc == CUSTOS_ECORRUPT || rc == CU_ESTALE;
+}
+
+int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen,
+	int keep_damaged)
 {
 	uint64_t cand[256];
 	size_t n, kept = 0;
@@ -483,9 +492,10 @@ int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t ma
 	if ((rc = scoped_candidates(op, after_id, cand, max < 256 ? max : 256, &n)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = cu_cust_reachable(op, cand[i], &yes)))
+		rc = cu_cust_reachable(op, cand[i], &yes);
+		if (rc && !(keep_damaged && cu_cust_record_damaged(rc)))
 			return rc;
-		if (yes)
+		if (yes || rc)
 			ids[kept++] = cand[i];
 	}
 	*count = kept;
@@ -508,7 +518,7 @@ int cu_cust_count_reachable(cu_op *op, uint64_t *out)
 		return CUSTOS_OK;
 	}
 	do {
-		if ((rc = cu_cust_ids_reachable(op, after, ids, 256, &n, &last)))
+		if ((rc = cu_cust_ids_reachable(op, after, ids, 256, &n, &last, 0)))
 			return rc;
 		*out += n;
 		after = last;
