@@ -229,6 +229,68 @@ int t_raw_put(custos_backend *be, unsigned bucket, const void *k, size_t kn, con
 	return rc;
 }
 
+void t_raw_flip(custos_backend *be, unsigned bucket, const void *k, size_t kn, long at, unsigned char bits)
+{
+	unsigned char *v;
+	size_t n;
+
+	ck_assert_int_eq(t_raw_get(be, bucket, k, kn, &v, &n), CUSTOS_OK);
+	ck_assert_int_lt(at < 0 ? -at - 1 : at, (long)n);
+	v[at < 0 ? (long)n + at : at] ^= bits;
+	ck_assert_int_eq(t_raw_put(be, bucket, k, kn, v, n), CUSTOS_OK);
+	free(v);
+}
+
+int t_raw_del(custos_backend *be, unsigned bucket, const void *k, size_t kn)
+{
+	custos_val key = { k, kn };
+	void *txn;
+	int rc;
+
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
+	rc = be->del(be, txn, bucket, &key);
+	if (rc == CUSTOS_OK)
+		return be->commit(be, txn);
+	be->abort(be, txn);
+	return rc;
+}
+
+size_t t_raw_keys(custos_backend *be, unsigned bucket, const void *prefix, size_t pn, unsigned char (*keys)[T_KEY_MAX],
+	size_t *lens, size_t max)
+{
+	custos_val want = { prefix, pn }, k, v;
+	void *txn, *cur;
+	size_t n = 0;
+	int rc;
+
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ck_assert_int_eq(be->cursor_open(be, txn, bucket, &cur), CUSTOS_OK);
+	for (rc = be->cursor_seek(be, cur, &want, &k, &v); rc == CUSTOS_OK && n < max; rc = be->cursor_next(be, cur, &k, &v)) {
+		if (k.size < pn || memcmp(k.data, prefix, pn) != 0)
+			break;
+		ck_assert_uint_le(k.size, T_KEY_MAX);
+		memcpy(keys[n], k.data, k.size);
+		lens[n++] = k.size;
+	}
+	be->cursor_close(be, cur);
+	be->abort(be, txn);
+	return n;
+}
+
+uint32_t t_field_id(custos_ctx *ctx, const char *name)
+{
+	custos_schema *s = NULL;
+	size_t i;
+	uint32_t id;
+
+	ck_assert_int_eq(custos_schema_get(&s, ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_schema_field_lookup(&i, s, name), CUSTOS_OK);
+	id = custos_schema_field_id(s, i);
+	custos_schema_free(s);
+	ck_assert_uint_ne(id, 0);
+	return id;
+}
+
 custos_customer *t_person(custos_ctx *ctx, const char *name, const char *email)
 {
 	custos_customer *c = NULL;
@@ -240,14 +302,18 @@ custos_customer *t_person(custos_ctx *ctx, const char *name, const char *email)
 	return c;
 }
 
-uint64_t t_create(custos_ctx *ctx, const char *name, const char *email)
+uint64_t t_create_draft(custos_ctx *ctx, custos_customer *c)
 {
-	custos_customer *c = t_person(ctx, name, email);
 	uint64_t id = 0;
 
 	ck_assert_msg(custos_customer_create(&id, ctx, c) == CUSTOS_OK, "create: %s", custos_error_last());
 	custos_customer_free(c);
 	return id;
+}
+
+uint64_t t_create(custos_ctx *ctx, const char *name, const char *email)
+{
+	return t_create_draft(ctx, t_person(ctx, name, email));
 }
 
 int t_run(Suite *s)

@@ -57,6 +57,14 @@ long t_grep_dir(const char *dir, const void *needle, size_t n);
 /* Raw access to a bucket, for tamper tests: read, write, delete one key. */
 int t_raw_get(custos_backend *be, unsigned bucket, const void *k, size_t kn, unsigned char **val, size_t *vn);
 int t_raw_put(custos_backend *be, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn);
+/* Flip `bits` in byte `at` of a stored value (at < 0 counts from its end: -1 is the last). */
+void t_raw_flip(custos_backend *be, unsigned bucket, const void *k, size_t kn, long at, unsigned char bits);
+int t_raw_del(custos_backend *be, unsigned bucket, const void *k, size_t kn);
+/* The keys of a bucket that start with prefix (pn bytes; 0 for all), up to max, copied into
+ * keys[i] (T_KEY_MAX bytes each) with their lengths; returns how many. */
+#define T_KEY_MAX 512
+size_t t_raw_keys(custos_backend *be, unsigned bucket, const void *prefix, size_t pn, unsigned char (*keys)[T_KEY_MAX],
+	size_t *lens, size_t max);
 /* A raw backend on a closed LMDB store of t (its buckets prepared), for tampering. */
 custos_backend *t_raw_open(const t_store *t);
 /* Try to open the LMDB store of t, make a context and create a customer: the first failing
@@ -65,9 +73,14 @@ int t_probe(const t_store *t);
 /* Bucket numbers (the order custos declares them). */
 enum { T_B_META, T_B_CUSTOMERS, T_B_INDEX, T_B_ACCESS, T_B_AUDIT, T_B_COUNT };
 
+/* The id of a field of the store's current schema. */
+uint32_t t_field_id(custos_ctx *ctx, const char *name);
+
 /* A draft with name and email set. */
 custos_customer *t_person(custos_ctx *ctx, const char *name, const char *email);
 uint64_t t_create(custos_ctx *ctx, const char *name, const char *email);
+/* Create the draft c (which is freed); its id. */
+uint64_t t_create_draft(custos_ctx *ctx, custos_customer *c);
 
 /* Run a suite; returns the process exit status. */
 int t_run(Suite *s);

@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "backends/backends.h"
 #include "crypto/crypto.h"
+#include "model/check.h"
 #include "custos/global.h"
 #include "model/phone.h"
 #include "util/alloc.h"
@@ -268,9 +269,10 @@ int custos_db_check(custos_ctx *ctx)
 {
 	int rc;
 
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")))
+	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")) ||
+	    (rc = cu_store_check(&ctx->core->store)))
 		return rc;
-	return cu_store_check(&ctx->core->store);
+	return cu_check_store(ctx->core);
 }
 
 const char *custos_db_backend_name(const custos_db *db)

@@ -105,6 +105,8 @@ void cu_core_rekey_finish(cu_core *c, cu_rekey *rk, int committed);
 
 /* The current schema, referenced; release with cu_schema_unref(). */
 cu_schema *cu_core_schema(cu_core *c);
+/* The schema stored in transaction t, decoded (not published); release with cu_schema_unref(). */
+int cu_core_load_schema(cu_core *c, cu_txn *t, cu_schema **out);
 /* Reload the schema inside a transaction if another writer changed it. */
 int cu_core_sync_schema(cu_core *c, cu_txn *t);
 /* Store a changed schema (version must be current + 1) in op's transaction. */

@@ -249,20 +249,6 @@ static uint32_t classes_of(const custos_customer *c, int dirty_only)
 	return m;
 }
 
-static int index_all(cu_op *op, const custos_customer *c, uint64_t id)
-{
-	int rc = CUSTOS_OK;
-
-	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
-		const cu_field *f = &c->schema->fields[i];
-		const unsigned char *v;
-		size_t vn;
-		if ((f->flags & CUSTOS_FIELD_SEARCHABLE) && (v = cu_value_get(c, f, &vn)))
-			rc = cu_index_add(op, f, id, v, vn);
-	}
-	return rc;
-}
-
 static int check_all_unique(cu_op *op, const custos_customer *c, uint64_t self, const custos_customer *changed)
 {
 	int rc = CUSTOS_OK;
@@ -313,9 +299,12 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 	hdr.team = op->actor_team;
 	hdr.state = CU_STATE_LEAD;
 	hdr.created_us = hdr.updated_us = op->now_us;
+	c->id = id;
+	c->owner = hdr.owner;
+	c->team = hdr.team;
 	/* Ids only grow: the backend may pack the customers bucket densely. */
-	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND, classes_of(c, 0))) || (rc = index_all(op, c, id)) ||
-	    (rc = cu_member_add(op, CU_MEMBER_OWNER, hdr.owner, id)) || (rc = cu_member_add(op, CU_MEMBER_TEAM, hdr.team, id)))
+	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND, classes_of(c, 0))) ||
+	    (rc = cu_index_customer(op, c, NULL, CU_INDEX_ADD, NULL)))
 		goto out;
 	ctr->next_id++;
 	ctr->count++;

@@ -5,17 +5,17 @@
 
 #include "model/index.h"
 #include "model/validate.h"
+#include "model/value.h"
 #include "util/error.h"
 
 #define CLEAR_INLINE_MAX 400
 #define KEY_MAX (2 + 1 + 2 + CLEAR_INLINE_MAX + 8)
 
-enum { K_CLEAR = 0x00, K_BLIND = 0x01, K_HASHED = 0x02 };
-
 /* The lookup key prefix for one normalised value; the verifier too for blind entries. */
 typedef struct ikey {
 	unsigned char k[KEY_MAX];
 	size_t prefix;
+	int kind;            /* CU_ENTRY_CLEAR, _BLIND or _HASHED */
 	int blind;
 	cu_bidx_keys bk;
 } ikey;
@@ -28,19 +28,20 @@ static void ikey_make(ikey *ik, cu_op *op, const cu_field *f, const unsigned cha
 	ik->blind = cu_field_encrypted(f);
 	if (ik->blind) {
 		cu_core_bidx_keys(op->core, f->id, &ik->bk);
-		p[2] = K_BLIND;
+		ik->kind = CU_ENTRY_BLIND;
 		cu_put_u32be(p + 3, cu_bidx_value(&ik->bk, norm, n, f->index_bits));
 		ik->prefix = 7;
 	} else if (n <= CLEAR_INLINE_MAX) {
-		p[2] = K_CLEAR;
+		ik->kind = CU_ENTRY_CLEAR;
 		cu_put_u16be(p + 3, (uint16_t)n);
 		memcpy(p + 5, norm, n);
 		ik->prefix = 5 + n;
 	} else {
-		p[2] = K_HASHED;
+		ik->kind = CU_ENTRY_HASHED;
 		cu_hash(p + 3, norm, n);
 		ik->prefix = 3 + CU_MAC_BYTES;
 	}
+	p[2] = (unsigned char)ik->kind;
 }
 
 static void ikey_wipe(ikey *ik)
@@ -80,12 +81,13 @@ static int add_one(cu_op *op, const cu_field *f, uint64_t id, const unsigned cha
 	ikey ik;
 	int rc;
 
-	(void)arg;
 	ikey_make(&ik, op, f, norm, n);
 	cu_put_u64be(ik.k + ik.prefix, id);
 	if (ik.blind)
 		cu_bidx_verifier(ver, &ik.bk, id, norm, n);
 	rc = cu_put(op->txn, CU_B_INDEX, ik.k, ik.prefix + 8, ver, ik.blind ? sizeof ver : 0);
+	if (!rc && arg)
+		(*(uint64_t *)arg)++;  /* the count of entries written, for cu_index_customer() */
 	ikey_wipe(&ik);
 	return rc;
 }
@@ -261,4 +263,150 @@ int cu_member_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_
 	}
 	cu_cursor_close(&cur);
 	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}
+
+/* ---- checking entries against the customers (model/check.c) ---- */
+
+const char *cu_index_entry_name(int kind)
+{
+	switch (kind) {
+	case CU_ENTRY_CLEAR: return "clear index entry";
+	case CU_ENTRY_BLIND: return "blind index entry";
+	case CU_ENTRY_HASHED: return "hashed index entry";
+	case CU_ENTRY_OWNER: return "owner entry";
+	default: return "team entry";
+	}
+}
+
+int cu_index_entry_parse(cu_index_entry *e, const unsigned char *k, size_t kn, size_t vn)
+{
+	memset(e, 0, sizeof *e);
+	if (kn == 14 && k[0] == 0xFF && (k[1] == CU_MEMBER_OWNER || k[1] == CU_MEMBER_TEAM)) {
+		e->kind = k[1] == CU_MEMBER_OWNER ? CU_ENTRY_OWNER : CU_ENTRY_TEAM;
+		e->who = cu_get_u32be(k + 2);
+		e->id = cu_get_u64be(k + 6);
+		return e->who != 0 && vn == 0 ? 0 : -1;
+	}
+	if (kn < 3 + 8 || k[0] == 0xFF)
+		return -1;
+	e->field_id = cu_get_u16be(k);
+	e->kind = k[2];
+	e->id = cu_get_u64be(k + kn - 8);
+	switch (k[2]) {
+	case CU_ENTRY_CLEAR:
+		return kn >= 5 + 8 && cu_get_u16be(k + 3) <= CLEAR_INLINE_MAX && kn == 5 + (size_t)cu_get_u16be(k + 3) + 8 &&
+			vn == 0 ? 0 : -1;
+	case CU_ENTRY_BLIND:
+		return kn == 7 + 8 && vn == CU_VERIFIER_BYTES ? 0 : -1;
+	case CU_ENTRY_HASHED:
+		return kn == 3 + CU_MAC_BYTES + 8 && vn == 0 ? 0 : -1;
+	default:
+		return -1;
+	}
+}
+
+static int verify_one(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *norm, size_t n, void *arg)
+{
+	unsigned char ver[CU_VERIFIER_BYTES];
+	uint64_t *entries = arg;
+	custos_val v;
+	ikey ik;
+	int rc;
+
+	ikey_make(&ik, op, f, norm, n);
+	cu_put_u64be(ik.k + ik.prefix, id);
+	rc = cu_get(op->txn, CU_B_INDEX, ik.k, ik.prefix + 8, &v);
+	if (rc == CUSTOS_ENOTFOUND)
+		rc = cu_err(CUSTOS_ECORRUPT, "customer %llu has no %s of field '%s'", (unsigned long long)id,
+			cu_index_entry_name(ik.kind), f->name);
+	if (!rc && ik.blind)
+		cu_bidx_verifier(ver, &ik.bk, id, norm, n);
+	if (!rc && (ik.blind ? v.size != sizeof ver || !cu_equal(ver, v.data, sizeof ver) : v.size != 0))
+		rc = cu_err(CUSTOS_ECORRUPT, "the %s of field '%s' of customer %llu does not verify against the "
+			"customer's value", cu_index_entry_name(ik.kind), f->name, (unsigned long long)id);
+	if (!rc)
+		(*entries)++;
+	ikey_wipe(&ik);
+	cu_wipe(ver, sizeof ver);
+	return rc;
+}
+
+int cu_index_verify(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *v, size_t n, uint64_t *entries)
+{
+	return for_each_value(op, f, id, v, n, verify_one, entries);
+}
+
+typedef struct expect_key {
+	const unsigned char *k;
+	size_t kn;
+	int match;
+} expect_key;
+
+static int expects_one(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *norm, size_t n, void *arg)
+{
+	expect_key *x = arg;
+	ikey ik;
+
+	ikey_make(&ik, op, f, norm, n);
+	cu_put_u64be(ik.k + ik.prefix, id);
+	if (x->kn == ik.prefix + 8 && memcmp(x->k, ik.k, x->kn) == 0)
+		x->match = 1;
+	ikey_wipe(&ik);
+	return CUSTOS_OK;
+}
+
+int cu_index_expects(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *v, size_t n,
+	const unsigned char *key, size_t kn, int *match)
+{
+	expect_key x = { key, kn, 0 };
+	int rc = for_each_value(op, f, id, v, n, expects_one, &x);
+
+	*match = x.match;
+	return rc;
+}
+
+int cu_member_verify(cu_op *op, int kind, uint32_t who, uint64_t id, uint64_t *entries)
+{
+	const char *name = cu_index_entry_name(kind == CU_MEMBER_OWNER ? CU_ENTRY_OWNER : CU_ENTRY_TEAM);
+	unsigned char k[14];
+	custos_val v;
+	int rc;
+
+	if (who == 0)
+		return CUSTOS_OK;
+	member_key(k, kind, who, id);
+	rc = cu_get(op->txn, CU_B_INDEX, k, sizeof k, &v);
+	if (rc == CUSTOS_ENOTFOUND)
+		return cu_err(CUSTOS_ECORRUPT, "customer %llu has no %s", (unsigned long long)id, name);
+	if (!rc && v.size != 0)
+		return cu_err(CUSTOS_ECORRUPT, "the %s of customer %llu holds a value where it should be empty", name,
+			(unsigned long long)id);
+	if (!rc)
+		(*entries)++;
+	return rc;
+}
+
+/* ---- every entry of one customer ---- */
+
+int cu_index_customer(cu_op *op, const custos_customer *c, const cu_field *only, int what, uint64_t *entries)
+{
+	each_fn fn = what == CU_INDEX_ADD ? add_one : verify_one;
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
+		const cu_field *f = &c->schema->fields[i];
+		const unsigned char *v;
+		size_t n;
+		if (only ? f->id != only->id : !(f->flags & CUSTOS_FIELD_SEARCHABLE))
+			continue;
+		if ((v = cu_value_get(c, f, &n)))
+			rc = for_each_value(op, only ? only : f, c->id, v, n, fn, entries);
+	}
+	if (only || rc)
+		return rc;
+	if (what == CU_INDEX_ADD)
+		return (rc = cu_member_add(op, CU_MEMBER_OWNER, c->owner, c->id)) ? rc :
+			cu_member_add(op, CU_MEMBER_TEAM, c->team, c->id);
+	return (rc = cu_member_verify(op, CU_MEMBER_OWNER, c->owner, c->id, entries)) ? rc :
+		cu_member_verify(op, CU_MEMBER_TEAM, c->team, c->id, entries);
 }
