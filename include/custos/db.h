@@ -160,9 +160,13 @@ CUSTOS_EXTERN(void) custos_secret_free(custos_secret *secret);
  * <ul>
  * <li>#CUSTOS_ENOTFOUND: no store at @p uri and #CUSTOS_OPEN_CREATE not given;</li>
  * <li>#CUSTOS_EEXISTS: #CUSTOS_OPEN_EXCL given and the store exists;</li>
- * <li>#CUSTOS_EKEY: the secret does not unlock this store;</li>
- * <li>#CUSTOS_EINVALID, #CUSTOS_EVERSION: bad arguments or options;</li>
- * <li>#CUSTOS_ECORRUPT, #CUSTOS_EAUTH: the store's key records are damaged or tampered with;</li>
+ * <li>#CUSTOS_EKEY: the secret does not unlock this store (or the header's key-derivation
+ *     inputs were altered, which cannot be told apart);</li>
+ * <li>#CUSTOS_EINVALID, #CUSTOS_EVERSION: bad arguments or options, or a store format this
+ *     library does not read;</li>
+ * <li>#CUSTOS_EAUTH: the header, keyring or another record of the store's metadata was
+ *     altered, or put back from an older copy (the message says which kind);</li>
+ * <li>#CUSTOS_ECORRUPT: the store's key records are damaged;</li>
  * <li>#CUSTOS_EBUSY, #CUSTOS_EIO, #CUSTOS_EBACKEND, #CUSTOS_ENOMEM.</li>
  * </ul>
  */
@@ -188,7 +192,11 @@ CUSTOS_EXTERN(void) custos_db_close(custos_db *db);
  * @brief Replace the store's unlock secret (passphrase change or master-key rotation).
  *
  * Only the keyring is re-sealed, in one transaction: the cost does not depend on the
- * number of customers. The old secret stops working at once. A passphrase gets a new salt
+ * number of customers. From then on custos opens the store with the new secret only (an
+ * older header and keyring put back are #CUSTOS_EAUTH at open). This is not key rotation:
+ * the keys inside the keyring stay the same, so whoever holds the old secret and a copy of
+ * the old keyring (a backup, a file copy) can still derive them outside custos and read
+ * every customer, including those created after the change. A passphrase gets a new salt
  * and the Argon2id limits of the options the store was opened with.
  * @param[in] ctx A context whose principal may manage keys.
  * @param[in] secret The new secret.
@@ -206,6 +214,8 @@ CUSTOS_EXTERN(int) custos_db_rekey(custos_ctx *ctx, const custos_secret *secret)
  * <ol>
  * <li>the backend checks its own structure without trusting it (the `lmdb` backend reads
  *     every page of the file with bounds checks before LMDB ever follows it);</li>
+ * <li>the store's principals, roles, teams, schema, counters and keys are the ones the
+ *     audit log's head recorded (none was put back from an older copy);</li>
  * <li>every sealed record (schema, counters, the audit log's head, principals, roles and
  *     teams) and the store header authenticate;</li>
  * <li>every customer record authenticates (its data key unwraps, its tag verifies) and
@@ -218,20 +228,22 @@ CUSTOS_EXTERN(int) custos_db_rekey(custos_ctx *ctx, const custos_secret *secret)
  * Values are decrypted inside the library to compare them with the index; nothing of them
  * leaves it, and messages name customer ids, fields and kinds of entry, never a value.
  *
- * The check runs in one read snapshot, so writers may go on meanwhile without making a
- * sound store look damaged; with LMDB the snapshot keeps the pages writers replace until
- * the check ends (about 0.1 s per 20,000 customers), so the file may grow by that much.
- * Memory does not grow with the number of customers. The audit log is verified by
- * custos_audit_verify(), which also finds a record rolled back to an older valid copy.
+ * The record and index part runs in one read snapshot, so writers may go on meanwhile
+ * without making a sound store look damaged; with LMDB the snapshot keeps the pages
+ * writers replace until the check ends (about 0.1 s per 20,000 customers), so the file may
+ * grow by that much. Memory does not grow with the number of customers. The audit log is
+ * verified by custos_audit_verify(), which also finds a record rolled back to an older
+ * valid copy.
  *
- * A store found damaged (#CUSTOS_ECORRUPT or #CUSTOS_EAUTH) is not written any more by
- * this process, its queued audit entries and the final checkpoint included: close it and
- * restore a backup.
+ * A store found damaged or tampered with (#CUSTOS_ECORRUPT or #CUSTOS_EAUTH) is not written
+ * any more by this process, its queued audit entries and the final checkpoint included:
+ * close it and restore a backup.
  * @param[in] ctx A context whose principal holds #CUSTOS_OP_AUDIT.
  * @return #CUSTOS_OK, or
  * <ul>
- * <li>#CUSTOS_EAUTH: a record or sealed value fails authentication (tampering or damage);
- *     the message names it (for a customer, its id);</li>
+ * <li>#CUSTOS_EAUTH: a record or sealed value fails authentication, or stored metadata was
+ *     put back from an older copy (tampering or damage); the message names it (for a
+ *     customer, its id);</li>
  * <li>#CUSTOS_ECORRUPT: the storage is damaged or inconsistent (a missing, stray or
  *     mismatched index entry, counters that disagree with the records); the message names
  *     where and what;</li>

@@ -4,9 +4,9 @@
  *
  * What it checks, stopping at the first problem:
  *   1. every record of the meta bucket: the header by its checksum and store id, the
- *      keyring by nothing (only unlocking holds the key that opens it), "access_gen" by its
- *      size (a counter stored in clear), every other record by its MAC (sealed records);
- *      every record of the access bucket by its MAC;
+ *      keyring by nothing (only unlocking holds the key that opens it), every other record
+ *      by its MAC (sealed records); every record of the access bucket by its MAC (that
+ *      none is an older valid copy is access/seals.c's part, run next);
  *   2. every customer: its record parses, its data key unwraps, its tag verifies, every
  *      class decrypts and decodes; every index entry it needs exists (each searchable
  *      value, each tag of a tags field, its owner and its team), and a blind entry's
@@ -19,7 +19,7 @@
  *      searchable are left by an interrupted index build; lookups ignore them, the next
  *      build or rebuild removes them, and the check accepts them.
  *
- * One snapshot, not pages: the whole check runs in one read transaction, so a writer
+ * One snapshot, not pages: steps 2 to 4 run in one read transaction, so a writer
  * committing meanwhile (an update moves an index entry, a create adds a record and bumps
  * the counters) cannot make a sound store look damaged, and step 4 can compare counts
  * made in steps 2 and 4. The price is LMDB's: a read transaction does not block writers,
@@ -38,6 +38,10 @@
 
 #include "model/core.h"
 
+/* Step 1, in a read transaction of its own (custos_db_check() compares the records with
+ * the audit log's head between the two). */
+int cu_check_sealed(cu_core *core);
+/* Steps 2 to 4, in one read transaction. */
 int cu_check_store(cu_core *core);
 
 #endif

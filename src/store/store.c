@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "crypto/crypto.h"
 #include "store/store.h"
+#include "util/fork.h"
 #include "util/error.h"
 
 const char *const cu_bucket_names[CU_B_COUNT] = {
@@ -57,6 +57,8 @@ int cu_txn_begin(cu_txn *t, cu_store *st, int write)
 	t->st = st;
 	t->write = write;
 	t->h = NULL;
+	t->delta_dirty = 0;
+	memset(t->delta, 0, sizeof t->delta);
 	rc = checked(st->be->begin(st->be, write ? CUSTOS_TXN_WRITE : CUSTOS_TXN_READ, &t->h));
 	return rc;
 }

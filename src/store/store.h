@@ -31,10 +31,16 @@ typedef struct cu_store {
 	pthread_mutex_t write_lock;
 } cu_store;
 
+/* Bytes the model keeps with a write transaction (the digest delta of model/meta.h); the
+ * store only clears them when the transaction begins. */
+#define CU_TXN_DELTA_BYTES 128
+
 typedef struct cu_txn {
 	cu_store *st;
 	void *h;
 	int write;
+	int delta_dirty;
+	unsigned char delta[CU_TXN_DELTA_BYTES];
 } cu_txn;
 
 typedef struct cu_cursor {
