@@ -266,7 +266,7 @@ size_t t_raw_keys(custos_backend *be, unsigned bucket, const void *prefix, size_
 	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
 	ck_assert_int_eq(be->cursor_open(be, txn, bucket, &cur), CUSTOS_OK);
 	for (rc = be->cursor_seek(be, cur, &want, &k, &v); rc == CUSTOS_OK && n < max; rc = be->cursor_next(be, cur, &k, &v)) {
-		if (k.size < pn || memcmp(k.data, prefix, pn) != 0)
+		if (k.size < pn || (pn && memcmp(k.data, prefix, pn) != 0))
 			break;
 		ck_assert_uint_le(k.size, T_KEY_MAX);
 		memcpy(keys[n], k.data, k.size);
