@@ -11,6 +11,7 @@
 #include "custos/customer.h"
 #include "custos/sys/backend.h"
 #include "model/core.h"
+#include "model/reindex.h"
 #include "util/error.h"
 
 struct custos_db {
@@ -42,6 +43,13 @@ typedef int (*cu_apply_fn)(cu_op *op, void *arg);
  * one `action` entry per customer fn wrote, then `extra` if fn filled it in (action != 0). */
 int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, cu_apply_fn fn, void *arg,
 	cu_audit_rec *extra);
+/* The same, with CU_RUN_* flags: CU_RUN_UNAUDITED writes no audit entry (a step of a call
+ * that spans transactions, which audits itself in its last one; the step must not change
+ * records of meta or access, whose digest only an audited write folds into the log's
+ * head); CU_RUN_REPAIR may write over damage marked repairable (cu_store_write_repair). */
+enum { CU_RUN_UNAUDITED = 1, CU_RUN_REPAIR = 2 };
+int cu_run_write_flags(custos_ctx *ctx, uint32_t need, const char *what, int action, cu_apply_fn fn, void *arg,
+	cu_audit_rec *extra, unsigned flags);
 /* Check access, then run fn in one read transaction; a record written with a newer
  * schema than ours reloads the schema and runs fn once more. */
 int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg);
@@ -49,6 +57,10 @@ int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn
 /* custos_customer_get(), audited the same way; *damaged is set when it failed because the
  * customer's own stored record is damaged (cu_cust_record_damaged), not for any other reason. */
 int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *damaged);
+
+/* ---- index jobs over many transactions (api/jobs.c, model/reindex.h) ---- */
+/* custos_db_rebuild_indexes() after its checks. */
+int cu_jobs_rebuild(custos_ctx *ctx);
 
 /* Queue an audit entry for a read by ctx; in fail-closed mode a failure to log is returned. */
 int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);

@@ -282,6 +282,17 @@ int custos_db_check(custos_ctx *ctx)
 	return rc ? rc : cu_check_store(ctx->core);
 }
 
+int custos_db_rebuild_indexes(custos_ctx *ctx)
+{
+	int rc;
+
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_SCHEMA, "rebuild the indexes")))
+		return rc;
+	if (ctx->db->readonly)
+		return cu_err(CUSTOS_ESTATE, "the store was opened read-only");
+	return cu_jobs_rebuild(ctx);
+}
+
 const char *custos_db_backend_name(const custos_db *db)
 {
 	return db ? db->backend_name : "";

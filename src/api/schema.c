@@ -269,7 +269,8 @@ static int edit_flags(cu_op *op, cu_schema *next, change *c)
 			f->index_bits = cu_bidx_plan_bits(next->population);
 		rc = each_customer(op, f, visit_index);
 	} else if (!(want & CUSTOS_FIELD_SEARCHABLE) && (before & CUSTOS_FIELD_SEARCHABLE)) {
-		rc = cu_index_drop_field(op, f);
+		for (int more = 1; more && !rc;)
+			rc = cu_index_drop_some(op, &f->id, SIZE_MAX, &more);
 		f->index_bits = 0;
 	}
 	if (!rc && (want & CUSTOS_FIELD_UNIQUE) && !(before & CUSTOS_FIELD_UNIQUE))

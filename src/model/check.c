@@ -23,6 +23,7 @@ typedef struct check {
 	uint64_t last_id;    /* the highest id found */
 	uint64_t needed;     /* index entries the customers need; all were found */
 	uint64_t held;       /* entries of searchable fields and ownership the index holds */
+	int in_index;        /* the problem found is in the index alone: a rebuild mends it */
 } check;
 
 static const unsigned char no_key[1];
@@ -85,6 +86,7 @@ static int check_customer(check *c, uint64_t id)
 	if (rc)
 		return rc;
 	rc = cu_index_customer(c->op, cust, NULL, CU_INDEX_VERIFY, &c->needed);
+	c->in_index = rc == CUSTOS_ECORRUPT;
 	cu_customer_destroy(cust);
 	c->customers++;
 	c->last_id = id;
@@ -157,8 +159,8 @@ static int classify(check *c, const custos_val *k, const custos_val *v, cu_index
 	*used = 0;
 	if (cu_index_entry_parse(e, k->data, k->size, v->size))
 		return cu_err(CUSTOS_ECORRUPT, "the index holds a key of %zu bytes that is not an index entry", k->size);
-	if (e->kind == CU_ENTRY_OWNER || e->kind == CU_ENTRY_TEAM) {
-		*used = 1;
+	if (e->kind == CU_ENTRY_OWNER || e->kind == CU_ENTRY_TEAM || e->kind == CU_ENTRY_JOB) {
+		*used = e->kind != CU_ENTRY_JOB;
 		return CUSTOS_OK;
 	}
 	if (!(f = cu_schema_by_id(c->op->schema, e->field_id)))
@@ -318,8 +320,11 @@ static int store_fn(cu_txn *t, void *arg)
 		return rc;
 	cu_op_init(&op, c->core, t, s);
 	c->op = &op;
-	if (!(rc = check_customers(c)) && !(rc = check_counters(c)) && !(rc = count_entries(c)) && c->held != c->needed)
-		rc = find_stray(c);
+	if (!(rc = check_customers(c)) && !(rc = check_counters(c))) {
+		c->in_index = 1;  /* from here on, only the index is read */
+		if (!(rc = count_entries(c)) && c->held != c->needed)
+			rc = find_stray(c);
+	}
 	cu_op_release(&op);
 	cu_schema_unref(s);
 	return rc;
@@ -333,7 +338,9 @@ static int run(cu_core *core, cu_txn_fn fn)
 	memset(&c, 0, sizeof c);
 	c.core = core;
 	rc = cu_store_read(&core->store, fn, &c);
-	if (rc == CUSTOS_EAUTH || rc == CUSTOS_ECORRUPT)
+	if (rc == CUSTOS_ECORRUPT && c.in_index)
+		cu_store_damaged_repairable(&core->store, rc);
+	else if (rc == CUSTOS_EAUTH || rc == CUSTOS_ECORRUPT)
 		cu_store_damaged(&core->store, rc);
 	return rc;
 }

@@ -24,14 +24,17 @@
  * the counters) cannot make a sound store look damaged, and step 4 can compare counts
  * made in steps 2 and 4. The price is LMDB's: a read transaction does not block writers,
  * but pins the pages of its snapshot, so the file grows by what writers change while the
- * check runs (about 0.1 s per 20,000 customers). Memory stays bounded:
- * customers are read a page of ids at a time, index entries a page of keys at a time.
+ * check runs (a few tenths of a second for 20,000 customers). Memory stays bounded:
+ * customers are read a page of ids at a time, index entries a page of keys at a time, and
+ * nothing is kept per customer.
  *
  * Results: CUSTOS_EAUTH for a record or sealed value that fails authentication;
  * CUSTOS_ECORRUPT for a structural inconsistency (a missing, stray or mismatched index
  * entry, counters that disagree, an undocumented key, a record that authenticates but does
  * not decode). The message names the customer id, the field and the kind of entry, never
- * a value. Either marks the store damaged (cu_store_damaged): nothing is written over it.
+ * a value. Either marks the store damaged: damage in the index alone as repairable
+ * (nothing is written but the rebuild of the indexes, custos_db_rebuild_indexes()), any
+ * other as fatal (nothing is written at all).
  */
 #ifndef CU_MODEL_CHECK_H
 #define CU_MODEL_CHECK_H

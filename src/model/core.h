@@ -85,6 +85,9 @@ typedef struct cu_op {
 	cu_counters counters;
 	cu_write_note *writes;   /* customers written, in order */
 	size_t nwrites, cwrites;
+	int job_loaded;          /* the index job under way was looked up (model/reindex.c) */
+	int job_building;        /* a build job is under way: writers index job_field too */
+	cu_field job_field;      /* its field as it will be once searchable */
 } cu_op;
 
 /* Does the operation reach a customer with this owner and team? */

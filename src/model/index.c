@@ -187,29 +187,55 @@ int cu_index_lookup(cu_op *op, const cu_field *f, const unsigned char *norm, siz
 	return rc;
 }
 
-int cu_index_drop_field(cu_op *op, const cu_field *f)
+/* Whatever is in the index can be dropped, up to the longest key LMDB stores and then some. */
+#define DROP_KEY_MAX 1024
+
+/* The first key to drop: of the prefix (pn bytes), skipping the job record. */
+static int first_to_drop(cu_op *op, const unsigned char *prefix, size_t pn, unsigned char key[DROP_KEY_MAX],
+	size_t *kn)
 {
-	unsigned char prefix[2], key[KEY_MAX];
 	custos_val k, v;
 	cu_cursor cur;
 	int rc;
 
-	cu_put_u16be(prefix, f->id);
-	for (;;) {
-		/* Re-seek after every delete: a cursor is not assumed to survive writes. */
-		if ((rc = cu_cursor_open(&cur, op->txn, CU_B_INDEX)))
-			return rc;
-		rc = cu_cursor_seek(&cur, prefix, sizeof prefix, &k, &v);
-		if (rc == CUSTOS_OK && (k.size < 2 || memcmp(k.data, prefix, 2) != 0 || k.size > sizeof key))
-			rc = CUSTOS_ITEROVER;
-		if (rc == CUSTOS_OK)
-			memcpy(key, k.data, k.size);
-		cu_cursor_close(&cur);
-		if (rc)
-			return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
-		if ((rc = cu_del(op->txn, CU_B_INDEX, key, k.size)))
+	if ((rc = cu_cursor_open(&cur, op->txn, CU_B_INDEX)))
+		return rc;
+	rc = cu_cursor_seek(&cur, prefix, pn, &k, &v);
+	if (rc == CUSTOS_OK && k.size == sizeof cu_index_job_key && memcmp(k.data, cu_index_job_key, k.size) == 0)
+		rc = cu_cursor_next(&cur, &k, &v);
+	if (rc == CUSTOS_OK && (k.size < pn || memcmp(k.data, prefix, pn) != 0))
+		rc = CUSTOS_ITEROVER;
+	if (rc == CUSTOS_OK && k.size > DROP_KEY_MAX)
+		rc = cu_err(CUSTOS_ECORRUPT, "the index holds a key of %zu bytes, too long to be removed", k.size);
+	if (rc == CUSTOS_OK) {
+		memcpy(key, k.data, k.size);
+		*kn = k.size;
+	}
+	cu_cursor_close(&cur);
+	return rc;
+}
+
+int cu_index_drop_some(cu_op *op, const uint16_t *field_id, size_t max, int *more)
+{
+	unsigned char prefix[2], key[DROP_KEY_MAX];
+	size_t pn = 0, kn;
+	int rc;
+
+	if (field_id) {
+		cu_put_u16be(prefix, *field_id);
+		pn = sizeof prefix;
+	}
+	*more = 1;
+	for (size_t n = 0; n < max; n++) {
+		/* Seek again after every delete: a cursor is not assumed to survive writes. */
+		if ((rc = first_to_drop(op, prefix, pn, key, &kn)) == CUSTOS_ITEROVER) {
+			*more = 0;
+			return CUSTOS_OK;
+		}
+		if (rc || (rc = cu_del(op->txn, CU_B_INDEX, key, kn)))
 			return rc;
 	}
+	return CUSTOS_OK;
 }
 
 static void member_key(unsigned char k[14], int kind, uint32_t who, uint64_t id)
@@ -267,9 +293,12 @@ int cu_member_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_
 
 /* ---- checking entries against the customers (model/check.c) ---- */
 
+const unsigned char cu_index_job_key[2] = { 0xFF, 'J' };
+
 const char *cu_index_entry_name(int kind)
 {
 	switch (kind) {
+	case CU_ENTRY_JOB: return "index job record";
 	case CU_ENTRY_CLEAR: return "clear index entry";
 	case CU_ENTRY_BLIND: return "blind index entry";
 	case CU_ENTRY_HASHED: return "hashed index entry";
@@ -281,6 +310,10 @@ const char *cu_index_entry_name(int kind)
 int cu_index_entry_parse(cu_index_entry *e, const unsigned char *k, size_t kn, size_t vn)
 {
 	memset(e, 0, sizeof *e);
+	if (kn == sizeof cu_index_job_key && memcmp(k, cu_index_job_key, kn) == 0) {
+		e->kind = CU_ENTRY_JOB;
+		return vn == CU_JOB_RECORD_BYTES ? 0 : -1;
+	}
 	if (kn == 14 && k[0] == 0xFF && (k[1] == CU_MEMBER_OWNER || k[1] == CU_MEMBER_TEAM)) {
 		e->kind = k[1] == CU_MEMBER_OWNER ? CU_ENTRY_OWNER : CU_ENTRY_TEAM;
 		e->who = cu_get_u32be(k + 2);

@@ -39,8 +39,9 @@ int cu_member_remove(cu_op *op, int kind, uint32_t who, uint64_t id);
 /* Up to max customer ids > after_id with this owner or team, ascending. */
 int cu_member_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_t *ids, size_t max, size_t *count);
 
-/* Drop every entry of a field (it stopped being searchable). */
-int cu_index_drop_field(cu_op *op, const cu_field *f);
+/* Delete up to max entries of the field with id *field_id, or (field_id NULL) every key
+ * of the index but the job record; *more: some may remain. */
+int cu_index_drop_some(cu_op *op, const uint16_t *field_id, size_t max, int *more);
 
 /* Every entry customer c (c->id, c->owner, c->team set) needs: the values of each
  * searchable field, its owner, its team; or, when `only` is not NULL, the values of that
@@ -51,8 +52,13 @@ int cu_index_customer(cu_op *op, const custos_customer *c, const cu_field *only,
 
 /* ---- checking (model/check.c) ---- */
 
+/* The record of the index job under way (model/reindex.h): 0xFF ‖ 'J' -> 20 bytes. */
+extern const unsigned char cu_index_job_key[2];
+#define CU_JOB_RECORD_BYTES 20
+
 /* The kinds of entry; the first three are the byte after the field id. */
-enum { CU_ENTRY_CLEAR = 0x00, CU_ENTRY_BLIND = 0x01, CU_ENTRY_HASHED = 0x02, CU_ENTRY_OWNER, CU_ENTRY_TEAM };
+enum { CU_ENTRY_CLEAR = 0x00, CU_ENTRY_BLIND = 0x01, CU_ENTRY_HASHED = 0x02, CU_ENTRY_OWNER, CU_ENTRY_TEAM,
+	CU_ENTRY_JOB };
 typedef struct cu_index_entry {
 	int kind;
 	uint16_t field_id;   /* field entries */
@@ -60,7 +66,7 @@ typedef struct cu_index_entry {
 	uint64_t id;         /* the customer */
 } cu_index_entry;
 /* Parse a key of the index bucket and its value's length: 0, or -1 when they are not an
- * entry of the layout above (nothing else belongs in the bucket). */
+ * entry of the layout above or the job record (nothing else belongs in the bucket). */
 int cu_index_entry_parse(cu_index_entry *e, const unsigned char *k, size_t kn, size_t vn);
 /* "blind index entry", "owner entry", ... for messages. */
 const char *cu_index_entry_name(int kind);
