@@ -270,7 +270,8 @@ CUSTOS_EXTERN(int) custos_db_check(custos_ctx *ctx) CUSTOS_WARN_UNUSED;
  * too large for it, and other calls go on between them. Meanwhile finds may miss
  * customers whose entries are not made again yet, never return a wrong one (every
  * candidate is checked against its record). If the process stops midway, call it again:
- * a second rebuild starts over and repairs the store.
+ * a second rebuild starts over and repairs the store. A rebuild replaces an index build of
+ * custos_schema_set_field_flags() under way, which then fails with #CUSTOS_EBUSY.
  *
  * Audited with one #CUSTOS_AUDIT_SCHEMA entry, whose version is the schema's current
  * version, in its last transaction. Well under a second for 20,000 customers.

@@ -59,6 +59,15 @@ int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn
 int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *damaged);
 
 /* ---- index jobs over many transactions (api/jobs.c, model/reindex.h) ---- */
+/* Build the index of job->field_id (kind, field and index bits set): start the job, drop
+ * what an interrupted job left, index every customer. On failure what was built is dropped
+ * again (cu_jobs_drop). */
+int cu_jobs_build(custos_ctx *ctx, cu_job *job);
+/* Drop the entries of the job's field and end the job, while it is the job under way: what
+ * a build made that is not to be committed, or the entries of a field that stopped being
+ * searchable. Best effort (entries left are ignored by lookups and dropped by the next
+ * job); the thread's error message is kept. */
+void cu_jobs_drop(custos_ctx *ctx, cu_job *job);
 /* custos_db_rebuild_indexes() after its checks. */
 int cu_jobs_rebuild(custos_ctx *ctx);
 

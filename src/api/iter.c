@@ -159,6 +159,8 @@ static int find_page(cu_op *op, void *arg)
 
 	if (!f)
 		return cu_err(CUSTOS_ESTATE, "the field searched for was removed from the schema");
+	if (!(f->flags & CUSTOS_FIELD_SEARCHABLE))  /* its entries are being dropped, or were left by a crash */
+		return cu_err(CUSTOS_ESTATE, "field '%s' stopped being searchable after the search began", f->name);
 	if ((rc = cu_index_lookup(op, f, it->norm.p, it->norm.len, it->after, it->ids, PAGE, &it->n, &more)))
 		return rc;
 	if (it->n)

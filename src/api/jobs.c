@@ -23,6 +23,11 @@ static int start_fn(cu_op *op, void *arg)
 	return cu_job_start(op, ((step *)arg)->job);
 }
 
+static int end_fn(cu_op *op, void *arg)
+{
+	return cu_job_end(op, ((step *)arg)->job);
+}
+
 static int drop_fn(cu_op *op, void *arg)
 {
 	step *s = arg;
@@ -63,6 +68,29 @@ static int run_steps(step *s, cu_apply_fn fn, int flags)
 		s->after = s->next;
 	} while (s->more);
 	return CUSTOS_OK;
+}
+
+void cu_jobs_drop(custos_ctx *ctx, cu_job *job)
+{
+	step s = { ctx, job, 0, 0, 0, 0, 0, { 0 } };
+	cu_err_saved e;
+
+	cu_err_save(&e);
+	if (!run_steps(&s, drop_fn, 0))
+		(void)run_step(&s, end_fn, 0);
+	cu_err_restore(&e);
+}
+
+int cu_jobs_build(custos_ctx *ctx, cu_job *job)
+{
+	step s = { ctx, job, 0, 0, 0, 0, 0, { 0 } };
+	int rc;
+
+	if (!(rc = run_step(&s, start_fn, 0)) && !(rc = run_steps(&s, drop_fn, 0)))
+		rc = run_steps(&s, index_fn, 0);
+	if (rc)
+		cu_jobs_drop(ctx, job);  /* stops at once if another job replaced this one */
+	return rc;
 }
 
 static int finish_fn(cu_op *op, void *arg)

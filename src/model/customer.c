@@ -8,6 +8,7 @@
 #include "model/customer.h"
 #include "model/index.h"
 #include "model/record.h"
+#include "model/reindex.h"
 #include "model/validate.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -282,6 +283,7 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 {
 	unsigned char k[8], dek[CU_KEY_BYTES];
 	custos_customer *c = NULL;
+	const cu_field *building;
 	cu_counters *ctr;
 	custos_val v;
 	cu_rec hdr;
@@ -315,7 +317,8 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 	c->team = hdr.team;
 	/* Ids only grow: the backend may pack the customers bucket densely. */
 	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND, classes_of(c, 0))) ||
-	    (rc = cu_index_customer(op, c, NULL, CU_INDEX_ADD, NULL)))
+	    (rc = cu_index_customer(op, c, NULL, CU_INDEX_ADD, NULL)) || (rc = cu_job_field(op, &building)) ||
+	    (building && (rc = cu_index_customer(op, c, building, CU_INDEX_ADD, NULL))))
 		goto out;
 	ctr->next_id++;
 	ctr->count++;
@@ -331,11 +334,14 @@ out:
 /* Re-index the searchable fields whose value the update changed. */
 static int reindex_changed(cu_op *op, const custos_customer *c, const cu_slot *old, uint64_t id)
 {
-	int rc = CUSTOS_OK;
+	const cu_field *building;
+	int rc = cu_job_field(op, &building);
 
 	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
 		const cu_field *f = &c->schema->fields[i];
 		const cu_slot *o = &old[i], *n = &c->slots[i];
+		if (building && building->id == f->id)
+			f = building;  /* being made searchable: its entries are kept already */
 		if (!(f->flags & CUSTOS_FIELD_SEARCHABLE) || !n->dirty)
 			continue;
 		if (o->present == n->present && (!o->present || (o->len == n->len &&
