@@ -280,7 +280,7 @@ START_TEST(timestamps_from_text_stay_within_years_1_to_9999)
 	from_text_ok("since", "-1", le64(w, -1), 8);
 	from_text_ok("since", "-62135596800", le64(w, CU_TIMESTAMP_MIN), 8);
 	from_text_ok("since", "253402300799", le64(w, CU_TIMESTAMP_MAX), 8);
-	from_text_bad("since", "253402300800", "field 'since': the time is outside years 1 to 9999");  /* encrypted: not quoted */
+	from_text_bad("since", "253402300800", "field 'since': the time is outside years 1 to 9999");
 	from_text_bad("since", "-62135596801", NULL);
 	from_text_bad("since", "yesterday", "field 'since' is timestamp: write a whole number");
 }
