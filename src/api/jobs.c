@@ -2,8 +2,9 @@
  * api/jobs.c — running index jobs (model/reindex.h) one bounded transaction at a time.
  * Each step is access-checked like any write and writes no audit entry of its own: the
  * call a job serves audits itself in its last transaction (the schema change, the end of
- * a rebuild). Where a step stops is only taken from a committed transaction, so a
- * transaction replayed after the map grew starts from the same place.
+ * a rebuild). Where a step stops is only taken once its transaction committed, so a step
+ * run again (after the map grew, or when another write of its group failed) starts from
+ * the same place.
  */
 #include "api/api.h"
 #include "model/customer.h"
