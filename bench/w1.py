@@ -28,8 +28,15 @@ A target met by less than 10% is "met, narrowly".
 
     python3 bench/w1.py [--build build-release] [--count 1000000] [--runs 3] [--markdown]
 
+--profile ENGINE:PHASE runs one engine once (the load, then that phase: load, get, find,
+update or update_mt) under `perf record` when perf can sample here, else under callgrind,
+and prints the functions that took the most of that phase, by their own time and with
+what they call:
+
+    python3 bench/w1.py --build build-release --count 20000 --profile custos:get
 """
 import argparse
+import collections
 import datetime
 import os
 import platform
@@ -314,16 +321,120 @@ def print_markdown(args, results, versions):
           "ratios are custos/other. A target met by less than 10% is met, narrowly.")
 
 
+PHASES = ["load", "get", "find", "update", "update_mt"]
+
+
 def engine_command(args, engine, store, phase=None):
     cmd = [os.path.join(args.build, "bench", "w1-" + engine), "--dir", store, "--count", str(args.count),
            "--lookups", str(args.lookups), "--updates", str(args.updates), "--threads", str(args.threads)]
     return cmd + (["--phase", phase] if phase else [])
 
 
+def perf_event():
+    """The event perf samples here: cycles where the CPU counts them, else the kernel's cpu-clock
+    (virtual machines often expose no hardware counters); None when perf cannot sample at all."""
+    if not shutil.which("perf"):
+        return None
+    stat = subprocess.run(["perf", "stat", "-e", "cycles", "true"], capture_output=True, text=True)
+    event = "cycles" if stat.returncode == 0 and "not supported" not in stat.stderr else "cpu-clock"
+    with tempfile.TemporaryDirectory(prefix="w1-perf-") as d:
+        probe = subprocess.run(["perf", "record", "-e", event, "-o", os.path.join(d, "probe"), "--", "true"],
+                               capture_output=True, text=True)
+    return event if probe.returncode == 0 else None
+
+
+def perf_top(data, phase, top):
+    """Self and inclusive shares of the samples taken inside w1_phase_<phase>, from perf script."""
+    script = subprocess.run(["perf", "script", "-i", data, "-F", "ip,sym,dso"], capture_output=True, text=True)
+    marker = "w1_phase_" + phase
+    own, inclusive, total = collections.Counter(), collections.Counter(), 0
+    for sample in script.stdout.split("\n\n"):
+        frames = []
+        for line in sample.strip().splitlines():
+            parts = line.split(None, 1)
+            if len(parts) < 2:
+                continue
+            sym, _, dso = parts[1].rpartition(" (")
+            sym = sym.split("+0x")[0].strip()
+            if sym in ("", "[unknown]"):
+                sym = "[%s]" % os.path.basename(dso.rstrip(")"))
+            frames.append(sym)
+        if marker not in frames:
+            continue
+        frames = frames[:frames.index(marker) + 1]
+        total += 1
+        own[frames[0]] += 1
+        for sym in set(frames):
+            inclusive[sym] += 1
+    return total, own.most_common(top), inclusive.most_common(top)
+
+
+def profile_perf(args, engine, phase, event, d):
+    data = os.path.join(d, "perf.data")
+    cmd = ["perf", "record", "-e", event, "-F", "4000", "--call-graph", "dwarf", "-o", data, "--"] + \
+        engine_command(args, engine, os.path.join(d, "store"), phase)
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit("w1: %s failed:\n%s" % (" ".join(cmd), run.stderr))
+    total, own, inclusive = perf_top(data, phase, args.top)
+    print("perf record -e %s --call-graph dwarf: %d samples inside w1_phase_%s (functions of stripped "
+          "libraries show as [library])\n" % (event, total, phase))
+    for title, rows in (("own time", own), ("with what it calls", inclusive)):
+        print("%-9s %s" % ("samples", "function, " + title))
+        for sym, n in rows:
+            print("%5.1f%%    %s" % (100.0 * n / max(total, 1), sym))
+        print()
+    return run.stdout
+
+
+def profile_callgrind(args, engine, phase, d):
+    out = os.path.join(d, "callgrind.out")
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, "--toggle-collect=w1_phase_" + phase] + \
+        engine_command(args, engine, os.path.join(d, "store"), phase)
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit("w1: %s failed:\n%s" % (" ".join(cmd), run.stderr))
+    print("valgrind --tool=callgrind, instructions inside w1_phase_%s\n" % phase)
+    for inclusive in ("no", "yes"):
+        ann = subprocess.run(["callgrind_annotate", "--inclusive=" + inclusive, out],
+                             capture_output=True, text=True).stdout.splitlines()
+        rows = [line for line in ann if "(" in line and "%)" in line and "PROGRAM TOTALS" not in line]
+        # Listed with what they call, the phase's callers come first: start at the phase.
+        first = [i for i, line in enumerate(rows) if line.endswith("w1_phase_" + phase) or
+                 ":w1_phase_%s " % phase in line]
+        rows = rows[first[0]:] if first and inclusive == "yes" else rows
+        print("instructions, %s" % ("own" if inclusive == "no" else "with what each function calls"))
+        print("\n".join(rows[:args.top]) + "\n")
+    return run.stdout
+
+
+def profile(args):
+    engine, _, phase = args.profile.partition(":")
+    if engine not in ENGINES or phase not in PHASES:
+        sys.exit("w1: --profile takes ENGINE:PHASE, ENGINE one of %s, PHASE one of %s"
+                 % (", ".join(ENGINES), ", ".join(PHASES)))
+    tool = args.profiler
+    event = perf_event() if tool in ("auto", "perf") else None
+    if tool == "perf" and not event:
+        sys.exit("w1: perf cannot record here (is linux-perf installed, perf_event_paranoid low enough?)")
+    if tool == "callgrind" or (tool == "auto" and not event):
+        if not shutil.which("valgrind"):
+            sys.exit("w1: neither perf nor valgrind can profile here: install linux-perf or valgrind")
+        event = None
+    print("profile of %s, phase %s: %s customers, %s lookups, %s updates, %d threads\n"
+          % (engine, phase, format(args.count, ","), format(args.lookups, ","), format(args.updates, ","),
+             args.threads))
+    with tempfile.TemporaryDirectory(prefix="w1-profile-", dir=args.workdir) as d:
+        out = profile_perf(args, engine, phase, event, d) if event else profile_callgrind(args, engine, phase, d)
+    print("the engine's figures under the profiler (slower than without it):")
+    print("\n".join("  " + line for line in out.splitlines() if line.split()[0] in COMMON + ["get_noaudit_us"]))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build-release")
-    ap.add_argument("--count", type=int, default=1000000)
+    ap.add_argument("--count", type=int, default=None, help="customers (default 1,000,000; 20,000 with --profile)")
     ap.add_argument("--lookups", type=int, default=100000)
     ap.add_argument("--updates", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=4, help="threads of the concurrent updates (default 4)")
@@ -333,7 +444,16 @@ def main():
     ap.add_argument("--workdir", default=None, help="where the stores are made (default: a temporary directory)")
     ap.add_argument("--markdown", action="store_true", help="print the README's table")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--profile", metavar="ENGINE:PHASE",
+                    help="profile one phase of one engine instead of comparing (phases: %s)" % ", ".join(PHASES))
+    ap.add_argument("--profiler", choices=["auto", "perf", "callgrind"], default="auto",
+                    help="perf when it can sample here, else callgrind (default: auto)")
+    ap.add_argument("--top", type=int, default=25, help="functions listed by --profile (default 25)")
     args = ap.parse_args()
+    if args.count is None:
+        args.count = 20000 if args.profile else 1000000
+    if args.profile:
+        return profile(args)
     chosen = [e for e in ENGINES if e == "custos" or e in args.engines.split(",")]
     unknown = set(args.engines.split(",")) - set(ENGINES)
     if unknown:
