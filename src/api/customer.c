@@ -300,7 +300,7 @@ int custos_customer_get_text(const char **out, const custos_customer *c, const c
 
 int custos_customer_get_int(int64_t *out, const custos_customer *c, const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -316,7 +316,7 @@ int custos_customer_get_int(int64_t *out, const custos_customer *c, const char *
 int custos_customer_get_money(int64_t *minor_units, const char **currency, const custos_customer *c,
 	const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -333,7 +333,7 @@ int custos_customer_get_money(int64_t *minor_units, const char **currency, const
 
 int custos_customer_get_timestamp(int64_t *out, const custos_customer *c, const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -348,7 +348,7 @@ int custos_customer_get_timestamp(int64_t *out, const custos_customer *c, const 
 
 int custos_customer_get_bool(int *out, const custos_customer *c, const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
