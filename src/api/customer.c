@@ -732,7 +732,7 @@ static int reassign_batch_fn(cu_op *op, void *arg)
 		return rc;
 	a->done = 1;
 	do {
-		if ((rc = cu_member_scan(op, CU_MEMBER_OWNER, from.id, after, ids, 256, &n)))
+		if ((rc = cu_holder_scan(op, CU_HOLDER_OWNER, from.id, after, ids, 256, &n)))
 			return rc;
 		for (size_t i = 0; i < n; i++) {
 			after = ids[i];

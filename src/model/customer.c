@@ -427,8 +427,8 @@ int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team)
 		goto out;
 	if (c->owner == owner && c->team == team)
 		goto out;
-	if ((rc = cu_member_remove(op, CU_MEMBER_OWNER, c->owner, id)) || (rc = cu_member_remove(op, CU_MEMBER_TEAM, c->team, id)) ||
-	    (rc = cu_member_add(op, CU_MEMBER_OWNER, owner, id)) || (rc = cu_member_add(op, CU_MEMBER_TEAM, team, id)))
+	if ((rc = cu_holder_remove(op, CU_HOLDER_OWNER, c->owner, id)) || (rc = cu_holder_remove(op, CU_HOLDER_TEAM, c->team, id)) ||
+	    (rc = cu_holder_add(op, CU_HOLDER_OWNER, owner, id)) || (rc = cu_holder_add(op, CU_HOLDER_TEAM, team, id)))
 		goto out;
 	memset(&hdr, 0, sizeof hdr);
 	hdr.id = id;
@@ -458,9 +458,9 @@ static int scoped_candidates(cu_op *op, uint64_t after, uint64_t *ids, size_t ma
 
 	if (max > 256)
 		max = 256;
-	if ((rc = cu_member_scan(op, CU_MEMBER_OWNER, op->actor, after, a, max, &na)))
+	if ((rc = cu_holder_scan(op, CU_HOLDER_OWNER, op->actor, after, a, max, &na)))
 		return rc;
-	if (op->scope == CU_SCOPE_TEAM && (rc = cu_member_scan(op, CU_MEMBER_TEAM, op->actor_team, after, b, max, &nb)))
+	if (op->scope == CU_SCOPE_TEAM && (rc = cu_holder_scan(op, CU_HOLDER_TEAM, op->actor_team, after, b, max, &nb)))
 		return rc;
 	if (na == max)
 		limit = a[na - 1];

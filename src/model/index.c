@@ -246,7 +246,7 @@ static void member_key(unsigned char k[14], int kind, uint32_t who, uint64_t id)
 	cu_put_u64be(k + 6, id);
 }
 
-int cu_member_add(cu_op *op, int kind, uint32_t who, uint64_t id)
+int cu_holder_add(cu_op *op, int kind, uint32_t who, uint64_t id)
 {
 	unsigned char k[14];
 
@@ -256,7 +256,7 @@ int cu_member_add(cu_op *op, int kind, uint32_t who, uint64_t id)
 	return cu_put(op->txn, CU_B_INDEX, k, sizeof k, NULL, 0);
 }
 
-int cu_member_remove(cu_op *op, int kind, uint32_t who, uint64_t id)
+int cu_holder_remove(cu_op *op, int kind, uint32_t who, uint64_t id)
 {
 	unsigned char k[14];
 	int rc;
@@ -268,7 +268,7 @@ int cu_member_remove(cu_op *op, int kind, uint32_t who, uint64_t id)
 	return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
 }
 
-int cu_member_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_t *ids, size_t max, size_t *count)
+int cu_holder_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_t *ids, size_t max, size_t *count)
 {
 	unsigned char k[14];
 	custos_val key, v;
@@ -314,8 +314,8 @@ int cu_index_entry_parse(cu_index_entry *e, const unsigned char *k, size_t kn, s
 		e->kind = CU_ENTRY_JOB;
 		return vn == CU_JOB_RECORD_BYTES ? 0 : -1;
 	}
-	if (kn == 14 && k[0] == 0xFF && (k[1] == CU_MEMBER_OWNER || k[1] == CU_MEMBER_TEAM)) {
-		e->kind = k[1] == CU_MEMBER_OWNER ? CU_ENTRY_OWNER : CU_ENTRY_TEAM;
+	if (kn == 14 && k[0] == 0xFF && (k[1] == CU_HOLDER_OWNER || k[1] == CU_HOLDER_TEAM)) {
+		e->kind = k[1] == CU_HOLDER_OWNER ? CU_ENTRY_OWNER : CU_ENTRY_TEAM;
 		e->who = cu_get_u32be(k + 2);
 		e->id = cu_get_u64be(k + 6);
 		return e->who != 0 && vn == 0 ? 0 : -1;
@@ -398,9 +398,9 @@ int cu_index_expects(cu_op *op, const cu_field *f, uint64_t id, const unsigned c
 	return rc;
 }
 
-int cu_member_verify(cu_op *op, int kind, uint32_t who, uint64_t id, uint64_t *entries)
+int cu_holder_verify(cu_op *op, int kind, uint32_t who, uint64_t id, uint64_t *entries)
 {
-	const char *name = cu_index_entry_name(kind == CU_MEMBER_OWNER ? CU_ENTRY_OWNER : CU_ENTRY_TEAM);
+	const char *name = cu_index_entry_name(kind == CU_HOLDER_OWNER ? CU_ENTRY_OWNER : CU_ENTRY_TEAM);
 	unsigned char k[14];
 	custos_val v;
 	int rc;
@@ -438,8 +438,8 @@ int cu_index_customer(cu_op *op, const custos_customer *c, const cu_field *only,
 	if (only || rc)
 		return rc;
 	if (what == CU_INDEX_ADD)
-		return (rc = cu_member_add(op, CU_MEMBER_OWNER, c->owner, c->id)) ? rc :
-			cu_member_add(op, CU_MEMBER_TEAM, c->team, c->id);
-	return (rc = cu_member_verify(op, CU_MEMBER_OWNER, c->owner, c->id, entries)) ? rc :
-		cu_member_verify(op, CU_MEMBER_TEAM, c->team, c->id, entries);
+		return (rc = cu_holder_add(op, CU_HOLDER_OWNER, c->owner, c->id)) ? rc :
+			cu_holder_add(op, CU_HOLDER_TEAM, c->team, c->id);
+	return (rc = cu_holder_verify(op, CU_HOLDER_OWNER, c->owner, c->id, entries)) ? rc :
+		cu_holder_verify(op, CU_HOLDER_TEAM, c->team, c->id, entries);
 }

@@ -30,14 +30,15 @@ int cu_index_scan(cu_op *op, const cu_field *f, const unsigned char *v, size_t n
 int cu_index_lookup(cu_op *op, const cu_field *f, const unsigned char *norm, size_t n, uint64_t after_id,
 	uint64_t *ids, size_t max, size_t *count, int *more);
 
-/* Owner and team memberships, for scoped lists and counts:
+/* Holder entries: who holds which customer (its owner, its team), for scoped lists, counts
+ * and reassignment ("holder", so as not to be confused with segment membership):
  *   0xFF ‖ 'O' or 'T' ‖ principal or team id (u32 BE) ‖ customer id (u64 BE) -> empty
  * Hints only: every customer found this way is checked against its authenticated record. */
-enum { CU_MEMBER_OWNER = 'O', CU_MEMBER_TEAM = 'T' };
-int cu_member_add(cu_op *op, int kind, uint32_t who, uint64_t id);
-int cu_member_remove(cu_op *op, int kind, uint32_t who, uint64_t id);
+enum { CU_HOLDER_OWNER = 'O', CU_HOLDER_TEAM = 'T' };
+int cu_holder_add(cu_op *op, int kind, uint32_t who, uint64_t id);
+int cu_holder_remove(cu_op *op, int kind, uint32_t who, uint64_t id);
 /* Up to max customer ids > after_id with this owner or team, ascending. */
-int cu_member_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_t *ids, size_t max, size_t *count);
+int cu_holder_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_t *ids, size_t max, size_t *count);
 
 /* Delete up to max entries of the field with id *field_id, or (field_id NULL) every key
  * of the index but the job record; *more: some may remain. */
@@ -74,7 +75,7 @@ const char *cu_index_entry_name(int kind);
  * CUSTOS_ECORRUPT naming the customer, field and kind of entry when not; *entries grows by
  * the number checked. */
 int cu_index_verify(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *v, size_t n, uint64_t *entries);
-int cu_member_verify(cu_op *op, int kind, uint32_t who, uint64_t id, uint64_t *entries);
+int cu_holder_verify(cu_op *op, int kind, uint32_t who, uint64_t id, uint64_t *entries);
 /* Is key (of kn bytes, ending in id) one of the entries the value v of customer id needs? */
 int cu_index_expects(cu_op *op, const cu_field *f, uint64_t id, const unsigned char *v, size_t n,
 	const unsigned char *key, size_t kn, int *match);
