@@ -359,13 +359,10 @@ int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint16_t ke
 	return CUSTOS_OK;
 }
 
-/* Stream c starts at block c << 16: a class holds at most 65,520 bytes (1,024 blocks). */
-#define STREAM_SHIFT 16
-
-void cu_stream_xor(unsigned char *out, const unsigned char *in, size_t n, const unsigned char dek[CU_KEY_BYTES],
-	const unsigned char nonce[CU_NONCE_BYTES], uint32_t stream)
+void cu_stream_xor_at(unsigned char *out, const unsigned char *in, size_t n, const unsigned char dek[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES], uint32_t block)
 {
-	crypto_stream_chacha20_ietf_xor_ic(out, in, n, nonce + CU_NONCE_BYTES - 12, stream << STREAM_SHIFT, dek);
+	crypto_stream_chacha20_ietf_xor_ic(out, in, n, nonce + CU_NONCE_BYTES - 12, block, dek);
 }
 
 void cu_record_mac_init(cu_record_mac *st, const unsigned char dek[CU_KEY_BYTES],
@@ -373,7 +370,7 @@ void cu_record_mac_init(cu_record_mac *st, const unsigned char dek[CU_KEY_BYTES]
 {
 	unsigned char otk[crypto_onetimeauth_KEYBYTES] = { 0 };
 
-	cu_stream_xor(otk, otk, sizeof otk, dek, nonce, 0);
+	cu_stream_xor_at(otk, otk, sizeof otk, dek, nonce, 0);
 	crypto_onetimeauth_init(st, otk);
 	sodium_memzero(otk, sizeof otk);
 }
@@ -473,29 +470,6 @@ int cu_bidx_bits_ok(uint64_t population, unsigned bits)
 }
 
 /* ---- padding ---- */
-
-size_t cu_pad_len(size_t n, size_t block)
-{
-	if (n > SIZE_MAX - block)
-		return 0;
-	return (n / block + 1) * block;
-}
-
-void cu_pad(unsigned char *buf, size_t n, size_t padded, size_t block)
-{
-	size_t out;
-
-	(void)sodium_pad(&out, buf, n, block, padded);
-}
-
-size_t cu_unpad(const unsigned char *buf, size_t padded, size_t block)
-{
-	size_t n;
-
-	if (padded == 0 || padded % block != 0 || sodium_unpad(&n, buf, padded, block) != 0)
-		return (size_t)-1;
-	return n;
-}
 
 /* ---- secrets ---- */
 

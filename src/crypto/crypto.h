@@ -136,13 +136,12 @@ void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, const unsig
  * candidate until the record's tag verifies under it. */
 int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint16_t kek_epoch,
 	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES]);
-/* A record's streams: ChaCha20 (IETF) under the DEK with the last 12 bytes of the record's
+/* A record's stream: ChaCha20 (IETF) under the DEK with the last 12 bytes of the record's
  * nonce (96 random bits: a customer's records and, later, its events stay far below the
- * birthday bound). Stream c (a field class) starts at block c << 16, stream 0 gives the
- * Poly1305 one-time key: ChaCha20-Poly1305 with the classes as separate streams, so a
- * context decrypts only the classes it may see. */
-void cu_stream_xor(unsigned char *out, const unsigned char *in, size_t n, const unsigned char dek[CU_KEY_BYTES],
-	const unsigned char nonce[CU_NONCE_BYTES], uint32_t stream);
+ * birthday bound), from 64-byte block `block` on. Block 0 gives the Poly1305 one-time key;
+ * the caller places its data after it: ChaCha20-Poly1305. */
+void cu_stream_xor_at(unsigned char *out, const unsigned char *in, size_t n, const unsigned char dek[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES], uint32_t block);
 #define CU_RECORD_TAG_BYTES 16
 typedef crypto_onetimeauth_state cu_record_mac;
 void cu_record_mac_init(cu_record_mac *st, const unsigned char dek[CU_KEY_BYTES],
@@ -175,12 +174,6 @@ void cu_bidx_verifier(unsigned char out[CU_VERIFIER_BYTES], const cu_bidx_keys *
 unsigned cu_bidx_plan_bits(uint64_t population);
 /* 1 when L keeps 2 <= R / 2^L < sqrt(R) (CipherSweet's planner rule). */
 int cu_bidx_bits_ok(uint64_t population, unsigned bits);
-
-/* Padding to hide exact lengths (sodium_pad); returns padded length or 0 on overflow. */
-size_t cu_pad_len(size_t n, size_t block);
-void cu_pad(unsigned char *buf, size_t n, size_t padded, size_t block);
-/* Unpadded length, or (size_t)-1 for invalid padding. */
-size_t cu_unpad(const unsigned char *buf, size_t padded, size_t block);
 
 /* Guarded memory for secrets that are not keys of the keyring (sodium_malloc: guard
  * pages, locked where the system allows); zeroed. The free wipes it. */

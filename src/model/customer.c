@@ -26,14 +26,14 @@ static int not_found(uint64_t id)
 /* Decode an authenticated record into a handle, decrypting the classes in `classes`. */
 static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, unsigned classes, custos_customer **out)
 {
-	cu_bytes plain = CU_BYTES_SECRET_INIT;
+	cu_rec_plain plain = CU_REC_PLAIN_INIT;
 	custos_customer *c;
 	int rc;
 
 	if ((rc = cu_customer_alloc(&c, op->schema, op->core->keys->store_id)))
 		return rc;
-	/* One allocation each: the values take less room than the record that holds them. */
-	if ((rc = cu_bytes_reserve(&c->arena, r->n + op->schema->nfields)) || (rc = cu_bytes_reserve(&plain, r->n))) {
+	/* One allocation: the values take less room than the record that holds them. */
+	if ((rc = cu_bytes_reserve(&c->arena, r->n + op->schema->nfields))) {
 		cu_customer_destroy(c);
 		return rc;
 	}
@@ -45,13 +45,12 @@ static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, un
 	c->created_us = r->created_us;
 	c->updated_us = r->updated_us;
 	rc = cu_customer_decode_section(c, r->clear, r->clear_len, 1, CUSTOS_CLASS_PROFILE);
-	for (unsigned cls = 1; cls < CUSTOS_CLASS_COUNT && !rc; cls++) {
-		if (!(r->groups & classes & (1U << cls)))
-			continue;
-		if (!(rc = cu_rec_group(r, cls, s, &plain)))
-			rc = cu_customer_decode_section(c, plain.p, plain.len, 0, cls);
-	}
-	cu_bytes_free(&plain);
+	if (!rc)
+		rc = cu_rec_decrypt(r, classes, s, &plain);
+	for (unsigned cls = 1; cls < CUSTOS_CLASS_COUNT && !rc; cls++)
+		if (plain.classes & (1U << cls))
+			rc = cu_customer_decode_section(c, plain.buf.p + plain.at[cls], plain.len[cls], 0, cls);
+	cu_rec_plain_free(&plain);
 	if (rc == CUSTOS_ECORRUPT)  /* authenticated, yet malformed: written by a faulty writer */
 		cu_err(rc, "customer %llu holds a value that does not fit its field", (unsigned long long)r->id);
 	else if (rc == CU_ESTALE)  /* the message stands if a newer schema does not know the field either */
