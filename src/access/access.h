@@ -179,7 +179,6 @@ int cu_audit_public_key(cu_core *core, unsigned char pk[32]);
 int cu_audit_verify(cu_core *core, uint64_t *first_bad, uint64_t anchor_seq, const unsigned char *anchor_hash);
 /* Shared with verification (access/verify.c). */
 #define CU_AUDIT_ENTRY_MAX 96   /* the longest encoded entry, with its length byte */
-#define CU_AUDIT_TAG_BYTES 8
 #define CU_AUDIT_BLOCK_HEAD 19
 /* Encode an entry (times relative to base); its length. Decode one of n bytes. */
 size_t cu_audit_encode(unsigned char e[CU_AUDIT_ENTRY_MAX], const cu_audit_rec *r, int64_t base);
@@ -194,17 +193,10 @@ typedef struct cu_audit_block {
 } cu_audit_block;
 int cu_audit_block_open(cu_audit_block *b, const unsigned char *v, size_t n);
 int cu_audit_block_next(cu_audit_block *b, const unsigned char **e, size_t *elen, const unsigned char **tag);
-/* The log's keys: the keyed BLAKE2b state of the block chain and the SipHash key of entry
- * tags. Wipe after use. */
-typedef struct cu_audit_keys {
-	cu_mac_state chain;
-	unsigned char tag[16];
-} cu_audit_keys;
+/* The log's keys (crypto/crypto.h). */
 void cu_audit_keys_init(cu_audit_keys *ak, const cu_keys *keys);
-void cu_audit_keys_wipe(cu_audit_keys *ak);
 /* The chain's start; an entry's tag; h (the previous block's hash) becomes block's hash,
  * over its n bytes up to the hash. */
-void cu_audit_chain_start(unsigned char h[32], const cu_audit_keys *ak, const cu_keys *keys);
 void cu_audit_entry_tag(unsigned char tag[CU_AUDIT_TAG_BYTES], const cu_audit_keys *ak, uint64_t seq,
 	int64_t base, const unsigned char *entry, size_t n);
 void cu_audit_block_hash(unsigned char h[32], const cu_audit_keys *ak, const unsigned char *block, size_t n);

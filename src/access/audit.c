@@ -312,21 +312,6 @@ void cu_audit_keys_init(cu_audit_keys *ak, const cu_keys *keys)
 	crypto_kdf_derive_from_key(ak->tag, sizeof ak->tag, 3, "CUSAUDIT", keys->audit_root);
 }
 
-void cu_audit_keys_wipe(cu_audit_keys *ak)
-{
-	sodium_memzero(ak, sizeof *ak);
-}
-
-/* Hashes start from a copy of the keyed state, so the key is absorbed once per flush. */
-void cu_audit_chain_start(unsigned char h[32], const cu_audit_keys *ak, const cu_keys *keys)
-{
-	cu_mac_state st = ak->chain;
-
-	cu_mac_update(&st, "CUSAUD00", 8);
-	cu_mac_update(&st, keys->store_id, CU_STORE_ID_BYTES);
-	cu_mac_final(&st, h);
-}
-
 void cu_audit_entry_tag(unsigned char tag[CU_AUDIT_TAG_BYTES], const cu_audit_keys *ak, uint64_t seq,
 	int64_t base, const unsigned char *entry, size_t n)
 {
