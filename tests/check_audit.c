@@ -16,7 +16,7 @@
 
 #include "support.h"
 
-/* The stored layout the tamper tests edit (see src/access/audit.c): a block is a header,
+/* The stored layout the tamper tests edit (see src/access/audit.h): a block is a header,
  * then each entry (its first byte is its length, its second the action) and its tag, then
  * the chain hash. */
 #define BLOCK_HEAD 19   /* format u8, count u16, first seq u64, base time i64 */

@@ -70,7 +70,7 @@ void cu_access_log_denial(custos_ctx *ctx, uint32_t need)
 	cu_audit_rec_init(&r, ctx, CUSTOS_AUDIT_DENY, need);
 	r.result = CUSTOS_EDENIED;
 	cu_err_save(&e);
-	(void)cu_audit_note(ctx->core, &r);  /* the denial stands whatever the log says */
+	(void)cu_audit_queue_entry(ctx->core, &r);  /* the denial stands whatever the log says */
 	cu_err_restore(&e);
 }
 

@@ -136,7 +136,7 @@ static int check_block(vstate *v, const custos_val *key, const custos_val *val)
 		cu_audit_rec r;
 		if (cu_audit_block_next(&b, &e, &en, &stored))
 			return bad(v, seq, "entry %llu was modified or the block cut short", (unsigned long long)seq);
-		cu_audit_entry_tag(tag, &v->key, seq, b.base, e, en);
+		cu_audit_tag(tag, &v->key, seq, b.base, e, en);
 		if (!cu_equal(tag, stored, CU_AUDIT_TAG_BYTES) || cu_audit_decode(&r, e, en, b.base))
 			return bad(v, seq, "entry %llu was modified, moved or copied", (unsigned long long)seq);
 		note_write(v, &r, seq);
@@ -144,7 +144,7 @@ static int check_block(vstate *v, const custos_val *key, const custos_val *val)
 	if (b.p != b.end)
 		return bad(v, b.first + b.count - 1, "the block ending at entry %llu was modified",
 			(unsigned long long)(b.first + b.count - 1));
-	cu_audit_block_hash(v->h, &v->key, val->data, val->size - 32);
+	cu_audit_chain_next(v->h, &v->key, val->data, val->size - 32);
 	if (!cu_equal(v->h, val->data + val->size - 32, 32))
 		return bad(v, b.first + b.count - 1, "the block ending at entry %llu was modified",
 			(unsigned long long)(b.first + b.count - 1));
@@ -219,7 +219,8 @@ static int replay(vstate *v, cu_txn *t)
 	for (rc = cu_cursor_seek(&cur, start, 8, &key, &val); rc == CUSTOS_OK; rc = cu_cursor_next(&cur, &key, &val)) {
 		uint64_t id = key.size == 8 ? cu_get_u64be(key.data) : 0;
 		last_write *w = id && id < v->nwrites ? &v->writes[id] : NULL;
-		uint32_t version = val.size >= CU_REC_HEADER ? cu_get_u32le(val.data + 4) : 0;
+		cu_rec rec;
+		uint32_t version = cu_rec_parse(&rec, id, val.data, val.size) == CUSTOS_OK ? rec.version : 0;
 		if (!w || !w->used) {
 			rc = bad(v, v->last + 1, "customer %llu is in the store but not in the audit log", (unsigned long long)id);
 			break;
@@ -258,7 +259,7 @@ static int verify_fn(cu_txn *t, void *arg)
 	v->nwrites = ctr->next_id + 1;
 	if (!(v->writes = cu_calloc(v->nwrites, sizeof *v->writes)))
 		return cu_err_oom();
-	cu_audit_keys_init(&v->key, v->core->keys);
+	cu_audit_keys_derive(&v->key, v->core->keys);
 	if ((rc = load_checkpoints(v, t)) || (rc = walk_chain(v, t)) || (rc = check_ends(v, t)))
 		return rc;
 	if ((rc = cu_seals_check(v->core, t, &v->first_bad)) == CUSTOS_EAUTH)

@@ -44,6 +44,6 @@ int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, c
 int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg);
 
 /* Queue an audit entry for a read by ctx; in fail-closed mode a failure to log is returned. */
-int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);
+int cu_log_read(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);
 
 #endif

@@ -95,7 +95,7 @@ int custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uint64_t anchor_se
 		return rc;
 	rc = cu_audit_verify(ctx->core, first_bad, anchor_seq, anchor_hash);
 	cu_err_save(&e);
-	(void)cu_note(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, rc, SEEN_VERIFY);
+	(void)cu_log_read(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, rc, SEEN_VERIFY);
 	cu_err_restore(&e);
 	return rc;
 }
@@ -110,7 +110,7 @@ int custos_audit_read(custos_audit_iter **out, custos_ctx *ctx, uint64_t after_s
 	*out = NULL;
 	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "read the audit log")))
 		return rc;
-	if ((rc = cu_note(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, CUSTOS_OK, SEEN_READ)))
+	if ((rc = cu_log_read(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, CUSTOS_OK, SEEN_READ)))
 		return rc;
 	if (!(it = cu_calloc(1, sizeof *it)))
 		return cu_err_oom();

@@ -186,7 +186,7 @@ int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn
 	return cu_store_read(&ctx->core->store, read_fn, &r);
 }
 
-int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject)
+int cu_log_read(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject)
 {
 	cu_audit_rec r;
 
@@ -195,5 +195,5 @@ int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_
 	r.classes = classes;
 	r.result = result;
 	r.subject = subject;
-	return cu_audit_note(ctx->core, &r);
+	return cu_audit_queue_entry(ctx->core, &r);
 }

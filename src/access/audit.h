@@ -1,0 +1,149 @@
+/*
+ * access/audit.h — the audit log inside the library, one room per job:
+ *   audit_codec.c  an entry's record and its varint encoding; the layout of a stored block
+ *   audit_queue.c  the queue of read entries, the flusher thread, the read-auditing modes
+ *   audit_write.c  writing blocks, the head and checkpoints inside a write transaction
+ *   audit_read.c   reading entries back, a page at a time
+ *   usage.c        which operations each principal used on which day (for the review)
+ *   verify.c       checking the whole log and the customers against it
+ * Included by access/access.h; nothing outside access/ needs more than that header.
+ */
+#ifndef CU_ACCESS_AUDIT_H
+#define CU_ACCESS_AUDIT_H
+
+#include <pthread.h>
+
+#include "custos/audit.h"
+#include "model/core.h"
+#include "model/meta.h"
+
+struct custos_ctx;
+
+/* ---- entries (audit_codec.c) ---- */
+
+struct cu_audit_rec {
+	uint8_t action;
+	uint32_t actor, role;
+	int64_t time_us;                 /* wall clock, microseconds since the epoch */
+	uint64_t customer;
+	uint32_t classes;
+	int32_t result;
+	uint32_t version, op, subject;
+	unsigned char hash[32];
+};
+typedef struct cu_audit_rec cu_audit_rec;
+
+/* A record for ctx's principal (none for NULL), now. */
+void cu_audit_rec_init(cu_audit_rec *r, const struct custos_ctx *ctx, int action, uint32_t op);
+
+/* A stored block, under key 'B' || sequence number of its last entry (u64 BE):
+ *   format u8 || count u16 || first seq u64 || base time i64 || count x (entry || tag8) || hash32 */
+#define CU_AUDIT_ENTRY_MAX 96   /* the longest encoded entry, with its length byte */
+#define CU_AUDIT_BLOCK_HEAD 19
+#define CU_AUDIT_BLOCK_FORMAT 2
+/* Encode an entry (times relative to base); its length. Decode one of n bytes. */
+size_t cu_audit_encode(unsigned char e[CU_AUDIT_ENTRY_MAX], const cu_audit_rec *r, int64_t base);
+int cu_audit_decode(cu_audit_rec *r, const unsigned char *e, size_t n, int64_t base);
+/* Walking a stored block: open checks the header (-1 when damaged); next gives each entry's
+ * bytes and tag (-1 when the next one does not fit); after count entries p must be end. */
+typedef struct cu_audit_block {
+	uint64_t first;
+	size_t count;
+	int64_t base;
+	const unsigned char *p, *end;
+} cu_audit_block;
+int cu_audit_block_open(cu_audit_block *b, const unsigned char *v, size_t n);
+int cu_audit_block_next(cu_audit_block *b, const unsigned char **e, size_t *elen, const unsigned char **tag);
+/* The key of a block ('B') or checkpoint ('C') ending at seq. */
+void cu_audit_key(unsigned char k[9], char kind, uint64_t seq);
+
+/* ---- usage of operations, for the permission review (usage.c) ---- */
+
+#define CU_USAGE_SLOTS 64
+#define CU_USAGE_BATCH 16
+/* What is known to be recorded already, per principal (by id modulo the slots) and day. */
+typedef struct cu_usage {
+	pthread_mutex_t mu;
+	struct { uint32_t actor, day, ops; } slot[CU_USAGE_SLOTS];
+} cu_usage;
+/* What one transaction records: operations used per (principal, day). */
+typedef struct cu_usage_batch {
+	uint32_t actor[CU_USAGE_BATCH], ops[CU_USAGE_BATCH], day[CU_USAGE_BATCH];
+	size_t n;
+} cu_usage_batch;
+void cu_usage_init(cu_usage *u);
+void cu_usage_fini(cu_usage *u);
+/* Add the operations of n entries not yet recorded to b (what does not fit waits for a
+ * later transaction). */
+void cu_usage_collect(cu_usage *u, const cu_audit_rec *recs, size_t n, cu_usage_batch *b);
+/* In the transaction: update the principals' records. */
+int cu_usage_write(cu_op *op, const cu_usage_batch *b);
+/* After commit: remember what is recorded. */
+void cu_usage_committed(cu_usage *u, const cu_usage_batch *b);
+
+/* ---- the queue and the flusher (audit_queue.c) ---- */
+
+typedef struct cu_audit cu_audit;
+
+/* What a write transaction committed to the log, for the steps after commit. */
+typedef struct cu_audit_commit {
+	size_t taken;                   /* queued entries written by this transaction */
+	int dropped_written;            /* it also recorded the count of dropped entries */
+	int checkpoint;
+	uint64_t cp_seq;
+	int64_t cp_time;
+	unsigned char cp_hash[32], cp_sig[CU_SIGNATURE_BYTES];
+	cu_usage_batch usage;
+} cu_audit_commit;
+
+int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly);
+void cu_audit_free(cu_audit *a);
+/* Start the flusher thread once the store is open (not for read-only stores); stop it
+ * before the final commit at close. */
+void cu_audit_start(cu_audit *a, cu_core *core);
+void cu_audit_stop(cu_audit *a);
+void cu_audit_set_callback(cu_audit *a, custos_checkpoint_fn fn, void *payload);
+int cu_audit_reads_on(const cu_audit *a);
+uint32_t cu_audit_checkpoint_every(const cu_audit *a);
+cu_usage *cu_audit_usage(cu_audit *a);
+/* Queue a read, find, list, count, denial or audit entry; may commit the queue. In
+ * fail-closed mode a failure to commit is returned (the read must then be refused). */
+int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r);
+/* Inside a write transaction: a copy of the queued entries (into *out, free with cu_free)
+ * and the number of entries dropped before them. */
+int cu_audit_queue_take(cu_audit *a, cu_audit_rec **out, size_t *n, uint64_t *dropped);
+/* Under the writer lock after commit: drop what was written from the queue. */
+void cu_audit_committed(cu_core *core, cu_audit_commit *c);
+/* With no lock: hand a new checkpoint to the host. */
+void cu_audit_after(cu_core *core, const cu_audit_commit *c);
+/* Commit the queue now (with a checkpoint when asked). */
+int cu_audit_flush(cu_core *core, int checkpoint);
+
+/* ---- writing (audit_write.c) ---- */
+
+/* Inside a write transaction: the queued entries, then recs, as one block; then the usage
+ * of operations, the head (with the transaction's digest delta: this must be the last write
+ * of a sealed record in the transaction) and any checkpoint due. */
+int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_checkpoint, cu_audit_commit *c);
+/* The head: last sequence number, chain hash and the digest of the meta and access records
+ * (model/meta.h) as of that entry. CUSTOS_ENOTFOUND (with the values of an empty log) before
+ * the store's first transaction, CUSTOS_EAUTH when it does not authenticate. */
+#define CU_AUDIT_HEAD_BYTES (8 + 32 + CU_SEAL_BYTES)
+int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], unsigned char digest[CU_SEAL_BYTES],
+	const cu_audit_keys *ak);
+int cu_audit_public_key(cu_core *core, unsigned char pk[CU_SIGN_PUBLIC_BYTES]);
+/* CUSTOS_OK when sig is the store's signature of the checkpoint (seq, h, time), else
+ * CUSTOS_EAUTH (no message). */
+int cu_audit_check_signature(const cu_keys *k, uint64_t seq, const unsigned char h[32], int64_t time_us,
+	const unsigned char sig[CU_SIGNATURE_BYTES]);
+
+/* ---- reading (audit_read.c) ---- */
+
+/* Entries in sequence order after after_seq, a page at a time into out (up to max). */
+int cu_audit_page(cu_core *core, uint64_t after_seq, cu_audit_rec *out, uint64_t *seqs, size_t max, size_t *count);
+
+/* ---- verification (verify.c) ---- */
+
+int cu_audit_verify(cu_core *core, uint64_t *first_bad, uint64_t anchor_seq, const unsigned char *anchor_hash);
+
+#endif

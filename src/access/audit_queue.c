@@ -1,0 +1,368 @@
+/*
+ * access/audit_queue.c — the queue of read entries and the thread that commits it.
+ *
+ * Reads, finds, lists, counts, denials and audits are queued and committed in batches
+ * (group commit): by a flusher thread once the queue holds a batch or its oldest entry
+ * reaches the maximum age, by the next write (which takes the queue into its own
+ * transaction), by custos_audit_flush() and at close. A reader whose entry finds the queue
+ * full (the flusher behind or failing) commits it itself, and so does every reader in
+ * fail-closed mode after a commit failed: that is where "refused" comes from. Without the
+ * thread (pthread_create failed) readers commit due batches themselves. Writing the
+ * entries is audit_write.c's job.
+ */
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "access/access.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+#define QUEUE_BATCHES 4   /* the queue holds this many batches before readers commit it */
+
+struct cu_audit {
+	pthread_mutex_t mu;
+	pthread_cond_t wake;      /* the flusher waits on it (CLOCK_MONOTONIC) */
+	pthread_t thread;
+	int thread_on, stop;
+	unsigned long fork_gen;   /* a child after fork() has no flusher and writes nothing */
+	cu_core *core;
+	cu_audit_rec *q;
+	size_t n, cap;
+	int64_t oldest_us;
+	int failed;               /* the last commit of the queue failed */
+	uint32_t reads, batch, max_age_ms, every;
+	uint64_t dropped;
+	int readonly;
+	custos_checkpoint_fn fn;
+	void *payload;
+	cu_usage usage;
+};
+
+static int64_t now_us(void)
+{
+	return cu_clock_wall_us();
+}
+
+/* ---- state ---- */
+
+int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly)
+{
+	cu_audit *a = cu_calloc(1, sizeof *a);
+	pthread_condattr_t ca;
+
+	if (!a)
+		return cu_err_oom();
+	a->reads = o ? o->audit_reads : CUSTOS_AUDIT_READS_FAIL_CLOSED;
+	a->batch = o && o->audit_batch ? o->audit_batch : 2048;
+	a->max_age_ms = o && o->audit_max_age_ms ? o->audit_max_age_ms : 1000;
+	a->every = o && o->checkpoint_every ? o->checkpoint_every : 1000;
+	a->readonly = readonly;
+	a->cap = (size_t)a->batch * QUEUE_BATCHES;
+	if (!(a->q = cu_calloc(a->cap, sizeof *a->q))) {
+		cu_free(a);
+		return cu_err_oom();
+	}
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	cu_usage_init(&a->usage);
+	a->fork_gen = cu_fork_generation();
+	*out = a;
+	return CUSTOS_OK;
+}
+
+static int forked(const cu_audit *a)
+{
+	return a->fork_gen != cu_fork_generation();
+}
+
+void cu_audit_stop(cu_audit *a)
+{
+	if (!a || !a->thread_on || forked(a))
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->stop = 1;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->thread, NULL);
+	a->thread_on = 0;
+}
+
+void cu_audit_free(cu_audit *a)
+{
+	if (!a)
+		return;
+	cu_audit_stop(a);
+	if (!forked(a)) {  /* in a child the flusher may have held them: leave them be */
+		pthread_cond_destroy(&a->wake);
+		pthread_mutex_destroy(&a->mu);
+		cu_usage_fini(&a->usage);
+	}
+	cu_free(a->q);
+	cu_free(a);
+}
+
+void cu_audit_set_callback(cu_audit *a, custos_checkpoint_fn fn, void *payload)
+{
+	pthread_mutex_lock(&a->mu);
+	a->fn = fn;
+	a->payload = payload;
+	pthread_mutex_unlock(&a->mu);
+}
+
+int cu_audit_reads_on(const cu_audit *a)
+{
+	return a->reads != CUSTOS_AUDIT_READS_OFF && !a->readonly;
+}
+
+uint32_t cu_audit_checkpoint_every(const cu_audit *a)
+{
+	return a->every;
+}
+
+cu_usage *cu_audit_usage(cu_audit *a)
+{
+	return &a->usage;
+}
+
+/* ---- what write transactions take ---- */
+
+int cu_audit_queue_take(cu_audit *a, cu_audit_rec **out, size_t *n, uint64_t *dropped)
+{
+	*out = NULL;
+	pthread_mutex_lock(&a->mu);
+	*n = a->n;
+	*dropped = a->dropped;
+	if (*n && !(*out = cu_malloc(*n * sizeof **out))) {
+		pthread_mutex_unlock(&a->mu);
+		return cu_err_oom();
+	}
+	if (*n)
+		memcpy(*out, a->q, *n * sizeof **out);
+	pthread_mutex_unlock(&a->mu);
+	return CUSTOS_OK;
+}
+
+void cu_audit_committed(cu_core *core, cu_audit_commit *c)
+{
+	cu_audit *a = core->audit;
+	size_t k = c->taken;
+
+	pthread_mutex_lock(&a->mu);
+	a->failed = 0;
+	if (c->dropped_written)
+		a->dropped = 0;
+	if (k > a->n)
+		k = a->n;
+	memmove(a->q, a->q + k, (a->n - k) * sizeof *a->q);
+	a->n -= k;
+	a->oldest_us = a->n ? a->q[0].time_us : 0;
+	pthread_mutex_unlock(&a->mu);
+	cu_usage_committed(&a->usage, &c->usage);
+}
+
+void cu_audit_after(cu_core *core, const cu_audit_commit *c)
+{
+	cu_audit *a = core->audit;
+	custos_checkpoint_fn fn;
+	void *payload;
+
+	if (!c->checkpoint)
+		return;
+	pthread_mutex_lock(&a->mu);
+	fn = a->fn;
+	payload = a->payload;
+	pthread_mutex_unlock(&a->mu);
+	if (fn)
+		fn(c->cp_seq, c->cp_hash, 32, c->cp_time, c->cp_sig, CU_SIGNATURE_BYTES, payload);
+}
+
+/* ---- committing the queue ---- */
+
+typedef struct flush_args {
+	cu_core *core;
+	int checkpoint;
+	cu_audit_commit c;
+} flush_args;
+
+static int flush_fn(cu_txn *t, void *arg)
+{
+	flush_args *f = arg;
+	cu_op op;
+	int rc;
+
+	cu_op_init(&op, f->core, t, NULL);
+	rc = cu_audit_write(&op, NULL, 0, f->checkpoint, &f->c);
+	cu_op_release(&op);
+	return rc;
+}
+
+static void flush_committed(void *arg)
+{
+	flush_args *f = arg;
+	cu_audit_committed(f->core, &f->c);
+}
+
+int cu_audit_flush(cu_core *core, int checkpoint)
+{
+	flush_args f;
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	f.core = core;
+	f.checkpoint = checkpoint;
+	if (core->audit->readonly)
+		return checkpoint ? cu_err(CUSTOS_ESTATE, "the store was opened read-only") : CUSTOS_OK;
+	rc = cu_store_write_ex(&core->store, flush_fn, flush_committed, &f);
+	if (!rc) {
+		cu_audit_after(core, &f.c);
+	} else {
+		pthread_mutex_lock(&core->audit->mu);
+		core->audit->failed = 1;
+		pthread_mutex_unlock(&core->audit->mu);
+	}
+	return rc;
+}
+
+static int is_read(int action)
+{
+	return action == CUSTOS_AUDIT_READ || action == CUSTOS_AUDIT_FIND || action == CUSTOS_AUDIT_LIST ||
+	       action == CUSTOS_AUDIT_COUNT;
+}
+
+/* After a failed commit of the queue: refuse (fail-closed) or drop and count (best-effort). */
+static int flush_failed(cu_audit *a, int rc)
+{
+	cu_err_saved e;
+
+	if (a->reads != CUSTOS_AUDIT_READS_BEST_EFFORT)
+		return rc;
+	cu_err_save(&e);
+	pthread_mutex_lock(&a->mu);
+	a->dropped += a->n;
+	a->n = 0;
+	a->oldest_us = 0;
+	pthread_mutex_unlock(&a->mu);
+	cu_err_restore(&e);
+	return CUSTOS_OK;
+}
+
+/* Fail-closed: the read is refused, with the reason the log could not be written. */
+static int refuse(int rc)
+{
+	cu_err_saved why;
+
+	cu_err_save(&why);
+	return cu_err(rc, "reads are refused: the audit log cannot be written (%s)", why.msg);
+}
+
+/* A reader commits the queue itself. */
+static int flush_here(cu_core *core)
+{
+	int rc = cu_audit_flush(core, 0);
+
+	if (rc && (rc = flush_failed(core->audit, rc)))
+		return refuse(rc);
+	return CUSTOS_OK;
+}
+
+/* Is the queue due for a commit? Called with the lock held. */
+static int due(const cu_audit *a, int64_t now)
+{
+	return a->n >= a->batch || (a->n && now - a->oldest_us >= (int64_t)a->max_age_ms * 1000);
+}
+
+int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r)
+{
+	cu_audit *a = core->audit;
+	int rc, wake, inline_due;
+
+	if (a->readonly || forked(a) || (is_read(r->action) && a->reads == CUSTOS_AUDIT_READS_OFF))
+		return CUSTOS_OK;
+	pthread_mutex_lock(&a->mu);
+	if ((a->failed && a->reads == CUSTOS_AUDIT_READS_FAIL_CLOSED) || a->n == a->cap) {
+		/* The last commit failed, or the flusher is behind: try now, on this thread. */
+		pthread_mutex_unlock(&a->mu);
+		if ((rc = flush_here(core)))
+			return rc;
+		pthread_mutex_lock(&a->mu);
+	}
+	if (a->n == a->cap) {  /* other threads filled it again; this entry is dropped and counted */
+		a->dropped++;
+		pthread_mutex_unlock(&a->mu);
+		return CUSTOS_OK;
+	}
+	if (a->n == 0)
+		a->oldest_us = r->time_us;
+	a->q[a->n++] = *r;
+	wake = a->n == 1 || a->n == a->batch;  /* arm the age timer, or a batch is ready */
+	inline_due = !a->thread_on && due(a, r->time_us);
+	if (wake && a->thread_on)
+		pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->mu);
+	return inline_due ? flush_here(core) : CUSTOS_OK;
+}
+
+/* ---- the flusher thread ---- */
+
+static void deadline(struct timespec *ts, int64_t wait_us)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += (time_t)(wait_us / 1000000);
+	ts->tv_nsec += (long)(wait_us % 1000000) * 1000;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void *flusher(void *arg)
+{
+	cu_audit *a = arg;
+	int64_t age_us = (int64_t)a->max_age_ms * 1000, retry_at = 0;
+
+	pthread_mutex_lock(&a->mu);
+	while (!a->stop) {
+		int64_t now = now_us();
+		struct timespec ts;
+		int rc;
+		if (a->n == 0) {
+			pthread_cond_wait(&a->wake, &a->mu);
+			continue;
+		}
+		if (!due(a, now) || now < retry_at) {
+			int64_t until = a->oldest_us + age_us;
+			if (a->n >= a->batch || until < retry_at)
+				until = retry_at;
+			deadline(&ts, until > now ? until - now : 1000);
+			pthread_cond_timedwait(&a->wake, &a->mu, &ts);
+			continue;
+		}
+		pthread_mutex_unlock(&a->mu);
+		rc = cu_audit_flush(a->core, 0);
+		if (rc)
+			(void)flush_failed(a, rc);
+		pthread_mutex_lock(&a->mu);
+		retry_at = rc ? now_us() + age_us : 0;  /* after a failure, try again after max age */
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+void cu_audit_start(cu_audit *a, cu_core *core)
+{
+	sigset_t all, old;
+
+	a->core = core;
+	if (a->readonly)
+		return;
+	/* Host signals are delivered to host threads, never to the flusher. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	a->thread_on = pthread_create(&a->thread, NULL, flusher, a) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}

@@ -1,0 +1,175 @@
+/*
+ * access/audit_write.c — appending to the log inside a write transaction: the block of the
+ * transaction's entries with their tags and its chain link, the usage of operations, the
+ * sealed head (last sequence number, chain hash, digest of the meta and access records),
+ * and the signed checkpoints. Nothing here waits, queues or reads the log back.
+ *
+ * Each entry's tag is SipHash-2-4 of (seq || base time || entry), so an edited, moved or
+ * copied entry is found exactly; blocks are chained with keyed BLAKE2b-256
+ * (crypto/crypto.h), so without the keys nothing can be edited, added, removed, moved or
+ * copied unnoticed. (A chain link per entry would cost four times as much per read.)
+ * Checkpoints 'C' || seq hold (time, hash, Ed25519 signature) and go to the host's
+ * callback, which keeps an anchor outside the store.
+ */
+#include <string.h>
+
+#include "access/access.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+#define MAX_BLOCK 65535
+#define CKP_MSG 56   /* "CUSCKP01" || seq u64 LE || hash 32 || time us i64 LE */
+
+static const char K_HEAD[] = "audit_head";
+
+/* ---- head and checkpoints ---- */
+
+int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], unsigned char digest[CU_SEAL_BYTES],
+	const cu_audit_keys *ak)
+{
+	cu_bytes b = CU_BYTES_INIT;
+	int rc = cu_sealed_get(t, k, CU_B_META, K_HEAD, sizeof K_HEAD - 1, &b);
+
+	*seq = 0;
+	cu_audit_chain_start(h, ak, k);
+	memset(digest, 0, CU_SEAL_BYTES);
+	if (!rc && b.len != CU_AUDIT_HEAD_BYTES)
+		rc = cu_err(CUSTOS_EAUTH, "the audit log's head record is damaged");
+	if (!rc) {
+		*seq = cu_get_u64le(b.p);
+		memcpy(h, b.p + 8, 32);
+		memcpy(digest, b.p + 40, CU_SEAL_BYTES);
+	}
+	cu_bytes_free(&b);
+	return rc;
+}
+
+/* What a checkpoint signs; documented in custos/audit.h so hosts can check signatures
+ * themselves. The key is the store's own, so the store needs no naming in the message. */
+static void checkpoint_message(unsigned char m[CKP_MSG], uint64_t seq, const unsigned char h[32], int64_t time_us)
+{
+	memcpy(m, "CUSCKP01", 8);
+	cu_put_u64le(m + 8, seq);
+	memcpy(m + 16, h, 32);
+	cu_put_u64le(m + 48, (uint64_t)time_us);
+}
+
+int cu_audit_public_key(cu_core *core, unsigned char pk[CU_SIGN_PUBLIC_BYTES])
+{
+	cu_audit_sign_public_key(pk, core->keys);
+	return CUSTOS_OK;
+}
+
+int cu_audit_check_signature(const cu_keys *k, uint64_t seq, const unsigned char h[32], int64_t time_us,
+	const unsigned char sig[CU_SIGNATURE_BYTES])
+{
+	unsigned char m[CKP_MSG];
+
+	checkpoint_message(m, seq, h, time_us);
+	return cu_audit_sign_check(k, sig, m, sizeof m);
+}
+
+static int write_checkpoint(cu_op *op, uint64_t seq, const unsigned char h[32], cu_audit_commit *c)
+{
+	unsigned char m[CKP_MSG], key[9], v[8 + 32 + CU_SIGNATURE_BYTES];
+
+	c->checkpoint = 1;
+	c->cp_seq = seq;
+	c->cp_time = cu_clock_wall_us();
+	memcpy(c->cp_hash, h, 32);
+	checkpoint_message(m, seq, h, c->cp_time);
+	cu_audit_sign(c->cp_sig, op->core->keys, m, sizeof m);
+	cu_put_u64le(v, (uint64_t)c->cp_time);
+	memcpy(v + 8, h, 32);
+	memcpy(v + 40, c->cp_sig, CU_SIGNATURE_BYTES);
+	cu_audit_key(key, 'C', seq);
+	return cu_put(op->txn, CU_B_AUDIT, key, sizeof key, v, sizeof v);
+}
+
+/* ---- writing ---- */
+
+int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_checkpoint, cu_audit_commit *c)
+{
+	cu_audit *a = op->core->audit;
+	unsigned char h[32], bk[9], head[CU_AUDIT_HEAD_BYTES], digest[CU_SEAL_BYTES];
+	cu_audit_keys key;
+	cu_audit_rec *q = NULL, *all = NULL, dropped;
+	size_t k, total, extra;
+	uint64_t seq, first, ndropped;
+	cu_bytes block = CU_BYTES_INIT;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	if ((rc = cu_audit_queue_take(a, &q, &k, &ndropped)))
+		return rc;
+	extra = ndropped ? 1 : 0;
+	total = k + n + extra;
+	if (total > MAX_BLOCK)
+		k = MAX_BLOCK - n - extra;
+	total = k + n + extra;
+	if (total && !(all = cu_malloc(total * sizeof *all))) {
+		cu_free(q);
+		return cu_err_oom();
+	}
+	if (extra) {
+		cu_audit_rec_init(&dropped, NULL, CUSTOS_AUDIT_DROPPED, 0);
+		dropped.version = ndropped > UINT32_MAX ? UINT32_MAX : (uint32_t)ndropped;
+		all[0] = dropped;
+	}
+	if (k)
+		memcpy(all + extra, q, k * sizeof *all);
+	if (n)
+		memcpy(all + extra + k, recs, n * sizeof *all);
+	cu_free(q);
+	cu_usage_collect(cu_audit_usage(a), all, total, &c->usage);
+	c->taken = k;
+	if (total == 0 && !force_checkpoint && !op->txn->delta_dirty) {
+		cu_free(all);
+		return CUSTOS_OK;
+	}
+	cu_audit_keys_derive(&key, op->core->keys);
+	/* No head yet only in the transaction that creates the store. */
+	rc = cu_audit_head(op->txn, op->core->keys, &seq, h, digest, &key);
+	if ((rc && rc != CUSTOS_ENOTFOUND) || (total && (rc = cu_seals_log_ends(op->txn, seq))))
+		goto out;
+	first = seq + 1;
+	if (total) {
+		int64_t base = all[0].time_us;
+		if ((rc = cu_bytes_reserve(&block, CU_AUDIT_BLOCK_HEAD + total * (CU_AUDIT_ENTRY_MAX + CU_AUDIT_TAG_BYTES) + 32)))
+			goto out;
+		cu_bytes_append_u8(&block, CU_AUDIT_BLOCK_FORMAT);
+		cu_bytes_append_u16le(&block, (uint16_t)total);
+		cu_bytes_append_u64le(&block, first);
+		cu_bytes_append_u64le(&block, (uint64_t)base);
+		for (size_t i = 0; i < total; i++) {
+			unsigned char *e = block.p + block.len;  /* reserved above */
+			size_t en = cu_audit_encode(e, &all[i], base);
+			cu_audit_tag(e + en, &key, ++seq, base, e, en);
+			block.len += en + CU_AUDIT_TAG_BYTES;
+		}
+		cu_audit_chain_next(h, &key, block.p, block.len);
+		cu_bytes_append(&block, h, 32);
+		cu_audit_key(bk, 'B', seq);
+		if ((rc = cu_put_flags(op->txn, CU_B_AUDIT, bk, sizeof bk, block.p, block.len, CUSTOS_PUT_APPEND)))
+			goto out;
+	}
+	/* Usage changes principal records: before the head takes the transaction's digest. */
+	if ((rc = cu_usage_write(op, &c->usage)))
+		goto out;
+	if (cu_meta_delta_fold(op->txn, digest) || total) {
+		cu_put_u64le(head, seq);
+		memcpy(head + 8, h, 32);
+		memcpy(head + 40, digest, CU_SEAL_BYTES);
+		if ((rc = cu_sealed_put_head(op->txn, op->core->keys, K_HEAD, sizeof K_HEAD - 1, head, sizeof head)))
+			goto out;
+	}
+	if (force_checkpoint || (total && (first - 1) / cu_audit_checkpoint_every(a) != seq / cu_audit_checkpoint_every(a)))
+		rc = write_checkpoint(op, seq, h, c);
+out:
+	cu_audit_keys_wipe(&key);
+	cu_bytes_free(&block);
+	cu_free(all);
+	c->dropped_written = extra && !rc;
+	return rc;
+}
