@@ -217,6 +217,94 @@ START_TEST(a_failed_change_leaves_no_entry_and_a_batch_logs_every_customer)
 }
 END_TEST
 
+/* Per action, the entries committed so far, straight from the backend; and the largest
+ * number of entries one block holds, and how many blocks there are. */
+typedef struct raw_census {
+	size_t per_action[CUSTOS_AUDIT_DROPPED + 1];
+	size_t blocks, largest;
+	uint64_t dropped;   /* the sum of the dropped entries' counts */
+} raw_census;
+
+static uint64_t raw_varint(const unsigned char **p)
+{
+	uint64_t v = 0;
+
+	for (int shift = 0;; shift += 7) {
+		unsigned char b = *(*p)++;
+		v |= (uint64_t)(b & 0x7F) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+}
+
+static raw_census raw_scan(custos_backend *be)
+{
+	custos_val k, v, start = { (const unsigned char *)"B", 1 };
+	raw_census c;
+	void *txn, *cur;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ck_assert_int_eq(be->cursor_open(be, txn, T_B_AUDIT, &cur), CUSTOS_OK);
+	for (rc = be->cursor_seek(be, cur, &start, &k, &v); rc == CUSTOS_OK && k.data[0] == 'B';
+	     rc = be->cursor_next(be, cur, &k, &v)) {
+		size_t count = (size_t)v.data[1] | (size_t)v.data[2] << 8, off = BLOCK_HEAD;
+		c.blocks++;
+		if (count > c.largest)
+			c.largest = count;
+		for (size_t i = 0; i < count; i++) {
+			const unsigned char *e = v.data + off, *p = e + 3;
+			ck_assert_uint_le(e[1], CUSTOS_AUDIT_DROPPED);
+			c.per_action[e[1]]++;
+			if (e[1] == CUSTOS_AUDIT_DROPPED) {  /* actor, role, time, then the version (flags 0x08) */
+				ck_assert_uint_eq(e[2], 0x08);
+				raw_varint(&p), raw_varint(&p), raw_varint(&p);
+				c.dropped += raw_varint(&p);
+			}
+			off += e[0] + TAG;
+		}
+		ck_assert_uint_eq(off, v.size - HASH);
+	}
+	ck_assert_int_eq(rc == CUSTOS_OK || rc == CUSTOS_ITEROVER, 1);
+	be->cursor_close(be, cur);
+	be->abort(be, txn);
+	return c;
+}
+
+/* The largest batch writes more entries than one block holds (65,535): they go into
+ * several blocks, each with its own key, tags and chain link, and the log verifies. */
+START_TEST(the_largest_batch_is_logged_in_several_blocks)
+{
+	size_t max = custos_batch_max();
+	custos_customer **batch = calloc(max, sizeof *batch);
+	uint64_t *ids = calloc(max, sizeof *ids), id, bad = 1;
+	raw_census c;
+
+	ck_assert_ptr_nonnull(batch);
+	ck_assert_ptr_nonnull(ids);
+	t_store_open(&T, "lmdb");
+	id = t_create(T.ctx, "Ann Lee", NULL);
+	get_ok(T.ctx, id);  /* queued: the batch's transaction takes it along */
+	for (size_t i = 0; i < max; i++)
+		batch[i] = t_person(T.ctx, "Someone", NULL);
+	ck_assert_msg(custos_customer_create_many(ids, T.ctx, batch, max) == CUSTOS_OK, "%s", custos_error_last());
+	for (size_t i = 0; i < max; i++)
+		custos_customer_free(batch[i]);
+	c = raw_scan(T.be);
+	ck_assert_uint_eq(c.per_action[CUSTOS_AUDIT_CREATE], max + 1);
+	ck_assert_uint_eq(c.per_action[CUSTOS_AUDIT_READ], 1);
+	ck_assert_uint_ge(c.blocks, 3);
+	ck_assert_uint_le(c.largest, 65535);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_uint_eq(bad, 0);
+	t_store_reopen(&T);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	free(batch);
+	free(ids);
+}
+END_TEST
+
 START_TEST(reads_finds_lists_counts_and_denials_are_logged)
 {
 	custos_ctx *analyst = NULL, *rep = NULL;
@@ -1098,6 +1186,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, every_change_is_logged_with_who_what_and_which_version);
 	tcase_add_test(tc, a_failed_change_leaves_no_entry_and_a_batch_logs_every_customer);
+	tcase_add_test(tc, the_largest_batch_is_logged_in_several_blocks);
 	tcase_add_test(tc, reads_finds_lists_counts_and_denials_are_logged);
 	tcase_add_test(tc, reads_are_committed_by_a_full_batch_a_write_or_a_flush);
 	tcase_add_test(tc, reads_are_committed_within_the_maximum_age);

@@ -41,6 +41,9 @@ void cu_audit_rec_init(cu_audit_rec *r, const struct custos_ctx *ctx, int action
 #define CU_AUDIT_ENTRY_MAX 96   /* the longest encoded entry, with its length byte */
 #define CU_AUDIT_BLOCK_HEAD 19
 #define CU_AUDIT_BLOCK_FORMAT 2
+/* Entries per block: a transaction writing more (a large batch) writes several blocks, each
+ * with its own key, tags and chain link. The format allows 65,535. */
+#define CU_AUDIT_BLOCK_MAX 16384
 /* Encode an entry (times relative to base); its length. Decode one of n bytes. */
 size_t cu_audit_encode(unsigned char e[CU_AUDIT_ENTRY_MAX], const cu_audit_rec *r, int64_t base);
 int cu_audit_decode(cu_audit_rec *r, const unsigned char *e, size_t n, int64_t base);
@@ -121,7 +124,7 @@ int cu_audit_flush(cu_core *core, int checkpoint);
 
 /* ---- writing (audit_write.c) ---- */
 
-/* Inside a write transaction: the queued entries, then recs, as one block; then the usage
+/* Inside a write transaction: the queued entries, then recs, in blocks; then the usage
  * of operations, the head (with the transaction's digest delta: this must be the last write
  * of a sealed record in the transaction) and any checkpoint due. */
 int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_checkpoint, cu_audit_commit *c);

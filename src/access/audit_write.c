@@ -18,7 +18,6 @@
 #include "util/clock.h"
 #include "util/error.h"
 
-#define MAX_BLOCK 65535
 #define CKP_MSG 56   /* "CUSCKP01" || seq u64 LE || hash 32 || time us i64 LE */
 
 static const char K_HEAD[] = "audit_head";
@@ -89,87 +88,111 @@ static int write_checkpoint(cu_op *op, uint64_t seq, const unsigned char h[32], 
 
 /* ---- writing ---- */
 
+/* The entries a transaction writes, in order: the count of dropped entries (if any), the
+ * queued entries, then the transaction's own. */
+typedef struct entries {
+	cu_audit_rec dropped;
+	const cu_audit_rec *part[3];
+	size_t n[3], total;
+} entries;
+
+static const cu_audit_rec *entry_at(const entries *s, size_t i)
+{
+	for (int p = 0; p < 3; p++) {
+		if (i < s->n[p])
+			return &s->part[p][i];
+		i -= s->n[p];
+	}
+	return NULL;
+}
+
+/* Append entries [from, from + count) as one block after seq and hash h; both advance. */
+static int append_block(cu_op *op, const cu_audit_keys *key, const entries *s, size_t from, size_t count,
+	uint64_t *seq, unsigned char h[32], cu_bytes *block)
+{
+	int64_t base = entry_at(s, from)->time_us;
+	unsigned char bk[9];
+	int rc;
+
+	cu_bytes_reset(block);
+	if ((rc = cu_bytes_reserve(block, CU_AUDIT_BLOCK_HEAD + count * (CU_AUDIT_ENTRY_MAX + CU_AUDIT_TAG_BYTES) + 32)))
+		return rc;
+	cu_bytes_append_u8(block, CU_AUDIT_BLOCK_FORMAT);
+	cu_bytes_append_u16le(block, (uint16_t)count);
+	cu_bytes_append_u64le(block, *seq + 1);
+	cu_bytes_append_u64le(block, (uint64_t)base);
+	for (size_t i = from; i < from + count; i++) {
+		unsigned char *e = block->p + block->len;  /* reserved above */
+		size_t en = cu_audit_encode(e, entry_at(s, i), base);
+		cu_audit_tag(e + en, key, ++*seq, base, e, en);
+		block->len += en + CU_AUDIT_TAG_BYTES;
+	}
+	cu_audit_chain_next(h, key, block->p, block->len);
+	cu_bytes_append(block, h, 32);
+	cu_audit_key(bk, 'B', *seq);
+	return cu_put_flags(op->txn, CU_B_AUDIT, bk, sizeof bk, block->p, block->len, CUSTOS_PUT_APPEND);
+}
+
 int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_checkpoint, cu_audit_commit *c)
 {
 	cu_audit *a = op->core->audit;
-	unsigned char h[32], bk[9], head[CU_AUDIT_HEAD_BYTES], digest[CU_SEAL_BYTES];
+	unsigned char h[32], head[CU_AUDIT_HEAD_BYTES], digest[CU_SEAL_BYTES];
+	cu_audit_rec *q = NULL;
 	cu_audit_keys key;
-	cu_audit_rec *q = NULL, *all = NULL, dropped;
-	size_t k, total, extra;
-	uint64_t seq, first, ndropped;
+	entries s;
+	size_t k;
+	uint64_t seq, first, ndropped, every = cu_audit_checkpoint_every(a);
 	cu_bytes block = CU_BYTES_INIT;
 	int rc;
 
 	memset(c, 0, sizeof *c);
+	memset(&s, 0, sizeof s);
 	if ((rc = cu_audit_queue_take(a, &q, &k, &ndropped)))
 		return rc;
-	extra = ndropped ? 1 : 0;
-	total = k + n + extra;
-	if (total > MAX_BLOCK)
-		k = MAX_BLOCK - n - extra;
-	total = k + n + extra;
-	if (total && !(all = cu_malloc(total * sizeof *all))) {
-		cu_free(q);
-		return cu_err_oom();
+	if (ndropped) {
+		cu_audit_rec_init(&s.dropped, NULL, CUSTOS_AUDIT_DROPPED, 0);
+		s.dropped.version = ndropped > UINT32_MAX ? UINT32_MAX : (uint32_t)ndropped;
+		s.part[0] = &s.dropped;
+		s.n[0] = 1;
 	}
-	if (extra) {
-		cu_audit_rec_init(&dropped, NULL, CUSTOS_AUDIT_DROPPED, 0);
-		dropped.version = ndropped > UINT32_MAX ? UINT32_MAX : (uint32_t)ndropped;
-		all[0] = dropped;
-	}
-	if (k)
-		memcpy(all + extra, q, k * sizeof *all);
-	if (n)
-		memcpy(all + extra + k, recs, n * sizeof *all);
-	cu_free(q);
-	cu_usage_collect(cu_audit_usage(a), all, total, &c->usage);
+	s.part[1] = q;
+	s.n[1] = k;
+	s.part[2] = recs;
+	s.n[2] = n;
+	s.total = s.n[0] + k + n;
+	for (int p = 0; p < 3; p++)
+		cu_usage_collect(cu_audit_usage(a), s.part[p], s.n[p], &c->usage);
 	c->taken = k;
-	if (total == 0 && !force_checkpoint && !op->txn->delta_dirty) {
-		cu_free(all);
+	if (s.total == 0 && !force_checkpoint && !op->txn->delta_dirty) {
+		cu_free(q);
 		return CUSTOS_OK;
 	}
 	cu_audit_keys_derive(&key, op->core->keys);
 	/* No head yet only in the transaction that creates the store. */
 	rc = cu_audit_head(op->txn, op->core->keys, &seq, h, digest, &key);
-	if ((rc && rc != CUSTOS_ENOTFOUND) || (total && (rc = cu_seals_log_ends(op->txn, seq))))
+	if ((rc && rc != CUSTOS_ENOTFOUND) || (s.total && (rc = cu_seals_log_ends(op->txn, seq))))
 		goto out;
+	rc = CUSTOS_OK;
 	first = seq + 1;
-	if (total) {
-		int64_t base = all[0].time_us;
-		if ((rc = cu_bytes_reserve(&block, CU_AUDIT_BLOCK_HEAD + total * (CU_AUDIT_ENTRY_MAX + CU_AUDIT_TAG_BYTES) + 32)))
-			goto out;
-		cu_bytes_append_u8(&block, CU_AUDIT_BLOCK_FORMAT);
-		cu_bytes_append_u16le(&block, (uint16_t)total);
-		cu_bytes_append_u64le(&block, first);
-		cu_bytes_append_u64le(&block, (uint64_t)base);
-		for (size_t i = 0; i < total; i++) {
-			unsigned char *e = block.p + block.len;  /* reserved above */
-			size_t en = cu_audit_encode(e, &all[i], base);
-			cu_audit_tag(e + en, &key, ++seq, base, e, en);
-			block.len += en + CU_AUDIT_TAG_BYTES;
-		}
-		cu_audit_chain_next(h, &key, block.p, block.len);
-		cu_bytes_append(&block, h, 32);
-		cu_audit_key(bk, 'B', seq);
-		if ((rc = cu_put_flags(op->txn, CU_B_AUDIT, bk, sizeof bk, block.p, block.len, CUSTOS_PUT_APPEND)))
-			goto out;
-	}
+	for (size_t from = 0; from < s.total && !rc; from += CU_AUDIT_BLOCK_MAX)
+		rc = append_block(op, &key, &s, from, s.total - from < CU_AUDIT_BLOCK_MAX ? s.total - from :
+			CU_AUDIT_BLOCK_MAX, &seq, h, &block);
 	/* Usage changes principal records: before the head takes the transaction's digest. */
-	if ((rc = cu_usage_write(op, &c->usage)))
+	if (rc || (rc = cu_usage_write(op, &c->usage)))
 		goto out;
-	if (cu_meta_delta_fold(op->txn, digest) || total) {
+	if (cu_meta_delta_fold(op->txn, digest) || s.total) {
 		cu_put_u64le(head, seq);
 		memcpy(head + 8, h, 32);
 		memcpy(head + 40, digest, CU_SEAL_BYTES);
 		if ((rc = cu_sealed_put_head(op->txn, op->core->keys, K_HEAD, sizeof K_HEAD - 1, head, sizeof head)))
 			goto out;
 	}
-	if (force_checkpoint || (total && (first - 1) / cu_audit_checkpoint_every(a) != seq / cu_audit_checkpoint_every(a)))
+	if (force_checkpoint || (s.total && (first - 1) / every != seq / every))
 		rc = write_checkpoint(op, seq, h, c);
 out:
 	cu_audit_keys_wipe(&key);
 	cu_bytes_free(&block);
-	cu_free(all);
-	c->dropped_written = extra && !rc;
+	cu_free(q);
+	c->dropped_written = ndropped && !rc;
 	return rc;
 }
