@@ -7,6 +7,8 @@
  * anchor kept outside) a whole store rolled back.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -561,7 +563,9 @@ END_TEST
 typedef struct flaky {
 	custos_backend be;
 	custos_backend *in;
-	int fail_audit;
+	atomic_int fail_audit;    /* puts into the audit bucket fail */
+	atomic_int fail_commit;   /* commits of write transactions fail (the transaction is aborted) */
+	atomic_long failed_commits;
 } flaky;
 
 static flaky *F;
@@ -569,7 +573,15 @@ static flaky *F;
 #define IN(be) (((flaky *)(be))->in)
 static int f_prepare(custos_backend *be, const char *const *b, size_t n) { return IN(be)->prepare(IN(be), b, n); }
 static int f_begin(custos_backend *be, unsigned fl, void **t) { return IN(be)->begin(IN(be), fl, t); }
-static int f_commit(custos_backend *be, void *t) { return IN(be)->commit(IN(be), t); }
+static int f_commit(custos_backend *be, void *t)
+{
+	if (atomic_load(&((flaky *)be)->fail_commit)) {  /* custos commits write transactions only */
+		IN(be)->abort(IN(be), t);
+		atomic_fetch_add(&((flaky *)be)->failed_commits, 1);
+		return custos_error_set(CUSTOS_EIO, "the disk failed the commit");
+	}
+	return IN(be)->commit(IN(be), t);
+}
 static void f_abort(custos_backend *be, void *t) { IN(be)->abort(IN(be), t); }
 static int f_get(custos_backend *be, void *t, unsigned b, const custos_val *k, custos_val *v)
 {
@@ -598,14 +610,16 @@ static void f_free(custos_backend *be)
 	free(be);
 }
 
-static void open_flaky(uint32_t reads)
+/* The wrapper around a new store at uri ("memory:" or an LMDB path), opened with these
+ * read-auditing settings (0: the defaults). */
+static void open_flaky_on(const char *uri, uint32_t reads, uint32_t batch, uint32_t max_age_ms)
 {
 	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
 
 	F = calloc(1, sizeof *F);
 	ck_assert_ptr_nonnull(F);
 	ck_assert_int_eq(custos_backend_init(&F->be, CUSTOS_BACKEND_VERSION), CUSTOS_OK);
-	ck_assert_int_eq(custos_backend_open(&F->in, "memory:", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_backend_open(&F->in, uri, NULL), CUSTOS_OK);
 	F->be.name = "flaky";
 	F->be.prepare = f_prepare;
 	F->be.begin = f_begin;
@@ -620,8 +634,14 @@ static void open_flaky(uint32_t reads)
 	F->be.cursor_close = f_cursor_close;
 	F->be.free = f_free;
 	o.audit_reads = reads;
-	o.audit_batch = 1;
+	o.audit_batch = batch;
+	o.audit_max_age_ms = max_age_ms;
 	t_store_open_backend(&T, &F->be, &o);
+}
+
+static void open_flaky(uint32_t reads)
+{
+	open_flaky_on("memory:", reads, 1, 0);
 }
 
 START_TEST(fail_closed_refuses_reads_it_cannot_log)
@@ -674,6 +694,125 @@ START_TEST(best_effort_serves_reads_and_counts_what_it_lost)
 	}
 	ck_assert_uint_eq(dropped + reads, 8);
 	ck_assert_uint_ge(dropped, 4);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+}
+END_TEST
+
+/* ---- every read in the log exactly once ---- */
+
+/* What the log says of the reads of ids [base, base + n): how many READ entries name each,
+ * and the sum of the dropped entries' counts. Commits the queue first, then reads the log
+ * through the API as the admin. */
+typedef struct tally {
+	unsigned char *hits;
+	uint64_t base;
+	size_t n, logged, twice;
+	uint64_t dropped;
+} tally;
+
+static void tally_log(tally *t, uint64_t base, size_t n)
+{
+	custos_audit_iter *it = NULL;
+	custos_audit_entry *e;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	t->hits = calloc(n, 1);
+	ck_assert_ptr_nonnull(t->hits);
+	t->base = base;
+	t->n = n;
+	ck_assert_msg(custos_audit_flush(T.ctx) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_int_eq(custos_audit_read(&it, T.ctx, 0), CUSTOS_OK);
+	while ((rc = custos_audit_next(&e, it)) == CUSTOS_OK) {
+		uint64_t id = custos_audit_entry_customer(e);
+		if (custos_audit_entry_action(e) == CUSTOS_AUDIT_DROPPED)
+			t->dropped += custos_audit_entry_version(e);
+		if (custos_audit_entry_action(e) == CUSTOS_AUDIT_READ && id >= base && id - base < n) {
+			if (t->hits[id - base]++)
+				t->twice++;
+			else
+				t->logged++;
+		}
+		custos_audit_entry_free(e);
+	}
+	ck_assert_msg(rc == CUSTOS_ITEROVER, "%s", custos_error_last());
+	custos_audit_iter_free(it);
+}
+
+/* A thread reading ids [base, base + n) that no customer has: every call is served
+ * (CUSTOS_ENOTFOUND) and makes one READ entry naming its id. */
+typedef struct reader {
+	pthread_t thread;
+	custos_ctx *ctx;
+	uint64_t base;
+	size_t n, served, refused, other;
+	atomic_int *stop;
+} reader;
+
+static void *read_ids(void *arg)
+{
+	reader *r = arg;
+
+	for (size_t i = 0; i < r->n && !(r->stop && atomic_load(r->stop)); i++) {
+		custos_customer *c = NULL;
+		int rc = custos_customer_get(&c, r->ctx, r->base + i);
+		if (rc == CUSTOS_ENOTFOUND)
+			r->served++;
+		else if (rc == CUSTOS_EIO)
+			r->refused++;
+		else
+			r->other++;
+		custos_customer_free(c);
+	}
+	return NULL;
+}
+
+/* Best-effort with commits failing on and off while 4 threads read and one writes: every
+ * read is either in the log or counted in a dropped entry, exactly once. */
+START_TEST(best_effort_accounts_for_every_read_exactly_once_across_failures)
+{
+	atomic_int stop = 0;
+	reader r[4];
+	custos_customer *patch = NULL;
+	size_t served = 0;
+	uint64_t id;
+	tally t;
+
+	open_flaky_on("memory:", CUSTOS_AUDIT_READS_BEST_EFFORT, 4, 5);
+	id = t_create(T.ctx, "Ann Lee", NULL);
+	ck_assert_int_eq(custos_customer_new(&patch, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(patch, "name", "Ann Chan"), CUSTOS_OK);
+	for (int i = 0; i < 4; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		r[i].ctx = T.ctx;
+		r[i].base = 1000000 + (uint64_t)i * 1000000;
+		r[i].n = 1000000;
+		r[i].stop = &stop;
+		ck_assert_int_eq(pthread_create(&r[i].thread, NULL, read_ids, &r[i]), 0);
+	}
+	/* Commits fail for a millisecond, then succeed for one; a write in between takes the
+	 * queue along, or fails with it. */
+	for (int round = 0; round < 300; round++) {
+		int rc;
+		atomic_store(&F->fail_commit, round % 2 == 0);
+		rc = custos_customer_update(T.ctx, id, patch);
+		ck_assert_msg(rc == CUSTOS_OK || rc == CUSTOS_EIO, "%s", custos_error_last());
+		usleep(1000);
+	}
+	atomic_store(&stop, 1);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(r[i].thread, NULL), 0);
+		ck_assert_uint_eq(r[i].refused + r[i].other, 0);
+		served += r[i].served;
+	}
+	atomic_store(&F->fail_commit, 0);
+	ck_assert_int_gt(atomic_load(&F->failed_commits), 0);
+	tally_log(&t, 1000000, 4000000);
+	ck_assert_uint_eq(t.twice, 0);
+	ck_assert_uint_gt(t.dropped, 0);
+	ck_assert_uint_eq(t.logged + t.dropped, served);
+	free(t.hits);
+	custos_customer_free(patch);
 	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
 }
 END_TEST
@@ -1201,6 +1340,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, fail_closed_refuses_reads_it_cannot_log);
 	tcase_add_test(tc, best_effort_serves_reads_and_counts_what_it_lost);
 	tcase_add_test(tc, changes_never_commit_without_their_entry);
+	tcase_add_test(tc, best_effort_accounts_for_every_read_exactly_once_across_failures);
+	suite_add_tcase(s, tc);
+
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tamper");

@@ -88,10 +88,21 @@ void cu_usage_committed(cu_usage *u, const cu_usage_batch *b);
 
 typedef struct cu_audit cu_audit;
 
-/* What a write transaction committed to the log, for the steps after commit. */
+/* What a write transaction takes from the queue: a copy of the queued entries, which end
+ * before queue number queue_to, and the count of dropped entries to record, which brings
+ * the count the log holds to dropped_to. */
+typedef struct cu_audit_take {
+	cu_audit_rec *recs;             /* free with cu_free */
+	size_t n;
+	uint64_t queue_to;
+	uint64_t dropped, dropped_to;
+} cu_audit_take;
+
+/* What a write transaction committed to the log, for the steps after commit: the queue
+ * advances to queue_to and the dropped count recorded to dropped_to, whatever was queued
+ * or dropped meanwhile. */
 typedef struct cu_audit_commit {
-	size_t taken;                   /* queued entries written by this transaction */
-	int dropped_written;            /* it also recorded the count of dropped entries */
+	uint64_t queue_to, dropped_to;
 	int checkpoint;
 	uint64_t cp_seq;
 	int64_t cp_time;
@@ -112,10 +123,9 @@ cu_usage *cu_audit_usage(cu_audit *a);
 /* Queue a read, find, list, count, denial or audit entry; may commit the queue. In
  * fail-closed mode a failure to commit is returned (the read must then be refused). */
 int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r);
-/* Inside a write transaction: a copy of the queued entries (into *out, free with cu_free)
- * and the number of entries dropped before them. */
-int cu_audit_queue_take(cu_audit *a, cu_audit_rec **out, size_t *n, uint64_t *dropped);
-/* Under the writer lock after commit: drop what was written from the queue. */
+/* Inside a write transaction: what it writes of the queue. */
+int cu_audit_queue_take(cu_audit *a, cu_audit_take *t);
+/* Under the writer lock after commit: remove what was written from the queue. */
 void cu_audit_committed(cu_core *core, cu_audit_commit *c);
 /* With no lock: hand a new checkpoint to the host. */
 void cu_audit_after(cu_core *core, const cu_audit_commit *c);

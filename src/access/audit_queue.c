@@ -28,12 +28,16 @@ struct cu_audit {
 	int thread_on, stop;
 	unsigned long fork_gen;   /* a child after fork() has no flusher and writes nothing */
 	cu_core *core;
+	/* A ring of cap entries. Every entry queued gets the next queue number; entry s sits at
+	 * q[s % cap]. [head, tail) are queued and not yet committed: only a commit that wrote
+	 * them advances head past them, and nothing else removes an entry. */
 	cu_audit_rec *q;
-	size_t n, cap;
-	int64_t oldest_us;
+	size_t cap;
+	uint64_t head, tail;
+	/* Entries lost since open (counted, never queued), and how many of them the log holds. */
+	uint64_t dropped, dropped_logged;
 	int failed;               /* the last commit of the queue failed */
 	uint32_t reads, batch, max_age_ms, every;
-	uint64_t dropped;
 	int readonly;
 	custos_checkpoint_fn fn;
 	void *payload;
@@ -129,20 +133,36 @@ cu_usage *cu_audit_usage(cu_audit *a)
 	return &a->usage;
 }
 
+static size_t queued(const cu_audit *a)
+{
+	return (size_t)(a->tail - a->head);
+}
+
 /* ---- what write transactions take ---- */
 
-int cu_audit_queue_take(cu_audit *a, cu_audit_rec **out, size_t *n, uint64_t *dropped)
+/* Called inside the transaction, so under the writer lock: no other commit can advance the
+ * queue until this transaction's own commit (or failure) is known. */
+int cu_audit_queue_take(cu_audit *a, cu_audit_take *t)
 {
-	*out = NULL;
+	size_t n, at, first;
+
+	memset(t, 0, sizeof *t);
 	pthread_mutex_lock(&a->mu);
-	*n = a->n;
-	*dropped = a->dropped;
-	if (*n && !(*out = cu_malloc(*n * sizeof **out))) {
+	n = queued(a);
+	if (n && !(t->recs = cu_malloc(n * sizeof *t->recs))) {
 		pthread_mutex_unlock(&a->mu);
 		return cu_err_oom();
 	}
-	if (*n)
-		memcpy(*out, a->q, *n * sizeof **out);
+	at = (size_t)(a->head % a->cap);
+	first = a->cap - at < n ? a->cap - at : n;
+	memcpy(t->recs, a->q + at, first * sizeof *t->recs);
+	memcpy(t->recs + first, a->q, (n - first) * sizeof *t->recs);
+	t->n = n;
+	t->queue_to = a->tail;
+	t->dropped = a->dropped - a->dropped_logged;
+	if (t->dropped > UINT32_MAX)  /* one entry's count; the rest goes with a later commit */
+		t->dropped = UINT32_MAX;
+	t->dropped_to = a->dropped_logged + t->dropped;
 	pthread_mutex_unlock(&a->mu);
 	return CUSTOS_OK;
 }
@@ -150,17 +170,13 @@ int cu_audit_queue_take(cu_audit *a, cu_audit_rec **out, size_t *n, uint64_t *dr
 void cu_audit_committed(cu_core *core, cu_audit_commit *c)
 {
 	cu_audit *a = core->audit;
-	size_t k = c->taken;
 
 	pthread_mutex_lock(&a->mu);
 	a->failed = 0;
-	if (c->dropped_written)
-		a->dropped = 0;
-	if (k > a->n)
-		k = a->n;
-	memmove(a->q, a->q + k, (a->n - k) * sizeof *a->q);
-	a->n -= k;
-	a->oldest_us = a->n ? a->q[0].time_us : 0;
+	if (c->queue_to > a->head)
+		a->head = c->queue_to;
+	if (c->dropped_to > a->dropped_logged)
+		a->dropped_logged = c->dropped_to;
 	pthread_mutex_unlock(&a->mu);
 	cu_usage_committed(&a->usage, &c->usage);
 }
@@ -234,23 +250,6 @@ static int is_read(int action)
 	       action == CUSTOS_AUDIT_COUNT;
 }
 
-/* After a failed commit of the queue: refuse (fail-closed) or drop and count (best-effort). */
-static int flush_failed(cu_audit *a, int rc)
-{
-	cu_err_saved e;
-
-	if (a->reads != CUSTOS_AUDIT_READS_BEST_EFFORT)
-		return rc;
-	cu_err_save(&e);
-	pthread_mutex_lock(&a->mu);
-	a->dropped += a->n;
-	a->n = 0;
-	a->oldest_us = 0;
-	pthread_mutex_unlock(&a->mu);
-	cu_err_restore(&e);
-	return CUSTOS_OK;
-}
-
 /* Fail-closed: the read is refused, with the reason the log could not be written. */
 static int refuse(int rc)
 {
@@ -260,20 +259,25 @@ static int refuse(int rc)
 	return cu_err(rc, "reads are refused: the audit log cannot be written (%s)", why.msg);
 }
 
-/* A reader commits the queue itself. */
-static int flush_here(cu_core *core)
-{
-	int rc = cu_audit_flush(core, 0);
-
-	if (rc && (rc = flush_failed(core->audit, rc)))
-		return refuse(rc);
-	return CUSTOS_OK;
-}
-
 /* Is the queue due for a commit? Called with the lock held. */
 static int due(const cu_audit *a, int64_t now)
 {
-	return a->n >= a->batch || (a->n && now - a->oldest_us >= (int64_t)a->max_age_ms * 1000);
+	size_t n = queued(a);
+
+	return n >= a->batch || (n && now - a->q[a->head % a->cap].time_us >= (int64_t)a->max_age_ms * 1000);
+}
+
+/* The entry does not fit and the log could not be written: best-effort counts it as
+ * dropped; fail-closed refuses the read. */
+static int not_logged(cu_audit *a, int rc)
+{
+	if (a->reads == CUSTOS_AUDIT_READS_BEST_EFFORT) {
+		pthread_mutex_lock(&a->mu);
+		a->dropped++;
+		pthread_mutex_unlock(&a->mu);
+		return CUSTOS_OK;
+	}
+	return refuse(rc);
 }
 
 int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r)
@@ -284,27 +288,27 @@ int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r)
 	if (a->readonly || forked(a) || (is_read(r->action) && a->reads == CUSTOS_AUDIT_READS_OFF))
 		return CUSTOS_OK;
 	pthread_mutex_lock(&a->mu);
-	if ((a->failed && a->reads == CUSTOS_AUDIT_READS_FAIL_CLOSED) || a->n == a->cap) {
+	if ((a->failed && a->reads == CUSTOS_AUDIT_READS_FAIL_CLOSED) || queued(a) == a->cap) {
 		/* The last commit failed, or the flusher is behind: try now, on this thread. */
 		pthread_mutex_unlock(&a->mu);
-		if ((rc = flush_here(core)))
-			return rc;
+		if ((rc = cu_audit_flush(core, 0)))
+			return not_logged(a, rc);
 		pthread_mutex_lock(&a->mu);
 	}
-	if (a->n == a->cap) {  /* other threads filled it again; this entry is dropped and counted */
+	if (queued(a) == a->cap) {  /* other threads filled it again; this entry is dropped and counted */
 		a->dropped++;
 		pthread_mutex_unlock(&a->mu);
 		return CUSTOS_OK;
 	}
-	if (a->n == 0)
-		a->oldest_us = r->time_us;
-	a->q[a->n++] = *r;
-	wake = a->n == 1 || a->n == a->batch;  /* arm the age timer, or a batch is ready */
+	a->q[a->tail++ % a->cap] = *r;
+	wake = queued(a) == 1 || queued(a) == a->batch;  /* arm the age timer, or a batch is ready */
 	inline_due = !a->thread_on && due(a, r->time_us);
 	if (wake && a->thread_on)
 		pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->mu);
-	return inline_due ? flush_here(core) : CUSTOS_OK;
+	if (inline_due && (rc = cu_audit_flush(core, 0)) && a->reads != CUSTOS_AUDIT_READS_BEST_EFFORT)
+		return refuse(rc);  /* this entry stays queued; best-effort serves the read */
+	return CUSTOS_OK;
 }
 
 /* ---- the flusher thread ---- */
@@ -330,13 +334,13 @@ static void *flusher(void *arg)
 		int64_t now = now_us();
 		struct timespec ts;
 		int rc;
-		if (a->n == 0) {
+		if (queued(a) == 0) {
 			pthread_cond_wait(&a->wake, &a->mu);
 			continue;
 		}
 		if (!due(a, now) || now < retry_at) {
-			int64_t until = a->oldest_us + age_us;
-			if (a->n >= a->batch || until < retry_at)
+			int64_t until = a->q[a->head % a->cap].time_us + age_us;
+			if (queued(a) >= a->batch || until < retry_at)
 				until = retry_at;
 			deadline(&ts, until > now ? until - now : 1000);
 			pthread_cond_timedwait(&a->wake, &a->mu, &ts);
@@ -344,8 +348,6 @@ static void *flusher(void *arg)
 		}
 		pthread_mutex_unlock(&a->mu);
 		rc = cu_audit_flush(a->core, 0);
-		if (rc)
-			(void)flush_failed(a, rc);
 		pthread_mutex_lock(&a->mu);
 		retry_at = rc ? now_us() + age_us : 0;  /* after a failure, try again after max age */
 	}

@@ -137,34 +137,34 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
 {
 	cu_audit *a = op->core->audit;
 	unsigned char h[32], head[CU_AUDIT_HEAD_BYTES], digest[CU_SEAL_BYTES];
-	cu_audit_rec *q = NULL;
+	cu_audit_take q;
 	cu_audit_keys key;
 	entries s;
-	size_t k;
-	uint64_t seq, first, ndropped, every = cu_audit_checkpoint_every(a);
+	uint64_t seq, first, every = cu_audit_checkpoint_every(a);
 	cu_bytes block = CU_BYTES_INIT;
 	int rc;
 
 	memset(c, 0, sizeof *c);
 	memset(&s, 0, sizeof s);
-	if ((rc = cu_audit_queue_take(a, &q, &k, &ndropped)))
+	if ((rc = cu_audit_queue_take(a, &q)))
 		return rc;
-	if (ndropped) {
+	if (q.dropped) {
 		cu_audit_rec_init(&s.dropped, NULL, CUSTOS_AUDIT_DROPPED, 0);
-		s.dropped.version = ndropped > UINT32_MAX ? UINT32_MAX : (uint32_t)ndropped;
+		s.dropped.version = (uint32_t)q.dropped;
 		s.part[0] = &s.dropped;
 		s.n[0] = 1;
 	}
-	s.part[1] = q;
-	s.n[1] = k;
+	s.part[1] = q.recs;
+	s.n[1] = q.n;
 	s.part[2] = recs;
 	s.n[2] = n;
-	s.total = s.n[0] + k + n;
+	s.total = s.n[0] + q.n + n;
 	for (int p = 0; p < 3; p++)
 		cu_usage_collect(cu_audit_usage(a), s.part[p], s.n[p], &c->usage);
-	c->taken = k;
+	c->queue_to = q.queue_to;
+	c->dropped_to = q.dropped_to;
 	if (s.total == 0 && !force_checkpoint && !op->txn->delta_dirty) {
-		cu_free(q);
+		cu_free(q.recs);
 		return CUSTOS_OK;
 	}
 	cu_audit_keys_derive(&key, op->core->keys);
@@ -192,7 +192,6 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
 out:
 	cu_audit_keys_wipe(&key);
 	cu_bytes_free(&block);
-	cu_free(q);
-	c->dropped_written = ndropped && !rc;
+	cu_free(q.recs);
 	return rc;
 }
