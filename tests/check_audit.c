@@ -767,6 +767,46 @@ static void *read_ids(void *arg)
 	return NULL;
 }
 
+#define READERS 8
+#define READS_EACH 3000
+#define READ_BASE 1000000
+
+/* 8 threads read as fast as they can with a small queue, so readers keep finding it full:
+ * in both modes, with a log that can be written, no entry is dropped and every served
+ * read is in the log exactly once. */
+START_TEST(every_read_of_eight_threads_is_logged_exactly_once)
+{
+	static const uint32_t modes[] = { CUSTOS_AUDIT_READS_FAIL_CLOSED, CUSTOS_AUDIT_READS_BEST_EFFORT };
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	reader r[READERS];
+	size_t served = 0;
+	tally t;
+
+	o.audit_reads = modes[_i];
+	o.audit_batch = 16;
+	t_store_open_opts(&T, "lmdb", &o);  /* commits wait for the disk: the queue fills meanwhile */
+	for (int i = 0; i < READERS; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		r[i].ctx = T.ctx;
+		r[i].base = READ_BASE + (uint64_t)i * READS_EACH;
+		r[i].n = READS_EACH;
+		ck_assert_int_eq(pthread_create(&r[i].thread, NULL, read_ids, &r[i]), 0);
+	}
+	for (int i = 0; i < READERS; i++) {
+		ck_assert_int_eq(pthread_join(r[i].thread, NULL), 0);
+		ck_assert_uint_eq(r[i].refused + r[i].other, 0);
+		served += r[i].served;
+	}
+	ck_assert_uint_eq(served, READERS * READS_EACH);
+	tally_log(&t, READ_BASE, READERS * READS_EACH);
+	ck_assert_uint_eq(t.dropped, 0);
+	ck_assert_uint_eq(t.twice, 0);
+	ck_assert_uint_eq(t.logged, served);
+	free(t.hits);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+}
+END_TEST
+
 /* Best-effort with commits failing on and off while 4 threads read and one writes: every
  * read is either in the log or counted in a dropped entry, exactly once. */
 START_TEST(best_effort_accounts_for_every_read_exactly_once_across_failures)
@@ -785,7 +825,7 @@ START_TEST(best_effort_accounts_for_every_read_exactly_once_across_failures)
 	for (int i = 0; i < 4; i++) {
 		memset(&r[i], 0, sizeof r[i]);
 		r[i].ctx = T.ctx;
-		r[i].base = 1000000 + (uint64_t)i * 1000000;
+		r[i].base = READ_BASE + (uint64_t)i * 1000000;
 		r[i].n = 1000000;
 		r[i].stop = &stop;
 		ck_assert_int_eq(pthread_create(&r[i].thread, NULL, read_ids, &r[i]), 0);
@@ -807,7 +847,7 @@ START_TEST(best_effort_accounts_for_every_read_exactly_once_across_failures)
 	}
 	atomic_store(&F->fail_commit, 0);
 	ck_assert_int_gt(atomic_load(&F->failed_commits), 0);
-	tally_log(&t, 1000000, 4000000);
+	tally_log(&t, READ_BASE, 4000000);
 	ck_assert_uint_eq(t.twice, 0);
 	ck_assert_uint_gt(t.dropped, 0);
 	ck_assert_uint_eq(t.logged + t.dropped, served);
@@ -1341,6 +1381,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, best_effort_serves_reads_and_counts_what_it_lost);
 	tcase_add_test(tc, changes_never_commit_without_their_entry);
 	tcase_add_test(tc, best_effort_accounts_for_every_read_exactly_once_across_failures);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("concurrency");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_loop_test(tc, every_read_of_eight_threads_is_logged_exactly_once, 0, 2);
 	suite_add_tcase(s, tc);
 
 	suite_add_tcase(s, tc);

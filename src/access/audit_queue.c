@@ -24,6 +24,7 @@
 struct cu_audit {
 	pthread_mutex_t mu;
 	pthread_cond_t wake;      /* the flusher waits on it (CLOCK_MONOTONIC) */
+	pthread_cond_t done;      /* broadcast when a commit of the queue ends, well or not */
 	pthread_t thread;
 	int thread_on, stop;
 	unsigned long fork_gen;   /* a child after fork() has no flusher and writes nothing */
@@ -37,6 +38,10 @@ struct cu_audit {
 	/* Entries lost since open (counted, never queued), and how many of them the log holds. */
 	uint64_t dropped, dropped_logged;
 	int failed;               /* the last commit of the queue failed */
+	unsigned committing;      /* commits of the queue under way (cu_audit_flush) */
+	uint64_t attempts;        /* commits of the queue ended, and how the last one did: */
+	int last_rc;
+	cu_err_saved last_err;
 	uint32_t reads, batch, max_age_ms, every;
 	int readonly;
 	custos_checkpoint_fn fn;
@@ -73,6 +78,7 @@ int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&a->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&a->done, NULL);
 	cu_usage_init(&a->usage);
 	a->fork_gen = cu_fork_generation();
 	*out = a;
@@ -103,6 +109,7 @@ void cu_audit_free(cu_audit *a)
 	cu_audit_stop(a);
 	if (!forked(a)) {  /* in a child the flusher may have held them: leave them be */
 		pthread_cond_destroy(&a->wake);
+		pthread_cond_destroy(&a->done);
 		pthread_mutex_destroy(&a->mu);
 		cu_usage_fini(&a->usage);
 	}
@@ -177,6 +184,7 @@ void cu_audit_committed(cu_core *core, cu_audit_commit *c)
 		a->head = c->queue_to;
 	if (c->dropped_to > a->dropped_logged)
 		a->dropped_logged = c->dropped_to;
+	pthread_cond_broadcast(&a->done);  /* there is room again */
 	pthread_mutex_unlock(&a->mu);
 	cu_usage_committed(&a->usage, &c->usage);
 }
@@ -223,24 +231,35 @@ static void flush_committed(void *arg)
 	cu_audit_committed(f->core, &f->c);
 }
 
+/* Readers that need room wait for a commit under way instead of starting one each: they
+ * see its outcome through attempts, last_rc and last_err. */
 int cu_audit_flush(cu_core *core, int checkpoint)
 {
+	cu_audit *a = core->audit;
 	flush_args f;
 	int rc;
 
 	memset(&f, 0, sizeof f);
 	f.core = core;
 	f.checkpoint = checkpoint;
-	if (core->audit->readonly)
+	if (a->readonly)
 		return checkpoint ? cu_err(CUSTOS_ESTATE, "the store was opened read-only") : CUSTOS_OK;
+	pthread_mutex_lock(&a->mu);
+	a->committing++;
+	pthread_mutex_unlock(&a->mu);
 	rc = cu_store_write_ex(&core->store, flush_fn, flush_committed, &f);
-	if (!rc) {
-		cu_audit_after(core, &f.c);
-	} else {
-		pthread_mutex_lock(&core->audit->mu);
-		core->audit->failed = 1;
-		pthread_mutex_unlock(&core->audit->mu);
+	pthread_mutex_lock(&a->mu);
+	a->committing--;
+	a->attempts++;
+	a->last_rc = rc;
+	if (rc) {
+		a->failed = 1;
+		cu_err_save(&a->last_err);
 	}
+	pthread_cond_broadcast(&a->done);
+	pthread_mutex_unlock(&a->mu);
+	if (!rc)
+		cu_audit_after(core, &f.c);
 	return rc;
 }
 
@@ -267,38 +286,62 @@ static int due(const cu_audit *a, int64_t now)
 	return n >= a->batch || (n && now - a->q[a->head % a->cap].time_us >= (int64_t)a->max_age_ms * 1000);
 }
 
-/* The entry does not fit and the log could not be written: best-effort counts it as
- * dropped; fail-closed refuses the read. */
-static int not_logged(cu_audit *a, int rc)
+/* With the lock held: see a commit of the queue through, started now by this thread or
+ * already under way on another, and return how it ended (its message set on failure). */
+static int commit_queue_locked(cu_audit *a, cu_core *core)
 {
-	if (a->reads == CUSTOS_AUDIT_READS_BEST_EFFORT) {
-		pthread_mutex_lock(&a->mu);
-		a->dropped++;
-		pthread_mutex_unlock(&a->mu);
-		return CUSTOS_OK;
+	int rc;
+
+	if (a->committing) {
+		uint64_t seen = a->attempts;
+		while (a->attempts == seen)
+			pthread_cond_wait(&a->done, &a->mu);
+		if ((rc = a->last_rc))
+			cu_err_restore(&a->last_err);
+		return rc;
 	}
-	return refuse(rc);
+	pthread_mutex_unlock(&a->mu);
+	rc = cu_audit_flush(core, 0);
+	pthread_mutex_lock(&a->mu);
+	return rc;
+}
+
+/* Room for one entry, with the lock held. A full queue is committed (or a commit under way
+ * awaited) until there is room: entries are never dropped while the log can be written.
+ * When a commit fails, fail-closed refuses the read; best-effort drops this entry (if the
+ * queue is still full) and counts it. In fail-closed mode, after a failed commit, every
+ * entry first sees a commit through. *dropped is set when the entry was counted instead. */
+static int make_room(cu_audit *a, cu_core *core, int *dropped)
+{
+	int closed = a->reads != CUSTOS_AUDIT_READS_BEST_EFFORT;
+
+	*dropped = 0;
+	while (queued(a) == a->cap || (closed && a->failed)) {
+		int rc = commit_queue_locked(a, core);
+		if (!rc)
+			continue;
+		if (closed)
+			return refuse(rc);
+		if (queued(a) == a->cap) {
+			a->dropped++;
+			*dropped = 1;
+		}
+		break;
+	}
+	return CUSTOS_OK;
 }
 
 int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r)
 {
 	cu_audit *a = core->audit;
-	int rc, wake, inline_due;
+	int rc, dropped, wake, inline_due;
 
 	if (a->readonly || forked(a) || (is_read(r->action) && a->reads == CUSTOS_AUDIT_READS_OFF))
 		return CUSTOS_OK;
 	pthread_mutex_lock(&a->mu);
-	if ((a->failed && a->reads == CUSTOS_AUDIT_READS_FAIL_CLOSED) || queued(a) == a->cap) {
-		/* The last commit failed, or the flusher is behind: try now, on this thread. */
+	if ((rc = make_room(a, core, &dropped)) || dropped) {
 		pthread_mutex_unlock(&a->mu);
-		if ((rc = cu_audit_flush(core, 0)))
-			return not_logged(a, rc);
-		pthread_mutex_lock(&a->mu);
-	}
-	if (queued(a) == a->cap) {  /* other threads filled it again; this entry is dropped and counted */
-		a->dropped++;
-		pthread_mutex_unlock(&a->mu);
-		return CUSTOS_OK;
+		return rc;
 	}
 	a->q[a->tail++ % a->cap] = *r;
 	wake = queued(a) == 1 || queued(a) == a->batch;  /* arm the age timer, or a batch is ready */
