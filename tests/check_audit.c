@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -402,18 +405,71 @@ START_TEST(reads_are_committed_by_a_full_batch_a_write_or_a_flush)
 }
 END_TEST
 
-/* The maximum age holds without any further call: the flusher keeps the time. */
+/* The wall clock as custos sees it can be moved: this program's clock_gettime() and
+ * gettimeofday() add wall_offset_us to the real time (the monotonic clock is left alone),
+ * as a host or NTP setting the clock would. */
+static atomic_llong wall_offset_us;
+
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	long long off = atomic_load(&wall_offset_us);
+	int rc = (int)syscall(SYS_clock_gettime, id, ts);
+
+	if (rc == 0 && id == CLOCK_REALTIME && off) {
+		long long ns = (long long)ts->tv_nsec + (off % 1000000) * 1000;
+		ts->tv_sec += (time_t)(off / 1000000 + (ns < 0 ? -1 : ns >= 1000000000 ? 1 : 0));
+		ts->tv_nsec = (long)(ns < 0 ? ns + 1000000000 : ns >= 1000000000 ? ns - 1000000000 : ns);
+	}
+	return rc;
+}
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	struct timespec ts;
+
+	(void)tz;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	tv->tv_sec = ts.tv_sec;
+	tv->tv_usec = ts.tv_nsec / 1000;
+	return 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The maximum age is a bound, kept by the flusher without any further call, and measured
+ * on the monotonic clock: with nothing else to commit it, a read's entry is committed no
+ * sooner than the maximum age after it was queued and no later than that plus a slack for
+ * a loaded machine, also when the wall clock is set back or forward an hour meanwhile. */
 START_TEST(reads_are_committed_within_the_maximum_age)
 {
+	static const long long jumps[] = { 0, -3600000000LL, 3600000000LL };
 	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	const int64_t age = 200, slack = 400;
 	uint64_t id;
 
-	o.audit_max_age_ms = 20;
+	o.audit_max_age_ms = (uint32_t)age;
 	t_store_open_opts(&T, "memory", &o);
 	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
-	get_ok(T.ctx, id);
-	get_ok(T.ctx, id);
-	await_reads(2);
+	for (size_t j = 0; j < sizeof jumps / sizeof jumps[0]; j++) {
+		size_t before = raw_count(CUSTOS_AUDIT_READ);
+		int64_t queued = mono_ms(), took;
+		get_ok(T.ctx, id);
+		atomic_store(&wall_offset_us, jumps[j]);
+		while (raw_count(CUSTOS_AUDIT_READ) == before && mono_ms() - queued < 10000)
+			usleep(1000);
+		took = mono_ms() - queued;
+		atomic_store(&wall_offset_us, 0);
+		ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), before + 1);
+		ck_assert_msg(took >= age && took <= age + slack, "wall clock moved by %lld s: committed after %lld ms, "
+			"not within %lld to %lld ms", jumps[j] / 1000000, (long long)took, (long long)age,
+			(long long)(age + slack));
+	}
 }
 END_TEST
 

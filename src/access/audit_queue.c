@@ -33,6 +33,7 @@ struct cu_audit {
 	 * q[s % cap]. [head, tail) are queued and not yet committed: only a commit that wrote
 	 * them advances head past them, and nothing else removes an entry. */
 	cu_audit_rec *q;
+	int64_t *queued_at;       /* per slot: when its entry was queued, monotonic microseconds */
 	size_t cap;
 	uint64_t head, tail;
 	/* Entries lost since open (counted, never queued), and how many of them the log holds. */
@@ -49,9 +50,11 @@ struct cu_audit {
 	cu_usage usage;
 };
 
+/* Ages and deadlines are measured on the monotonic clock: setting the wall clock (which
+ * dates the entries) neither delays a commit nor hurries one. */
 static int64_t now_us(void)
 {
-	return cu_clock_wall_us();
+	return cu_clock_mono_us();
 }
 
 /* ---- state ---- */
@@ -69,7 +72,11 @@ int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly)
 	a->every = o && o->checkpoint_every ? o->checkpoint_every : 1000;
 	a->readonly = readonly;
 	a->cap = (size_t)a->batch * QUEUE_BATCHES;
-	if (!(a->q = cu_calloc(a->cap, sizeof *a->q))) {
+	a->q = cu_calloc(a->cap, sizeof *a->q);
+	a->queued_at = cu_calloc(a->cap, sizeof *a->queued_at);
+	if (!a->q || !a->queued_at) {
+		cu_free(a->q);
+		cu_free(a->queued_at);
 		cu_free(a);
 		return cu_err_oom();
 	}
@@ -114,6 +121,7 @@ void cu_audit_free(cu_audit *a)
 		cu_usage_fini(&a->usage);
 	}
 	cu_free(a->q);
+	cu_free(a->queued_at);
 	cu_free(a);
 }
 
@@ -283,7 +291,7 @@ static int due(const cu_audit *a, int64_t now)
 {
 	size_t n = queued(a);
 
-	return n >= a->batch || (n && now - a->q[a->head % a->cap].time_us >= (int64_t)a->max_age_ms * 1000);
+	return n >= a->batch || (n && now - a->queued_at[a->head % a->cap] >= (int64_t)a->max_age_ms * 1000);
 }
 
 /* With the lock held: see a commit of the queue through, started now by this thread or
@@ -335,6 +343,7 @@ int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r)
 {
 	cu_audit *a = core->audit;
 	int rc, dropped, wake, inline_due;
+	int64_t now;
 
 	if (a->readonly || forked(a) || (is_read(r->action) && a->reads == CUSTOS_AUDIT_READS_OFF))
 		return CUSTOS_OK;
@@ -343,9 +352,11 @@ int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r)
 		pthread_mutex_unlock(&a->mu);
 		return rc;
 	}
+	now = now_us();
+	a->queued_at[a->tail % a->cap] = now;
 	a->q[a->tail++ % a->cap] = *r;
 	wake = queued(a) == 1 || queued(a) == a->batch;  /* arm the age timer, or a batch is ready */
-	inline_due = !a->thread_on && due(a, r->time_us);
+	inline_due = !a->thread_on && due(a, now);
 	if (wake && a->thread_on)
 		pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->mu);
@@ -382,7 +393,7 @@ static void *flusher(void *arg)
 			continue;
 		}
 		if (!due(a, now) || now < retry_at) {
-			int64_t until = a->q[a->head % a->cap].time_us + age_us;
+			int64_t until = a->queued_at[a->head % a->cap] + age_us;
 			if (queued(a) >= a->batch || until < retry_at)
 				until = retry_at;
 			deadline(&ts, until > now ? until - now : 1000);
