@@ -28,10 +28,12 @@
  * copy. Verification also replays every write entry against the stored customers, which
  * detects a customer record replaced by an older valid copy of itself.
  *
- * Read auditing modes (#custos_db_options): fail-closed (the default) refuses reads while
- * queued entries cannot be written; best-effort drops them and records how many were lost.
- * Either way a crash can lose the reads queued since the last commit: at most the batch
- * size, and no older than the age limit.
+ * Read auditing modes (#custos_db_options): fail-closed (the default) refuses reads once a
+ * commit of the queue has failed, until one succeeds; best-effort serves them, and counts
+ * (and later records) an entry that finds the queue full after a failed commit. While the
+ * log can be written no entry is dropped. Either way a crash loses the entries queued since
+ * the last commit: at most twice the batch size (the queue's capacity), and while commits
+ * succeed none older than the age limit plus the time of a commit. See docs/audit.md.
  * @{
  */
 

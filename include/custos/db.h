@@ -85,7 +85,8 @@ typedef struct custos_db_options {
 	const char *admin_name;      /**< Name of the bootstrap admin principal (creation only); NULL = "admin". */
 	uint64_t map_size;           /**< LMDB: initial map size in bytes; 0 = 64 MiB. The map grows by itself. */
 	uint32_t audit_reads;        /**< `CUSTOS_AUDIT_READS_*`; 0 is #CUSTOS_AUDIT_READS_FAIL_CLOSED. */
-	uint32_t audit_batch;        /**< Read entries per group commit; 0 = 2048. At most 4096. */
+	uint32_t audit_batch;        /**< Read entries per group commit; 0 = 2048. At most 4096. The queue holds
+	                                  twice this many: the most a crash can lose. */
 	uint32_t audit_max_age_ms;   /**< Commit queued read entries once the oldest is this old; 0 = 1000. */
 	uint32_t checkpoint_every;   /**< Sign a checkpoint every this many entries; 0 = 1000. */
 } custos_db_options;

@@ -19,7 +19,10 @@
 #include "util/clock.h"
 #include "util/error.h"
 
-#define QUEUE_BATCHES 4   /* the queue holds this many batches before readers commit it */
+/* The queue holds two batches: the flusher commits one while readers fill the other. It
+ * bounds what a crash loses (audit.h promises it): an entry leaves the queue only once
+ * committed. */
+#define QUEUE_BATCHES 2
 
 struct cu_audit {
 	pthread_mutex_t mu;
