@@ -124,7 +124,7 @@ cu_usage *cu_audit_usage(cu_audit *a);
  * fail-closed mode a failure to commit is returned (the read must then be refused). */
 int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r);
 /* Inside a write transaction: what it writes of the queue. */
-int cu_audit_queue_take(cu_audit *a, cu_audit_take *t);
+int cu_audit_queue_take(cu_audit *a, cu_txn *txn, cu_audit_take *t);
 /* Under the writer lock after commit: remove what was written from the queue. */
 void cu_audit_committed(cu_core *core, cu_audit_commit *c);
 /* With no lock: hand a new checkpoint to the host. */

@@ -158,29 +158,33 @@ static size_t queued(const cu_audit *a)
 
 /* ---- what write transactions take ---- */
 
-/* Called inside the transaction, so under the writer lock: no other commit can advance the
- * queue until this transaction's own commit (or failure) is known. */
-int cu_audit_queue_take(cu_audit *a, cu_audit_take *t)
+/* Called inside the transaction: writes are serialised, so no other commit can advance the
+ * queue until this transaction's own commit (or failure) is known. Several writes may share
+ * the transaction (store/store.h): each takes only what the ones before it did not. */
+int cu_audit_queue_take(cu_audit *a, cu_txn *txn, cu_audit_take *t)
 {
+	uint64_t from, dropped_from;
 	size_t n, at, first;
 
 	memset(t, 0, sizeof *t);
 	pthread_mutex_lock(&a->mu);
-	n = queued(a);
+	from = a->head > txn->audit_queue_to ? a->head : txn->audit_queue_to;
+	dropped_from = a->dropped_logged > txn->audit_dropped_to ? a->dropped_logged : txn->audit_dropped_to;
+	n = (size_t)(a->tail - from);
 	if (n && !(t->recs = cu_malloc(n * sizeof *t->recs))) {
 		pthread_mutex_unlock(&a->mu);
 		return cu_err_oom();
 	}
-	at = (size_t)(a->head % a->cap);
+	at = (size_t)(from % a->cap);
 	first = a->cap - at < n ? a->cap - at : n;
 	memcpy(t->recs, a->q + at, first * sizeof *t->recs);
 	memcpy(t->recs + first, a->q, (n - first) * sizeof *t->recs);
 	t->n = n;
-	t->queue_to = a->tail;
-	t->dropped = a->dropped - a->dropped_logged;
+	t->queue_to = txn->audit_queue_to = a->tail;
+	t->dropped = a->dropped - dropped_from;
 	if (t->dropped > UINT32_MAX)  /* one entry's count; the rest goes with a later commit */
 		t->dropped = UINT32_MAX;
-	t->dropped_to = a->dropped_logged + t->dropped;
+	t->dropped_to = txn->audit_dropped_to = dropped_from + t->dropped;
 	pthread_mutex_unlock(&a->mu);
 	return CUSTOS_OK;
 }

@@ -146,7 +146,7 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
 
 	memset(c, 0, sizeof *c);
 	memset(&s, 0, sizeof s);
-	if ((rc = cu_audit_queue_take(a, &q)))
+	if ((rc = cu_audit_queue_take(a, op->txn, &q)))
 		return rc;
 	if (q.dropped) {
 		cu_audit_rec_init(&s.dropped, NULL, CUSTOS_AUDIT_DROPPED, 0);

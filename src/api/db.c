@@ -273,7 +273,7 @@ int custos_db_check(custos_ctx *ctx)
 {
 	int rc;
 
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")) ||
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")) ||
 	    (rc = cu_store_check(&ctx->core->store)))
 		return rc;
 	if ((rc = cu_seals_verify(ctx->core)) == CUSTOS_EAUTH)
@@ -309,7 +309,7 @@ int custos_db_rekey(custos_ctx *ctx, const custos_secret *secret)
 
 	memset(&a, 0, sizeof a);
 	a.ctx = ctx;
-	if ((rc = cu_ctx_usable(ctx)))
+	if ((rc = cu_ctx_current(ctx)))
 		return rc;
 	if (!secret)
 		return cu_null_arg("custos_db_rekey", "secret");

@@ -13,22 +13,9 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result = -1;
-static volatile unsigned long fork_generation;
-
-static void after_fork_in_child(void)
-{
-	fork_generation++;
-}
-
 static void do_init(void)
 {
 	init_result = sodium_init() < 0 ? -1 : 0;
-	pthread_atfork(NULL, NULL, after_fork_in_child);
-}
-
-unsigned long cu_fork_generation(void)
-{
-	return fork_generation;
 }
 
 int cu_crypto_init(void)
@@ -39,9 +26,18 @@ int cu_crypto_init(void)
 	return CUSTOS_OK;
 }
 
-void cu_wipe(void *p, size_t n)
+void *cu_secure_alloc(size_t n)
 {
-	sodium_memzero(p, n);
+	void *p = sodium_malloc(n);
+
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+void cu_secure_free(void *p)
+{
+	sodium_free(p);  /* wipes before releasing */
 }
 
 /* ---- key arena ---- */

@@ -13,7 +13,9 @@
 #include <sodium.h>
 
 #include "custos/db.h"
+#include "util/alloc.h"
 #include "util/bytes.h"
+#include "util/fork.h"
 
 #define CU_KEY_BYTES 32
 #define CU_NONCE_BYTES 24
@@ -79,8 +81,6 @@ int cu_secret_master_key(unsigned char mk[CU_KEY_BYTES], const custos_secret *s,
 
 /* Library-wide initialisation (sodium_init); idempotent. */
 int cu_crypto_init(void);
-/* Incremented in every child after fork(): cheaper than calling getpid() on hot paths. */
-unsigned long cu_fork_generation(void);
 
 /* Key arena. */
 int cu_keys_new(cu_keys **out);
@@ -132,7 +132,6 @@ void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, uint64_t id
 /* CUSTOS_OK or CUSTOS_EAUTH (wrong record, tampered, or an epoch this keyring lacks). */
 int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
 	uint16_t kek_epoch, const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES]);
-/* The two record keys derived from a DEK: field encryption and record MAC. */
 /* XChaCha20 split in two: the HChaCha20 subkey of (key, nonce) once per record, then one
  * ChaCha20 stream per field class (the class number is the first nonce word). */
 void cu_stream_subkey(unsigned char sub[CU_KEY_BYTES], const unsigned char key[CU_KEY_BYTES],
@@ -207,7 +206,9 @@ void cu_pad(unsigned char *buf, size_t n, size_t padded, size_t block);
 /* Unpadded length, or (size_t)-1 for invalid padding. */
 size_t cu_unpad(const unsigned char *buf, size_t padded, size_t block);
 
-/* Wipe memory the compiler may not elide. */
-void cu_wipe(void *p, size_t n);
+/* Guarded memory for secrets that are not keys of the keyring (sodium_malloc: guard
+ * pages, locked where the system allows); zeroed. The free wipes it. */
+void *cu_secure_alloc(size_t n);
+void cu_secure_free(void *p);
 
 #endif

@@ -80,8 +80,8 @@ void cu_core_bidx_keys(cu_core *c, uint16_t field_id, cu_bidx_keys *out)
 	size_t slot = field_id % CU_BIDX_CACHE;
 
 	pthread_mutex_lock(&c->lock);
-	if (!c->bidx && (c->bidx = sodium_malloc(sizeof *c->bidx)))
-		memset(c->bidx, 0, sizeof *c->bidx);
+	if (!c->bidx)
+		c->bidx = cu_secure_alloc(sizeof *c->bidx);
 	if (c->bidx && c->bidx->field_id[slot] == field_id) {
 		*out = c->bidx->keys[slot];
 	} else {
@@ -96,8 +96,7 @@ void cu_core_bidx_keys(cu_core *c, uint16_t field_id, cu_bidx_keys *out)
 
 void cu_core_detach(cu_core *c)
 {
-	if (c->bidx)
-		sodium_free(c->bidx);  /* wipes before releasing */
+	cu_secure_free(c->bidx);
 	c->bidx = NULL;
 	cu_keys_free(c->keys);
 	c->keys = NULL;

@@ -165,11 +165,15 @@ int cu_sealed_put_head(cu_txn *t, const cu_keys *k, const void *key, size_t kn, 
 	return sealed_put(t, k, CU_B_META, key, kn, p, n, 0);
 }
 
-int cu_meta_delta_fold(const cu_txn *t, unsigned char digest[CU_SEAL_BYTES])
+int cu_meta_delta_fold(cu_txn *t, unsigned char digest[CU_SEAL_BYTES])
 {
+	int dirty = t->delta_dirty;
+
 	for (size_t i = 0; i < CU_SEAL_BYTES; i++)
 		digest[i] ^= t->delta[i];
-	return t->delta_dirty;
+	memset(t->delta, 0, sizeof t->delta);  /* folded: a later write of the group folds only its own */
+	t->delta_dirty = 0;
+	return dirty;
 }
 
 static int digest_bucket(cu_txn *t, const cu_mac_state *keyed, unsigned bucket, unsigned char digest[CU_SEAL_BYTES])

@@ -47,8 +47,8 @@ int cu_meta_put(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, s
 /* The audit log's head: sealed, but outside the digest it holds. */
 int cu_sealed_put_head(cu_txn *t, const cu_keys *k, const void *key, size_t kn, const void *p, size_t n);
 
-/* XOR the transaction's delta into digest; 1 when the transaction changed any record. */
-int cu_meta_delta_fold(const cu_txn *t, unsigned char digest[CU_SEAL_BYTES]);
+/* XOR the transaction's delta into digest and clear it; 1 when it held a change. */
+int cu_meta_delta_fold(cu_txn *t, unsigned char digest[CU_SEAL_BYTES]);
 /* The digest of every record of meta and access as stored, computed from scratch. */
 int cu_meta_digest(cu_txn *t, const cu_keys *k, unsigned char digest[CU_SEAL_BYTES]);
 
