@@ -30,8 +30,9 @@
  *
  * Read auditing modes (#custos_db_options): fail-closed (the default) refuses reads once a
  * commit of the queue has failed, until one succeeds; best-effort serves them, and counts
- * (and later records) an entry that finds the queue full after a failed commit. While the
- * log can be written no entry is dropped. Either way a crash loses the entries queued since
+ * an entry that finds the queue full after a failed commit; the count is written in a
+ * #CUSTOS_AUDIT_DROPPED entry by the next commit, and survives a close that could not
+ * write the log. While the log can be written no entry is dropped. Either way a crash loses the entries queued since
  * the last commit: at most twice the batch size (the queue's capacity), and while commits
  * succeed none older than the age limit plus the time of a commit. See docs/audit.md.
  * @{

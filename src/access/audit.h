@@ -123,14 +123,20 @@ cu_usage *cu_audit_usage(cu_audit *a);
 /* Queue a read, find, list, count, denial or audit entry; may commit the queue. In
  * fail-closed mode a failure to commit is returned (the read must then be refused). */
 int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r);
-/* Inside a write transaction: what it writes of the queue. */
-int cu_audit_queue_take(cu_audit *a, cu_txn *txn, cu_audit_take *t);
+/* Inside a write transaction: what it writes of the queue (with entries 0: only the count
+ * of dropped ones). */
+int cu_audit_queue_take(cu_audit *a, cu_txn *txn, int entries, cu_audit_take *t);
 /* Under the writer lock after commit: remove what was written from the queue. */
 void cu_audit_committed(cu_core *core, cu_audit_commit *c);
 /* With no lock: hand a new checkpoint to the host. */
 void cu_audit_after(cu_core *core, const cu_audit_commit *c);
 /* Commit the queue now (with a checkpoint when asked). */
 int cu_audit_flush(cu_core *core, int checkpoint);
+/* At close, the flusher stopped: commit the queue with a checkpoint. If that fails, the
+ * queued entries are lost: they are counted as dropped, and the count not yet in the log
+ * is kept in the store (cu_audit_write_lost) for the next commit, in this process or
+ * another, to write. */
+void cu_audit_close(cu_core *core);
 
 /* ---- writing (audit_write.c) ---- */
 
@@ -142,6 +148,11 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
  * (model/meta.h) as of that entry. CUSTOS_ENOTFOUND (with the values of an empty log) before
  * the store's first transaction, CUSTOS_EAUTH when it does not authenticate. */
 #define CU_AUDIT_HEAD_BYTES (8 + 32 + CU_SEAL_BYTES)
+/* Inside a write transaction that cannot append to the log: add the dropped count not yet
+ * recorded to the sealed meta record `audit_dropped`, and fold it into the head. The next
+ * cu_audit_write() writes that count in a dropped entry and clears the record, in the same
+ * transaction, so it is neither lost nor counted twice. */
+int cu_audit_write_lost(cu_op *op, cu_audit_commit *c);
 int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], unsigned char digest[CU_SEAL_BYTES],
 	const cu_audit_keys *ak);
 int cu_audit_public_key(cu_core *core, unsigned char pk[CU_SIGN_PUBLIC_BYTES]);

@@ -161,7 +161,7 @@ static size_t queued(const cu_audit *a)
 /* Called inside the transaction: writes are serialised, so no other commit can advance the
  * queue until this transaction's own commit (or failure) is known. Several writes may share
  * the transaction (store/store.h): each takes only what the ones before it did not. */
-int cu_audit_queue_take(cu_audit *a, cu_txn *txn, cu_audit_take *t)
+int cu_audit_queue_take(cu_audit *a, cu_txn *txn, int entries, cu_audit_take *t)
 {
 	uint64_t from, dropped_from;
 	size_t n, at, first;
@@ -170,7 +170,7 @@ int cu_audit_queue_take(cu_audit *a, cu_txn *txn, cu_audit_take *t)
 	pthread_mutex_lock(&a->mu);
 	from = a->head > txn->audit_queue_to ? a->head : txn->audit_queue_to;
 	dropped_from = a->dropped_logged > txn->audit_dropped_to ? a->dropped_logged : txn->audit_dropped_to;
-	n = (size_t)(a->tail - from);
+	n = entries ? (size_t)(a->tail - from) : 0;
 	if (n && !(t->recs = cu_malloc(n * sizeof *t->recs))) {
 		pthread_mutex_unlock(&a->mu);
 		return cu_err_oom();
@@ -180,7 +180,7 @@ int cu_audit_queue_take(cu_audit *a, cu_txn *txn, cu_audit_take *t)
 	memcpy(t->recs, a->q + at, first * sizeof *t->recs);
 	memcpy(t->recs + first, a->q, (n - first) * sizeof *t->recs);
 	t->n = n;
-	t->queue_to = txn->audit_queue_to = a->tail;
+	t->queue_to = txn->audit_queue_to = from + n;
 	t->dropped = a->dropped - dropped_from;
 	if (t->dropped > UINT32_MAX)  /* one entry's count; the rest goes with a later commit */
 		t->dropped = UINT32_MAX;
@@ -225,6 +225,7 @@ void cu_audit_after(cu_core *core, const cu_audit_commit *c)
 typedef struct flush_args {
 	cu_core *core;
 	int checkpoint;
+	int lost;          /* keep only the count of lost entries (the log cannot be written) */
 	cu_audit_commit c;
 } flush_args;
 
@@ -235,7 +236,7 @@ static int flush_fn(cu_txn *t, void *arg)
 	int rc;
 
 	cu_op_init(&op, f->core, t, NULL);
-	rc = cu_audit_write(&op, NULL, 0, f->checkpoint, &f->c);
+	rc = f->lost ? cu_audit_write_lost(&op, &f->c) : cu_audit_write(&op, NULL, 0, f->checkpoint, &f->c);
 	cu_op_release(&op);
 	return rc;
 }
@@ -276,6 +277,23 @@ int cu_audit_flush(cu_core *core, int checkpoint)
 	if (!rc)
 		cu_audit_after(core, &f.c);
 	return rc;
+}
+
+void cu_audit_close(cu_core *core)
+{
+	cu_audit *a = core->audit;
+	flush_args l;
+
+	if (a->readonly || forked(a) || cu_audit_flush(core, 1) == CUSTOS_OK)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->dropped += queued(a);
+	a->head = a->tail;
+	pthread_mutex_unlock(&a->mu);
+	memset(&l, 0, sizeof l);
+	l.core = core;
+	l.lost = 1;
+	(void)cu_store_write_ex(&core->store, flush_fn, flush_committed, &l);  /* nothing more to try */
 }
 
 static int is_read(int action)

@@ -21,6 +21,7 @@
 #define CKP_MSG 56   /* "CUSCKP01" || seq u64 LE || hash 32 || time us i64 LE */
 
 static const char K_HEAD[] = "audit_head";
+static const char K_LOST[] = "audit_dropped";
 
 /* ---- head and checkpoints ---- */
 
@@ -86,6 +87,70 @@ static int write_checkpoint(cu_op *op, uint64_t seq, const unsigned char h[32], 
 	return cu_put(op->txn, CU_B_AUDIT, key, sizeof key, v, sizeof v);
 }
 
+/* ---- the count of lost entries kept across a close ---- */
+
+static int lost_get(cu_op *op, uint64_t *n)
+{
+	cu_bytes b = CU_BYTES_INIT;
+	int rc = cu_sealed_get(op->txn, op->core->keys, CU_B_META, K_LOST, sizeof K_LOST - 1, &b);
+
+	*n = 0;
+	if (rc == CUSTOS_ENOTFOUND)
+		rc = CUSTOS_OK;
+	else if (!rc && b.len != 8)
+		rc = cu_err(CUSTOS_EAUTH, "the audit log's count of lost entries is damaged");
+	else if (!rc)
+		*n = cu_get_u64le(b.p);
+	cu_bytes_free(&b);
+	return rc;
+}
+
+static int lost_put(cu_op *op, uint64_t n)
+{
+	unsigned char v[8];
+
+	cu_put_u64le(v, n);
+	return cu_sealed_put(op->txn, op->core->keys, CU_B_META, K_LOST, sizeof K_LOST - 1, v, sizeof v);
+}
+
+/* The head after seq and h, with the transaction's digest delta folded in: the last write of
+ * a sealed record in the transaction. */
+static int head_put(cu_op *op, uint64_t seq, const unsigned char h[32], unsigned char digest[CU_SEAL_BYTES],
+	int changed)
+{
+	unsigned char head[CU_AUDIT_HEAD_BYTES];
+
+	if (!cu_meta_delta_fold(op->txn, digest) && !changed)
+		return CUSTOS_OK;
+	cu_put_u64le(head, seq);
+	memcpy(head + 8, h, 32);
+	memcpy(head + 40, digest, CU_SEAL_BYTES);
+	return cu_sealed_put_head(op->txn, op->core->keys, K_HEAD, sizeof K_HEAD - 1, head, sizeof head);
+}
+
+int cu_audit_write_lost(cu_op *op, cu_audit_commit *c)
+{
+	unsigned char h[32], digest[CU_SEAL_BYTES];
+	cu_audit_take q;
+	cu_audit_keys key;
+	uint64_t seq, kept;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	if ((rc = cu_audit_queue_take(op->core->audit, op->txn, 0, &q)))
+		return rc;
+	c->queue_to = q.queue_to;
+	c->dropped_to = q.dropped_to;
+	if (!q.dropped)
+		return CUSTOS_OK;
+	cu_audit_keys_derive(&key, op->core->keys);
+	if (!(rc = cu_audit_head(op->txn, op->core->keys, &seq, h, digest, &key)) && !(rc = lost_get(op, &kept)) &&
+	    !(rc = lost_put(op, kept + q.dropped)))
+		rc = head_put(op, seq, h, digest, 0);
+	cu_audit_keys_wipe(&key);
+	return rc;
+}
+
 /* ---- writing ---- */
 
 /* The entries a transaction writes, in order: the count of dropped entries (if any), the
@@ -136,21 +201,27 @@ static int append_block(cu_op *op, const cu_audit_keys *key, const entries *s, s
 int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_checkpoint, cu_audit_commit *c)
 {
 	cu_audit *a = op->core->audit;
-	unsigned char h[32], head[CU_AUDIT_HEAD_BYTES], digest[CU_SEAL_BYTES];
+	unsigned char h[32], digest[CU_SEAL_BYTES];
 	cu_audit_take q;
 	cu_audit_keys key;
 	entries s;
-	uint64_t seq, first, every = cu_audit_checkpoint_every(a);
+	uint64_t seq, first, kept, lost, every = cu_audit_checkpoint_every(a);
 	cu_bytes block = CU_BYTES_INIT;
 	int rc;
 
 	memset(c, 0, sizeof *c);
 	memset(&s, 0, sizeof s);
-	if ((rc = cu_audit_queue_take(a, op->txn, &q)))
+	if ((rc = cu_audit_queue_take(a, op->txn, 1, &q)))
 		return rc;
-	if (q.dropped) {
+	/* Entries dropped by this process since its last commit, and by an earlier close. */
+	if ((rc = lost_get(op, &kept))) {
+		cu_free(q.recs);
+		return rc;
+	}
+	lost = q.dropped + kept;
+	if (lost) {
 		cu_audit_rec_init(&s.dropped, NULL, CUSTOS_AUDIT_DROPPED, 0);
-		s.dropped.version = (uint32_t)q.dropped;
+		s.dropped.version = lost > UINT32_MAX ? UINT32_MAX : (uint32_t)lost;
 		s.part[0] = &s.dropped;
 		s.n[0] = 1;
 	}
@@ -177,16 +248,11 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
 	for (size_t from = 0; from < s.total && !rc; from += CU_AUDIT_BLOCK_MAX)
 		rc = append_block(op, &key, &s, from, s.total - from < CU_AUDIT_BLOCK_MAX ? s.total - from :
 			CU_AUDIT_BLOCK_MAX, &seq, h, &block);
-	/* Usage changes principal records: before the head takes the transaction's digest. */
-	if (rc || (rc = cu_usage_write(op, &c->usage)))
+	/* The kept count is now in the log (what one entry cannot hold stays kept); usage changes
+	 * principal records: both before the head takes the transaction's digest. */
+	if (rc || (kept && (rc = lost_put(op, lost - s.dropped.version))) || (rc = cu_usage_write(op, &c->usage)) ||
+	    (rc = head_put(op, seq, h, digest, s.total != 0)))
 		goto out;
-	if (cu_meta_delta_fold(op->txn, digest) || s.total) {
-		cu_put_u64le(head, seq);
-		memcpy(head + 8, h, 32);
-		memcpy(head + 40, digest, CU_SEAL_BYTES);
-		if ((rc = cu_sealed_put_head(op->txn, op->core->keys, K_HEAD, sizeof K_HEAD - 1, head, sizeof head)))
-			goto out;
-	}
 	if (force_checkpoint || (s.total && (first - 1) / every != seq / every))
 		rc = write_checkpoint(op, seq, h, c);
 out:
