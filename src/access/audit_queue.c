@@ -177,8 +177,10 @@ int cu_audit_queue_take(cu_audit *a, cu_txn *txn, int entries, cu_audit_take *t)
 	}
 	at = (size_t)(from % a->cap);
 	first = a->cap - at < n ? a->cap - at : n;
-	memcpy(t->recs, a->q + at, first * sizeof *t->recs);
-	memcpy(t->recs + first, a->q, (n - first) * sizeof *t->recs);
+	if (n) {  /* the ring may wrap: its end, then its start */
+		memcpy(t->recs, a->q + at, first * sizeof *t->recs);
+		memcpy(t->recs + first, a->q, (n - first) * sizeof *t->recs);
+	}
 	t->n = n;
 	t->queue_to = txn->audit_queue_to = from + n;
 	t->dropped = a->dropped - dropped_from;
