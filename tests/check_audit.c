@@ -1340,6 +1340,77 @@ START_TEST(a_damaged_head_is_found)
 }
 END_TEST
 
+/* Read the log from after_seq: the sequence numbers returned, up to the code that ended it. */
+static int read_until(uint64_t after_seq, uint64_t *seqs, size_t max, size_t *n)
+{
+	custos_audit_iter *it = NULL;
+	custos_audit_entry *e;
+	int rc;
+
+	*n = 0;
+	ck_assert_int_eq(custos_audit_read(&it, T.ctx, after_seq), CUSTOS_OK);
+	while ((rc = custos_audit_next(&e, it)) == CUSTOS_OK) {
+		ck_assert_uint_lt(*n, max);
+		seqs[(*n)++] = custos_audit_entry_seq(e);
+		custos_audit_entry_free(e);
+	}
+	ck_assert_int_eq(custos_audit_next(&e, it), rc);  /* it stays where it stopped */
+	ck_assert_ptr_null(e);
+	custos_audit_iter_free(it);
+	return rc;
+}
+
+/* Where the customer id of the entry at `at` starts: after its length, action and flags
+ * bytes and the varints of actor, role and time. */
+static size_t customer_at(const unsigned char *v, size_t at)
+{
+	size_t p = at + 3;
+
+	for (int field = 0; field < 3; field++)
+		while (v[p++] & 0x80)
+			;
+	return p;
+}
+
+/* Reading checks every entry's tag and every block's hash: a forged entry does not read as
+ * genuine. The entries before it are returned, then CUSTOS_EAUTH naming it. */
+START_TEST(reading_finds_a_forged_entry_or_block)
+{
+	uint64_t seqs[16];
+	unsigned char *v;
+	size_t n, got, at;
+
+	v = get_block(5, &n);
+	at = entry_at(v, n, 1);          /* entry 4: a read of C2, made a read of C1 */
+	ck_assert_uint_eq(v[at + 1], CUSTOS_AUDIT_READ);
+	ck_assert_uint_eq(v[at + 2] & 0x01, 0x01);
+	at = customer_at(v, at);
+	ck_assert_uint_eq(v[at], C2);
+	v[at] = (unsigned char)C1;
+	put_block(5, v, n);
+	ck_assert_int_eq(read_until(0, seqs, 16, &got), CUSTOS_EAUTH);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "entry 4 "));
+	ck_assert_uint_eq(got, 3);
+	ck_assert_uint_eq(seqs[2], 3);
+	ck_assert_int_eq(read_until(3, seqs, 16, &got), CUSTOS_EAUTH);  /* starting inside the block */
+	ck_assert_uint_eq(got, 0);
+	v[at] = (unsigned char)C2;
+
+	v[n - 1] ^= 1;                   /* the block's hash: its last entry is the first bad one */
+	put_block(5, v, n);
+	ck_assert_int_eq(read_until(0, seqs, 16, &got), CUSTOS_EAUTH);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "the block ending at entry 5 was modified"));
+	ck_assert_uint_eq(got, 4);
+	v[n - 1] ^= 1;
+	put_block(5, v, n);
+	ck_assert_int_eq(read_until(0, seqs, 16, &got), CUSTOS_ITEROVER);
+	ck_assert_uint_ge(got, 7);
+	for (size_t i = 0; i < 7; i++)
+		ck_assert_uint_eq(seqs[i], i + 1);
+	free(v);
+}
+END_TEST
+
 static void customer_key(unsigned char k[8], uint64_t id)
 {
 	for (int i = 0; i < 8; i++)
@@ -1600,6 +1671,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_duplicated_entry_or_block_is_found);
 	tcase_add_test(tc, a_truncated_log_is_found);
 	tcase_add_test(tc, a_damaged_head_is_found);
+	tcase_add_test(tc, reading_finds_a_forged_entry_or_block);
 	tcase_add_test(tc, a_customer_rolled_back_to_an_older_copy_is_found);
 	tcase_add_test(tc, customers_added_or_removed_outside_the_log_are_found);
 	suite_add_tcase(s, tc);

@@ -158,7 +158,10 @@ CUSTOS_EXTERN(int) custos_audit_read(custos_audit_iter **out, custos_ctx *ctx, u
  * @brief The next entry.
  * @param[out] out Receives the entry, owned by the caller.
  * @param[in] iter The iterator.
- * @return #CUSTOS_OK, #CUSTOS_ITEROVER, #CUSTOS_EAUTH (a damaged entry), #CUSTOS_ESTATE,
+ * Every entry's tag and every block's hash are checked before an entry is handed out.
+ * @return #CUSTOS_OK, #CUSTOS_ITEROVER, #CUSTOS_EAUTH (an entry or block that does not
+ *         verify: the message names the first bad entry, after the entries before it were
+ *         returned; calling again returns it again), #CUSTOS_ESTATE,
  *         #CUSTOS_ENOMEM or a backend error.
  */
 CUSTOS_EXTERN(int) custos_audit_next(custos_audit_entry **out, custos_audit_iter *iter) CUSTOS_WARN_UNUSED;

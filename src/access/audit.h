@@ -163,8 +163,26 @@ int cu_audit_check_signature(const cu_keys *k, uint64_t seq, const unsigned char
 
 /* ---- reading (audit_read.c) ---- */
 
-/* Entries in sequence order after after_seq, a page at a time into out (up to max). */
-int cu_audit_page(cu_core *core, uint64_t after_seq, cu_audit_rec *out, uint64_t *seqs, size_t max, size_t *count);
+/* Check a stored block (key, val) as the one that must start at entry expect, after the
+ * chain hash h: its key and place, every entry's tag (each entry, decoded, goes to fn, which
+ * may be NULL, as soon as its tag verifies), its length and its hash, which h becomes.
+ * CUSTOS_EAUTH with *bad the first bad entry and a message saying what is wrong; fn's code. */
+typedef int (*cu_audit_entry_fn)(const cu_audit_rec *r, uint64_t seq, void *arg);
+int cu_audit_block_check(const cu_audit_keys *ak, uint64_t expect, unsigned char h[32], const custos_val *key,
+	const custos_val *val, cu_audit_entry_fn fn, void *arg, uint64_t *bad);
+/* A reader's place in the log: the last entry handed out, and the last block checked
+ * (entries before+1 to last) with the chain hashes before and after it. */
+typedef struct cu_audit_reader {
+	uint64_t after;
+	uint64_t before, last;
+	unsigned char h_before[32], h_last[32];
+	int known;
+} cu_audit_reader;
+/* The next entries after rd->after, in sequence order, into out (up to max), in one read
+ * transaction; each block is checked first. On CUSTOS_EAUTH (the message names the first
+ * bad entry) the entries before that one are still in out. rd->after is the caller's to
+ * advance. */
+int cu_audit_page(cu_core *core, cu_audit_reader *rd, cu_audit_rec *out, uint64_t *seqs, size_t max, size_t *count);
 
 /* ---- verification (verify.c) ---- */
 

@@ -42,6 +42,11 @@ typedef struct vstate {
 
 static int bad(vstate *v, uint64_t seq, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+static int bad_msg(vstate *v, uint64_t seq, const char *msg)
+{
+	return bad(v, seq, "%s", msg);
+}
+
 static int bad(vstate *v, uint64_t seq, const char *fmt, ...)
 {
 	char msg[400];
@@ -115,41 +120,27 @@ static void note_write(vstate *v, const cu_audit_rec *r, uint64_t seq)
 	v->writes[r->customer].used = 1;
 }
 
+static int note_entry(const cu_audit_rec *r, uint64_t seq, void *arg)
+{
+	note_write(arg, r, seq);
+	return CUSTOS_OK;
+}
+
 static int check_block(vstate *v, const custos_val *key, const custos_val *val)
 {
-	uint64_t expect = v->last + 1;
-	cu_audit_block b;
+	uint64_t bad = 0, last;
+	int rc = cu_audit_block_check(&v->key, v->last + 1, v->h, key, val, note_entry, v, &bad);
 
-	if (key->size != 9 || cu_audit_block_open(&b, val->data, val->size) ||
-	    cu_get_u64be(key->data + 1) != b.first + b.count - 1)
-		return bad(v, expect, "the block after entry %llu is damaged", (unsigned long long)v->last);
-	if (b.first > expect)
-		return bad(v, expect, "entries %llu to %llu are missing", (unsigned long long)expect,
-			(unsigned long long)(b.first - 1));
-	if (b.first < expect)
-		return bad(v, b.first, "entry %llu appears twice or out of order", (unsigned long long)b.first);
-	for (size_t i = 0; i < b.count; i++) {
-		unsigned char tag[CU_AUDIT_TAG_BYTES];
-		const unsigned char *e, *stored;
-		uint64_t seq = b.first + i;
-		size_t en;
-		cu_audit_rec r;
-		if (cu_audit_block_next(&b, &e, &en, &stored))
-			return bad(v, seq, "entry %llu was modified or the block cut short", (unsigned long long)seq);
-		cu_audit_tag(tag, &v->key, seq, b.base, e, en);
-		if (!cu_equal(tag, stored, CU_AUDIT_TAG_BYTES) || cu_audit_decode(&r, e, en, b.base))
-			return bad(v, seq, "entry %llu was modified, moved or copied", (unsigned long long)seq);
-		note_write(v, &r, seq);
+	if (rc == CUSTOS_EAUTH) {
+		cu_err_saved why;
+		cu_err_save(&why);
+		return bad_msg(v, bad, why.msg);
 	}
-	if (b.p != b.end)
-		return bad(v, b.first + b.count - 1, "the block ending at entry %llu was modified",
-			(unsigned long long)(b.first + b.count - 1));
-	cu_audit_chain_next(v->h, &v->key, val->data, val->size - 32);
-	if (!cu_equal(v->h, val->data + val->size - 32, 32))
-		return bad(v, b.first + b.count - 1, "the block ending at entry %llu was modified",
-			(unsigned long long)(b.first + b.count - 1));
-	at_seq(v, b.first + b.count - 1);
-	v->last = b.first + b.count - 1;
+	if (rc)
+		return rc;
+	last = cu_get_u64be(key->data + 1);
+	at_seq(v, last);
+	v->last = last;
 	return CUSTOS_OK;
 }
 
