@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "support.h"
 
 /* The stored layout the tamper tests edit (see src/access/audit.h): a block is a header,
@@ -52,7 +53,8 @@ typedef struct entry {
 	uint32_t actor, classes, op, subject;
 } entry;
 
-/* Every entry after `after`, read through the API as the admin. */
+/* Every entry after `after`, read through the API as the admin, after committing the queue
+ * (reading itself writes nothing: its own entry is queued). */
 static size_t read_log(entry *out, size_t max, uint64_t after)
 {
 	custos_audit_iter *it = NULL;
@@ -60,6 +62,7 @@ static size_t read_log(entry *out, size_t max, uint64_t after)
 	size_t n = 0;
 	int rc;
 
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
 	ck_assert_int_eq(custos_audit_read(&it, T.ctx, after), CUSTOS_OK);
 	while ((rc = custos_audit_next(&e, it)) == CUSTOS_OK) {
 		ck_assert_uint_lt(n, max);
@@ -166,7 +169,7 @@ START_TEST(every_change_is_logged_with_who_what_and_which_version)
 	ck_assert_int_eq(custos_schema_add_field(T.ctx, &fo), CUSTOS_OK);
 
 	n = read_log(e, 32, 0);
-	ck_assert_uint_eq(n, 6);
+	ck_assert_uint_eq(n, 5);
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_uint_eq(e[i].seq, i + 1);
 		ck_assert_uint_eq(e[i].actor, custos_ctx_principal_id(T.ctx));
@@ -192,9 +195,12 @@ START_TEST(every_change_is_logged_with_who_what_and_which_version)
 	ck_assert_uint_eq(e[3].op, CUSTOS_OP_REASSIGN);
 	ck_assert_int_eq(e[4].action, CUSTOS_AUDIT_SCHEMA);
 	ck_assert_uint_eq(e[4].op, CUSTOS_OP_SCHEMA);
-	/* Reading the log is itself logged, and committed before the first page is read. */
-	ck_assert_int_eq(e[5].action, CUSTOS_AUDIT_AUDIT);
-	ck_assert_uint_eq(e[5].op, CUSTOS_OP_AUDIT);
+	/* Reading the log is itself logged: its entry is queued, and committed with the next. */
+	ck_assert_uint_eq(read_log(e, 32, 5), 1);
+	ck_assert_uint_eq(e[0].seq, 6);
+	ck_assert_int_eq(e[0].action, CUSTOS_AUDIT_AUDIT);
+	ck_assert_uint_eq(e[0].op, CUSTOS_OP_AUDIT);
+	ck_assert_uint_eq(e[0].actor, custos_ctx_principal_id(T.ctx));
 }
 END_TEST
 
@@ -214,7 +220,7 @@ START_TEST(a_failed_change_leaves_no_entry_and_a_batch_logs_every_customer)
 	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_CREATE), 1);
 	ck_assert_int_eq(custos_customer_set_text(batch[2], "name", "Bo Chan"), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_create_many(ids, T.ctx, batch, 3), CUSTOS_OK);
-	ck_assert_uint_eq(read_log(e, 16, 1), 4);  /* and the reading */
+	ck_assert_uint_eq(read_log(e, 16, 1), 3);
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(e[i].action, CUSTOS_AUDIT_CREATE);
 		ck_assert_uint_eq(e[i].customer, ids[i]);
@@ -339,7 +345,7 @@ START_TEST(reads_finds_lists_counts_and_denials_are_logged)
 	ck_assert_int_eq(custos_principal_set_role(rep, "ana", "sales"), CUSTOS_EDENIED);  /* lacks the operation */
 	ck_assert_int_eq(custos_principal_set_role(T.ctx, "admin", "sales"), CUSTOS_EDENIED);  /* a rule, in the transaction */
 
-	ck_assert_uint_eq(read_log(e, 32, 3), 10);  /* after the creation and the two principals */
+	ck_assert_uint_eq(read_log(e, 32, 3), 9);  /* after the creation and the two principals */
 	ck_assert_int_eq(e[0].action, CUSTOS_AUDIT_READ);
 	ck_assert_uint_eq(e[0].customer, id);
 	ck_assert_uint_eq(e[0].classes, CLS(NAME) | CLS(CONTACT));
@@ -367,7 +373,6 @@ START_TEST(reads_finds_lists_counts_and_denials_are_logged)
 	ck_assert_int_eq(e[8].action, CUSTOS_AUDIT_DENY);
 	ck_assert_uint_eq(e[8].actor, custos_ctx_principal_id(T.ctx));
 	ck_assert_uint_eq(e[8].op, CUSTOS_OP_ACCESS);
-	ck_assert_int_eq(e[9].action, CUSTOS_AUDIT_AUDIT);
 	custos_ctx_free(analyst);
 	custos_ctx_free(rep);
 }
@@ -485,7 +490,7 @@ START_TEST(closing_commits_queued_reads)
 	get_ok(T.ctx, id);
 	get_ok(T.ctx, id);
 	t_store_reopen(&T);
-	ck_assert_uint_eq(read_log(e, 8, 0), 4);
+	ck_assert_uint_eq(read_log(e, 8, 0), 3);
 	ck_assert_int_eq(e[1].action, CUSTOS_AUDIT_READ);
 	ck_assert_int_eq(e[2].action, CUSTOS_AUDIT_READ);
 	ck_assert_uint_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
@@ -597,18 +602,19 @@ START_TEST(the_log_is_read_a_page_at_a_time_by_those_allowed)
 
 	for (int i = 0; i < 1000; i++)
 		get_ok(T.ctx, id);
-	/* 1 create, 2 grants, 4 denials, 1000 reads; then the auditor's own reading. */
+	/* 1 create, 2 grants, 4 denials, 1000 reads; the auditor's own reading comes next. */
 	custos_ctx_free(T.ctx);
 	T.ctx = aud;
 	n = read_log(e, 1200, 0);
-	ck_assert_uint_eq(n, 1008);
+	ck_assert_uint_eq(n, 1007);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_uint_eq(e[i].seq, i + 1);
+	ck_assert_int_eq(e[n - 1].action, CUSTOS_AUDIT_READ);
+	n = read_log(e, 1200, 1000);
+	ck_assert_uint_eq(n, 8);   /* 1001 to 1007, and the reading just before */
+	ck_assert_uint_eq(e[0].seq, 1001);
 	ck_assert_int_eq(e[n - 1].action, CUSTOS_AUDIT_AUDIT);
 	ck_assert_uint_eq(e[n - 1].actor, custos_ctx_principal_id(aud));
-	n = read_log(e, 1200, 1000);
-	ck_assert_uint_eq(n, 9);   /* 1001 to 1008, and the read just before */
-	ck_assert_uint_eq(e[0].seq, 1001);
 	ck_assert_uint_eq(read_log(e, 1200, 5000), 0);
 	ck_assert_int_eq(custos_audit_verify(&bad, aud, 0, NULL), CUSTOS_OK);
 	ck_assert_uint_eq(bad, 0);
@@ -628,9 +634,25 @@ typedef struct flaky {
 
 static flaky *F;
 
+/* Per thread: keys touched by the read transaction under way, and the most any read
+ * transaction of this thread touched since the counter was reset. */
+static _Thread_local long read_ops, read_ops_max;
+static _Thread_local int in_read;
+
+static void touched(void)
+{
+	if (in_read)
+		read_ops++;
+}
+
 #define IN(be) (((flaky *)(be))->in)
 static int f_prepare(custos_backend *be, const char *const *b, size_t n) { return IN(be)->prepare(IN(be), b, n); }
-static int f_begin(custos_backend *be, unsigned fl, void **t) { return IN(be)->begin(IN(be), fl, t); }
+static int f_begin(custos_backend *be, unsigned fl, void **t)
+{
+	in_read = fl == CUSTOS_TXN_READ;
+	read_ops = 0;
+	return IN(be)->begin(IN(be), fl, t);
+}
 static int f_commit(custos_backend *be, void *t)
 {
 	if (atomic_load(&((flaky *)be)->fail_commit)) {  /* custos commits write transactions only */
@@ -640,9 +662,16 @@ static int f_commit(custos_backend *be, void *t)
 	}
 	return IN(be)->commit(IN(be), t);
 }
-static void f_abort(custos_backend *be, void *t) { IN(be)->abort(IN(be), t); }
+static void f_abort(custos_backend *be, void *t)
+{
+	if (in_read && read_ops > read_ops_max)
+		read_ops_max = read_ops;
+	in_read = 0;
+	IN(be)->abort(IN(be), t);
+}
 static int f_get(custos_backend *be, void *t, unsigned b, const custos_val *k, custos_val *v)
 {
+	touched();
 	return IN(be)->get(IN(be), t, b, k, v);
 }
 static int f_put(custos_backend *be, void *t, unsigned b, const custos_val *k, const custos_val *v, unsigned fl)
@@ -655,10 +684,12 @@ static int f_del(custos_backend *be, void *t, unsigned b, const custos_val *k) {
 static int f_cursor_open(custos_backend *be, void *t, unsigned b, void **c) { return IN(be)->cursor_open(IN(be), t, b, c); }
 static int f_cursor_seek(custos_backend *be, void *c, const custos_val *k, custos_val *ko, custos_val *vo)
 {
+	touched();
 	return IN(be)->cursor_seek(IN(be), c, k, ko, vo);
 }
 static int f_cursor_next(custos_backend *be, void *c, custos_val *ko, custos_val *vo)
 {
+	touched();
 	return IN(be)->cursor_next(IN(be), c, ko, vo);
 }
 static void f_cursor_close(custos_backend *be, void *c) { IN(be)->cursor_close(IN(be), c); }
@@ -734,7 +765,7 @@ START_TEST(best_effort_serves_reads_and_counts_what_it_lost)
 	uint64_t id, dropped = 0, reads = 0;
 	size_t n;
 
-	open_flaky(CUSTOS_AUDIT_READS_BEST_EFFORT);  /* batch 1: the queue holds 4 entries */
+	open_flaky(CUSTOS_AUDIT_READS_BEST_EFFORT);  /* batch 1: the queue holds 2 entries */
 	id = t_create(T.ctx, "Ann Lee", "ann@example.com");
 	F->fail_audit = 1;
 	for (int i = 0; i < 8; i++)
@@ -743,8 +774,7 @@ START_TEST(best_effort_serves_reads_and_counts_what_it_lost)
 	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
 	n = read_log(e, 64, 0);
 	ck_assert_int_eq(e[0].action, CUSTOS_AUDIT_CREATE);
-	ck_assert_int_eq(e[n - 1].action, CUSTOS_AUDIT_AUDIT);
-	for (size_t i = 1; i < n - 1; i++) {
+	for (size_t i = 1; i < n; i++) {
 		ck_assert(e[i].action == CUSTOS_AUDIT_DROPPED || e[i].action == CUSTOS_AUDIT_READ);
 		if (e[i].action == CUSTOS_AUDIT_DROPPED)
 			dropped += e[i].version;
@@ -1317,13 +1347,15 @@ START_TEST(a_truncated_log_is_found)
 	put_block(5, v, n);
 	free(v);
 
-	/* The newest block removed (blocks 8 and 9 hold the two verifications' entries): the
-	 * sealed head still counts it. */
+	/* The newest block removed (block [8 9] holds the two verifications' entries, block
+	 * [10] a read): the sealed head still counts it. */
 	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
-	free(get_block(9, &n));
-	del_block(9);
-	ck_assert_int_eq(verify(&bad, "the log ends at entry 8 but the store recorded 9"), CUSTOS_EAUTH);
-	ck_assert_uint_eq(bad, 9);
+	get_ok(T.ctx, C1);
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
+	free(get_block(10, &n));
+	del_block(10);
+	ck_assert_int_eq(verify(&bad, "the log ends at entry 9 but the store recorded 10"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 10);
 }
 END_TEST
 
@@ -1404,7 +1436,7 @@ START_TEST(reading_finds_a_forged_entry_or_block)
 	v[n - 1] ^= 1;
 	put_block(5, v, n);
 	ck_assert_int_eq(read_until(0, seqs, 16, &got), CUSTOS_ITEROVER);
-	ck_assert_uint_ge(got, 7);
+	ck_assert_uint_eq(got, 7);  /* the readings' own entries are queued */
 	for (size_t i = 0; i < 7; i++)
 		ck_assert_uint_eq(seqs[i], i + 1);
 	free(v);
@@ -1434,7 +1466,7 @@ START_TEST(a_customer_rolled_back_to_an_older_copy_is_found)
 	ck_assert_int_eq(custos_customer_set_text(patch, "name", "Bo Chan-Lee"), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_update(T.ctx, C2, patch), CUSTOS_OK);
 	custos_customer_free(patch);
-	ck_assert_uint_eq(read_log(e, 16, 7), 2);
+	ck_assert_uint_eq(read_log(e, 16, 7), 1);
 	ck_assert_int_eq(e[0].action, CUSTOS_AUDIT_UPDATE);
 	ck_assert_uint_eq(e[0].seq, 8);
 	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
@@ -1470,6 +1502,181 @@ START_TEST(customers_added_or_removed_outside_the_log_are_found)
 	ck_assert_int_eq(t_raw_put(T.be, T_B_CUSTOMERS, k, 8, v, n), CUSTOS_OK);
 	ck_assert_int_eq(verify(&bad, "customer 3000 is in the store but not in the audit log"), CUSTOS_EAUTH);
 	free(v);
+}
+END_TEST
+
+/* ---- verification and reading only read ---- */
+
+/* With reads queued, verifying and reading the log change nothing in the store (their own
+ * entries are queued too), and reading works on a store found damaged. */
+START_TEST(verifying_and_reading_write_nothing)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	unsigned char before[32], after[32], *v;
+	uint64_t seqs[16], bad = 1;
+	size_t got, n;
+
+	o.audit_max_age_ms = 3600000;
+	t_store_open_opts(&T, "memory", &o);
+	get_ok(T.ctx, t_create(T.ctx, "Ann Lee", NULL));
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "rep", "sales", NULL), CUSTOS_OK);
+	get_ok(T.ctx, 1);  /* queued */
+	t_digest(T.be, before);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(read_until(0, seqs, 16, &got), CUSTOS_ITEROVER);
+	ck_assert_uint_eq(got, 3);  /* the create, the grant and the read before it */
+	t_digest(T.be, after);
+	ck_assert_mem_eq(before, after, 32);
+
+	/* A principal record put back from before a change: the check finds it and marks the
+	 * store damaged; the log still reads, and nothing is written. */
+	ck_assert_int_eq(t_raw_get(T.be, T_B_ACCESS, "nrep", 4, &v, &n), CUSTOS_OK);
+	ck_assert_int_eq(custos_principal_set_role(T.ctx, "rep", "support"), CUSTOS_OK);
+	ck_assert_int_eq(t_raw_put(T.be, T_B_ACCESS, "nrep", 4, v, n), CUSTOS_OK);
+	free(v);
+	ck_assert_int_eq(custos_db_check(T.ctx), CUSTOS_EAUTH);
+	get_ok(T.ctx, 1);  /* queued: it cannot be committed any more */
+	t_digest(T.be, before);
+	ck_assert_int_eq(read_until(0, seqs, 16, &got), CUSTOS_ITEROVER);
+	ck_assert_uint_ge(got, 5);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_EAUTH);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "does not match a principal record"));
+	t_digest(T.be, after);
+	ck_assert_mem_eq(before, after, 32);
+}
+END_TEST
+
+/* Verification reads the log and the customers a page at a time, each page in a read
+ * transaction of its own: none touches more than a page's worth of keys, whatever the size
+ * of the log (here 3,000 blocks and 3,000 customers). */
+START_TEST(verification_reads_in_short_transactions)
+{
+	uint64_t bad = 1;
+
+	open_flaky_on("memory:", CUSTOS_AUDIT_READS_FAIL_CLOSED, 0, 0);
+	for (int i = 0; i < 3000; i++)
+		t_create(T.ctx, "Someone", NULL);
+	read_ops_max = 0;
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_int_le(read_ops_max, 1500);
+	ck_assert_int_gt(read_ops_max, 0);
+}
+END_TEST
+
+/* Move the store's next customer id (its counters are sealed and in the head's digest, so
+ * this goes through the library's own write path). */
+typedef struct skip_ids {
+	cu_core *core;
+	uint64_t next_id;
+} skip_ids;
+
+static int skip_ids_fn(cu_txn *t, void *arg)
+{
+	skip_ids *a = arg;
+	cu_audit_commit c;
+	cu_counters *ctr;
+	cu_op op;
+	int rc;
+
+	cu_op_init(&op, a->core, t, NULL);
+	if (!(rc = cu_counters_get(&op, &ctr))) {
+		ctr->next_id = a->next_id;
+		op.counters_dirty = 1;
+		rc = cu_counters_flush(&op);
+	}
+	if (!rc)
+		rc = cu_audit_write(&op, NULL, 0, 0, &c);
+	cu_op_release(&op);
+	return rc;
+}
+
+/* Verification's memory does not grow with customer ids: a store whose ids reach 2^40
+ * verifies (the replay works through ranges of ids that hold customers), and a customer
+ * rolled back there is still found. */
+START_TEST(verification_memory_does_not_grow_with_customer_ids)
+{
+	skip_ids a = { &T.db->core, 1ULL << 40 };
+	custos_customer *patch = NULL;
+	unsigned char k[8], *old;
+	uint64_t id, bad = 1;
+	size_t n;
+
+	t_store_open(&T, "memory");
+	a.core = &T.db->core;
+	t_create(T.ctx, "Ann Lee", NULL);
+	ck_assert_int_eq(cu_store_write(&a.core->store, skip_ids_fn, &a), CUSTOS_OK);
+	id = t_create(T.ctx, "Bo Chan", NULL);
+	ck_assert_uint_eq(id, 1ULL << 40);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_uint_eq(bad, 0);
+
+	customer_key(k, id);
+	ck_assert_int_eq(t_raw_get(T.be, T_B_CUSTOMERS, k, 8, &old, &n), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_new(&patch, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(patch, "name", "Bo Chan-Lee"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update(T.ctx, id, patch), CUSTOS_OK);
+	custos_customer_free(patch);
+	ck_assert_int_eq(t_raw_put(T.be, T_B_CUSTOMERS, k, 8, old, n), CUSTOS_OK);
+	free(old);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_EAUTH);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "customer 1099511627776 is not the record"));
+}
+END_TEST
+
+/* Customers written while verification pages through the log and the customers are
+ * compared with the entries of those writes: verification never reports a concurrent
+ * writer as tampering. */
+typedef struct churn {
+	pthread_t thread;
+	custos_ctx *ctx;
+	atomic_int stop;
+	size_t writes;
+} churn;
+
+static void *churn_customers(void *arg)
+{
+	churn *c = arg;
+	custos_customer *patch = NULL;
+
+	if (custos_customer_new(&patch, c->ctx) || custos_customer_set_text(patch, "name", "Changed Name"))
+		return NULL;
+	while (!atomic_load(&c->stop)) {
+		custos_customer *d = NULL;
+		uint64_t id = 1 + c->writes % 200;
+		if (custos_customer_update(c->ctx, id, patch) != CUSTOS_OK)
+			break;
+		if (custos_customer_new(&d, c->ctx) || custos_customer_set_text(d, "name", "New One") ||
+		    custos_customer_create(NULL, c->ctx, d)) {
+			custos_customer_free(d);
+			break;
+		}
+		custos_customer_free(d);
+		c->writes++;
+	}
+	custos_customer_free(patch);
+	return NULL;
+}
+
+START_TEST(verification_agrees_with_concurrent_writers)
+{
+	churn c;
+	uint64_t bad = 1;
+
+	t_store_open(&T, "lmdb");
+	for (int i = 0; i < 200; i++)
+		t_create(T.ctx, "Someone", NULL);
+	memset(&c, 0, sizeof c);
+	c.ctx = T.ctx;
+	ck_assert_int_eq(pthread_create(&c.thread, NULL, churn_customers, &c), 0);
+	for (int round = 0; round < 20; round++) {
+		int rc = custos_audit_verify(&bad, T.ctx, 0, NULL);
+		ck_assert_msg(rc == CUSTOS_OK, "round %d: %s", round, custos_error_last());
+	}
+	atomic_store(&c.stop, 1);
+	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
+	ck_assert_uint_gt(c.writes, 0);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
 }
 END_TEST
 
@@ -1660,6 +1867,14 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, a_crash_loses_at_most_twice_the_batch_of_acknowledged_reads, 0, 2);
 	suite_add_tcase(s, tc);
 
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("verification");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, verifying_and_reading_write_nothing);
+	tcase_add_test(tc, verification_reads_in_short_transactions);
+	tcase_add_test(tc, verification_memory_does_not_grow_with_customer_ids);
+	tcase_add_test(tc, verification_agrees_with_concurrent_writers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tamper");

@@ -131,6 +131,11 @@ CUSTOS_EXTERN(int) custos_audit_public_key(custos_buf *out, custos_ctx *ctx) CUS
  * Recomputes the chain and every checkpoint signature, compares the end of the log with the
  * store's head (and with @p anchor_hash at @p anchor_seq when given), and replays every
  * write entry against the stored customers.
+ *
+ * Verification writes nothing: it checks what is committed, as the log stood when it
+ * reached its end. Call custos_audit_flush() first to include your own recent reads (its own
+ * #CUSTOS_AUDIT_AUDIT entry is queued). It reads in short read transactions, never holding
+ * one over the whole log, and its memory does not grow with the store (docs/audit.md).
  * @param[out] first_bad Receives 0 when everything verifies; otherwise the sequence number
  *             of the first entry that does not (for a rolled-back customer: the sequence of
  *             the last write entry of that customer). May be NULL.
@@ -147,6 +152,9 @@ CUSTOS_EXTERN(int) custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uin
 
 /**
  * @brief Read the log in sequence order, a page at a time.
+ *
+ * Reading writes nothing: it returns what is committed, also on a store opened read-only
+ * or found damaged. Call custos_audit_flush() first to include the reads queued so far.
  * @param[out] out Receives the iterator, owned by the caller.
  * @param[in] ctx A context holding #CUSTOS_OP_AUDIT; it must outlive the iterator.
  * @param[in] after_seq Start after this sequence number (0 = from the first entry).

@@ -165,7 +165,8 @@ int cu_audit_check_signature(const cu_keys *k, uint64_t seq, const unsigned char
 
 /* Check a stored block (key, val) as the one that must start at entry expect, after the
  * chain hash h: its key and place, every entry's tag (each entry, decoded, goes to fn, which
- * may be NULL, as soon as its tag verifies), its length and its hash, which h becomes.
+ * may be NULL, as soon as its tag verifies), its length and its hash, which h becomes (not
+ * checked when h is NULL: the entries' tags alone).
  * CUSTOS_EAUTH with *bad the first bad entry and a message saying what is wrong; fn's code. */
 typedef int (*cu_audit_entry_fn)(const cu_audit_rec *r, uint64_t seq, void *arg);
 int cu_audit_block_check(const cu_audit_keys *ak, uint64_t expect, unsigned char h[32], const custos_val *key,
