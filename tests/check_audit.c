@@ -378,6 +378,76 @@ START_TEST(reads_finds_lists_counts_and_denials_are_logged)
 }
 END_TEST
 
+/* A write refused because another customer holds a unique value tells the caller only what
+ * its scope lets it see, and is audited either way: a sales rep probing a value held by a
+ * customer it does not own gets CUSTOS_EDENIED that names no customer; its own customer's
+ * value gets CUSTOS_EEXISTS naming it. Each refusal is a deny entry naming the holder and
+ * the field, with the code the caller got. */
+START_TEST(unique_conflicts_are_audited_and_say_only_what_the_caller_may_see)
+{
+	custos_field_options fo = CUSTOS_FIELD_OPTIONS_INIT;
+	custos_customer *c = NULL;
+	custos_ctx *rep = NULL;
+	uint64_t held, own, out;
+	char msg[600], owned[40];
+	entry e[16];
+	uint32_t field;
+
+	t_store_open(&T, "memory");
+	fo.name = "member_no";
+	fo.type = CUSTOS_TYPE_TEXT;
+	fo.flags = CUSTOS_FIELD_UNIQUE;
+	ck_assert_int_eq(custos_schema_add_field(T.ctx, &fo), CUSTOS_OK);
+	field = field_id("member_no");
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "rep", "sales", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&rep, T.db, "rep"), CUSTOS_OK);
+	c = t_person(T.ctx, "Ann Lee", NULL);
+	ck_assert_int_eq(custos_customer_set_text(c, "member_no", "M-100"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create(&held, T.ctx, c), CUSTOS_OK);  /* the admin's: not the rep's */
+	custos_customer_free(c);
+	c = t_person(rep, "Bo Chan", NULL);
+	ck_assert_int_eq(custos_customer_set_text(c, "member_no", "M-200"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create(&own, rep, c), CUSTOS_OK);
+	custos_customer_free(c);
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
+	snprintf(owned, sizeof owned, "customer %llu ", (unsigned long long)held);
+
+	c = t_person(rep, "Cy Wong", NULL);
+	ck_assert_int_eq(custos_customer_set_text(c, "member_no", "M-100"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create(&out, rep, c), CUSTOS_EDENIED);
+	snprintf(msg, sizeof msg, "%s", custos_error_last());
+	ck_assert_ptr_null(strstr(msg, "another customer"));
+	ck_assert_ptr_null(strstr(msg, owned));
+	ck_assert_ptr_nonnull(strstr(msg, "member_no"));
+	ck_assert_int_eq(custos_customer_set_text(c, "member_no", "M-200"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create(&out, rep, c), CUSTOS_EEXISTS);
+	snprintf(owned, sizeof owned, "customer %llu already has this value", (unsigned long long)own);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), owned));
+	custos_customer_free(c);
+	ck_assert_int_eq(custos_customer_new(&c, rep), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "member_no", "M-100"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update(rep, own, c), CUSTOS_EDENIED);
+	custos_customer_free(c);
+
+	ck_assert_uint_eq(read_log(e, 16, 4), 3);  /* after the schema, grant and two creates */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(e[i].action, CUSTOS_AUDIT_DENY);
+		ck_assert_uint_eq(e[i].actor, custos_ctx_principal_id(rep));
+		ck_assert_uint_eq(e[i].subject, field);
+	}
+	ck_assert_uint_eq(e[0].op, CUSTOS_OP_CREATE);
+	ck_assert_uint_eq(e[0].customer, held);
+	ck_assert_int_eq(e[0].result, CUSTOS_EDENIED);
+	ck_assert_uint_eq(e[1].op, CUSTOS_OP_CREATE);
+	ck_assert_uint_eq(e[1].customer, own);
+	ck_assert_int_eq(e[1].result, CUSTOS_EEXISTS);
+	ck_assert_uint_eq(e[2].op, CUSTOS_OP_UPDATE);
+	ck_assert_uint_eq(e[2].customer, held);
+	ck_assert_int_eq(e[2].result, CUSTOS_EDENIED);
+	custos_ctx_free(rep);
+}
+END_TEST
+
 /* Wait up to 10 s for the flusher to commit `want` read entries. */
 static void await_reads(size_t want)
 {
@@ -1844,6 +1914,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_failed_change_leaves_no_entry_and_a_batch_logs_every_customer);
 	tcase_add_test(tc, the_largest_batch_is_logged_in_several_blocks);
 	tcase_add_test(tc, reads_finds_lists_counts_and_denials_are_logged);
+	tcase_add_test(tc, unique_conflicts_are_audited_and_say_only_what_the_caller_may_see);
 	tcase_add_test(tc, reads_are_committed_by_a_full_batch_a_write_or_a_flush);
 	tcase_add_test(tc, reads_are_committed_within_the_maximum_age);
 	tcase_add_test(tc, closing_commits_queued_reads);

@@ -92,6 +92,9 @@ int cu_access_check(custos_ctx *ctx, uint32_t need, const char *what);
 /* Queue a DENY entry for a refusal found inside a transaction (grant rules, reassignment
  * across teams); the thread's error message is kept. */
 void cu_access_log_denial(custos_ctx *ctx, uint32_t need);
+/* The same for a write refused because `holder` has the value of unique field `field`,
+ * with the code the caller got (CUSTOS_EEXISTS or CUSTOS_EDENIED). */
+void cu_access_log_conflict(custos_ctx *ctx, uint32_t need, uint64_t holder, uint32_t field, int result);
 /* CUSTOS_EDENIED (audited) unless the context holds one of need. */
 int cu_access_check_any(custos_ctx *ctx, uint32_t need, const char *what);
 /* Inside a transaction: CUSTOS_ESTATE when the principal's rights changed since open. */

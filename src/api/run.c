@@ -78,6 +78,8 @@ typedef struct run {
 	int action;
 	cu_audit_rec *extra;
 	cu_audit_commit commit;
+	uint64_t conflict_customer;    /* the last attempt was stopped by a unique value */
+	uint32_t conflict_field;
 } run;
 
 /* The audit entries of a write: one per customer written, then the extra one. */
@@ -118,6 +120,8 @@ static int write_fn(cu_txn *t, void *arg)
 	cu_op_init(&op, r->ctx->core, t, s);
 	cu_access_apply(r->ctx, &op);
 	rc = r->fn(&op, r->arg);
+	r->conflict_customer = rc ? op.conflict_customer : 0;
+	r->conflict_field = op.conflict_field;
 	if (!rc)
 		rc = cu_counters_flush(&op);
 	if (!rc)
@@ -179,6 +183,8 @@ int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, c
 	rc = cu_store_write_ex(&ctx->core->store, write_fn, write_committed, &r);
 	if (!rc)
 		cu_audit_after(ctx->core, &r.commit);
+	else if (r.conflict_customer)  /* a unique value: audited whatever the caller was told */
+		cu_access_log_conflict(ctx, need, r.conflict_customer, r.conflict_field, rc);
 	else if (rc == CUSTOS_EDENIED)
 		cu_access_log_denial(ctx, need);  /* refused by a rule checked inside the transaction */
 	return rc;

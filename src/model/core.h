@@ -85,6 +85,10 @@ typedef struct cu_op {
 	cu_counters counters;
 	cu_write_note *writes;   /* customers written, in order */
 	size_t nwrites, cwrites;
+	/* A unique value that stopped the operation: the customer holding it and the field, for
+	 * the audit log, which records the refusal whatever the caller was told. */
+	uint64_t conflict_customer;
+	uint32_t conflict_field;
 } cu_op;
 
 /* Does the operation reach a customer with this owner and team? */
