@@ -14,14 +14,16 @@
  * @defgroup custos_audit Audit log
  * @ingroup custos
  *
- * Every change commits together with its audit entry, in the same transaction. Reads of
- * customers, finds, lists, counts, denials and grant changes are logged too: reads are
- * queued and committed in batches (group commit), at the latest after the store's batch size
- * or age limit, before any write, by custos_audit_flush() and at close. Entries carry ids and
- * codes, never personal data or search terms.
+ * Every change, grant changes included, commits together with its audit entry, in the same
+ * transaction. Reads of customers, finds, lists, counts, denials and the log's own reading
+ * are logged too: they are queued and committed in batches (group commit) by a background
+ * thread once a batch is full or the oldest is as old as the age limit, and by the next
+ * write, custos_audit_flush() and the close. Entries carry ids and codes, never personal
+ * data or search terms.
  *
- * Entries form a hash chain keyed by a key of the store's keyring, so nobody without the
- * keys can edit, insert, remove or reorder one unnoticed. Every so many entries, and at
+ * Every entry carries a keyed tag bound to its sequence number, and the blocks of entries
+ * form a keyed hash chain (keys of the store's keyring), so nobody without the keys can
+ * edit, insert, remove or reorder an entry unnoticed. Every so many entries, and at
  * close, a checkpoint (sequence number and chain hash) is signed with Ed25519 and handed to
  * the host's checkpoint callback (custos_db_set_checkpoint_callback()): keep it somewhere
  * else, and custos_audit_verify() can prove the log was not cut short or replaced by an older
@@ -32,9 +34,10 @@
  * commit of the queue has failed, until one succeeds; best-effort serves them, and counts
  * an entry that finds the queue full after a failed commit; the count is written in a
  * #CUSTOS_AUDIT_DROPPED entry by the next commit, and survives a close that could not
- * write the log. While the log can be written no entry is dropped. Either way a crash loses the entries queued since
- * the last commit: at most twice the batch size (the queue's capacity), and while commits
- * succeed none older than the age limit plus the time of a commit. See docs/audit.md.
+ * write the log. While the log can be written no entry is dropped, in either mode. A crash
+ * loses the entries queued since the last commit: at most twice the batch size (the
+ * queue's capacity), and while commits succeed none older than the age limit plus the time
+ * of two commits (the one under way and the next). See docs/audit.md.
  * @{
  */
 
@@ -53,13 +56,16 @@ typedef enum custos_audit_action {
 	CUSTOS_AUDIT_FIND = 4,     /**< A search by a field (the field id, not the value). */
 	CUSTOS_AUDIT_LIST = 5,     /**< A listing was started. */
 	CUSTOS_AUDIT_COUNT = 6,    /**< Customers were counted. */
-	CUSTOS_AUDIT_DENY = 7,     /**< An operation was refused (the operation bits). */
+	CUSTOS_AUDIT_DENY = 7,     /**< An operation was refused (the operation bits and the code returned); for a
+	                                unique value another customer holds, that customer and the field. */
 	CUSTOS_AUDIT_GRANT = 8,    /**< A principal, team or role was created or changed. */
 	CUSTOS_AUDIT_REASSIGN = 9, /**< A customer's owner or team changed. */
 	CUSTOS_AUDIT_SCHEMA = 10,  /**< The schema changed. */
 	CUSTOS_AUDIT_KEYS = 11,    /**< The store's secret changed. */
 	CUSTOS_AUDIT_AUDIT = 12,   /**< The audit log was read, verified or the permissions reviewed. */
-	CUSTOS_AUDIT_DROPPED = 13  /**< Best-effort mode lost this many read entries (in the record version). */
+	CUSTOS_AUDIT_DROPPED = 13  /**< This many queued entries were lost (custos_audit_entry_version()): best-effort
+	                                mode found the queue full after a failed commit, or a close could not write
+	                                the log. */
 } custos_audit_action;
 
 /** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_version() of the entry). */
@@ -105,6 +111,9 @@ CUSTOS_EXTERN(int) custos_db_set_checkpoint_callback(custos_db *db, custos_check
 
 /**
  * @brief Commit the queued read entries now.
+ *
+ * Reading and verifying the log return what is committed: call this first to include the
+ * latest reads.
  * @param[in] ctx A context of the store.
  * @return #CUSTOS_OK, #CUSTOS_ESTATE or a backend error.
  */

@@ -67,7 +67,8 @@ typedef struct custos_ctx custos_ctx;
  */
 /** Reads are audited in batches; while the log cannot be written, reads are refused. */
 #define CUSTOS_AUDIT_READS_FAIL_CLOSED 0U
-/** Reads are audited in batches; entries that cannot be written are dropped and counted. */
+/** Reads are audited in batches and served while the log cannot be written: an entry that then finds the
+ *  queue full is dropped and counted, and the count is logged by the next commit. */
 #define CUSTOS_AUDIT_READS_BEST_EFFORT 1U
 /** Reads are not audited (changes, denials and grant changes still are). */
 #define CUSTOS_AUDIT_READS_OFF 2U
@@ -178,7 +179,10 @@ CUSTOS_EXTERN(int) custos_db_open(custos_db **out, const char *uri, const custos
  * @brief Close a store.
  *
  * Queued audit entries are committed and a final checkpoint is signed (when the store is
- * writable); call custos_audit_flush() first to see an error there. The backend is then
+ * writable); call custos_audit_flush() first to see an error there. If that commit fails,
+ * the queued entries are lost: their count is kept in the store, without touching the log,
+ * for the next commit to log as a #CUSTOS_AUDIT_DROPPED entry (unless the store cannot be
+ * written at all). The backend is then
  * closed and every key is wiped. Handles made from the store
  * (contexts, customers, iterators, schemas) stay allocated until the caller frees them,
  * in any order: customer and schema handles keep their already-decrypted values; any call
