@@ -4,11 +4,13 @@
  * Reads, finds, lists, counts, denials and audits are queued and committed in batches
  * (group commit): by a flusher thread once the queue holds a batch or its oldest entry
  * reaches the maximum age, by the next write (which takes the queue into its own
- * transaction), by custos_audit_flush() and at close. A reader whose entry finds the queue
- * full (the flusher behind or failing) commits it itself, and so does every reader in
- * fail-closed mode after a commit failed: that is where "refused" comes from. Without the
- * thread (pthread_create failed) readers commit due batches themselves. Writing the
- * entries is audit_write.c's job.
+ * transaction), by custos_audit_flush() and at close. An entry leaves the queue only when a
+ * commit wrote it, so the queue's capacity is what a crash can lose. A reader whose entry
+ * finds the queue full waits for the commit under way, or commits the queue itself, until
+ * the entry fits; so does every reader in fail-closed mode after a commit failed, and a
+ * failure of that commit is where "refused" (fail-closed) and "dropped" (best-effort) come
+ * from. Without the thread (pthread_create failed) readers commit due batches themselves.
+ * Writing the entries is audit_write.c's job.
  */
 #include <signal.h>
 #include <string.h>
