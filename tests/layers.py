@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Every libsodium call of the library goes through src/crypto/ (docs/architecture.md).
 
-The layers above it (access, api) and below it (store, backends) must not call libsodium
-themselves: crypto/ checks lengths first, because libsodium aborts the host on misuse, and
-keeps each construction in one place. A call found elsewhere is named with its file and line.
+No other folder of src/ (api, access, model above it; store, backends, util below it) may
+call libsodium itself: crypto/ checks lengths first, because libsodium aborts the host on
+misuse, and keeps each construction in one place. A call found elsewhere is named with its
+file and line.
 """
 import pathlib
 import re
 import sys
 
-LAYERS = ("access", "api", "store", "backends")
+LAYERS = ("api", "access", "model", "store", "backends", "util")
 CALL = re.compile(r"\b(?:crypto_\w+|sodium_\w+|randombytes_\w+)\s*\(")
 
 
