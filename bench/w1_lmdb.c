@@ -6,7 +6,7 @@
  * - customers: id (u64 big-endian) -> a value laid out as custos' record (format 3) with
  *   the plaintext where custos has ciphertext, so of exactly custos' size:
  *     header (38 bytes) ‖ clear section: TLVs of type and stage ‖ nonce (24, zero) ‖
- *     wrapped data key (48, zero) ‖ per encrypted class present (name: name, company;
+ *     wrapped data key (32, zero) ‖ per encrypted class present (name: name, company;
  *     contact: email, phone; address: address), in class order: length (u16) ‖ its TLVs
  *     padded to 16 as sodium_pad() does (1 to 16 bytes) ‖ tag (16, zero);
  *     a TLV is field id (u16) ‖ length (u16) ‖ value, an enum value one byte.
@@ -51,7 +51,7 @@
 #define REC_FORMAT 3
 #define REC_HEADER 38
 #define NONCE_BYTES 24
-#define WRAP_BYTES 48
+#define WRAP_BYTES 32
 #define TAG_BYTES 16
 #define PAD_BLOCK 16
 enum { F_NAME = 2, F_EMAIL, F_PHONE, F_ADDRESS, F_COMPANY, F_TYPE = 9, F_STAGE };

@@ -375,7 +375,7 @@ int main(int argc, char **argv)
 	if (stat(file, &st) == 0)
 		printf("  data file                %.1f MiB (%.0f bytes per customer)\n", (double)st.st_size / 1048576.0,
 			(double)st.st_size / (double)count);
-	printf("  personal data            encrypted per field class (XChaCha20-Poly1305); the first customer's\n"
+	printf("  personal data            encrypted per field class (ChaCha20-Poly1305); the first customer's\n"
 	       "                           email \"%s\" does not appear in %s\n", p.email, file);
 	custos_ctx_free(ctx);
 	custos_db_close(db);

@@ -27,9 +27,9 @@ static uint32_t u16le(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
 }
 
-/* Record format 3: header (38 bytes, clear length at offset 20), clear section, nonce (24),
- * wrapped data key (48), then per class a u16 length and the ciphertext, then a 16-byte tag. */
-enum { HDR = 38, NONCE = 24, WRAP = 48, TAG = 16 };
+/* Record format 4: header (38 bytes, clear length at offset 20), clear section, nonce (24),
+ * wrapped data key (32), then per class a u16 length and the ciphertext, then a 16-byte tag. */
+enum { HDR = 38, NONCE = 24, WRAP = 32, TAG = 16 };
 
 static size_t nonce_at(const unsigned char *r)
 {
@@ -584,18 +584,19 @@ START_TEST(damaged_index_entries_can_hide_a_match_but_never_invent_one)
 END_TEST
 
 /* The record construction, recomputed with libsodium alone from what record.h documents:
- * the DEK unwraps with XChaCha20-Poly1305 under the KEK, the subkey is HChaCha20(DEK,
- * nonce), stream c decrypts class c, and the tag is Poly1305 under stream 0's first 32
- * bytes over "CUSREC03" ‖ store id ‖ id (LE) ‖ everything before the tag. */
-START_TEST(record_format_3_is_the_documented_construction)
+ * the DEK is the wrap XOR XChaCha20(KEK, nonce); the streams are ChaCha20 (IETF) under the
+ * DEK with the nonce's last 12 bytes, class c from block c << 16; the tag is Poly1305 under
+ * block 0's first 32 bytes over "CUSREC04" ‖ store id ‖ id (LE) ‖ everything before it. */
+START_TEST(record_format_4_is_the_documented_construction)
 {
 	static const char contact[] = "contact TLVs", address[] = "12 Harbour Road, Wan Chai, HK 85";
-	unsigned char dek[32], got[32], sub[32], otk[32], tag[16], n12[12], ad[8 + 16 + 8 + 2 + 2], plain[64];
+	unsigned char dek[32], got[32], otk[32], tag[16], id_le[8], plain[64];
 	cu_bytes out = CU_BYTES_INIT, clear = CU_BYTES_INIT, g2 = CU_BYTES_INIT, g3 = CU_BYTES_INIT, one = CU_BYTES_INIT;
 	const cu_bytes *groups[CUSTOS_CLASS_COUNT] = { NULL };
 	crypto_onetimeauth_state st;
 	cu_rec r = { 0 }, parsed;
 	cu_rec_secrets secrets;
+	const unsigned char *n12;
 	size_t len;
 	cu_keys k;
 
@@ -615,38 +616,32 @@ START_TEST(record_format_3_is_the_documented_construction)
 	groups[3] = &g3;
 	ck_assert_int_eq(cu_rec_build(&out, &r, &clear, groups, &k, dek), CUSTOS_OK);
 	ck_assert_int_eq(cu_rec_parse(&parsed, r.id, out.p, out.len), CUSTOS_OK);
-	ck_assert_uint_eq(out.p[0], 3);
+	ck_assert_uint_eq(out.p[0], 4);
+	ck_assert_uint_eq(out.len, 38 + 5 + 24 + 32 + 2 + 16 + 2 + 48 + 16);
 	ck_assert_uint_eq(parsed.groups, (1U << 2) | (1U << 3));
 	ck_assert_uint_eq(parsed.grp_len[2], 16);
 	ck_assert_uint_eq(parsed.grp_len[3], 48);  /* padding always adds at least one byte */
 
 	/* The wrapped data key. */
-	memcpy(ad, "CUSDEK02", 8);
-	memcpy(ad + 8, k.store_id, 16);
-	for (int i = 0; i < 8; i++)
-		ad[24 + i] = (unsigned char)(r.id >> (8 * i));
-	ad[32] = 1, ad[33] = 0, ad[34] = 1, ad[35] = 0;
-	ck_assert_int_eq(crypto_aead_xchacha20poly1305_ietf_decrypt(got, NULL, NULL, parsed.wrap, 48, ad, sizeof ad,
-		parsed.nonce, k.kek), 0);
+	ck_assert_int_eq(crypto_stream_xchacha20_xor(got, parsed.wrap, 32, parsed.nonce, k.kek), 0);
 	ck_assert_mem_eq(got, dek, 32);
 
 	/* The tag. */
-	crypto_core_hchacha20(sub, parsed.nonce, dek, NULL);
-	memset(n12, 0, 4);
-	memcpy(n12 + 4, parsed.nonce + 16, 8);
+	n12 = parsed.nonce + 12;
 	memset(otk, 0, sizeof otk);
-	crypto_stream_chacha20_ietf_xor_ic(otk, otk, sizeof otk, n12, 0, sub);
+	crypto_stream_chacha20_ietf_xor_ic(otk, otk, sizeof otk, n12, 0, dek);
+	for (int i = 0; i < 8; i++)
+		id_le[i] = (unsigned char)(r.id >> (8 * i));
 	crypto_onetimeauth_init(&st, otk);
-	crypto_onetimeauth_update(&st, (const unsigned char *)"CUSREC03", 8);
+	crypto_onetimeauth_update(&st, (const unsigned char *)"CUSREC04", 8);
 	crypto_onetimeauth_update(&st, k.store_id, 16);
-	crypto_onetimeauth_update(&st, ad + 24, 8);
+	crypto_onetimeauth_update(&st, id_le, 8);
 	crypto_onetimeauth_update(&st, out.p, out.len - 16);
 	crypto_onetimeauth_final(&st, tag);
 	ck_assert_mem_eq(tag, out.p + out.len - 16, 16);
 
-	/* Class 3 under stream 3, then sodium_unpad. */
-	n12[0] = 3;
-	crypto_stream_chacha20_ietf_xor_ic(plain, parsed.grp[3], 48, n12, 0, sub);
+	/* Class 3 from block 3 << 16, then sodium_unpad. */
+	crypto_stream_chacha20_ietf_xor_ic(plain, parsed.grp[3], 48, n12, 3U << 16, dek);
 	ck_assert_int_eq(sodium_unpad(&len, plain, 48, 16), 0);
 	ck_assert_uint_eq(len, sizeof address - 1);
 	ck_assert_mem_eq(plain, address, len);
@@ -729,7 +724,7 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, damaged_keyring_schema_counters_and_principals_are_eauth);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("binding");
-	tcase_add_test(tc, record_format_3_is_the_documented_construction);
+	tcase_add_test(tc, record_format_4_is_the_documented_construction);
 	tcase_add_test(tc, audit_log_primitives_are_the_documented_constructions);
 	tcase_add_loop_test(tc, records_and_keys_moved_between_customers_fail, 0, 2);
 	tcase_add_loop_test(tc, a_field_group_moved_to_another_customer_fails, 0, 2);

@@ -948,7 +948,7 @@ static void expect_three_reported_and_passed(custos_iter *it)
 			ck_assert_int_eq(custos_iter_next(&c, it), CUSTOS_EAUTH);
 			ck_assert_ptr_null(c);
 			ck_assert_str_eq(custos_error_last(),
-				"customer 3 failed authentication: its stored record was modified or moved");
+				"customer 3 failed authentication: its stored record or its data key was modified or moved");
 			continue;
 		}
 		ck_assert_msg(custos_iter_next(&c, it) == CUSTOS_OK, "%d: %s", i, custos_error_last());

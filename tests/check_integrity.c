@@ -458,7 +458,7 @@ START_TEST(a_record_that_fails_authentication_is_eauth)
 
 	put_u64be(k, 3);
 	t_raw_flip(T.be, T_B_CUSTOMERS, k, 8, -20, 0x01);
-	expect_check(CUSTOS_EAUTH, "customer 3 failed authentication: its stored record was modified or moved");
+	expect_check(CUSTOS_EAUTH, "customer 3 failed authentication: its stored record or its data key was modified or moved");
 	expect_no_more_writes(NOT_WRITTEN);
 }
 END_TEST
@@ -480,7 +480,7 @@ START_TEST(a_record_copied_over_another_is_eauth)
 {
 	copy_record(2, 3);
 	expect_check(CUSTOS_EAUTH,
-		"customer 3 failed authentication: its data key was modified or copied from another customer");
+		"customer 3 failed authentication: its stored record or its data key was modified or moved");
 }
 END_TEST
 
@@ -650,7 +650,7 @@ START_TEST(a_rebuild_refuses_a_record_that_fails_authentication)
 	t_raw_flip(T.be, T_B_CUSTOMERS, k, 8, -20, 0x01);
 	remove_entry("email", 2);
 	T_UNCHANGED(&T, custos_db_rebuild_indexes(T.ctx), CUSTOS_EAUTH);
-	ck_assert_str_eq(custos_error_last(), "customer 3 failed authentication: its stored record was modified or moved");
+	ck_assert_str_eq(custos_error_last(), "customer 3 failed authentication: its stored record or its data key was modified or moved");
 	expect_no_more_writes(NOT_WRITTEN);
 	T_UNCHANGED(&T, custos_db_rebuild_indexes(T.ctx), CUSTOS_EAUTH);
 }

@@ -15,7 +15,7 @@
 _Static_assert(CUSTOS_VALUE_MAX_BYTES + 4 < CU_GROUP_MAX, "a longest value fits its class");
 _Static_assert(CUSTOS_VALUE_MAX_BYTES + 4 <= UINT16_MAX - CU_REC_HEADER, "a longest value fits the clear section");
 
-static const char rec_label[8] = { 'C', 'U', 'S', 'R', 'E', 'C', '0', '3' };
+static const char rec_label[8] = { 'C', 'U', 'S', 'R', 'E', 'C', '0', '4' };
 
 /* A stored record that does not parse was damaged or tampered with; the two cannot be told
  * apart, so both are authentication failures, as a failed tag is. */
@@ -87,7 +87,7 @@ static void record_tag(unsigned char out[CU_RECORD_TAG_BYTES], const unsigned ch
 	memcpy(prefix, rec_label, sizeof rec_label);
 	memcpy(prefix + sizeof rec_label, store_id, CU_STORE_ID_BYTES);
 	cu_put_u64le(prefix + sizeof rec_label + CU_STORE_ID_BYTES, id);
-	cu_record_mac_init(&st, s->sub, nonce);
+	cu_record_mac_init(&st, s->dek, nonce);
 	cu_record_mac_update(&st, prefix, sizeof prefix);
 	cu_record_mac_update(&st, p, n);
 	cu_record_mac_final(&st, out);
@@ -97,15 +97,15 @@ int cu_rec_open(const cu_rec *r, const cu_keys *k, cu_rec_secrets *s)
 {
 	unsigned char tag[CU_RECORD_TAG_BYTES];
 
-	if (cu_dek_unwrap(s->dek, k, r->id, r->dek_ver, r->kek_epoch, r->nonce, r->wrap)) {
+	if (cu_dek_unwrap(s->dek, k, r->kek_epoch, r->nonce, r->wrap)) {
 		cu_rec_close(s);
-		return bad(r->id, "its data key was modified or copied from another customer");
+		return bad(r->id, "its data key is wrapped under a key this store does not hold");
 	}
-	cu_stream_subkey(s->sub, s->dek, r->nonce);
+	/* A wrap edited or moved unwraps to another key, under which the tag fails too. */
 	record_tag(tag, r->p, (size_t)(r->tag - r->p), r->id, s, r->nonce, k->store_id);
 	if (!cu_equal(tag, r->tag, sizeof tag)) {
 		cu_rec_close(s);
-		return bad(r->id, "its stored record was modified or moved");
+		return bad(r->id, "its stored record or its data key was modified or moved");
 	}
 	return CUSTOS_OK;
 }
@@ -123,7 +123,7 @@ int cu_rec_group(const cu_rec *r, unsigned cls, const cu_rec_secrets *s, cu_byte
 	cu_bytes_reset(plain);
 	if ((rc = cu_bytes_resize(plain, r->grp_len[cls])))
 		return rc;
-	cu_stream_xor(plain->p, r->grp[cls], r->grp_len[cls], s->sub, r->nonce, cls);
+	cu_stream_xor(plain->p, r->grp[cls], r->grp_len[cls], s->dek, r->nonce, cls);
 	n = cu_unpad(plain->p, r->grp_len[cls], PAD_BLOCK);
 	if (n == (size_t)-1)  /* authenticated, so written this way: a faulty writer */
 		return cu_err(CUSTOS_ECORRUPT, "customer %llu: a field group has invalid padding",
@@ -185,10 +185,9 @@ int cu_rec_build(cu_bytes *out, const cu_rec *r, const cu_bytes *clear, const cu
 	if ((rc = cu_random_nonces(nonce, 1)))
 		return rc;
 	p += CU_NONCE_BYTES;
-	cu_dek_wrap(p, k, r->id, r->dek_ver, nonce, dek);
+	cu_dek_wrap(p, k, nonce, dek);
 	p += CU_WRAP_BYTES;
 	memcpy(s.dek, dek, CU_KEY_BYTES);
-	cu_stream_subkey(s.sub, s.dek, nonce);
 	for (c = 1; c < CUSTOS_CLASS_COUNT; c++) {
 		if (!(mask & (1U << c)))
 			continue;
@@ -196,7 +195,7 @@ int cu_rec_build(cu_bytes *out, const cu_rec *r, const cu_bytes *clear, const cu
 		p += 2;
 		memcpy(p, groups[c]->p, groups[c]->len);
 		cu_pad(p, groups[c]->len, padded[c], PAD_BLOCK);
-		cu_stream_xor(p, p, padded[c], s.sub, nonce, c);
+		cu_stream_xor(p, p, padded[c], s.dek, nonce, c);
 		p += padded[c];
 	}
 	record_tag(p, out->p, (size_t)(p - out->p), r->id, &s, nonce, k->store_id);

@@ -1,21 +1,22 @@
 /*
- * model/record.h — the stored form of a customer record (format 3).
+ * model/record.h — the stored form of a customer record (format 4).
  *
  *   header (38 bytes, clear): format, state, flags, class bitmap, version, owner, team,
  *     DEK version, KEK epoch, clear-section length, created, updated (microseconds)
  *   clear section: TLVs of the clear fields
  *   nonce (24 bytes, fresh on every write)
- *   wrapped DEK: XChaCha20-Poly1305(KEK, nonce, DEK), associated data: store, id, versions
- *   per encrypted class present, in class order: length (u16) ‖ ChaCha20 stream number
- *     `class` under the record subkey HChaCha20(DEK, nonce) over pad16(TLVs)
- *   tag: Poly1305 over "CUSREC03" ‖ store id ‖ record id ‖ all of the above, under the
- *     one-time key taken from stream 0 of the record subkey
+ *   wrapped DEK (32 bytes): DEK XOR XChaCha20(KEK, nonce)
+ *   per encrypted class present, in class order: length (u16) ‖ pad16(TLVs) XOR ChaCha20
+ *     (IETF) under the DEK with the nonce's last 12 bytes, from block class << 16
+ *   tag: Poly1305 over "CUSREC04" ‖ store id ‖ record id ‖ all of the above, under the
+ *     one-time key taken from block 0 of that stream
  *
- * This is XChaCha20-Poly1305 with the classes as separate streams, so that each class is
- * decrypted only when it is needed, and one tag over the whole record: it binds store, id,
- * version, owner, team and every clear and encrypted byte, so anything moved between
- * records, classes or versions fails. The record id is the key under which the record is
- * stored and is bound by the tag, not repeated inside.
+ * This is ChaCha20-Poly1305 under the customer's key with the classes as separate streams,
+ * so that each class is decrypted only when it is needed, and one tag over the whole
+ * record: it binds store, id, version, owner, team, the wrapped key and every clear and
+ * encrypted byte, so anything moved between records, classes or versions fails, and a
+ * wrapped key edited or swapped yields a key under which the tag fails. The record id is
+ * the key under which the record is stored and is bound by the tag, not repeated inside.
  */
 #ifndef CU_MODEL_RECORD_H
 #define CU_MODEL_RECORD_H
@@ -24,7 +25,7 @@
 #include "custos/schema.h"
 
 #define CU_REC_HEADER 38
-#define CU_REC_FORMAT 3
+#define CU_REC_FORMAT 4
 #define CU_GROUP_MAX 65520
 
 typedef struct cu_rec {
@@ -45,7 +46,6 @@ typedef struct cu_rec {
 /* The secrets of one record while it is open; wipe with cu_rec_close(). */
 typedef struct cu_rec_secrets {
 	unsigned char dek[CU_KEY_BYTES];
-	unsigned char sub[CU_KEY_BYTES];
 } cu_rec_secrets;
 
 /* Structure only; CUSTOS_EAUTH on any inconsistency. Pointers borrow p. */
