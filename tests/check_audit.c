@@ -1692,7 +1692,8 @@ typedef struct churn {
 	pthread_t thread;
 	custos_ctx *ctx;
 	atomic_int stop;
-	size_t writes;
+	atomic_size_t writes;
+	atomic_int rc;      /* the writer's first failure */
 } churn;
 
 static void *churn_customers(void *arg)
@@ -1700,20 +1701,19 @@ static void *churn_customers(void *arg)
 	churn *c = arg;
 	custos_customer *patch = NULL;
 
-	if (custos_customer_new(&patch, c->ctx) || custos_customer_set_text(patch, "name", "Changed Name"))
+	if ((c->rc = custos_customer_new(&patch, c->ctx)) || (c->rc = custos_customer_set_text(patch, "name", "Changed")))
 		return NULL;
 	while (!atomic_load(&c->stop)) {
 		custos_customer *d = NULL;
-		uint64_t id = 1 + c->writes % 200;
-		if (custos_customer_update(c->ctx, id, patch) != CUSTOS_OK)
-			break;
-		if (custos_customer_new(&d, c->ctx) || custos_customer_set_text(d, "name", "New One") ||
-		    custos_customer_create(NULL, c->ctx, d)) {
+		uint64_t id = 1 + atomic_load(&c->writes) % 200;
+		if ((c->rc = custos_customer_update(c->ctx, id, patch)) || (c->rc = custos_customer_new(&d, c->ctx)) ||
+		    (c->rc = custos_customer_set_text(d, "name", "New One")) ||
+		    (c->rc = custos_customer_create(NULL, c->ctx, d))) {
 			custos_customer_free(d);
 			break;
 		}
 		custos_customer_free(d);
-		c->writes++;
+		atomic_fetch_add(&c->writes, 1);
 	}
 	custos_customer_free(patch);
 	return NULL;
@@ -1730,13 +1730,15 @@ START_TEST(verification_agrees_with_concurrent_writers)
 	memset(&c, 0, sizeof c);
 	c.ctx = T.ctx;
 	ck_assert_int_eq(pthread_create(&c.thread, NULL, churn_customers, &c), 0);
-	for (int round = 0; round < 20; round++) {
+	/* At least 20 verifications, and on until the writer made 100 writes meanwhile. */
+	for (int round = 0; round < 20 || (atomic_load(&c.writes) < 100 && c.rc == CUSTOS_OK); round++) {
 		int rc = custos_audit_verify(&bad, T.ctx, 0, NULL);
 		ck_assert_msg(rc == CUSTOS_OK, "round %d: %s", round, custos_error_last());
 	}
 	atomic_store(&c.stop, 1);
 	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
-	ck_assert_uint_gt(c.writes, 0);
+	ck_assert_int_eq(c.rc, CUSTOS_OK);
+	ck_assert_uint_ge(atomic_load(&c.writes), 100);
 	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
 }
 END_TEST
