@@ -266,6 +266,7 @@ static void show_audit(custos_db *db)
 	int rc;
 
 	TRY(custos_ctx_open(&ctx, db, "audrey"));
+	TRY(custos_audit_flush(ctx));  /* reading shows what is committed: the latest reads too */
 	TRY(custos_audit_read(&it, ctx, 0));
 	while ((rc = custos_audit_next(&e, it)) == CUSTOS_OK) {
 		int a = custos_audit_entry_action(e);

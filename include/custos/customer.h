@@ -296,8 +296,10 @@ CUSTOS_EXTERN(uint32_t) custos_customer_team(const custos_customer *customer);
  * @brief Store a new customer.
  *
  * The customer gets a new id (never reused), a fresh random data key, and the context's
- * principal as owner. Required and unique fields are checked; a unique conflict is
- * #CUSTOS_EEXISTS with the holder's id in the message. The draft is not changed.
+ * principal as owner. Required and unique fields are checked; a unique conflict with a
+ * customer the context reaches is #CUSTOS_EEXISTS with the holder's id in the message, one
+ * with a customer outside its scope is #CUSTOS_EDENIED naming no customer; both are
+ * audited (docs/permissions.md). The draft is not changed.
  * @param[out] id_out Receives the new id; may be NULL.
  * @param[in] ctx A context whose principal may create customers.
  * @param[in] customer A draft from custos_customer_new() of the same store.
@@ -342,7 +344,8 @@ CUSTOS_EXTERN(int) custos_customer_get(custos_customer **out, custos_ctx *ctx, u
  * @param[in] id The customer's id.
  * @param[in,out] changes The changes.
  * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND, #CUSTOS_EINVALID (for example unsetting a required
- *         field), #CUSTOS_EEXISTS, #CUSTOS_EAUTH, #CUSTOS_EDENIED, #CUSTOS_ESTATE,
+ *         field), #CUSTOS_EEXISTS and #CUSTOS_EDENIED (a unique value held by another
+ *         customer, as custos_customer_create() says), #CUSTOS_EAUTH, #CUSTOS_ESTATE,
  *         #CUSTOS_EFULL, #CUSTOS_ENOMEM or a backend error.
  */
 CUSTOS_EXTERN(int) custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes) CUSTOS_WARN_UNUSED;

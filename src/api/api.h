@@ -72,6 +72,6 @@ void cu_jobs_drop(custos_ctx *ctx, cu_job *job);
 int cu_jobs_rebuild(custos_ctx *ctx);
 
 /* Queue an audit entry for a read by ctx; in fail-closed mode a failure to log is returned. */
-int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);
+int cu_log_read(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);
 
 #endif

@@ -619,7 +619,7 @@ int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *d
 	if (!rc)
 		rc = cu_access_present(ctx, *out);
 	cu_err_save(&e);
-	logged = cu_note(ctx, CUSTOS_AUDIT_READ, CUSTOS_OP_READ, id, rc ? 0 : cu_access_seen(ctx, *out), rc, 0);
+	logged = cu_log_read(ctx, CUSTOS_AUDIT_READ, CUSTOS_OP_READ, id, rc ? 0 : cu_access_seen(ctx, *out), rc, 0);
 	if (!rc && logged)
 		rc = logged;  /* fail-closed: a read that cannot be logged is refused (message set) */
 	else
@@ -671,7 +671,7 @@ int custos_customer_count(uint64_t *out, custos_ctx *ctx)
 		return cu_null_arg("custos_customer_count", "out");
 	if ((rc = cu_run_read(ctx, CUSTOS_OP_READ | CUSTOS_OP_REPORT, "count customers", count_fn, out)))
 		return rc;
-	return cu_note(ctx, CUSTOS_AUDIT_COUNT, ctx->role.ops & (CUSTOS_OP_READ | CUSTOS_OP_REPORT), 0, 0, CUSTOS_OK, 0);
+	return cu_log_read(ctx, CUSTOS_AUDIT_COUNT, ctx->role.ops & (CUSTOS_OP_READ | CUSTOS_OP_REPORT), 0, 0, CUSTOS_OK, 0);
 }
 
 /* ---- ownership ---- */

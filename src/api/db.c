@@ -254,12 +254,12 @@ void custos_db_close(custos_db *db)
 	if (!db || db->closed)
 		return;
 	cu_audit_stop(db->audit);
-	/* Commit what is queued and anchor the log; close is void, so an error here can only
-	 * be seen by calling custos_audit_flush() first. */
+	/* Commit what is queued and anchor the log, or keep the count of what is lost; close is
+	 * void, so a failure here can only be seen by calling custos_audit_flush() first. */
 	if (!db->readonly) {
 		cu_err_saved e;
 		cu_err_save(&e);
-		(void)cu_audit_flush(&db->core, 1);
+		cu_audit_close(&db->core);
 		cu_err_restore(&e);
 	}
 	db->closed = 1;

@@ -201,10 +201,12 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 			if (!(rc = cu_cust_matches(other, f, norm.p, norm.len, &same)) && same) {
 				reach = cu_op_reaches(&(cu_op){ .scope = saved_scope, .actor = op->actor,
 					.actor_team = op->actor_team }, other->owner, other->team);
+				op->conflict_customer = ids[i];
+				op->conflict_field = f->id;
 				rc = reach ? cu_err(CUSTOS_EEXISTS, "field '%s' must be unique, and customer %llu already "
 						"has this value", f->name, (unsigned long long)ids[i]) :
-					     cu_err(CUSTOS_EEXISTS, "field '%s' must be unique, and another customer "
-						"already has this value", f->name);
+					     cu_err(CUSTOS_EDENIED, "field '%s' must be unique, and this value may not be "
+						"used here", f->name);
 			}
 			cu_customer_destroy(other);
 		}

@@ -62,8 +62,8 @@ int cu_txn_begin(cu_txn *t, cu_store *st, int write)
 	t->h = NULL;
 	t->delta_dirty = 0;
 	memset(t->delta, 0, sizeof t->delta);
-	t->audit_taken = 0;
-	t->audit_dropped_taken = 0;
+	t->audit_queue_to = 0;
+	t->audit_dropped_to = 0;
 	rc = checked(st->be->begin(st->be, write ? CUSTOS_TXN_WRITE : CUSTOS_TXN_READ, &t->h));
 	return rc;
 }
