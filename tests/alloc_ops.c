@@ -628,12 +628,21 @@ static int audit_next(t_call *r)
 
 static void audit_all_read(t_call *r)
 {
-	ck_assert_uint_gt(r->count, 15);
+	ck_assert_uint_ge(r->count, 15);
 	ck_assert_uint_eq(r->before, r->count);  /* every entry from 1 on, */
 	ck_assert_uint_eq(r->gaps, 0);           /* in order, none twice */
 }
 
-static void audit_next_cleanup(t_call *r) { go_on(r, audit_next, audit_all_read); }
+/* After the entries of a page read in part, custos_audit_next() returns the error that cut
+ * the page short, once; the reading goes on after it. */
+static int audit_next_rest(t_call *r)
+{
+	int rc = audit_next(r);
+
+	return rc == r->rc ? audit_next(r) : rc;
+}
+
+static void audit_next_cleanup(t_call *r) { go_on(r, audit_next_rest, audit_all_read); }
 
 static int audit_verify(t_call *r)
 {
@@ -926,6 +935,7 @@ static void unique_prepare(t_call *r)
 }
 
 static int set_flags(t_call *r) { return custos_schema_set_field_flags(r->fx->ctx, r->from, r->flags); }
+
 static void flags_set(t_call *r)
 {
 	int company = !strcmp(r->from, "company");
@@ -937,6 +947,18 @@ static void flags_set(t_call *r)
 	ck_assert_int_eq(find_into(r, r->from, company ? "Analytical Engines" : "BEA@example.com"), CUSTOS_OK);
 	ck_assert_uint_eq(r->count, 1);  /* the index holds every customer */
 	ck_assert_uint_eq(r->ids[0], r->fx->ids[company ? 0 : 1]);
+}
+
+/* A build that failed and could not remove what it built (memory ran out for good) leaves
+ * index entries that the store's check accepts, as after a crash; calling again works. */
+static void build_cleanup(t_call *r)
+{
+	if (r->rc) {
+		ck_assert_msg(custos_db_check(r->fx->ctx) == CUSTOS_OK, "%s", custos_error_last());
+		ck_assert_msg(set_flags(r) == CUSTOS_OK, "again: %s", custos_error_last());
+		flags_set(r);
+	}
+	free_call(r);
 }
 
 static void region_prepare(t_call *r)
@@ -977,6 +999,30 @@ static void rekeyed(t_call *r)
 		ck_assert_int_eq(custos_db_open(&r->db, r->fx->uri, old, &o), CUSTOS_EKEY);
 	custos_secret_free(old);
 	memcpy(r->fx->key, r->key, sizeof r->key);
+}
+
+/* ---- rebuilding the indexes: in batches, so a failure keeps what was done ---- */
+
+static int rebuild_indexes(t_call *r) { return custos_db_rebuild_indexes(r->fx->ctx); }
+
+static void indexes_sound(t_call *r)
+{
+	ck_assert_msg(custos_db_check(r->fx->ctx) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_int_eq(find_email(r), CUSTOS_OK);
+	email_found(r);
+}
+
+/* A rebuild cut short leaves entries missing, never a wrong one; calling it again
+ * finishes the work. */
+static void rebuild_cleanup(t_call *r)
+{
+	if (r->rc) {
+		ck_assert_msg(custos_db_check(r->fx->ctx) == CUSTOS_OK || custos_error_last_code() == CUSTOS_ECORRUPT,
+			"%s", custos_error_last());
+		ck_assert_msg(rebuild_indexes(r) == CUSTOS_OK, "again: %s", custos_error_last());
+		indexes_sound(r);
+	}
+	free_call(r);
 }
 
 /* ---- the table ---- */
@@ -1031,7 +1077,7 @@ const t_op t_ops[] = {
 	{ "custos_audit_next", 0, 1, audit_prepare, audit_next, audit_next_cleanup, audit_all_read },
 	{ "custos_audit_verify", 0, 1, NULL, audit_verify, free_call, audit_verified },
 	{ "custos_audit_public_key", 0, 1, NULL, audit_public_key, free_call, audit_key_got },
-	{ "custos_db_check", 0, 1, NULL, db_check, free_call, NULL },
+	{ "custos_db_check", 0, 4, NULL, db_check, free_call, NULL },
 	/* writes */
 	{ "custos_audit_flush", W, 1, flush_prepare, audit_flush, free_call, audit_flushed },
 	{ "custos_audit_checkpoint", W, 1, checkpoint_prepare, audit_checkpoint, checkpoint_cleanup, checkpoint_made },
@@ -1050,10 +1096,12 @@ const t_op t_ops[] = {
 	{ "custos_principal_set_disabled", W, 1, disabled_prepare, set_disabled, free_call, disabled_set },
 	{ "custos_schema_add_field", W, 4, schema_prepare, add_field, free_call, field_added },
 	{ "custos_schema_add_enum_value", W, 1, schema_prepare, add_enum_value, free_call, enum_value_added },
-	{ "custos_schema_set_field_flags (index built)", W, 1, index_build_prepare, set_flags, free_call, flags_set },
+	{ "custos_schema_set_field_flags (index built)", T_BATCHES, 1, index_build_prepare, set_flags, build_cleanup,
+	  flags_set },
 	{ "custos_schema_set_field_flags (index dropped)", W, 1, index_drop_prepare, set_flags, free_call, flags_set },
 	{ "custos_schema_set_field_flags (unique)", W, 1, unique_prepare, set_flags, free_call, flags_set },
 	{ "custos_schema_set_default_region", W, 1, region_prepare, set_region, free_call, region_set },
 	{ "custos_db_rekey", W, 1, rekey_prepare, rekey, free_call, rekeyed },
+	{ "custos_db_rebuild_indexes", T_BATCHES, 1, NULL, rebuild_indexes, rebuild_cleanup, indexes_sound },
 };
 const size_t t_nops = sizeof t_ops / sizeof t_ops[0];

@@ -40,6 +40,7 @@ typedef struct t_call {
 #define T_WRITE 0x1U   /* changes the store: a failure must leave every bucket as it was */
 #define T_CLOSED 0x2U  /* opens or closes stores itself: runs with the fixture closed */
 #define T_LMDB_ONLY 0x4U /* allocates on LMDB only (the memory backend's reads allocate nothing) */
+#define T_BATCHES 0x8U   /* index work in batches: a failure may keep index entries (cleanup checks) */
 
 typedef struct t_op {
 	const char *name;

@@ -25,7 +25,8 @@
 #include "faults.h"
 
 #define MAX_RUNS 100000L
-#define SAMPLES 32   /* persistent mode: runs spread over the middle of the call */
+#define SAMPLES 16   /* persistent mode: runs spread over the middle of a call */
+#define EDGE 6       /* persistent mode: the first and last N of a call are all run */
 
 static const char *const backends[] = { "memory", "lmdb" };
 
@@ -35,14 +36,14 @@ typedef struct t_mode {
 } t_mode;
 
 /* The N after n: every N, except in persistent mode, where the middle of a call of `total`
- * allocations is sampled (its first and last 8 are always run). */
+ * allocations is sampled. */
 static long next_n(long n, int persistent, long total)
 {
 	long stride = total / SAMPLES;
 
-	if (!persistent || stride < 2 || n < 8 || n >= total - 8)
+	if (!persistent || stride < 2 || n < EDGE || n >= total - EDGE)
 		return n + 1;
-	return n + stride < total - 8 ? n + stride : total - 8;
+	return n + stride < total - EDGE ? n + stride : total - EDGE;
 }
 
 /* A failed call: only because of an injected failure, only CUSTOS_ENOMEM, message set. */
@@ -94,7 +95,7 @@ static void no_leak(const t_op *op, t_fx *fx, long n, int persistent, t_live liv
 /* One run with the nth allocation failing (n = 0: none), on the store as seeded. */
 static t_outcome run_once(const t_op *op, t_fx *fx, long n, int persistent, int leaks)
 {
-	unsigned mask = op->flags & (T_WRITE | T_CLOSED) ? T_FX_ALL : T_FX_CUSTOMERS_ONLY;
+	unsigned mask = op->flags & T_BATCHES ? T_FX_ALL & ~(1U << T_B_INDEX) : T_FX_ALL;
 	unsigned char before[32], after[32];
 	t_live live, held;
 	t_outcome o;

@@ -217,12 +217,15 @@ static void run_jobs(job *jobs, int reads)
 		pthread_join(th[i], NULL);
 }
 
+/* Entries of this action and customer in the log, after committing the queue (reading the
+ * log writes nothing). */
 static size_t entries_of(int action, uint64_t customer)
 {
 	custos_audit_iter *it = NULL;
 	custos_audit_entry *e = NULL;
 	size_t n = 0;
 
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
 	ck_assert_int_eq(custos_audit_read(&it, T.ctx, 0), CUSTOS_OK);
 	while (custos_audit_next(&e, it) == CUSTOS_OK) {
 		n += custos_audit_entry_action(e) == action && custos_audit_entry_customer(e) == customer;

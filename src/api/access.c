@@ -199,7 +199,7 @@ int custos_access_review(custos_review **out, custos_ctx *ctx, uint32_t unused_d
 		return rc;
 	if ((rc = cu_review_build(out, ctx->core, unused_days)))
 		return rc;
-	if ((rc = cu_note(ctx, CUSTOS_AUDIT_AUDIT, ctx->role.ops & (CUSTOS_OP_AUDIT | CUSTOS_OP_ACCESS), 0, 0, CUSTOS_OK, 3))) {
+	if ((rc = cu_log_read(ctx, CUSTOS_AUDIT_AUDIT, ctx->role.ops & (CUSTOS_OP_AUDIT | CUSTOS_OP_ACCESS), 0, 0, CUSTOS_OK, 3))) {
 		custos_review_free(*out);
 		*out = NULL;
 	}
