@@ -7,10 +7,12 @@
  * completes with no failure injected; the countdown must have reached the call in the
  * runs before. Every run must return CUSTOS_OK or CUSTOS_ENOMEM with the thread's error
  * set to it; leak nothing (the live allocations after the call, its cleanup and closing
- * the store equal those before); leave a store that opens again and passes
- * custos_audit_verify(); and, for a change, either change nothing at all or do all of its
- * work. faults.h says what the countdown reaches in which build. alloc_ops.c lists the
- * calls; alloc_fixture.c holds the store they run on.
+ * the store equal those before); leave a store that passes custos_audit_verify() through
+ * the same handle and after opening again; if it failed, leave every bucket as it was
+ * (index builds and rebuilds, which run in batches, may keep index entries: their cleanup
+ * checks the store and calls again); if it succeeded, have done all of its work.
+ * faults.h says what the countdown reaches in which build. alloc_ops.c lists the calls;
+ * alloc_fixture.c holds the store they run on.
  *
  * Then the defects the countdown found, each a test of its own, and the interposer itself.
  */
