@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 
@@ -106,17 +107,18 @@ custos_backend *t_fx_backend(t_fx *fx, unsigned flags)
 
 /* ---- opening and closing ---- */
 
-static void count_checkpoint(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
+static int count_checkpoint(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
 	const unsigned char *sig, size_t sig_len, void *payload)
 {
 	(void)seq, (void)hash, (void)hash_len, (void)time_us, (void)sig, (void)sig_len;
 	((t_fx *)payload)->checkpoints++;
+	return 0;
 }
 
 void t_fx_verify(custos_ctx *ctx)
 {
 	uint64_t bad = 1;
-	int rc = custos_audit_verify(&bad, ctx, 0, NULL);
+	int rc = custos_audit_verify(&bad, ctx, 0, NULL, 0);
 
 	ck_assert_msg(rc == CUSTOS_OK, "the audit log does not verify: %s: %s", custos_error_name(rc),
 		custos_error_last());
@@ -148,7 +150,7 @@ void t_fx_open(t_fx *fx)
 void t_fx_close(t_fx *fx)
 {
 	custos_ctx_free(fx->ctx);
-	custos_db_close(fx->db);
+	ck_assert_msg(custos_db_close(fx->db) == CUSTOS_OK, "close: %s", custos_error_last());
 	fx->ctx = NULL;
 	fx->db = NULL;
 	fx->be = NULL;
@@ -249,20 +251,6 @@ static void copy_file(const char *to, const char *from)
 	ck_assert_int_eq(fclose(out), 0);
 }
 
-static void keep_seeded(t_fx *fx)
-{
-	char data[320];
-
-	if (fx->lmdb) {
-		snprintf(data, sizeof data, "%s/data.mdb", fx->path);
-		snprintf(fx->copy, sizeof fx->copy, "%s/seeded.mdb", fx->dir);
-		copy_file(fx->copy, data);
-		return;
-	}
-	ck_assert_int_eq(custos_backend_open(&fx->seeded, "memory:", NULL), CUSTOS_OK);
-	copy_store(fx->seeded, fx->kept);
-}
-
 void t_fx_reset(t_fx *fx)
 {
 	char data[320];
@@ -282,7 +270,10 @@ void t_fx_reset(t_fx *fx)
 
 /* ---- making it ---- */
 
-void t_fx_create(t_fx *fx, int lmdb)
+/* The stores as seeded, one per backend, made before the tests fork; each test copies one. */
+static t_fx seeded[2];
+
+static void make_seeded(t_fx *fx, int lmdb)
 {
 	memset(fx, 0, sizeof *fx);
 	fx->lmdb = lmdb;
@@ -298,7 +289,41 @@ void t_fx_create(t_fx *fx, int lmdb)
 	seed(fx);
 	t_fx_verify(fx->ctx);
 	t_fx_close(fx);
-	keep_seeded(fx);
+}
+
+void t_fx_seed(void)
+{
+	make_seeded(&seeded[0], 0);
+	make_seeded(&seeded[1], 1);
+}
+
+void t_fx_unseed(void)
+{
+	for (int i = 0; i < 2; i++) {
+		custos_backend_free(seeded[i].kept);
+		t_rmtree(seeded[i].dir);
+	}
+	memset(seeded, 0, sizeof seeded);
+}
+
+void t_fx_create(t_fx *fx, int lmdb)
+{
+	const t_fx *from = &seeded[lmdb];
+
+	ck_assert_msg(from->lmdb == lmdb && (lmdb ? from->dir[0] != 0 : from->kept != NULL), "t_fx_seed() first");
+	memset(fx, 0, sizeof *fx);
+	fx->lmdb = lmdb;
+	memcpy(fx->ids, from->ids, sizeof fx->ids);
+	if (lmdb) {
+		t_tmpdir(fx->dir, sizeof fx->dir);
+		snprintf(fx->path, sizeof fx->path, "%s/store", fx->dir);
+		snprintf(fx->uri, sizeof fx->uri, "lmdb:%s", fx->path);
+		snprintf(fx->copy, sizeof fx->copy, "%s/data.mdb", from->path);
+		ck_assert_int_eq(mkdir(fx->path, 0700), 0);
+	} else {
+		fx->seeded = from->kept;
+	}
+	t_fx_reset(fx);
 }
 
 void t_fx_destroy(t_fx *fx)
@@ -306,7 +331,6 @@ void t_fx_destroy(t_fx *fx)
 	if (fx->db)
 		t_fx_close(fx);
 	custos_backend_free(fx->kept);
-	custos_backend_free(fx->seeded);
 	t_rmtree(fx->dir);
 	memset(fx, 0, sizeof *fx);
 }

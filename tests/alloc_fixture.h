@@ -1,6 +1,6 @@
 /*
- * tests/alloc_fixture.h — the store check_alloc runs each operation against: created and
- * seeded once per test on the memory or the LMDB backend, put back as seeded before every
+ * tests/alloc_fixture.h — the store check_alloc runs each operation against: seeded once
+ * per backend (memory, LMDB) and copied for each test, put back as seeded before every
  * run of the countdown, opened and closed around each run (a memory store outlives the
  * close in a kept backend), digested to prove that a failed call changed nothing, and
  * measured so its own growth is not taken for a leak.
@@ -19,9 +19,9 @@ typedef struct t_fx {
 	char dir[256];            /* LMDB: the temporary directory holding store/ */
 	char path[300];           /* LMDB: DIR/store */
 	char uri[310];            /* LMDB: lmdb:DIR/store */
-	char copy[310];           /* LMDB: the seeded data file, DIR/seeded.mdb */
+	char copy[310];           /* LMDB: the data file of the seeded store */
 	custos_backend *kept;     /* memory: the backend the store lives in, outliving every close */
-	custos_backend *seeded;   /* memory: a copy of the seeded store */
+	custos_backend *seeded;   /* memory: the seeded store (borrowed) */
 	int prepared;             /* memory: buckets declared in `kept` */
 	unsigned char key[32];    /* the store's master key (re-keying changes it) */
 	custos_db *db;            /* open between t_fx_open() and t_fx_close() */
@@ -41,7 +41,11 @@ typedef struct t_fx {
  * are committed on the test's thread, by writes, flushes, verification and close. */
 void t_fx_options(custos_db_options *o);
 
-/* Create and seed a store (left closed), and keep a copy of it. */
+/* Make the seeded stores, one per backend, before the tests fork (an unchecked fixture),
+ * and remove them after. */
+void t_fx_seed(void);
+void t_fx_unseed(void);
+/* A store of the test's own, a copy of the seeded one (left closed). */
 void t_fx_create(t_fx *fx, int lmdb);
 /* Put the store back as it was seeded (it must be closed), so every run starts alike
  * and the audit log does not grow from run to run. */

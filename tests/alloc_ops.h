@@ -31,6 +31,7 @@ typedef struct t_call {
 	custos_buf bufs[T_STRINGS];
 	uint64_t id, count, before, gaps, ids[T_IDS];
 	uint32_t pid, flags;
+	int scope, vis[CUSTOS_CLASS_COUNT];
 	const char *from, *to;
 	char name[32];
 	unsigned char key[32], digest[32];
@@ -41,6 +42,7 @@ typedef struct t_call {
 #define T_CLOSED 0x2U  /* opens or closes stores itself: runs with the fixture closed */
 #define T_LMDB_ONLY 0x4U /* allocates on LMDB only (the memory backend's reads allocate nothing) */
 #define T_BATCHES 0x8U   /* index work in batches: a failure may keep index entries (cleanup checks) */
+#define T_DROPS 0x10U    /* a failure may keep the count of the read entries it lost (a meta record) */
 
 typedef struct t_op {
 	const char *name;

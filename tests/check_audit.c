@@ -48,8 +48,8 @@ static t_store T;
 /* ---- reading the log ---- */
 
 typedef struct entry {
-	uint64_t seq, customer, version;
-	int action, result;
+	uint64_t seq, customer, version, dropped;
+	int action, result, change;
 	uint32_t actor, classes, op, subject;
 } entry;
 
@@ -69,6 +69,8 @@ static size_t read_log(entry *out, size_t max, uint64_t after)
 		out[n].seq = custos_audit_entry_seq(e);
 		out[n].customer = custos_audit_entry_customer(e);
 		out[n].version = custos_audit_entry_version(e);
+		out[n].change = custos_audit_entry_grant_change(e);
+		out[n].dropped = custos_audit_entry_dropped(e);
 		out[n].action = custos_audit_entry_action(e);
 		out[n].result = custos_audit_entry_result(e);
 		out[n].actor = custos_audit_entry_actor(e);
@@ -177,7 +179,9 @@ START_TEST(every_change_is_logged_with_who_what_and_which_version)
 	ck_assert_uint_eq(e[1].classes, CLS(CONTACT));
 	ck_assert_uint_eq(e[1].op, CUSTOS_OP_UPDATE);
 	ck_assert_int_eq(e[2].action, CUSTOS_AUDIT_GRANT);
-	ck_assert_uint_eq(e[2].version, CUSTOS_GRANT_PRINCIPAL_CREATED);
+	ck_assert_int_eq(e[2].change, CUSTOS_GRANT_PRINCIPAL_CREATED);
+	ck_assert_uint_eq(e[2].version, 0);  /* a grant has no version; each value has its accessor */
+	ck_assert_uint_eq(e[0].change, 0);
 	ck_assert_uint_eq(e[2].subject, rep);
 	ck_assert_uint_eq(e[2].op, CUSTOS_OP_ACCESS);
 	ck_assert_int_eq(e[3].action, CUSTOS_AUDIT_REASSIGN);
@@ -300,10 +304,10 @@ START_TEST(the_largest_batch_is_logged_in_several_blocks)
 	ck_assert_uint_eq(c.per_action[CUSTOS_AUDIT_READ], 1);
 	ck_assert_uint_ge(c.blocks, 3);
 	ck_assert_uint_le(c.largest, 65535);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_OK);
 	ck_assert_uint_eq(bad, 0);
 	t_store_reopen(&T);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_OK);
 	free(batch);
 	free(ids);
 }
@@ -554,7 +558,7 @@ START_TEST(closing_commits_queued_reads)
 	ck_assert_uint_eq(read_log(e, 8, 0), 3);
 	ck_assert_int_eq(e[1].action, CUSTOS_AUDIT_READ);
 	ck_assert_int_eq(e[2].action, CUSTOS_AUDIT_READ);
-	ck_assert_uint_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_uint_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -654,7 +658,7 @@ START_TEST(the_log_is_read_a_page_at_a_time_by_those_allowed)
 	ck_assert_int_eq(custos_ctx_open(&aud, T.db, "audrey"), CUSTOS_OK);
 	ck_assert_int_eq(custos_audit_read(&it, rep, 0), CUSTOS_EDENIED);
 	ck_assert_ptr_null(it);
-	ck_assert_int_eq(custos_audit_verify(&bad, rep, 0, NULL), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_audit_verify(&bad, rep, 0, NULL, 0), CUSTOS_EDENIED);
 	ck_assert_uint_eq(bad, 0);
 	ck_assert_int_eq(custos_audit_checkpoint(rep), CUSTOS_EDENIED);
 	ck_assert_int_eq(custos_audit_public_key(&key, rep), CUSTOS_EDENIED);
@@ -677,7 +681,7 @@ START_TEST(the_log_is_read_a_page_at_a_time_by_those_allowed)
 	ck_assert_int_eq(e[n - 1].action, CUSTOS_AUDIT_AUDIT);
 	ck_assert_uint_eq(e[n - 1].actor, custos_ctx_principal_id(aud));
 	ck_assert_uint_eq(read_log(e, 1200, 5000), 0);
-	ck_assert_int_eq(custos_audit_verify(&bad, aud, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, aud, 0, NULL, 0), CUSTOS_OK);
 	ck_assert_uint_eq(bad, 0);
 	custos_ctx_free(rep);
 }
@@ -815,7 +819,7 @@ START_TEST(fail_closed_refuses_reads_it_cannot_log)
 	ck_assert_int_eq(custos_customer_count(&n, T.ctx), CUSTOS_EIO);
 	F->fail_audit = 0;
 	get_ok(T.ctx, id);
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -838,13 +842,13 @@ START_TEST(best_effort_serves_reads_and_counts_what_it_lost)
 	for (size_t i = 1; i < n; i++) {
 		ck_assert(e[i].action == CUSTOS_AUDIT_DROPPED || e[i].action == CUSTOS_AUDIT_READ);
 		if (e[i].action == CUSTOS_AUDIT_DROPPED)
-			dropped += e[i].version;
+			dropped += e[i].dropped;
 		else
 			reads++;
 	}
 	ck_assert_uint_eq(dropped + reads, 8);
 	ck_assert_uint_ge(dropped, 4);
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -876,7 +880,7 @@ static void tally_log(tally *t, uint64_t base, size_t n)
 	while ((rc = custos_audit_next(&e, it)) == CUSTOS_OK) {
 		uint64_t id = custos_audit_entry_customer(e);
 		if (custos_audit_entry_action(e) == CUSTOS_AUDIT_DROPPED)
-			t->dropped += custos_audit_entry_version(e);
+			t->dropped += custos_audit_entry_dropped(e);
 		if (custos_audit_entry_action(e) == CUSTOS_AUDIT_READ && id >= base && id - base < n) {
 			if (t->hits[id - base]++)
 				t->twice++;
@@ -953,7 +957,7 @@ START_TEST(every_read_of_eight_threads_is_logged_exactly_once)
 	ck_assert_uint_eq(t.twice, 0);
 	ck_assert_uint_eq(t.logged, served);
 	free(t.hits);
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -1057,7 +1061,7 @@ START_TEST(a_crash_loses_at_most_twice_the_batch_of_acknowledged_reads)
 	ck_assert_uint_le(lost, 2 * CRASH_BATCH);
 	free(t.hits);
 	free(acked);
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -1107,7 +1111,7 @@ START_TEST(best_effort_accounts_for_every_read_exactly_once_across_failures)
 	ck_assert_uint_eq(t.logged + t.dropped, served);
 	free(t.hits);
 	custos_customer_free(patch);
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -1143,7 +1147,7 @@ START_TEST(best_effort_keeps_the_count_of_lost_reads_across_a_close)
 	c = raw_scan(T.be);
 	ck_assert_uint_eq(c.per_action[CUSTOS_AUDIT_DROPPED], 1);
 	ck_assert_uint_eq(c.dropped, 5000);
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -1170,7 +1174,7 @@ START_TEST(changes_never_commit_without_their_entry)
 		T_UNCHANGED(&T, custos_customer_reassign(T.ctx, id, "rep"), CUSTOS_EIO);
 		T_UNCHANGED(&T, custos_principal_create(NULL, T.ctx, "rep2", "sales", NULL), CUSTOS_EIO);
 		F->fail_audit = 0;
-		ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+		ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 		t_store_close(&T);
 	}
 	t_store_open(&T, "memory");  /* for the teardown */
@@ -1247,7 +1251,7 @@ static void del_block(uint64_t last)
 /* Verify: the code, and first_bad through `bad`; the message must explain. */
 static int verify(uint64_t *bad, const char *says)
 {
-	int rc = custos_audit_verify(bad, T.ctx, 0, NULL);
+	int rc = custos_audit_verify(bad, T.ctx, 0, NULL, 0);
 
 	if (says)
 		ck_assert_msg(strstr(custos_error_last(), says), "'%s' does not say '%s'", custos_error_last(), says);
@@ -1583,7 +1587,7 @@ START_TEST(verifying_and_reading_write_nothing)
 	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "rep", "sales", NULL), CUSTOS_OK);
 	get_ok(T.ctx, 1);  /* queued */
 	t_digest(T.be, before);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_OK);
 	ck_assert_int_eq(read_until(0, seqs, 16, &got), CUSTOS_ITEROVER);
 	ck_assert_uint_eq(got, 3);  /* the create, the grant and the read before it */
 	t_digest(T.be, after);
@@ -1600,7 +1604,7 @@ START_TEST(verifying_and_reading_write_nothing)
 	t_digest(T.be, before);
 	ck_assert_int_eq(read_until(0, seqs, 16, &got), CUSTOS_ITEROVER);
 	ck_assert_uint_ge(got, 5);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_EAUTH);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_EAUTH);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "does not match a principal record"));
 	t_digest(T.be, after);
 	ck_assert_mem_eq(before, after, 32);
@@ -1618,7 +1622,7 @@ START_TEST(verification_reads_in_short_transactions)
 	for (int i = 0; i < 3000; i++)
 		t_create(T.ctx, "Someone", NULL);
 	read_ops_max = 0;
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_OK);
 	ck_assert_uint_eq(bad, 0);
 	ck_assert_int_le(read_ops_max, 1500);
 	ck_assert_int_gt(read_ops_max, 0);
@@ -1669,7 +1673,7 @@ START_TEST(verification_memory_does_not_grow_with_customer_ids)
 	ck_assert_int_eq(cu_store_write(&a.core->store, skip_ids_fn, &a), CUSTOS_OK);
 	id = t_create(T.ctx, "Bo Chan", NULL);
 	ck_assert_uint_eq(id, 1ULL << 40);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_OK);
 	ck_assert_uint_eq(bad, 0);
 
 	customer_key(k, id);
@@ -1680,7 +1684,7 @@ START_TEST(verification_memory_does_not_grow_with_customer_ids)
 	custos_customer_free(patch);
 	ck_assert_int_eq(t_raw_put(T.be, T_B_CUSTOMERS, k, 8, old, n), CUSTOS_OK);
 	free(old);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_EAUTH);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_EAUTH);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "customer 1099511627776 is not the record"));
 }
 END_TEST
@@ -1732,14 +1736,14 @@ START_TEST(verification_agrees_with_concurrent_writers)
 	ck_assert_int_eq(pthread_create(&c.thread, NULL, churn_customers, &c), 0);
 	/* At least 20 verifications, and on until the writer made 100 writes meanwhile. */
 	for (int round = 0; round < 20 || (atomic_load(&c.writes) < 100 && c.rc == CUSTOS_OK); round++) {
-		int rc = custos_audit_verify(&bad, T.ctx, 0, NULL);
+		int rc = custos_audit_verify(&bad, T.ctx, 0, NULL, 0);
 		ck_assert_msg(rc == CUSTOS_OK, "round %d: %s", round, custos_error_last());
 	}
 	atomic_store(&c.stop, 1);
 	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
 	ck_assert_int_eq(c.rc, CUSTOS_OK);
 	ck_assert_uint_ge(atomic_load(&c.writes), 100);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -1754,9 +1758,10 @@ typedef struct anchor {
 typedef struct anchors {
 	anchor a[64];
 	size_t n;
+	int refuse;   /* what the callback returns: nonzero when it could not keep the anchor */
 } anchors;
 
-static void keep_anchor(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
+static int keep_anchor(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
 	const unsigned char *sig, size_t sig_len, void *payload)
 {
 	anchors *as = payload;
@@ -1768,6 +1773,7 @@ static void keep_anchor(uint64_t seq, const unsigned char *hash, size_t hash_len
 	a->time_us = time_us;
 	memcpy(a->hash, hash, 32);
 	memcpy(a->sig, sig, 64);
+	return as->refuse;
 }
 
 /* The signed message, as custos/audit.h documents it. */
@@ -1812,15 +1818,17 @@ START_TEST(checkpoints_are_signed_and_handed_to_the_host)
 	ck_assert_uint_eq(as.a[2].seq, 25);
 	for (size_t i = 0; i < as.n; i++) {
 		ck_assert(signature_ok(&as.a[i], (const unsigned char *)pk.ptr));
-		ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[i].seq, as.a[i].hash), CUSTOS_OK);
+		ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[i].seq, as.a[i].hash, 32), CUSTOS_OK);
 	}
 	as.a[0].hash[0] ^= 1;
 	ck_assert(!signature_ok(&as.a[0], (const unsigned char *)pk.ptr));
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[0].seq, as.a[0].hash), CUSTOS_EAUTH);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[0].seq, as.a[0].hash, 32), CUSTOS_EAUTH);
 	ck_assert_uint_eq(bad, 10);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "entry 10 does not match the anchor"));
 	memset(wrong, 0, sizeof wrong);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 10000, wrong), CUSTOS_EAUTH);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[0].seq, as.a[0].hash, 31), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "an anchor's hash is 32 bytes, not 31");
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 10000, wrong, sizeof wrong), CUSTOS_EAUTH);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "before the anchor at 10000"));
 
 	/* A checkpoint's signature damaged in the store. */
@@ -1831,13 +1839,50 @@ START_TEST(checkpoints_are_signed_and_handed_to_the_host)
 		ck_assert_uint_eq(n, 8 + 32 + 64);
 		v[8 + 32 + 5] ^= 1;
 		ck_assert_int_eq(t_raw_put(T.be, T_B_AUDIT, k, 9, v, n), CUSTOS_OK);
-		ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_EAUTH);
+		ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_EAUTH);
 		ck_assert_uint_eq(bad, 20);
 		ck_assert_ptr_nonnull(strstr(custos_error_last(), "signature of the checkpoint at entry 20 is invalid"));
 		free(v);
 	}
 	custos_buf_dispose(&pk);
 	ck_assert_int_eq(custos_db_set_checkpoint_callback(T.db, NULL, NULL), CUSTOS_OK);  /* `as` goes out of scope */
+}
+END_TEST
+
+/* A host that cannot keep an anchor says so: the checkpoint asked for and the one made at
+ * close report it (CUSTOS_EUSER); one made on the way of a write does not undo the write. */
+START_TEST(a_refused_checkpoint_is_reported_where_one_was_asked_for)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	anchors as = { .n = 0, .refuse = 7 };
+	uint64_t n = 0;
+
+	o.checkpoint_every = 2;
+	t_store_open_opts(&T, "lmdb", &o);
+	ck_assert_int_eq(custos_db_set_checkpoint_callback(T.db, keep_anchor, &as), CUSTOS_OK);
+	t_create(T.ctx, "Someone", NULL);
+	t_create(T.ctx, "Someone else", NULL);  /* entry 2: a checkpoint on the way, refused */
+	ck_assert_uint_eq(as.n, 1);
+	ck_assert_int_eq(custos_customer_count(&n, T.ctx), CUSTOS_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(custos_audit_checkpoint(T.ctx), CUSTOS_EUSER);
+	ck_assert_str_eq(custos_error_last(), "the checkpoint callback refused the checkpoint at entry 3 (it returned 7): "
+		"the checkpoint is in the store, but no anchor of it was kept outside");
+	ck_assert_uint_eq(as.n, 2);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, as.a[1].seq, as.a[1].hash, 32), CUSTOS_OK);
+	custos_ctx_free(T.ctx);
+	T.ctx = NULL;
+	ck_assert_int_eq(custos_db_close(T.db), CUSTOS_EUSER);
+	T.db = NULL;
+	ck_assert_uint_eq(as.n, 3);
+	as.refuse = 0;
+	t_store_reopen_opts(&T, &o);
+	ck_assert_int_eq(custos_db_set_checkpoint_callback(T.db, keep_anchor, &as), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, as.a[2].seq, as.a[2].hash, 32), CUSTOS_OK);
+	custos_ctx_free(T.ctx);
+	T.ctx = NULL;
+	ck_assert_int_eq(custos_db_close(T.db), CUSTOS_OK);
+	T.db = NULL;
 }
 END_TEST
 
@@ -1888,9 +1933,9 @@ START_TEST(a_whole_store_rolled_back_is_found_with_the_anchor)
 	T.db = NULL;
 	copy_file(saved, data);
 	t_store_reopen_opts(&T, &o);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_OK);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[0].seq, as.a[0].hash), CUSTOS_OK);
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[as.n - 1].seq, as.a[as.n - 1].hash), CUSTOS_EAUTH);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[0].seq, as.a[0].hash, 32), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, as.a[as.n - 1].seq, as.a[as.n - 1].hash, 32), CUSTOS_EAUTH);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "cut short or replaced by an older copy"));
 	ck_assert_uint_gt(bad, as.a[0].seq);
 	ck_assert_uint_le(bad, as.a[as.n - 1].seq);
@@ -1959,6 +2004,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, checkpoints_are_signed_and_handed_to_the_host);
 	tcase_add_test(tc, a_whole_store_rolled_back_is_found_with_the_anchor);
+	tcase_add_test(tc, a_refused_checkpoint_is_reported_where_one_was_asked_for);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -261,7 +261,7 @@ START_TEST(concurrent_updates_share_one_commit)
 		ck_assert_uint_eq(entries_of(CUSTOS_AUDIT_UPDATE, jobs[i].id), 1);
 		ck_assert_uint_eq(entries_of(CUSTOS_AUDIT_READ, jobs[i].id), 3);  /* two while held, one above */
 	}
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -300,7 +300,7 @@ START_TEST(a_failing_write_fails_alone_in_its_group)
 		ck_assert_msg(jobs[i].rc == CUSTOS_OK, "%s", jobs[i].msg);
 	ck_assert_int_eq(custos_customer_count(&n, T.ctx), CUSTOS_OK);
 	ck_assert_uint_eq(n, 3);
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 

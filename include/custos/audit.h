@@ -68,7 +68,7 @@ typedef enum custos_audit_action {
 	                                the log. */
 } custos_audit_action;
 
-/** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_version() of the entry). */
+/** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_grant_change() of the entry). */
 typedef enum custos_grant_change {
 	CUSTOS_GRANT_PRINCIPAL_CREATED = 1, /**< A principal was created (subject: the principal). */
 	CUSTOS_GRANT_ROLE_CHANGED = 2,      /**< A principal got another role (subject: the principal). */
@@ -95,8 +95,13 @@ typedef enum custos_grant_change {
  *        any Ed25519 implementation (libsodium: crypto_sign_verify_detached()).
  * @param sig_len 64.
  * @param payload The pointer given to custos_db_set_checkpoint_callback().
+ * @return 0 when the anchor was kept; anything else says it was not: custos_audit_checkpoint()
+ *         and custos_db_close() then return #CUSTOS_EUSER. For a checkpoint made on the way
+ *         of another call (every `checkpoint_every` entries) the value is not reported: that
+ *         call's change is committed, and the next checkpoint covers it. Either way the
+ *         checkpoint stays in the store.
  */
-typedef void (*custos_checkpoint_fn)(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
+typedef int (*custos_checkpoint_fn)(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
 	const unsigned char *signature, size_t sig_len, void *payload);
 
 /**
@@ -122,7 +127,8 @@ CUSTOS_EXTERN(int) custos_audit_flush(custos_ctx *ctx) CUSTOS_WARN_UNUSED;
 /**
  * @brief Flush, then make and sign a checkpoint now, handing it to the callback.
  * @param[in] ctx A context holding #CUSTOS_OP_AUDIT.
- * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_ESTATE or a backend error.
+ * @return #CUSTOS_OK, #CUSTOS_EUSER (the callback refused the checkpoint; it is in the
+ *         store), #CUSTOS_EDENIED, #CUSTOS_ESTATE or a backend error.
  */
 CUSTOS_EXTERN(int) custos_audit_checkpoint(custos_ctx *ctx) CUSTOS_WARN_UNUSED;
 
@@ -150,14 +156,17 @@ CUSTOS_EXTERN(int) custos_audit_public_key(custos_buf *out, custos_ctx *ctx) CUS
  *             the last write entry of that customer). May be NULL.
  * @param[in] ctx A context holding #CUSTOS_OP_AUDIT.
  * @param[in] anchor_seq The sequence number of a checkpoint kept outside the store, or 0.
- * @param[in] anchor_hash Its 32-byte hash, or NULL.
+ * @param[in] anchor_hash Its hash as the checkpoint callback received it, or NULL.
+ * @param[in] anchor_hash_len The bytes of @p anchor_hash: #CUSTOS_AUDIT_HASH_BYTES (0 with
+ *            no anchor).
  * @return #CUSTOS_OK, #CUSTOS_EAUTH (the message says what is wrong: an edited, missing,
  *         reordered or duplicated entry, a log cut short or older than the anchor, a bad
  *         signature, a customer rolled back, added or removed outside the log),
- *         #CUSTOS_EDENIED, #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
+ *         #CUSTOS_EINVALID (an anchor hash of another length), #CUSTOS_EDENIED,
+ *         #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
  */
 CUSTOS_EXTERN(int) custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uint64_t anchor_seq,
-	const unsigned char *anchor_hash) CUSTOS_WARN_UNUSED;
+	const unsigned char *anchor_hash, size_t anchor_hash_len) CUSTOS_WARN_UNUSED;
 
 /**
  * @brief Read the log in sequence order, a page at a time.
@@ -165,7 +174,8 @@ CUSTOS_EXTERN(int) custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uin
  * Reading writes nothing: it returns what is committed, also on a store opened read-only
  * or found damaged. Call custos_audit_flush() first to include the reads queued so far.
  * @param[out] out Receives the iterator, owned by the caller.
- * @param[in] ctx A context holding #CUSTOS_OP_AUDIT; it must outlive the iterator.
+ * @param[in] ctx A context holding #CUSTOS_OP_AUDIT. The iterator keeps a reference on it:
+ *            the context may be freed first; the iterator stays usable until it is freed.
  * @param[in] after_seq Start after this sequence number (0 = from the first entry).
  * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE, #CUSTOS_ENOMEM.
  */
@@ -209,10 +219,17 @@ CUSTOS_EXTERN(uint64_t) custos_audit_entry_customer(const custos_audit_entry *e)
 CUSTOS_EXTERN(uint32_t) custos_audit_entry_classes(const custos_audit_entry *e);
 /** @brief The outcome. @param[in] e The entry. @return #CUSTOS_OK or the error code returned. */
 CUSTOS_EXTERN(int) custos_audit_entry_result(const custos_audit_entry *e);
-/** @brief The customer's record version after a write; for #CUSTOS_AUDIT_GRANT the
- *  #custos_grant_change; for #CUSTOS_AUDIT_DROPPED the number of entries lost.
- *  @param[in] e The entry. @return The value, or 0. */
-CUSTOS_EXTERN(uint64_t) custos_audit_entry_version(const custos_audit_entry *e);
+/** @brief The version a change made: the customer's record version after a
+ *  #CUSTOS_AUDIT_CREATE, #CUSTOS_AUDIT_UPDATE or #CUSTOS_AUDIT_REASSIGN, the schema version
+ *  after a #CUSTOS_AUDIT_SCHEMA. @param[in] e The entry. @return The version, 0 for other
+ *  actions or NULL. */
+CUSTOS_EXTERN(uint32_t) custos_audit_entry_version(const custos_audit_entry *e);
+/** @brief What a #CUSTOS_AUDIT_GRANT entry changed. @param[in] e The entry.
+ *  @return A #custos_grant_change, 0 for other actions or NULL. */
+CUSTOS_EXTERN(int) custos_audit_entry_grant_change(const custos_audit_entry *e);
+/** @brief How many entries a #CUSTOS_AUDIT_DROPPED entry stands for. @param[in] e The entry.
+ *  @return The number of entries lost, 0 for other actions or NULL. */
+CUSTOS_EXTERN(uint64_t) custos_audit_entry_dropped(const custos_audit_entry *e);
 /** @brief The operation bits used or refused. @param[in] e The entry. @return `CUSTOS_OP_*` bits. */
 CUSTOS_EXTERN(uint32_t) custos_audit_entry_operation(const custos_audit_entry *e);
 /** @brief The other party: a principal, team or field id, by action. @param[in] e The entry. @return The id, or 0. */
@@ -224,6 +241,35 @@ CUSTOS_EXTERN(uint32_t) custos_audit_entry_subject(const custos_audit_entry *e);
  * @return A static string, or NULL for an unknown value.
  */
 CUSTOS_EXTERN(const char *) custos_audit_action_name(int action);
+
+/**
+ * @brief Parse the name of an audit action.
+ * @param[out] out Receives the #custos_audit_action.
+ * @param[in] name A name as returned by custos_audit_action_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_audit_action_parse(int *out, const char *name);
+
+/**
+ * @brief Name of a grant change, such as "role_changed".
+ * @param[in] change A #custos_grant_change.
+ * @return A static string, or NULL for an unknown value.
+ */
+CUSTOS_EXTERN(const char *) custos_grant_change_name(int change);
+
+/**
+ * @brief Parse the name of a grant change.
+ * @param[out] out Receives the #custos_grant_change.
+ * @param[in] name A name as returned by custos_grant_change_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_grant_change_parse(int *out, const char *name);
+
+/** Bytes of a chain hash: of a checkpoint, and of an anchor given to custos_audit_verify(). */
+#define CUSTOS_AUDIT_HASH_BYTES 32U
+
+/** @brief #CUSTOS_AUDIT_HASH_BYTES, for FFI. @return 32. */
+CUSTOS_EXTERN(size_t) custos_audit_hash_bytes(void);
 
 CUSTOS_END_DECL
 

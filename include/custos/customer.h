@@ -351,6 +351,22 @@ CUSTOS_EXTERN(int) custos_customer_get(custos_customer **out, custos_ctx *ctx, u
 CUSTOS_EXTERN(int) custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes) CUSTOS_WARN_UNUSED;
 
 /**
+ * @brief Apply @p changes only if the stored customer is still at @p expected_version.
+ *
+ * For read-modify-write without lost updates: read a customer, note
+ * custos_customer_version(), build the changes, and apply them with that version. If
+ * another writer changed the customer meanwhile, nothing is written and the call fails
+ * with #CUSTOS_ECONFLICT, naming both versions: read it again and decide afresh.
+ * @param[in] ctx A context whose principal may update the customer.
+ * @param[in] id The customer's id.
+ * @param[in] expected_version The version the changes were made against (1 or more).
+ * @param[in,out] changes The changes, as for custos_customer_update().
+ * @return As custos_customer_update(), and #CUSTOS_ECONFLICT.
+ */
+CUSTOS_EXTERN(int) custos_customer_update_if(custos_ctx *ctx, uint64_t id, uint32_t expected_version,
+	custos_customer *changes) CUSTOS_WARN_UNUSED;
+
+/**
  * @brief Give a customer a new owner; its team becomes the new owner's team.
  * @param[in] ctx A context holding #CUSTOS_OP_REASSIGN; the customer must be in its scope
  *            and, for scope team, the new owner in its team.
@@ -387,7 +403,8 @@ CUSTOS_EXTERN(int) custos_customer_count(uint64_t *out, custos_ctx *ctx) CUSTOS_
  * calls, sees customers created after it started if their ids are higher than the last
  * one returned, and skips customers removed meanwhile.
  * @param[out] out Receives the iterator, owned by the caller.
- * @param[in] ctx A context of the store; it must outlive the iterator.
+ * @param[in] ctx A context of the store. The iterator keeps a reference on it: the context
+ *            may be freed first; the iterator stays usable until it is freed.
  * @param[in] opts Options, or NULL for defaults.
  * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_EVERSION, #CUSTOS_ESTATE, #CUSTOS_ENOMEM.
  */
@@ -400,7 +417,8 @@ CUSTOS_EXTERN(int) custos_customer_list(custos_iter **out, custos_ctx *ctx, cons
  * phone number's formatting do not matter). Encrypted fields are looked up through their
  * blind index and every candidate is verified, so there are no false matches.
  * @param[out] out Receives an iterator over the matches in ascending id order, owned by the caller.
- * @param[in] ctx A context of the store; it must outlive the iterator.
+ * @param[in] ctx A context of the store. The iterator keeps a reference on it: the context
+ *            may be freed first; the iterator stays usable until it is freed.
  * @param[in] field A searchable field.
  * @param[in] value The value in text form (integers as decimal, booleans as 0 or 1).
  * @return #CUSTOS_OK (also when nothing matches: the iterator is then empty),

@@ -178,20 +178,24 @@ CUSTOS_EXTERN(int) custos_db_open(custos_db **out, const char *uri, const custos
 /**
  * @brief Close a store.
  *
- * Queued audit entries are committed and a final checkpoint is signed (when the store is
- * writable); call custos_audit_flush() first to see an error there. If that commit fails,
- * the queued entries are lost: their count is kept in the store, without touching the log,
- * for the next commit to log as a #CUSTOS_AUDIT_DROPPED entry (unless the store cannot be
- * written at all). The backend is then
- * closed and every key is wiped. Handles made from the store
- * (contexts, customers, iterators, schemas) stay allocated until the caller frees them,
- * in any order: customer and schema handles keep their already-decrypted values; any call
- * that needs the store fails with #CUSTOS_ESTATE. The store's memory is released when the
- * last of them is freed (SQLite's `sqlite3_close_v2` rule).
+ * Queued audit entries are committed and a final checkpoint is signed and handed to the
+ * checkpoint callback (when the store is writable). If that commit fails, the queued
+ * entries are lost: their count is kept in the store, without touching the log, for the
+ * next commit to log as a #CUSTOS_AUDIT_DROPPED entry (unless the store cannot be written
+ * at all), and the failure is returned. Whatever it returns, the store is closed: the
+ * backend is closed and every key is wiped. Handles made from the store (contexts,
+ * customers, iterators, schemas) stay allocated until the caller frees them, in any
+ * order: customer and schema handles keep their already-decrypted values; any call that
+ * needs the store fails with #CUSTOS_ESTATE. The store's memory is released when the last
+ * of them is freed (SQLite's `sqlite3_close_v2` rule).
  * @param[in] db The store; NULL is accepted.
+ * @return #CUSTOS_OK; #CUSTOS_EUSER when the checkpoint callback refused the final
+ *         checkpoint (it is in the store); the commit's error (#CUSTOS_EFULL, #CUSTOS_EIO,
+ *         #CUSTOS_ECORRUPT for a store found damaged, ...) when the queued entries could not
+ *         be committed. The store is closed in every case.
  * @note Call once, from one thread, while no other thread is inside a call on @p db.
  */
-CUSTOS_EXTERN(void) custos_db_close(custos_db *db);
+CUSTOS_EXTERN(int) custos_db_close(custos_db *db);
 
 /**
  * @brief Replace the store's unlock secret (passphrase change or master-key rotation).

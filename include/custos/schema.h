@@ -72,6 +72,9 @@ typedef enum custos_field_class {
 /** Number of field classes; classes are 0 to CUSTOS_CLASS_COUNT - 1. */
 #define CUSTOS_CLASS_COUNT 7
 
+/** @brief #CUSTOS_CLASS_COUNT, for FFI. @return The number of field classes. */
+CUSTOS_EXTERN(size_t) custos_class_count(void);
+
 /**
  * @name Field flags
  * Bits for #custos_field_options.flags and custos_schema_field_flags().

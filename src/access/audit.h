@@ -128,15 +128,16 @@ int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r);
 int cu_audit_queue_take(cu_audit *a, cu_txn *txn, int entries, cu_audit_take *t);
 /* Under the writer lock after commit: remove what was written from the queue. */
 void cu_audit_committed(cu_core *core, cu_audit_commit *c);
-/* With no lock: hand a new checkpoint to the host. */
-void cu_audit_after(cu_core *core, const cu_audit_commit *c);
-/* Commit the queue now (with a checkpoint when asked). */
+/* With no lock: hand a new checkpoint to the host; CUSTOS_EUSER when its callback refused. */
+int cu_audit_after(cu_core *core, const cu_audit_commit *c);
+/* Commit the queue now (with a checkpoint when asked, and then the callback's refusal). */
 int cu_audit_flush(cu_core *core, int checkpoint);
 /* At close, the flusher stopped: commit the queue with a checkpoint. If that fails, the
  * queued entries are lost: they are counted as dropped, and the count not yet in the log
  * is kept in the store (cu_audit_write_lost) for the next commit, in this process or
- * another, to write. */
-void cu_audit_close(cu_core *core);
+ * another, to write. The commit's failure, or CUSTOS_EUSER when the callback refused the
+ * final checkpoint. */
+int cu_audit_close(cu_core *core);
 
 /* ---- writing (audit_write.c) ---- */
 

@@ -208,20 +208,24 @@ void cu_audit_committed(cu_core *core, cu_audit_commit *c)
 	cu_usage_committed(&a->usage, &c->usage);
 }
 
-void cu_audit_after(cu_core *core, const cu_audit_commit *c)
+int cu_audit_after(cu_core *core, const cu_audit_commit *c)
 {
 	cu_audit *a = core->audit;
 	custos_checkpoint_fn fn;
 	void *payload;
+	int took;
 
 	if (!c->checkpoint)
-		return;
+		return CUSTOS_OK;
 	pthread_mutex_lock(&a->mu);
 	fn = a->fn;
 	payload = a->payload;
 	pthread_mutex_unlock(&a->mu);
-	if (fn)
-		fn(c->cp_seq, c->cp_hash, 32, c->cp_time, c->cp_sig, CU_SIGNATURE_BYTES, payload);
+	if (!fn || (took = fn(c->cp_seq, c->cp_hash, 32, c->cp_time, c->cp_sig, CU_SIGNATURE_BYTES, payload)) == 0)
+		return CUSTOS_OK;
+	return cu_err(CUSTOS_EUSER, "the checkpoint callback refused the checkpoint at entry %llu (it returned %d): "
+		"the checkpoint is in the store, but no anchor of it was kept outside", (unsigned long long)c->cp_seq,
+		took);
 }
 
 /* ---- committing the queue ---- */
@@ -278,18 +282,28 @@ int cu_audit_flush(cu_core *core, int checkpoint)
 	}
 	pthread_cond_broadcast(&a->done);
 	pthread_mutex_unlock(&a->mu);
-	if (!rc)
-		cu_audit_after(core, &f.c);
+	if (!rc) {
+		/* Only an asked-for checkpoint reports the host's refusal: a reader's commit of the
+		 * queue succeeded whatever the host does with an anchor made on the way. */
+		int took = cu_audit_after(core, &f.c);
+		if (checkpoint)
+			rc = took;
+	}
 	return rc;
 }
 
-void cu_audit_close(cu_core *core)
+int cu_audit_close(cu_core *core)
 {
 	cu_audit *a = core->audit;
+	cu_err_saved why;
 	flush_args l;
+	int rc;
 
-	if (a->readonly || forked(a) || cu_audit_flush(core, 1) == CUSTOS_OK)
-		return;
+	if (a->readonly || forked(a))
+		return CUSTOS_OK;
+	if ((rc = cu_audit_flush(core, 1)) == CUSTOS_OK || rc == CUSTOS_EUSER)
+		return rc;  /* committed; an anchor the host refused is all that went wrong */
+	cu_err_save(&why);
 	pthread_mutex_lock(&a->mu);
 	a->dropped += queued(a);
 	a->head = a->tail;
@@ -298,6 +312,8 @@ void cu_audit_close(cu_core *core)
 	l.core = core;
 	l.lost = 1;
 	(void)cu_store_write_ex(&core->store, flush_fn, flush_committed, &l);  /* nothing more to try */
+	cu_err_restore(&why);
+	return rc;
 }
 
 static int is_read(int action)

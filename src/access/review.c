@@ -111,7 +111,7 @@ const char *custos_review_principal(const custos_review *r, size_t i) { return r
 const char *custos_review_role(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->role : NULL; }
 const char *custos_review_team(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->team : NULL; }
 int custos_review_disabled(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->disabled : 0; }
-uint32_t custos_review_scope(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->scope : 0; }
+int custos_review_scope(const custos_review *r, size_t i) { return row_at(r, i) ? (int)row_at(r, i)->scope : 0; }
 uint32_t custos_review_operations(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->ops : 0; }
 uint32_t custos_review_unused(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->unused : 0; }
 int64_t custos_review_last_active(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->last_active : 0; }

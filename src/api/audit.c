@@ -27,16 +27,6 @@ struct custos_audit_iter {
 	cu_err_saved err;
 };
 
-static const char *const action_names[] = {
-	NULL, "create", "update", "read", "find", "list", "count", "deny", "grant", "reassign", "schema", "keys",
-	"audit", "dropped",
-};
-
-const char *custos_audit_action_name(int action)
-{
-	return action >= CUSTOS_AUDIT_CREATE && action <= CUSTOS_AUDIT_DROPPED ? action_names[action] : NULL;
-}
-
 int custos_db_set_checkpoint_callback(custos_db *db, custos_checkpoint_fn fn, void *payload)
 {
 	if (!db)
@@ -83,13 +73,17 @@ int custos_audit_public_key(custos_buf *out, custos_ctx *ctx)
 	return CUSTOS_OK;
 }
 
-int custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uint64_t anchor_seq, const unsigned char *anchor_hash)
+int custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uint64_t anchor_seq, const unsigned char *anchor_hash,
+	size_t anchor_hash_len)
 {
 	cu_err_saved e;
 	int rc;
 
 	if (first_bad)
 		*first_bad = 0;
+	if (anchor_hash && anchor_hash_len != CUSTOS_AUDIT_HASH_BYTES)
+		return cu_err(CUSTOS_EINVALID, "an anchor's hash is %u bytes, not %zu", CUSTOS_AUDIT_HASH_BYTES,
+			anchor_hash_len);
 	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "verify the audit log")))
 		return rc;
 	/* What is committed, as it stands: verification writes nothing (its own entry is queued). */
@@ -182,6 +176,27 @@ int custos_audit_entry_action(const custos_audit_entry *e) { return e ? e->r.act
 uint64_t custos_audit_entry_customer(const custos_audit_entry *e) { return e ? e->r.customer : 0; }
 uint32_t custos_audit_entry_classes(const custos_audit_entry *e) { return e ? e->r.classes : 0; }
 int custos_audit_entry_result(const custos_audit_entry *e) { return e ? e->r.result : 0; }
-uint64_t custos_audit_entry_version(const custos_audit_entry *e) { return e ? e->r.version : 0; }
+
+uint32_t custos_audit_entry_version(const custos_audit_entry *e)
+{
+	if (!e)
+		return 0;
+	switch (e->r.action) {
+	case CUSTOS_AUDIT_CREATE: case CUSTOS_AUDIT_UPDATE: case CUSTOS_AUDIT_REASSIGN: case CUSTOS_AUDIT_SCHEMA:
+		return e->r.version;
+	default:
+		return 0;
+	}
+}
+
+int custos_audit_entry_grant_change(const custos_audit_entry *e)
+{
+	return e && e->r.action == CUSTOS_AUDIT_GRANT ? (int)e->r.version : 0;
+}
+
+uint64_t custos_audit_entry_dropped(const custos_audit_entry *e)
+{
+	return e && e->r.action == CUSTOS_AUDIT_DROPPED ? e->r.version : 0;
+}
 uint32_t custos_audit_entry_operation(const custos_audit_entry *e) { return e ? e->r.op : 0; }
 uint32_t custos_audit_entry_subject(const custos_audit_entry *e) { return e ? e->r.subject : 0; }

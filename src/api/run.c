@@ -185,7 +185,7 @@ int cu_run_write_flags(custos_ctx *ctx, uint32_t need, const char *what, int act
 	rc = (flags & CU_RUN_REPAIR ? cu_store_write_repair : cu_store_write_ex)(&ctx->core->store, write_fn,
 		write_committed, &r);
 	if (!rc)
-		cu_audit_after(ctx->core, &r.commit);
+		(void)cu_audit_after(ctx->core, &r.commit);  /* the change stands; the next checkpoint covers it */
 	else if (r.conflict_customer)  /* a unique value: audited whatever the caller was told */
 		cu_access_log_conflict(ctx, need, r.conflict_customer, r.conflict_field, rc);
 	else if (rc == CUSTOS_EDENIED)

@@ -356,7 +356,7 @@ static int reindex_changed(cu_op *op, const custos_customer *c, const cu_slot *o
 	return rc;
 }
 
-int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes)
+int cu_cust_update(cu_op *op, uint64_t id, uint32_t expected, const custos_customer *changes)
 {
 	custos_customer *c = NULL;
 	cu_slot *old = NULL;
@@ -366,6 +366,12 @@ int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes)
 
 	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)))
 		goto out;
+	if (expected && c->version != expected) {
+		rc = cu_err(CUSTOS_ECONFLICT, "customer %llu is at version %u, not %u: another writer changed it since it "
+			"was read; read it again and apply the change to what it holds now", (unsigned long long)id,
+			c->version, expected);
+		goto out;
+	}
 	if (!(old = cu_malloc(c->schema->nfields * sizeof *old))) {
 		rc = cu_err_oom();
 		goto out;

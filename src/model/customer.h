@@ -17,7 +17,9 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out);
  * CUSTOS_ECORRUPT, or CU_ESTALE when the record needs a newer schema than op->schema. */
 int cu_cust_load(cu_op *op, uint64_t id, custos_customer **out);
 /* Apply the changed fields of `changes` to customer id. */
-int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes);
+/* Apply changes to customer id; when expected is not 0 the stored record must be at that
+ * version (CUSTOS_ECONFLICT otherwise). */
+int cu_cust_update(cu_op *op, uint64_t id, uint32_t expected, const custos_customer *changes);
 /* Does c's value of f (one of its tags, for tags) have the index form norm? Sets *match;
  * fails only when memory runs out. Constant time in the compared bytes. */
 int cu_cust_matches(const custos_customer *c, const cu_field *f, const unsigned char *norm, size_t n, int *match);

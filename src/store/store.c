@@ -19,7 +19,7 @@ const char *const cu_bucket_names[CU_B_COUNT] = {
 /* A backend must answer with a custos code; anything else becomes CUSTOS_EBACKEND. */
 static int checked(int rc)
 {
-	if (rc > 0 || (rc < CUSTOS_ETOOBIG && rc != CUSTOS_ITEROVER))
+	if (rc > 0 || (rc < CUSTOS_ECONFLICT && rc != CUSTOS_ITEROVER))
 		return cu_err(CUSTOS_EBACKEND, "the storage backend returned an unknown code %d", rc);
 	return rc;
 }
