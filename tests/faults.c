@@ -15,6 +15,7 @@
  *
  * AddressSanitizer build: ASan owns malloc, so nothing is interposed; the countdown is
  * custos's own (cu_alloc_fail_after, custos's allocations only) and live totals are zero.
+ * The same holds at run time under valgrind, which replaces this program's malloc too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -238,18 +239,44 @@ void sodium_free(void *p)
 
 /* ---- the countdown ---- */
 
+/* Do this program's calls reach the functions above? Not under valgrind, which puts its
+ * own malloc in their place: then custos's own countdown is used. Probed once. */
+static int ours(void)
+{
+	static int known = -1;
+	void *(*volatile probe)(size_t) = malloc;
+	void *p;
+
+	if (known < 0) {
+		countdown = 1;
+		persistent_fail = 0;
+		p = probe(1);
+		known = p == NULL;
+		countdown = 0;
+		injected = 0;
+		free(p);
+	}
+	return known;
+}
+
 int t_faults_everywhere(void)
 {
-	return 1;
+	return ours();
 }
 
 const char *t_faults_reach(void)
 {
-	return "malloc family and sodium_malloc interposed: the countdown reaches custos, libc, LMDB and libsodium";
+	return ours() ? "malloc family and sodium_malloc interposed: the countdown reaches custos, libc, LMDB and "
+		"libsodium" : "another allocator (valgrind) replaced the interposed malloc: the countdown reaches "
+		"custos's own allocations only (cu_malloc and its guarded memory)";
 }
 
 void t_fault_arm(long n, int persistent)
 {
+	if (!ours()) {
+		cu_alloc_fail_after(n, persistent);
+		return;
+	}
 	injected = 0;
 	persistent_fail = persistent != 0;
 	countdown = n > 0 ? n : 0;
@@ -257,21 +284,29 @@ void t_fault_arm(long n, int persistent)
 
 long t_fault_disarm(void)
 {
+	long n = cu_alloc_failures();
+
+	if (!ours()) {
+		cu_alloc_fail_after(0, 0);
+		return n;
+	}
 	countdown = 0;
 	return injected;
 }
 
 long t_fault_allocations(void)
 {
-	return asked;
+	return ours() ? asked : cu_alloc_count();
 }
 
 t_live t_fault_live(void)
 {
-	t_live l;
+	t_live l = { 0, 0 };
 
-	l.count = atomic_load(&live_count);
-	l.bytes = atomic_load(&live_bytes);
+	if (ours()) {
+		l.count = atomic_load(&live_count);
+		l.bytes = atomic_load(&live_bytes);
+	}
 	return l;
 }
 

@@ -6,8 +6,9 @@
  *
  * In the normal build the test program itself defines malloc and its family and
  * sodium_malloc, so the countdown reaches every allocation of custos, libc, LMDB and
- * libsodium. Under AddressSanitizer, which owns malloc, it falls back to custos's own
- * countdown (cu_alloc_fail_after) and counts nothing: LeakSanitizer checks leaks there.
+ * libsodium. Under AddressSanitizer, which owns malloc, and under valgrind, which replaces
+ * it, it falls back to custos's own countdown (cu_alloc_fail_after) and counts nothing:
+ * LeakSanitizer or valgrind check leaks there.
  */
 #ifndef CUSTOS_TEST_FAULTS_H
 #define CUSTOS_TEST_FAULTS_H
