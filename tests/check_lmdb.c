@@ -1,11 +1,16 @@
 /*
  * tests/check_lmdb.c — what the LMDB backend promises beyond the vtable: the map grows
  * instead of failing, commits survive a killed process, handles refuse to work after
- * fork(), and threads and processes can share a store.
+ * fork(), threads and processes can share a store, and every failure LMDB reports reaches
+ * the caller (failures injected at the LMDB boundary with the linker's --wrap).
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +18,79 @@
 #include <unistd.h>
 
 #include "support.h"
+
+/* ---- failures injected at the LMDB boundary (tests/meson.build lists the wrapped calls) ---- */
+
+enum { W_MAXDBS, W_MAXREADERS, W_MAPSIZE, W_READER_CHECK, W_ENV_INFO, W_ENV_STAT, W_COUNT };
+static int inject[W_COUNT];           /* what the next call returns instead of calling LMDB, once */
+static atomic_int slow_remap;         /* mdb_env_set_mapsize takes 50 ms */
+static atomic_int remapping;          /* a thread is inside it */
+static atomic_int began_while_remapping;
+
+static int injected(int which)
+{
+	int rc = inject[which];
+
+	inject[which] = 0;
+	return rc;
+}
+
+#define WRAP(name, which, params, args) \
+	int __real_##name params; \
+	int __wrap_##name params; \
+	int __wrap_##name params \
+	{ \
+		int rc_ = injected(which); \
+		return rc_ ? rc_ : __real_##name args; \
+	}
+
+WRAP(mdb_env_set_maxdbs, W_MAXDBS, (MDB_env *env, MDB_dbi n), (env, n))
+WRAP(mdb_env_set_maxreaders, W_MAXREADERS, (MDB_env *env, unsigned int n), (env, n))
+WRAP(mdb_reader_check, W_READER_CHECK, (MDB_env *env, int *dead), (env, dead))
+
+/* A failed query leaves zeros where LMDB would have written, so ignoring it shows. */
+int __real_mdb_env_info(MDB_env *env, MDB_envinfo *info);
+int __wrap_mdb_env_info(MDB_env *env, MDB_envinfo *info);
+int __wrap_mdb_env_info(MDB_env *env, MDB_envinfo *info)
+{
+	memset(info, 0, sizeof *info);
+	return injected(W_ENV_INFO) ? EINVAL : __real_mdb_env_info(env, info);
+}
+
+int __real_mdb_env_stat(MDB_env *env, MDB_stat *st);
+int __wrap_mdb_env_stat(MDB_env *env, MDB_stat *st);
+int __wrap_mdb_env_stat(MDB_env *env, MDB_stat *st)
+{
+	memset(st, 0, sizeof *st);
+	return injected(W_ENV_STAT) ? EINVAL : __real_mdb_env_stat(env, st);
+}
+
+/* A remap, slow when asked, so that a transaction begun meanwhile is seen. */
+int __real_mdb_env_set_mapsize(MDB_env *env, size_t size);
+int __wrap_mdb_env_set_mapsize(MDB_env *env, size_t size);
+int __wrap_mdb_env_set_mapsize(MDB_env *env, size_t size)
+{
+	int rc = injected(W_MAPSIZE);
+
+	if (rc)
+		return rc;
+	atomic_store(&remapping, 1);
+	if (atomic_load(&slow_remap))
+		usleep(50000);
+	rc = __real_mdb_env_set_mapsize(env, size);
+	atomic_store(&remapping, 0);
+	return rc;
+}
+
+int __real_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned int flags, MDB_txn **txn);
+int __wrap_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned int flags, MDB_txn **txn);
+int __wrap_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned int flags, MDB_txn **txn)
+{
+	if (atomic_load(&remapping))
+		atomic_fetch_add(&began_while_remapping, 1);
+	return __real_mdb_txn_begin(env, parent, flags, txn);
+}
+
 
 static custos_db *open_dir(const char *dir, unsigned flags, uint64_t map_size, uint32_t durability)
 {
@@ -351,6 +429,107 @@ START_TEST(readonly_open_of_a_missing_store_is_not_found)
 }
 END_TEST
 
+/* ---- every LMDB result is checked ---- */
+
+static const struct {
+	int which;
+	const char *says;
+} setup_steps[] = {
+	{ W_MAXDBS, "number of databases" },
+	{ W_MAXREADERS, "number of readers" },
+	{ W_MAPSIZE, "map size" },
+	{ W_READER_CHECK, "reader slots of crashed processes" },
+};
+
+START_TEST(a_failed_environment_setup_step_fails_the_open)
+{
+	char dir[256], uri[300];
+	custos_secret *s = t_secret();
+	custos_db *db;
+
+	t_tmpdir(dir, sizeof dir);
+	custos_db_close(open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_NORMAL));
+	snprintf(uri, sizeof uri, "lmdb:%s/store", dir);
+	inject[setup_steps[_i].which] = EINVAL;
+	ck_assert_int_eq(custos_db_open(&db, uri, s, NULL), CUSTOS_EIO);
+	ck_assert_ptr_null(db);
+	ck_assert_msg(strstr(custos_error_last(), setup_steps[_i].says), "%s", custos_error_last());
+	/* The half-made environment was released: the next open works. */
+	custos_db_close(open_dir(dir, 0, 0, CUSTOS_DURABILITY_NORMAL));
+	custos_secret_free(s);
+	t_rmtree(dir);
+}
+END_TEST
+
+static custos_backend *raw_backend(const char *dir, uint64_t map_size)
+{
+	static const char *const names[] = { "a", "b" };
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	custos_backend *be = NULL;
+	char uri[300];
+
+	o.flags = CUSTOS_OPEN_CREATE;
+	o.map_size = map_size;
+	snprintf(uri, sizeof uri, "lmdb:%s/store", dir);
+	ck_assert_msg(custos_backend_open(&be, uri, &o) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_msg(be->prepare(be, names, 2) == CUSTOS_OK, "%s", custos_error_last());
+	return be;
+}
+
+START_TEST(grow_reports_a_failed_query_of_the_map)
+{
+	char dir[256];
+	custos_backend *be;
+
+	t_tmpdir(dir, sizeof dir);
+	be = raw_backend(dir, 1 << 20);
+	inject[_i ? W_ENV_STAT : W_ENV_INFO] = EINVAL;
+	ck_assert_int_eq(be->grow(be), CUSTOS_EIO);
+	ck_assert_msg(strstr(custos_error_last(), "cannot read the LMDB map's size"), "%s", custos_error_last());
+	ck_assert_int_eq(be->grow(be), CUSTOS_OK);
+	custos_backend_free(be);
+	t_rmtree(dir);
+}
+END_TEST
+
+static void *grow_slowly(void *p)
+{
+	custos_backend *be = p;
+
+	return (void *)(intptr_t)be->grow(be);
+}
+
+/* grow() remaps the file, which must not happen while any transaction of the process is
+ * open: prepare's transaction waits for the grow lock like every other. */
+START_TEST(prepare_waits_for_the_map_to_grow)
+{
+	static const char *const more[] = { "c", "d" };
+	char dir[256];
+	custos_backend *one, *two = NULL;
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	char uri[300];
+	pthread_t th;
+	void *grown;
+
+	t_tmpdir(dir, sizeof dir);
+	one = raw_backend(dir, 1 << 20);
+	o.flags = CUSTOS_OPEN_CREATE;
+	snprintf(uri, sizeof uri, "lmdb:%s/store", dir);
+	ck_assert_int_eq(custos_backend_open(&two, uri, &o), CUSTOS_OK);  /* the same environment */
+	atomic_store(&slow_remap, 1);
+	ck_assert_int_eq(pthread_create(&th, NULL, grow_slowly, one), 0);
+	while (!atomic_load(&remapping))
+		usleep(1000);
+	ck_assert_msg(two->prepare(two, more, 2) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_int_eq(pthread_join(th, &grown), 0);
+	ck_assert_int_eq((int)(intptr_t)grown, CUSTOS_OK);
+	ck_assert_int_eq(atomic_load(&began_while_remapping), 0);
+	custos_backend_free(two);
+	custos_backend_free(one);
+	t_rmtree(dir);
+}
+END_TEST
+
 static Suite *lmdb_suite(void)
 {
 	Suite *s = suite_create("lmdb");
@@ -364,6 +543,12 @@ static Suite *lmdb_suite(void)
 	tcase_add_test(tc, threads_share_a_store);
 	tcase_add_test(tc, two_processes_write_one_store);
 	tcase_add_test(tc, readonly_open_of_a_missing_store_is_not_found);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("results");
+	tcase_add_loop_test(tc, a_failed_environment_setup_step_fails_the_open, 0,
+		(int)(sizeof setup_steps / sizeof setup_steps[0]));
+	tcase_add_loop_test(tc, grow_reports_a_failed_query_of_the_map, 0, 2);
+	tcase_add_test(tc, prepare_waits_for_the_map_to_grow);
 	suite_add_tcase(s, tc);
 	return s;
 }

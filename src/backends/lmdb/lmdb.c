@@ -26,6 +26,7 @@
 
 #define MAX_BUCKETS 32
 #define READ_POOL 16
+#define MAX_READERS 512
 #define DEFAULT_MAP (64ULL << 20)
 #define DISK_RESERVE (4ULL << 20)
 
@@ -55,6 +56,9 @@ typedef struct lmdb_backend {
 	int dbi_ok[MAX_BUCKETS];
 	size_t ndbi;
 } lmdb_backend;
+
+/* How begin_locked() begins: from the read pool, a plain read, or a write. */
+enum { TXN_POOLED, TXN_READ, TXN_WRITE };
 
 typedef struct ltxn {
 	MDB_txn *txn;
@@ -118,6 +122,19 @@ static int data_file_size(const char *path, uint64_t *size, int *exists)
 	return CUSTOS_OK;
 }
 
+static int env_configure(lenv *e, uint64_t map_size)
+{
+	int rc;
+
+	if ((rc = mdb_env_set_maxdbs(e->env, MAX_BUCKETS)))
+		return lmdb_err(rc, "cannot set the LMDB environment's number of databases");
+	if ((rc = mdb_env_set_maxreaders(e->env, MAX_READERS)))
+		return lmdb_err(rc, "cannot set the LMDB environment's number of readers");
+	if ((rc = mdb_env_set_mapsize(e->env, (size_t)map_size)))
+		return lmdb_err(rc, "cannot set the LMDB map size");
+	return CUSTOS_OK;
+}
+
 static int env_open(lenv *e, const char *path, unsigned flags, uint64_t map_size)
 {
 	uint64_t size;
@@ -129,16 +146,13 @@ static int env_open(lenv *e, const char *path, unsigned flags, uint64_t map_size
 		map_size = size;
 	if ((rc = mdb_env_create(&e->env)))
 		return lmdb_err(rc, "cannot create an LMDB environment");
-	mdb_env_set_maxdbs(e->env, MAX_BUCKETS);
-	mdb_env_set_maxreaders(e->env, 512);
-	mdb_env_set_mapsize(e->env, (size_t)map_size);
-	rc = mdb_env_open(e->env, path, flags | MDB_NOTLS, 0600);
-	if (rc) {
-		mdb_env_close(e->env);
-		e->env = NULL;
+	if ((rc = env_configure(e, map_size)))
+		return rc;
+	if ((rc = mdb_env_open(e->env, path, flags | MDB_NOTLS, 0600)))
 		return lmdb_err(rc, "cannot open the LMDB environment");
-	}
-	mdb_reader_check(e->env, &dead);
+	/* Slots of crashed readers would pin old pages and make the file grow for ever. */
+	if ((rc = mdb_reader_check(e->env, &dead)))
+		return lmdb_err(rc, "cannot clear the reader slots of crashed processes");
 	return CUSTOS_OK;
 }
 
@@ -232,6 +246,8 @@ static void env_release(lenv *e)
 
 /* ---- vtable ---- */
 
+static int begin_locked(lenv *e, int kind, MDB_txn **txn);
+
 /* The handle of a named database, opening it in txn if this environment has not yet. */
 static int named_dbi(lenv *e, MDB_txn *txn, const char *name, MDB_dbi *dbi, int *ok)
 {
@@ -267,12 +283,11 @@ static int l_prepare(custos_backend *be, const char *const *buckets, size_t coun
 
 	if (count > MAX_BUCKETS)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: at most %d buckets", MAX_BUCKETS);
-	/* mdb_dbi_open must not run in two transactions at once: one environment-wide lock. */
+	if ((rc = begin_locked(e, (e->flags & MDB_RDONLY) ? TXN_READ : TXN_WRITE, &txn)))
+		return rc;
+	/* mdb_dbi_open must not run in two transactions at once: one environment-wide lock,
+	 * taken once the transaction exists (beginning one may wait for the grow lock). */
 	pthread_mutex_lock(&e->mu);
-	if ((rc = mdb_txn_begin(e->env, NULL, e->flags & MDB_RDONLY, &txn))) {
-		pthread_mutex_unlock(&e->mu);
-		return lmdb_err(rc, "cannot open the store's buckets");
-	}
 	for (size_t i = 0; i < count && !rc; i++)
 		rc = named_dbi(e, txn, buckets[i], &b->dbi[i], &b->dbi_ok[i]);
 	if (rc)
@@ -280,6 +295,7 @@ static int l_prepare(custos_backend *be, const char *const *buckets, size_t coun
 	else if ((rc = mdb_txn_commit(txn)))
 		rc = lmdb_err(rc, "cannot create the store's buckets");
 	pthread_mutex_unlock(&e->mu);
+	pthread_rwlock_unlock(&e->grow_lock);
 	if (!rc)
 		b->ndbi = count;
 	return rc;
@@ -332,6 +348,33 @@ static void end_read(lenv *e, MDB_txn *t)
 		mdb_txn_abort(t);
 }
 
+/* Begin a transaction holding the grow lock shared (released when it ends), so that no
+ * transaction of this process is open while grow() remaps; adopt a map another process
+ * grew. */
+static int begin_locked(lenv *e, int kind, MDB_txn **txn)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&e->grow_lock);
+	for (int tries = 0;; tries++) {
+		if (kind == TXN_POOLED)
+			rc = begin_read(e, txn);
+		else
+			rc = mdb_txn_begin(e->env, NULL, kind == TXN_READ ? MDB_RDONLY : 0, txn);
+		if (rc != MDB_MAP_RESIZED || tries == 3)
+			break;
+		if ((rc = adopt_new_size(e))) {
+			pthread_rwlock_unlock(&e->grow_lock);
+			return rc;
+		}
+	}
+	if (rc) {
+		pthread_rwlock_unlock(&e->grow_lock);
+		return lmdb_err(rc, "cannot begin a transaction");
+	}
+	return CUSTOS_OK;
+}
+
 static int l_begin(custos_backend *be, unsigned int flags, void **txn_out)
 {
 	lenv *e = ((lmdb_backend *)be)->e;
@@ -342,21 +385,9 @@ static int l_begin(custos_backend *be, unsigned int flags, void **txn_out)
 	if (!t)
 		return cu_err_oom();
 	t->write = write;
-	pthread_rwlock_rdlock(&e->grow_lock);
-	for (int tries = 0;; tries++) {
-		rc = write ? mdb_txn_begin(e->env, NULL, 0, &t->txn) : begin_read(e, &t->txn);
-		if (rc != MDB_MAP_RESIZED || tries == 3)
-			break;
-		if ((rc = adopt_new_size(e))) {
-			pthread_rwlock_unlock(&e->grow_lock);
-			cu_free(t);
-			return rc;
-		}
-	}
-	if (rc) {
-		pthread_rwlock_unlock(&e->grow_lock);
+	if ((rc = begin_locked(e, write ? TXN_WRITE : TXN_POOLED, &t->txn))) {
 		cu_free(t);
-		return lmdb_err(rc, "cannot begin a transaction");
+		return rc;
 	}
 	*txn_out = t;
 	return CUSTOS_OK;
@@ -563,8 +594,10 @@ static int l_grow(custos_backend *be)
 	if (enospc)
 		return cu_err(CUSTOS_EFULL, "no space left on the device holding '%s'", e->path);
 	pthread_rwlock_wrlock(&e->grow_lock);
-	mdb_env_info(e->env, &info);
-	mdb_env_stat(e->env, &st);
+	if ((rc = mdb_env_info(e->env, &info)) || (rc = mdb_env_stat(e->env, &st))) {
+		pthread_rwlock_unlock(&e->grow_lock);
+		return lmdb_err(rc, "cannot read the LMDB map's size");
+	}
 	cur = info.me_mapsize;
 	used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
 	step = cur < (1ULL << 30) ? cur : (1ULL << 30);
