@@ -10,9 +10,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,11 +23,12 @@
 
 /* ---- failures injected at the LMDB boundary (tests/meson.build lists the wrapped calls) ---- */
 
-enum { W_MAXDBS, W_MAXREADERS, W_MAPSIZE, W_READER_CHECK, W_ENV_INFO, W_ENV_STAT, W_COUNT };
+enum { W_MAXDBS, W_MAXREADERS, W_MAPSIZE, W_READER_CHECK, W_ENV_INFO, W_ENV_STAT, W_PUT, W_COUNT };
 static int inject[W_COUNT];           /* what the next call returns instead of calling LMDB, once */
 static atomic_int slow_remap;         /* mdb_env_set_mapsize takes 50 ms */
 static atomic_int remapping;          /* a thread is inside it */
 static atomic_int began_while_remapping;
+static atomic_int remaps;             /* calls of mdb_env_set_mapsize */
 
 static int injected(int which)
 {
@@ -47,6 +50,8 @@ static int injected(int which)
 WRAP(mdb_env_set_maxdbs, W_MAXDBS, (MDB_env *env, MDB_dbi n), (env, n))
 WRAP(mdb_env_set_maxreaders, W_MAXREADERS, (MDB_env *env, unsigned int n), (env, n))
 WRAP(mdb_reader_check, W_READER_CHECK, (MDB_env *env, int *dead), (env, dead))
+WRAP(mdb_put, W_PUT, (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned int flags),
+	(txn, dbi, key, val, flags))
 
 /* A failed query leaves zeros where LMDB would have written, so ignoring it shows. */
 int __real_mdb_env_info(MDB_env *env, MDB_envinfo *info);
@@ -74,6 +79,7 @@ int __wrap_mdb_env_set_mapsize(MDB_env *env, size_t size)
 
 	if (rc)
 		return rc;
+	atomic_fetch_add(&remaps, 1);
 	atomic_store(&remapping, 1);
 	if (atomic_load(&slow_remap))
 		usleep(50000);
@@ -441,22 +447,35 @@ static const struct {
 	{ W_READER_CHECK, "reader slots of crashed processes" },
 };
 
+/* What custos_db_open says of dir/store with options o (NULL: defaults); nothing stays
+ * open, and a failed open must hand back no store. */
+static int open_code(const char *dir, const custos_db_options *o)
+{
+	custos_secret *s = t_secret();
+	custos_db *db = (custos_db *)1;
+	char uri[300];
+	int rc;
+
+	snprintf(uri, sizeof uri, "lmdb:%s/store", dir);
+	rc = custos_db_open(&db, uri, s, o);
+	if (rc)
+		ck_assert_ptr_null(db);
+	custos_db_close(db);
+	custos_secret_free(s);
+	return rc;
+}
+
 START_TEST(a_failed_environment_setup_step_fails_the_open)
 {
-	char dir[256], uri[300];
-	custos_secret *s = t_secret();
-	custos_db *db;
+	char dir[256];
 
 	t_tmpdir(dir, sizeof dir);
 	custos_db_close(open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_NORMAL));
-	snprintf(uri, sizeof uri, "lmdb:%s/store", dir);
 	inject[setup_steps[_i].which] = EINVAL;
-	ck_assert_int_eq(custos_db_open(&db, uri, s, NULL), CUSTOS_EIO);
-	ck_assert_ptr_null(db);
+	ck_assert_int_eq(open_code(dir, NULL), CUSTOS_EIO);
 	ck_assert_msg(strstr(custos_error_last(), setup_steps[_i].says), "%s", custos_error_last());
 	/* The half-made environment was released: the next open works. */
-	custos_db_close(open_dir(dir, 0, 0, CUSTOS_DURABILITY_NORMAL));
-	custos_secret_free(s);
+	ck_assert_int_eq(open_code(dir, NULL), CUSTOS_OK);
 	t_rmtree(dir);
 }
 END_TEST
@@ -530,6 +549,242 @@ START_TEST(prepare_waits_for_the_map_to_grow)
 }
 END_TEST
 
+/* ---- LMDB's errors become the codes a host can act on ---- */
+
+START_TEST(lmdb_txn_full_is_etoobig)
+{
+	char dir[256];
+	custos_backend *be;
+	custos_val k = { (const unsigned char *)"k", 1 }, v = { (const unsigned char *)"v", 1 };
+	void *txn;
+
+	t_tmpdir(dir, sizeof dir);
+	be = raw_backend(dir, 1 << 20);
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
+	inject[W_PUT] = MDB_TXN_FULL;
+	ck_assert_int_eq(be->put(be, txn, 0, &k, &v, 0), CUSTOS_ETOOBIG);
+	ck_assert_msg(strstr(custos_error_last(), "fewer customers in one call"), "%s", custos_error_last());
+	be->abort(be, txn);
+	custos_backend_free(be);
+	t_rmtree(dir);
+}
+END_TEST
+
+/* CUSTOS_EFULL makes the core grow the map and run the transaction again; a transaction
+ * LMDB finds too big must come back at once instead, with nothing written. */
+START_TEST(a_transaction_too_big_for_lmdb_is_not_replayed)
+{
+	char dir[256];
+	custos_customer *batch[10];
+	custos_db *db;
+	custos_ctx *ctx;
+	int before;
+
+	t_tmpdir(dir, sizeof dir);
+	db = open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_NORMAL);
+	ctx = admin(db);
+	for (int i = 0; i < 10; i++)
+		batch[i] = t_person(ctx, "Too Many", NULL);
+	before = atomic_load(&remaps);
+	inject[W_PUT] = MDB_TXN_FULL;
+	ck_assert_int_eq(custos_customer_create_many(NULL, ctx, batch, 10), CUSTOS_ETOOBIG);
+	ck_assert_int_eq(atomic_load(&remaps), before);
+	ck_assert_uint_eq(count(ctx), 0);
+	for (int i = 0; i < 10; i++)
+		custos_customer_free(batch[i]);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	t_rmtree(dir);
+}
+END_TEST
+
+/* A map larger than the address space: mmap fails with ENOMEM inside mdb_env_open. */
+START_TEST(lmdb_out_of_memory_is_enomem)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	char dir[256];
+
+	t_tmpdir(dir, sizeof dir);
+	o.flags = CUSTOS_OPEN_CREATE;
+	o.map_size = 1ULL << 48;
+	ck_assert_int_eq(open_code(dir, &o), CUSTOS_ENOMEM);
+	ck_assert_msg(strstr(custos_error_last(), "out of memory"), "%s", custos_error_last());
+	t_rmtree(dir);
+}
+END_TEST
+
+/* ---- a full disk: a small tmpfs, in a mount namespace of a child process ---- */
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int ok = f && fputs(text, f) >= 0;
+
+	return (f && fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* A mount namespace of our own: directly as root, else in a user namespace. */
+static int own_mount_namespace(char *why, size_t n)
+{
+	char map[64];
+	unsigned uid = (unsigned)getuid(), gid = (unsigned)getgid();
+
+	if (unshare(CLONE_NEWNS) == 0)
+		return 0;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+		snprintf(why, n, "unshare: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(map, sizeof map, "0 %u 1", uid);
+	if (write_file("/proc/self/setgroups", "deny") || write_file("/proc/self/uid_map", map))
+		goto fail;
+	snprintf(map, sizeof map, "0 %u 1", gid);
+	if (write_file("/proc/self/gid_map", map))
+		goto fail;
+	return 0;
+fail:
+	snprintf(why, n, "cannot map ids in a user namespace: %s", strerror(errno));
+	return -1;
+}
+
+static int small_disk(const char *dir, size_t bytes, char *why, size_t n)
+{
+	char opts[64];
+
+	snprintf(opts, sizeof opts, "size=%zu,mode=0700", bytes);
+	if (own_mount_namespace(why, n))
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 || mount("tmpfs", dir, "tmpfs", 0, opts) != 0) {
+		snprintf(why, n, "mount -t tmpfs: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+typedef int (*on_disk_fn)(const char *dir, char *msg, size_t n);
+
+/* Run fn in a child process with a tmpfs of `bytes` on a fresh directory. Returns 0 if fn
+ * passed, 77 if no tmpfs can be mounted here, anything else if fn failed; msg says why. */
+static int on_small_disk(size_t bytes, on_disk_fn fn, char *msg, size_t n)
+{
+	char dir[256];
+	int fds[2], status;
+	ssize_t got;
+	pid_t pid;
+
+	t_tmpdir(dir, sizeof dir);
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		char buf[512] = "";
+		int rc = small_disk(dir, bytes, buf, sizeof buf) ? 77 : fn(dir, buf, sizeof buf);
+		ssize_t w = write(fds[1], buf, strlen(buf));
+		_exit(w < 0 ? 3 : rc);
+	}
+	close(fds[1]);
+	got = read(fds[0], msg, n - 1);
+	msg[got > 0 ? got : 0] = '\0';
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	t_rmtree(dir);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int failed(char *msg, size_t n, const char *what, int rc)
+{
+	snprintf(msg, n, "%s returned %s: %s", what, custos_error_name(rc), custos_error_last());
+	return 1;
+}
+
+/* One transaction of 6 MiB on a 2 MiB disk: LMDB's write comes up short (EIO). */
+static int fill_with_one_commit(const char *dir, char *msg, size_t n)
+{
+	static unsigned char big[64 << 10];
+	custos_backend *be = raw_backend(dir, 64 << 20);
+	custos_val k, v = { big, sizeof big };
+	unsigned char key[4];
+	void *txn;
+	int rc;
+
+	if ((rc = be->begin(be, CUSTOS_TXN_WRITE, &txn)))
+		return failed(msg, n, "begin", rc);
+	for (int i = 0; i < 96 && !rc; i++) {
+		memcpy(key, &i, sizeof key);
+		k.data = key;
+		k.size = sizeof key;
+		rc = be->put(be, txn, 0, &k, &v, 0);
+	}
+	if (rc)
+		return failed(msg, n, "put", rc);
+	if ((rc = be->commit(be, txn)) != CUSTOS_EFULL)
+		return failed(msg, n, "commit", rc);
+	if ((rc = be->grow(be)) != CUSTOS_EFULL)  /* no growing onto a full disk */
+		return failed(msg, n, "grow", rc);
+	custos_backend_free(be);
+	return 0;
+}
+
+/* Customers in batches until the 4 MiB disk is full: CUSTOS_EFULL, and every batch
+ * acknowledged before is there after reopening. */
+static int fill_with_customers(const char *dir, char *msg, size_t n)
+{
+	custos_db *db = open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_NORMAL);
+	custos_ctx *ctx = admin(db);
+	custos_customer *batch[100];
+	uint64_t acked = 0, have;
+	int rc = CUSTOS_OK;
+
+	for (int b = 0; b < 200 && !rc; b++) {
+		for (int i = 0; i < 100; i++) {
+			batch[i] = t_person(ctx, "Filling The Disk", NULL);
+			if (custos_customer_set_text(batch[i], "address", "1 A Street Long Enough To Take Some Room"))
+				return failed(msg, n, "set_text", -1);
+		}
+		if (!(rc = custos_customer_create_many(NULL, ctx, batch, 100)))
+			acked += 100;
+		for (int i = 0; i < 100; i++)
+			custos_customer_free(batch[i]);
+	}
+	if (rc != CUSTOS_EFULL)
+		return failed(msg, n, "create_many", rc);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	db = open_dir(dir, 0, 0, CUSTOS_DURABILITY_NORMAL);
+	ctx = admin(db);
+	if ((rc = custos_customer_count(&have, ctx)) || have != acked || !acked) {
+		snprintf(msg, n, "after reopening: %s, %llu customers, %llu acknowledged", custos_error_name(rc),
+			(unsigned long long)have, (unsigned long long)acked);
+		return 1;
+	}
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	return 0;
+}
+
+static void run_on_small_disk(size_t bytes, on_disk_fn fn)
+{
+	char msg[512];
+	int rc = on_small_disk(bytes, fn, msg, sizeof msg);
+
+	if (rc == 77) {
+		fprintf(stderr, "skipped: no small disk can be mounted here (%s)\n", msg);
+		return;
+	}
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, msg);
+}
+
+START_TEST(a_short_write_on_a_full_disk_is_efull)
+{
+	run_on_small_disk(2 << 20, fill_with_one_commit);
+}
+END_TEST
+
+START_TEST(a_full_disk_stops_a_store_with_efull)
+{
+	run_on_small_disk(4 << 20, fill_with_customers);
+}
+END_TEST
+
 static Suite *lmdb_suite(void)
 {
 	Suite *s = suite_create("lmdb");
@@ -549,6 +804,14 @@ static Suite *lmdb_suite(void)
 		(int)(sizeof setup_steps / sizeof setup_steps[0]));
 	tcase_add_loop_test(tc, grow_reports_a_failed_query_of_the_map, 0, 2);
 	tcase_add_test(tc, prepare_waits_for_the_map_to_grow);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, lmdb_txn_full_is_etoobig);
+	tcase_add_test(tc, a_transaction_too_big_for_lmdb_is_not_replayed);
+	tcase_add_test(tc, lmdb_out_of_memory_is_enomem);
+	tcase_add_test(tc, a_short_write_on_a_full_disk_is_efull);
+	tcase_add_test(tc, a_full_disk_stops_a_store_with_efull);
 	suite_add_tcase(s, tc);
 	return s;
 }

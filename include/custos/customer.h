@@ -313,7 +313,8 @@ CUSTOS_EXTERN(int) custos_customer_create(uint64_t *id_out, custos_ctx *ctx, con
  * @param[in] ctx A context whose principal may create customers.
  * @param[in] customers @p count drafts.
  * @param[in] count 1 to #CUSTOS_BATCH_MAX.
- * @return As custos_customer_create().
+ * @return As custos_customer_create(), and #CUSTOS_ETOOBIG when the backend cannot hold
+ *         the batch in one transaction: split it.
  */
 CUSTOS_EXTERN(int) custos_customer_create_many(uint64_t *ids_out, custos_ctx *ctx, custos_customer *const *customers,
 	size_t count) CUSTOS_WARN_UNUSED;

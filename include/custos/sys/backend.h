@@ -96,7 +96,9 @@ struct custos_backend {
 	/** Read a value; #CUSTOS_ENOTFOUND when the key is absent. */
 	int (*get)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, custos_val *val_out);
 	/** Insert or replace a value; `flags` holds `CUSTOS_PUT_*` hints. #CUSTOS_EFULL when the
-	 *  store is out of space. */
+	 *  store is out of space (custos may call `grow` and run the transaction again);
+	 *  #CUSTOS_ETOOBIG when the transaction holds more changes than the backend can hold in
+	 *  one, which more space would not fix (custos does not run it again). */
 	int (*put)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val,
 		unsigned int flags);
 	/** Delete a key; #CUSTOS_ENOTFOUND when it is absent. */

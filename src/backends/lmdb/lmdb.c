@@ -72,10 +72,14 @@ static int lmdb_err(int rc, const char *what)
 {
 	if (rc == MDB_MAP_FULL)
 		return cu_err(CUSTOS_EFULL, "%s: the LMDB map is full", what);
+	/* LMDB's dirty-page limit: growing the map cannot help, only a smaller transaction. */
 	if (rc == MDB_TXN_FULL)
-		return cu_err(CUSTOS_EFULL, "%s: too many changes in one transaction; write in smaller batches", what);
-	if (rc == ENOSPC)
-		return cu_err(CUSTOS_EFULL, "%s: no space left on the device", what);
+		return cu_err(CUSTOS_ETOOBIG, "%s: one transaction would change more pages than LMDB can hold; change "
+			"fewer customers in one call", what);
+	if (rc == ENOSPC || rc == EDQUOT)
+		return cu_err(CUSTOS_EFULL, "%s: %s", what, strerror(rc));
+	if (rc == ENOMEM)
+		return cu_err(CUSTOS_ENOMEM, "%s: out of memory", what);
 	if (rc == EACCES || rc == EROFS)
 		return cu_err(CUSTOS_EIO, "%s: %s", what, mdb_strerror(rc));
 	if (rc == MDB_READERS_FULL)
@@ -85,6 +89,30 @@ static int lmdb_err(int rc, const char *what)
 	if (rc > 0)
 		return cu_err(CUSTOS_EIO, "%s: %s", what, strerror(rc));
 	return cu_err(CUSTOS_EBACKEND, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* Whether a write failed for lack of room on the device. LMDB reports a short write as EIO
+ * (mdb_page_flush), so EIO counts when the device is in fact full. */
+static int disk_full(const lenv *e, int rc)
+{
+	struct statvfs vfs;
+
+	if (rc == ENOSPC || rc == EDQUOT)
+		return 1;
+	return rc == EIO && statvfs(e->path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < DISK_RESERVE;
+}
+
+/* A failed write: remember whether the disk is full (grow() then gives up) and say so. */
+static int write_failed(lenv *e, int rc, const char *what)
+{
+	int full = disk_full(e, rc);
+
+	pthread_mutex_lock(&e->mu);
+	e->enospc = full;
+	pthread_mutex_unlock(&e->mu);
+	if (full)
+		return cu_err(CUSTOS_EFULL, "%s: no space left on the device holding '%s'", what, e->path);
+	return lmdb_err(rc, what);
 }
 
 /* ---- environments ---- */
@@ -279,7 +307,7 @@ static int l_prepare(custos_backend *be, const char *const *buckets, size_t coun
 	lmdb_backend *b = (lmdb_backend *)be;
 	lenv *e = b->e;
 	MDB_txn *txn;
-	int rc;
+	int rc, committed = 0;
 
 	if (count > MAX_BUCKETS)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: at most %d buckets", MAX_BUCKETS);
@@ -292,10 +320,12 @@ static int l_prepare(custos_backend *be, const char *const *buckets, size_t coun
 		rc = named_dbi(e, txn, buckets[i], &b->dbi[i], &b->dbi_ok[i]);
 	if (rc)
 		mdb_txn_abort(txn);
-	else if ((rc = mdb_txn_commit(txn)))
-		rc = lmdb_err(rc, "cannot create the store's buckets");
+	else
+		committed = mdb_txn_commit(txn);
 	pthread_mutex_unlock(&e->mu);
 	pthread_rwlock_unlock(&e->grow_lock);
+	if (committed)
+		rc = write_failed(e, committed, "cannot create the store's buckets");
 	if (!rc)
 		b->ndbi = count;
 	return rc;
@@ -393,29 +423,19 @@ static int l_begin(custos_backend *be, unsigned int flags, void **txn_out)
 	return CUSTOS_OK;
 }
 
-static void note_failure(lenv *e, int rc)
-{
-	pthread_mutex_lock(&e->mu);
-	e->enospc = rc == ENOSPC;
-	pthread_mutex_unlock(&e->mu);
-}
-
 static int l_commit(custos_backend *be, void *txn)
 {
 	lenv *e = ((lmdb_backend *)be)->e;
 	ltxn *t = txn;
 	int rc = 0;
 
-	if (t->write) {
-		rc = mdb_txn_commit(t->txn);
-		if (rc)
-			note_failure(e, rc);
-	} else {
+	if (t->write && (rc = mdb_txn_commit(t->txn)))
+		rc = write_failed(e, rc, "cannot commit");
+	else if (!t->write)
 		end_read(e, t->txn);
-	}
 	pthread_rwlock_unlock(&e->grow_lock);
 	cu_free(t);
-	return rc ? lmdb_err(rc, "cannot commit") : CUSTOS_OK;
+	return rc;
 }
 
 static void l_abort(custos_backend *be, void *txn)
@@ -478,10 +498,8 @@ static int l_put(custos_backend *be, void *txn, unsigned int bucket, const custo
 	rc = mdb_put(((ltxn *)txn)->txn, dbi, &k, &v, (flags & CUSTOS_PUT_APPEND) ? MDB_APPEND : 0);
 	if (rc == MDB_KEYEXIST && (flags & CUSTOS_PUT_APPEND))
 		rc = mdb_put(((ltxn *)txn)->txn, dbi, &k, &v, 0);
-	if (rc) {
-		note_failure(e, rc);
-		return lmdb_err(rc, "write failed");
-	}
+	if (rc)
+		return write_failed(e, rc, "write failed");
 	return CUSTOS_OK;
 }
 
@@ -499,10 +517,8 @@ static int l_del(custos_backend *be, void *txn, unsigned int bucket, const custo
 	rc = mdb_del(((ltxn *)txn)->txn, dbi, &k, NULL);
 	if (rc == MDB_NOTFOUND)
 		return CUSTOS_ENOTFOUND;
-	if (rc) {
-		note_failure(e, rc);
-		return lmdb_err(rc, "delete failed");
-	}
+	if (rc)
+		return write_failed(e, rc, "delete failed");
 	return CUSTOS_OK;
 }
 
