@@ -785,6 +785,134 @@ START_TEST(a_full_disk_stops_a_store_with_efull)
 }
 END_TEST
 
+/* ---- a damaged file fails the open, never the process ---- */
+
+/* A closed store of 400 customers in dir/store; its layout in *l, its directory in store. */
+static void damaged_store(char *dir, char *store, size_t n, t_lmdb *l)
+{
+	custos_db *db;
+	custos_ctx *ctx;
+
+	t_tmpdir(dir, 256);
+	db = open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_NORMAL);
+	ctx = admin(db);
+	load(ctx, 4, 100, "damage");
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	snprintf(store, n, "%s/store", dir);
+	t_lmdb_layout(store, l);
+}
+
+static void assert_message_has(const char *what)
+{
+	ck_assert_msg(strstr(custos_error_last(), what), "'%s' not in: %s", what, custos_error_last());
+}
+
+START_TEST(a_truncated_file_fails_the_open_with_both_sizes)
+{
+	char dir[256], store[300], path[320], want[160];
+	uint64_t cut;
+	t_lmdb l;
+
+	damaged_store(dir, store, sizeof store, &l);
+	cut = (l.last_pg + 1) / 2 * l.psize;  /* half the pages: the store uses some of them */
+	snprintf(path, sizeof path, "%s/data.mdb", store);
+	ck_assert_int_eq(truncate(path, (off_t)cut), 0);
+	ck_assert_int_eq(open_code(dir, NULL), CUSTOS_ECORRUPT);
+	snprintf(want, sizeof want, "the file is %llu bytes, shorter than the %llu bytes", (unsigned long long)cut,
+		(unsigned long long)((l.last_pg + 1) * l.psize));
+	assert_message_has(want);
+	t_rmtree(dir);
+}
+END_TEST
+
+/* The pages opening reads: the main database's root, the whole meta and access buckets,
+ * the root of the others, the free list (which the first write reads). */
+static uint64_t page_opening_reads(const t_lmdb *l, int which)
+{
+	static const char *const named[] = { "meta", "access", "customers", "index", "audit" };
+
+	if (which == 0)
+		return l->main.root;
+	if (which == 1)
+		return l->free.root;
+	return t_lmdb_named(l, named[which - 2])->root;
+}
+
+START_TEST(a_garbage_page_that_opening_reads_fails_the_open_naming_it)
+{
+	char dir[256], store[300], want[64];
+	unsigned char *junk;
+	uint64_t pg;
+	t_lmdb l;
+
+	damaged_store(dir, store, sizeof store, &l);
+	pg = page_opening_reads(&l, _i);
+	ck_assert_uint_ne(pg, UINT64_MAX);
+	junk = malloc(l.psize);
+	srand(7 + (unsigned)_i);
+	for (uint32_t i = 0; i < l.psize; i++)
+		junk[i] = (unsigned char)rand();
+	t_lmdb_write(store, pg * l.psize, junk, l.psize);
+	free(junk);
+	ck_assert_int_eq(open_code(dir, NULL), CUSTOS_ECORRUPT);
+	snprintf(want, sizeof want, "damaged at page %llu", (unsigned long long)pg);
+	assert_message_has(want);
+	t_rmtree(dir);
+}
+END_TEST
+
+/* _i: meta page 0, meta page 1, both. */
+START_TEST(a_zeroed_meta_page_fails_the_open_naming_it)
+{
+	char dir[256], store[300];
+	unsigned char *zero;
+	t_lmdb l;
+
+	damaged_store(dir, store, sizeof store, &l);
+	zero = calloc(1, l.psize);
+	if (_i != 1)
+		t_lmdb_write(store, 0, zero, l.psize);
+	if (_i != 0)
+		t_lmdb_write(store, l.psize, zero, l.psize);
+	free(zero);
+	ck_assert_int_eq(open_code(dir, NULL), CUSTOS_ECORRUPT);
+	assert_message_has(_i == 1 ? "damaged at page 1 (meta page)" : "damaged at page 0 (meta page)");
+	t_rmtree(dir);
+}
+END_TEST
+
+/* The newer meta page's main database pointing at another database's root: every page
+ * is sound, the tree is the wrong one. LMDB would follow it. */
+START_TEST(a_meta_page_pointing_into_another_tree_fails_the_open)
+{
+	char dir[256], store[300];
+	uint64_t root;
+	t_lmdb l;
+
+	damaged_store(dir, store, sizeof store, &l);
+	root = t_lmdb_named(&l, "customers")->root;
+	t_lmdb_write(store, l.meta * l.psize + 16 + 24 + 48 + 40, &root, sizeof root);
+	ck_assert_int_eq(open_code(dir, NULL), CUSTOS_ECORRUPT);
+	assert_message_has("(the main database)");
+	t_rmtree(dir);
+}
+END_TEST
+
+/* LMDB never reads the older meta page's databases: damage there does not stop a store. */
+START_TEST(damage_in_the_older_meta_page_is_ignored_like_lmdb_does)
+{
+	char dir[256], store[300];
+	uint64_t junk = 0x0123456789ABCDEFULL;
+	t_lmdb l;
+
+	damaged_store(dir, store, sizeof store, &l);
+	t_lmdb_write(store, (1 - l.meta) * l.psize + 16 + 24 + 48 + 40, &junk, sizeof junk);
+	ck_assert_msg(open_code(dir, NULL) == CUSTOS_OK, "%s", custos_error_last());
+	t_rmtree(dir);
+}
+END_TEST
+
 static Suite *lmdb_suite(void)
 {
 	Suite *s = suite_create("lmdb");
@@ -812,6 +940,14 @@ static Suite *lmdb_suite(void)
 	tcase_add_test(tc, lmdb_out_of_memory_is_enomem);
 	tcase_add_test(tc, a_short_write_on_a_full_disk_is_efull);
 	tcase_add_test(tc, a_full_disk_stops_a_store_with_efull);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("damaged");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, a_truncated_file_fails_the_open_with_both_sizes);
+	tcase_add_loop_test(tc, a_garbage_page_that_opening_reads_fails_the_open_naming_it, 0, 7);
+	tcase_add_loop_test(tc, a_zeroed_meta_page_fails_the_open_naming_it, 0, 3);
+	tcase_add_test(tc, a_meta_page_pointing_into_another_tree_fails_the_open);
+	tcase_add_test(tc, damage_in_the_older_meta_page_is_ignored_like_lmdb_does);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,10 +21,11 @@
 #include <unistd.h>
 
 #include "backends/backends.h"
+#include "backends/lmdb/check.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
-#define MAX_BUCKETS 32
+#define MAX_BUCKETS CU_LMDB_MAX_BUCKETS
 #define READ_POOL 16
 #define MAX_READERS 512
 #define DEFAULT_MAP (64ULL << 20)
@@ -166,7 +167,7 @@ static int env_configure(lenv *e, uint64_t map_size)
 static int env_open(lenv *e, const char *path, unsigned flags, uint64_t map_size)
 {
 	uint64_t size;
-	int exists, rc, dead = 0;
+	int exists, fresh, rc, dead = 0;
 
 	if ((rc = data_file_size(path, &size, &exists)))
 		return rc;
@@ -175,6 +176,10 @@ static int env_open(lenv *e, const char *path, unsigned flags, uint64_t map_size
 	if ((rc = mdb_env_create(&e->env)))
 		return lmdb_err(rc, "cannot create an LMDB environment");
 	if ((rc = env_configure(e, map_size)))
+		return rc;
+	/* LMDB trusts its meta pages and maps the file as long as they say: check both, and
+	 * the file's size, first. */
+	if ((rc = cu_lmdb_precheck(path, &fresh)))
 		return rc;
 	if ((rc = mdb_env_open(e->env, path, flags | MDB_NOTLS, 0600)))
 		return lmdb_err(rc, "cannot open the LMDB environment");
@@ -306,13 +311,28 @@ static int l_prepare(custos_backend *be, const char *const *buckets, size_t coun
 {
 	lmdb_backend *b = (lmdb_backend *)be;
 	lenv *e = b->e;
+	int write = !(e->flags & MDB_RDONLY), foreign, rc, committed = 0;
+	unsigned char found[MAX_BUCKETS];
 	MDB_txn *txn;
-	int rc, committed = 0;
 
 	if (count > MAX_BUCKETS)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: at most %d buckets", MAX_BUCKETS);
-	if ((rc = begin_locked(e, (e->flags & MDB_RDONLY) ? TXN_READ : TXN_WRITE, &txn)))
-		return rc;
+	for (int tries = 0;; tries++) {
+		if ((rc = begin_locked(e, write ? TXN_WRITE : TXN_READ, &txn)))
+			return rc;
+		/* What mdb_dbi_open and the store's first reads follow, checked before LMDB does:
+		 * the snapshot this transaction reads (a write's is the one before it). */
+		rc = cu_lmdb_validate(e->path, mdb_txn_id(txn) - (size_t)write, buckets, count, found, &foreign);
+		if (rc != CU_LMDB_RETRY || tries == 3)
+			break;
+		mdb_txn_abort(txn);
+		pthread_rwlock_unlock(&e->grow_lock);
+	}
+	if (rc) {
+		mdb_txn_abort(txn);
+		pthread_rwlock_unlock(&e->grow_lock);
+		return rc == CU_LMDB_RETRY ? CUSTOS_EBUSY : rc;
+	}
 	/* mdb_dbi_open must not run in two transactions at once: one environment-wide lock,
 	 * taken once the transaction exists (beginning one may wait for the grow lock). */
 	pthread_mutex_lock(&e->mu);

@@ -1,0 +1,31 @@
+/*
+ * backends/lmdb/check.h — what the LMDB backend checks of its data file, with pread and
+ * without trusting it, before LMDB maps or follows it (check.c). lmdb.c calls these; they
+ * never call LMDB.
+ */
+#ifndef CU_LMDB_CHECK_H
+#define CU_LMDB_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returned (positive; the message is set, as CUSTOS_EBUSY) when a writer replaced the
+ * snapshot's meta page before it was read: begin a new transaction and check again. */
+#define CU_LMDB_RETRY 1
+
+/* The most buckets a store declares (LMDB's maxdbs for the environment). */
+#define CU_LMDB_MAX_BUCKETS 32
+
+/* Before mdb_env_open: both meta pages, the one LMDB will use, and the file's size.
+ * *fresh is set when there is no data file yet, or an empty one (LMDB initialises it). */
+int cu_lmdb_precheck(const char *dir, int *fresh);
+
+/* In a transaction on snapshot txnid, before LMDB follows it: the meta page, the file's
+ * size, the main database, then the free list and each named database in `names`, whole
+ * while a budget of pages lasts (smallest first), by their root page after. found[i] says
+ * whether names[i] exists; *foreign that the main database holds something else (another
+ * program's data). At most CU_LMDB_MAX_BUCKETS names. */
+int cu_lmdb_validate(const char *dir, uint64_t txnid, const char *const *names, size_t count, unsigned char *found,
+	int *foreign);
+
+#endif
