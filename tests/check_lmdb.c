@@ -803,6 +803,13 @@ static void damaged_store(char *dir, char *store, size_t n, t_lmdb *l)
 	t_lmdb_layout(store, l);
 }
 
+static void garbage(unsigned char *p, size_t n, unsigned seed)
+{
+	srand(seed);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)rand();
+}
+
 static void assert_message_has(const char *what)
 {
 	ck_assert_msg(strstr(custos_error_last(), what), "'%s' not in: %s", what, custos_error_last());
@@ -850,9 +857,7 @@ START_TEST(a_garbage_page_that_opening_reads_fails_the_open_naming_it)
 	pg = page_opening_reads(&l, _i);
 	ck_assert_uint_ne(pg, UINT64_MAX);
 	junk = malloc(l.psize);
-	srand(7 + (unsigned)_i);
-	for (uint32_t i = 0; i < l.psize; i++)
-		junk[i] = (unsigned char)rand();
+	garbage(junk, l.psize, 7 + (unsigned)_i);
 	t_lmdb_write(store, pg * l.psize, junk, l.psize);
 	free(junk);
 	ck_assert_int_eq(open_code(dir, NULL), CUSTOS_ECORRUPT);
@@ -913,6 +918,217 @@ START_TEST(damage_in_the_older_meta_page_is_ignored_like_lmdb_does)
 }
 END_TEST
 
+/* ---- custos_db_check walks the whole file ---- */
+
+/* An open store of 400 customers that writes nothing by itself (reads are not audited),
+ * sound at first; the layout of its file, for damaging the file under it. */
+static void open_for_check(t_store *t, t_lmdb *l, char *store, size_t n)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+
+	o.audit_reads = CUSTOS_AUDIT_READS_OFF;
+	t_store_open_opts(t, "lmdb", &o);
+	load(t->ctx, 4, 100, "check");
+	snprintf(store, n, "%s/store", t->dir);
+	t_lmdb_layout(store, l);
+	ck_assert_msg(custos_db_check(t->ctx) == CUSTOS_OK, "%s", custos_error_last());
+}
+
+/* The check found the damage, named it, and the store is not written any more. */
+static void assert_found(t_store *t, const char *what)
+{
+	custos_customer *c;
+
+	ck_assert_int_eq(custos_db_check(t->ctx), CUSTOS_ECORRUPT);
+	assert_message_has(what);
+	c = t_person(t->ctx, "After Damage", NULL);
+	ck_assert_int_eq(custos_customer_create(NULL, t->ctx, c), CUSTOS_ECORRUPT);
+	custos_customer_free(c);
+}
+
+/* Node i of a page: offset of its header in the page. */
+static unsigned node_at(const unsigned char *page, unsigned i)
+{
+	uint16_t off;
+
+	memcpy(&off, page + 16 + 2 * i, 2);
+	return off;
+}
+
+/* The root of a bucket, which must be a branch page, and the page of its child `child`. */
+static uint64_t child_of_root(const char *store, const t_lmdb *l, const char *bucket, unsigned child,
+	unsigned char *root)
+{
+	const t_lmdb_db *db = t_lmdb_named(l, bucket);
+	uint16_t lo, hi;
+
+	ck_assert_uint_ge(db->depth, 2);
+	t_lmdb_read(store, db->root * l->psize, root, l->psize);
+	memcpy(&lo, root + node_at(root, child), 2);
+	memcpy(&hi, root + node_at(root, child) + 2, 2);
+	return lo | (uint64_t)hi << 16;
+}
+
+START_TEST(the_check_finds_garbage_below_a_root)
+{
+	static const char *const buckets[] = { "customers", "index" };
+	char store[300], want[64];
+	unsigned char *page;
+	uint64_t pg;
+	t_store t;
+	t_lmdb l;
+
+	open_for_check(&t, &l, store, sizeof store);
+	page = malloc(l.psize);
+	pg = child_of_root(store, &l, buckets[_i], 1, page);
+	garbage(page, l.psize, 11);
+	t_lmdb_write(store, pg * l.psize, page, l.psize);
+	snprintf(want, sizeof want, "damaged at page %llu (database '%s')", (unsigned long long)pg, buckets[_i]);
+	assert_found(&t, want);
+	free(page);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(the_check_finds_a_page_with_two_parents)
+{
+	char store[300];
+	unsigned char *root;
+	t_store t;
+	t_lmdb l;
+
+	open_for_check(&t, &l, store, sizeof store);
+	root = malloc(l.psize);
+	(void)child_of_root(store, &l, "customers", 0, root);
+	/* Node 1 points where node 0 does (mn_lo, mn_hi; mn_flags holds bits 32-47). */
+	memcpy(root + node_at(root, 1), root + node_at(root, 0), 6);
+	t_lmdb_write(store, t_lmdb_named(&l, "customers")->root * l.psize, root, l.psize);
+	assert_found(&t, "reached a second time");
+	free(root);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(the_check_finds_keys_out_of_order)
+{
+	char store[300];
+	unsigned char *leaf, *root;
+	uint16_t ptrs[2];
+	t_store t;
+	t_lmdb l;
+	uint64_t pg;
+
+	open_for_check(&t, &l, store, sizeof store);
+	root = malloc(l.psize);
+	leaf = malloc(l.psize);
+	pg = child_of_root(store, &l, "customers", 0, root);
+	t_lmdb_read(store, pg * l.psize, leaf, l.psize);
+	memcpy(ptrs, leaf + 16, 4);  /* swap the first two nodes */
+	memcpy(leaf + 16, &ptrs[1], 2);
+	memcpy(leaf + 18, &ptrs[0], 2);
+	t_lmdb_write(store, pg * l.psize, leaf, l.psize);
+	assert_found(&t, "node 1's key is not greater than node 0's");
+	free(leaf);
+	free(root);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(the_check_finds_a_record_that_miscounts_its_entries)
+{
+	char store[300];
+	unsigned char *page;
+	uint64_t entries;
+	t_store t;
+	t_lmdb l;
+
+	open_for_check(&t, &l, store, sizeof store);
+	page = malloc(l.psize);
+	t_lmdb_read(store, l.main.root * l.psize, page, l.psize);
+	for (unsigned i = 0; i < l.ndbs; i++) {
+		unsigned char *node = page + node_at(page, i);
+		uint16_t klen;
+		memcpy(&klen, node + 6, 2);
+		if (klen != 9 || memcmp(node + 8, "customers", 9))
+			continue;
+		memcpy(&entries, node + 8 + klen + 32, 8);  /* md_entries of the MDB_db */
+		ck_assert_uint_eq(entries, 400);
+		entries++;
+		memcpy(node + 8 + klen + 32, &entries, 8);
+	}
+	t_lmdb_write(store, l.main.root * l.psize, page, l.psize);
+	assert_found(&t, "its record says 401 entries");
+	free(page);
+	t_store_close(&t);
+}
+END_TEST
+
+/* A page dropped from the free list is in no database and not free: lost. */
+START_TEST(the_check_finds_a_lost_page)
+{
+	char store[300], want[64];
+	unsigned char *page, *node;
+	uint64_t count, last;
+	uint16_t klen, flags;
+	t_store t;
+	t_lmdb l;
+
+	open_for_check(&t, &l, store, sizeof store);
+	ck_assert_uint_eq(l.free.depth, 1);
+	page = malloc(l.psize);
+	t_lmdb_read(store, l.free.root * l.psize, page, l.psize);
+	node = page + node_at(page, 0);
+	memcpy(&flags, node + 4, 2);
+	memcpy(&klen, node + 6, 2);
+	ck_assert_uint_eq(flags, 0);  /* the page list is in the node */
+	memcpy(&count, node + 8 + klen, 8);
+	ck_assert_uint_ge(count, 1);
+	memcpy(&last, node + 8 + klen + 8 * count, 8);  /* the lowest page it lists */
+	count--;
+	memcpy(node + 8 + klen, &count, 8);
+	t_lmdb_write(store, l.free.root * l.psize, page, l.psize);
+	snprintf(want, sizeof want, "damaged at page %llu: the page is in no database", (unsigned long long)last);
+	assert_found(&t, want);
+	free(page);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(the_check_finds_a_file_truncated_under_an_open_store)
+{
+	char store[300], path[320];
+	t_store t;
+	t_lmdb l;
+
+	open_for_check(&t, &l, store, sizeof store);
+	snprintf(path, sizeof path, "%s/data.mdb", store);
+	ck_assert_int_eq(truncate(path, (off_t)((l.last_pg + 1) / 2 * l.psize)), 0);
+	assert_found(&t, "the file was truncated");
+	t_store_close(&t);
+}
+END_TEST
+
+/* The check walks one snapshot, which writers cannot recycle under it. */
+START_TEST(the_check_is_sound_while_another_thread_writes)
+{
+	reader_arg w = { NULL, 0 };
+	pthread_t th;
+	t_store t;
+
+	t_store_open(&t, "lmdb");
+	load(t.ctx, 2, 100, "busy");
+	w.ctx = t.ctx;
+	ck_assert_int_eq(pthread_create(&th, NULL, writer, &w), 0);
+	for (int i = 0, joined = 0; i < 30 || !joined; i++) {
+		ck_assert_msg(custos_db_check(t.ctx) == CUSTOS_OK, "check %d: %s", i, custos_error_last());
+		joined = joined || pthread_tryjoin_np(th, NULL) == 0;
+	}
+	ck_assert_int_eq(w.errors, 0);
+	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_OK);
+	t_store_close(&t);
+}
+END_TEST
+
 static Suite *lmdb_suite(void)
 {
 	Suite *s = suite_create("lmdb");
@@ -948,6 +1164,16 @@ static Suite *lmdb_suite(void)
 	tcase_add_loop_test(tc, a_zeroed_meta_page_fails_the_open_naming_it, 0, 3);
 	tcase_add_test(tc, a_meta_page_pointing_into_another_tree_fails_the_open);
 	tcase_add_test(tc, damage_in_the_older_meta_page_is_ignored_like_lmdb_does);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("check");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, the_check_finds_garbage_below_a_root, 0, 2);
+	tcase_add_test(tc, the_check_finds_a_page_with_two_parents);
+	tcase_add_test(tc, the_check_finds_keys_out_of_order);
+	tcase_add_test(tc, the_check_finds_a_record_that_miscounts_its_entries);
+	tcase_add_test(tc, the_check_finds_a_lost_page);
+	tcase_add_test(tc, the_check_finds_a_file_truncated_under_an_open_store);
+	tcase_add_test(tc, the_check_is_sound_while_another_thread_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }

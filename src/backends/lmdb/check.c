@@ -3,7 +3,8 @@
  * file.c and walk.c (see check.h). At open: the meta pages and the size before
  * mdb_env_open; then, in the first transaction, the main database, the free list and the
  * named databases (whole while a budget lasts, smallest first, by their root page after).
- * Nothing here calls LMDB.
+ * In the check method: the whole snapshot, every page accounted for exactly once. Nothing
+ * here calls LMDB.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,5 +268,51 @@ int cu_lmdb_validate(const char *dir, uint64_t txnid, const char *const *names, 
 	*foreign = o->foreign;
 	cu_lmdb_file_close(&f);
 	cu_free(o);
+	return rc;
+}
+
+/* ---- the whole file ---- */
+
+static int check_record(cu_lmdb_file *f, const cu_lmdb_rec *r, void *arg)
+{
+	char what[80];
+	cu_lmdb_db db;
+	int rc;
+
+	(void)arg;
+	if ((rc = named_record(f, r, &db, what, sizeof what)))
+		return rc;
+	return cu_lmdb_walk(f, what, &db, CU_LMDB_WALK_WHOLE, NULL, NULL);
+}
+
+/* LMDB's invariant (its note on MDB_page): every page up to the last is a meta page, in
+ * exactly one database, or in the free list. */
+static int all_accounted(const cu_lmdb_file *f)
+{
+	for (uint64_t pg = LF_NUM_METAS; pg <= f->last_pg; pg++)
+		if (!(f->seen[pg / 8] & (1u << (pg % 8))))
+			return cu_lmdb_damaged(f, pg, NULL, "the page is in no database and not in the free list (a lost "
+				"page)");
+	return CUSTOS_OK;
+}
+
+int cu_lmdb_check_file(const char *dir, uint64_t txnid)
+{
+	cu_lmdb_file f;
+	cu_lmdb_meta m;
+	int rc = load_snapshot(&f, dir, txnid, &m);
+
+	if (!rc && !(f.seen = cu_calloc(f.last_pg / 8 + 1, 1)))
+		rc = cu_err_oom();
+	if (!rc) {
+		f.seen[0] |= 3;  /* the meta pages */
+		rc = cu_lmdb_walk(&f, "the free list", &m.free, CU_LMDB_WALK_WHOLE | CU_LMDB_WALK_INTKEYS, free_record,
+			NULL);
+	}
+	if (!rc)
+		rc = cu_lmdb_walk(&f, "the main database", &m.main, CU_LMDB_WALK_WHOLE, check_record, NULL);
+	if (!rc)
+		rc = all_accounted(&f);
+	cu_lmdb_file_close(&f);
 	return rc;
 }

@@ -28,4 +28,7 @@ int cu_lmdb_precheck(const char *dir, int *fresh);
 int cu_lmdb_validate(const char *dir, uint64_t txnid, const char *const *names, size_t count, unsigned char *found,
 	int *foreign);
 
+/* The backend's check method: every page of snapshot txnid, each reached exactly once. */
+int cu_lmdb_check_file(const char *dir, uint64_t txnid);
+
 #endif

@@ -652,6 +652,26 @@ static int l_grow(custos_backend *be)
 	return rc ? lmdb_err(rc, "cannot grow the map") : CUSTOS_OK;
 }
 
+/* The whole file, with pread, in a read transaction: the snapshot it walks cannot be
+ * recycled by writers of this or any other process until the walk ends. */
+static int l_check(custos_backend *be)
+{
+	lenv *e = ((lmdb_backend *)be)->e;
+	MDB_txn *txn;
+	int rc;
+
+	for (int tries = 0;; tries++) {
+		if ((rc = begin_locked(e, TXN_READ, &txn)))
+			return rc;
+		rc = cu_lmdb_check_file(e->path, mdb_txn_id(txn));
+		mdb_txn_abort(txn);
+		pthread_rwlock_unlock(&e->grow_lock);
+		if (rc != CU_LMDB_RETRY || tries == 3)
+			break;
+	}
+	return rc == CU_LMDB_RETRY ? CUSTOS_EBUSY : rc;
+}
+
 static void l_free(custos_backend *be)
 {
 	lmdb_backend *b = (lmdb_backend *)be;
@@ -690,6 +710,7 @@ int cu_backend_lmdb_new(custos_backend **out, const char *path, const custos_db_
 	b->base.cursor_close = l_cursor_close;
 	b->base.grow = l_grow;
 	b->base.free = l_free;
+	b->base.check = l_check;
 	*out = &b->base;
 	return CUSTOS_OK;
 }
