@@ -635,6 +635,115 @@ START_TEST(contexts_stop_when_rights_change)
 }
 END_TEST
 
+/* A context opened before its principal was demoted or disabled: every public call that
+ * takes it answers CUSTOS_ESTATE, whether it reads customers, the log, the schema or the
+ * rights, or writes, and so do iterators made through it before the change. */
+static void every_call_is_stale(custos_ctx *x, custos_iter *it, custos_audit_iter *ait)
+{
+	custos_role_options ro = CUSTOS_ROLE_OPTIONS_INIT;
+	custos_field_options fo = CUSTOS_FIELD_OPTIONS_INIT;
+	custos_customer *c = NULL, *patch = t_person(W.t.ctx, "Zed", NULL), *batch[1] = { patch };
+	custos_audit_entry *e = NULL;
+	custos_review *review = NULL;
+	custos_schema *schema = NULL;
+	custos_secret *secret = t_secret();
+	custos_buf buf = CUSTOS_BUF_INIT;
+	uint32_t ops, scope;
+	uint8_t vis[7];
+	uint64_t n, bad;
+	custos_iter *it2 = NULL;
+	custos_audit_iter *ait2 = NULL;
+
+	ro.name = "newrole";
+	fo.name = "loyalty";
+	fo.type = CUSTOS_TYPE_TEXT;
+#define STALE(call) do { \
+		int rc_ = (call); \
+		ck_assert_msg(rc_ == CUSTOS_ESTATE, "%s: %d %s", #call, rc_, custos_error_last()); \
+	} while (0)
+	STALE(custos_customer_new(&c, x));
+	STALE(custos_customer_create(NULL, x, patch));
+	STALE(custos_customer_create_many(NULL, x, batch, 1));
+	STALE(custos_customer_get(&c, x, W.c_a));
+	STALE(custos_customer_update(x, W.c_a, patch));
+	STALE(custos_customer_reassign(x, W.c_a, "rep_b"));
+	STALE(custos_customer_reassign_all(&n, x, "rep_a", "rep_b"));
+	STALE(custos_customer_count(&n, x));
+	STALE(custos_customer_list(&it2, x, NULL));
+	STALE(custos_customer_find(&it2, x, "email", "chan@example.com"));
+	STALE(custos_iter_next(&c, it));
+	STALE(custos_iter_next_id(&n, it));
+	STALE(custos_team_create(NULL, x, "east"));
+	STALE(custos_role_create(x, &ro));
+	STALE(custos_role_describe(&ops, &scope, vis, x, "sales"));
+	STALE(custos_principal_create(NULL, x, "newbie", "sales", NULL));
+	STALE(custos_principal_set_role(x, "rep_b", "support"));
+	STALE(custos_principal_set_team(x, "rep_b", "south"));
+	STALE(custos_principal_set_disabled(x, "rep_b", 1));
+	STALE(custos_access_review(&review, x, 30));
+	STALE(custos_audit_flush(x));
+	STALE(custos_audit_checkpoint(x));
+	STALE(custos_audit_public_key(&buf, x));
+	STALE(custos_audit_verify(&bad, x, 0, NULL));
+	STALE(custos_audit_read(&ait2, x, 0));
+	STALE(custos_audit_next(&e, ait));
+	STALE(custos_db_check(x));
+	STALE(custos_db_rekey(x, secret));
+	STALE(custos_schema_add_field(x, &fo));
+	STALE(custos_schema_set_field_flags(x, "phone", CUSTOS_FIELD_SEARCHABLE));
+	STALE(custos_schema_add_enum_value(x, "type", "partner"));
+	STALE(custos_schema_set_default_region(x, "SG"));
+	STALE(custos_schema_get(&schema, x));
+#undef STALE
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_null(it2);
+	ck_assert_ptr_null(ait2);
+	ck_assert_ptr_null(review);
+	ck_assert_ptr_null(schema);
+	ck_assert_ptr_null(e);
+	custos_customer_free(patch);
+	custos_secret_free(secret);
+}
+
+static void stale_after(int (*revoke)(void))
+{
+	custos_ctx *rosa = NULL;
+	custos_iter *it = NULL;
+	custos_audit_iter *ait = NULL;
+
+	make_principal("rosa", "admin", NULL);
+	ck_assert_int_eq(custos_ctx_open(&rosa, W.t.db, "rosa"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_list(&it, rosa, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_read(&ait, rosa, 0), CUSTOS_OK);
+	ck_assert_int_eq(revoke(), CUSTOS_OK);
+	every_call_is_stale(rosa, it, ait);
+	custos_iter_free(it);
+	custos_audit_iter_free(ait);
+	custos_ctx_free(rosa);
+}
+
+static int demote_rosa(void)
+{
+	return custos_principal_set_role(W.t.ctx, "rosa", "sales");
+}
+
+static int disable_rosa(void)
+{
+	return custos_principal_set_disabled(W.t.ctx, "rosa", 1);
+}
+
+START_TEST(every_call_through_a_demoted_principals_context_is_refused)
+{
+	stale_after(demote_rosa);
+}
+END_TEST
+
+START_TEST(every_call_through_a_disabled_principals_context_is_refused)
+{
+	stale_after(disable_rosa);
+}
+END_TEST
+
 START_TEST(grant_calls_check_their_arguments)
 {
 	custos_role_options ro;
@@ -767,6 +876,8 @@ static Suite *access_suite(void)
 	tcase_add_test(tc, no_principal_raises_its_own_rights_or_grants_more_than_it_holds);
 	tcase_add_test(tc, someone_always_remains_who_manages_access);
 	tcase_add_test(tc, contexts_stop_when_rights_change);
+	tcase_add_test(tc, every_call_through_a_demoted_principals_context_is_refused);
+	tcase_add_test(tc, every_call_through_a_disabled_principals_context_is_refused);
 	tcase_add_test(tc, grant_calls_check_their_arguments);
 	tcase_add_test(tc, operation_names_round_trip);
 	tcase_add_test(tc, the_review_lists_rights_and_what_went_unused);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/value.h"
 #include "support.h"
 
 static const char *const kinds[] = { "memory", "lmdb" };
@@ -142,6 +143,39 @@ START_TEST(text_is_trimmed_normalised_and_checked)
 	ck_assert_int_eq(custos_customer_set_text(c, "name", big), CUSTOS_OK);
 	/* A failed setter keeps the previous value. */
 	ck_assert_uint_eq(strlen(text_of(c, "name")), 256);
+	custos_customer_free(c);
+}
+END_TEST
+
+/* Values of encrypted fields stay out of messages whatever their type; clear ones may be
+ * quoted, which helps a person find the typo. */
+START_TEST(typed_values_of_encrypted_fields_are_not_echoed)
+{
+	static const char *const names[] = { "secret_when", "secret_amount", "secret_flag",
+		"open_when", "open_amount", "open_flag" };
+	static const int types[] = { CUSTOS_TYPE_TIMESTAMP, CUSTOS_TYPE_MONEY, CUSTOS_TYPE_BOOLEAN };
+	custos_field_options o = CUSTOS_FIELD_OPTIONS_INIT;
+	custos_customer *c;
+
+	for (int i = 0; i < 6; i++) {
+		o.name = names[i];
+		o.type = types[i % 3];
+		o.flags = i < 3 ? CUSTOS_FIELD_ENCRYPTED : CUSTOS_FIELD_CLEAR;
+		ck_assert_int_eq(custos_schema_add_field(T.ctx, &o), CUSTOS_OK);
+	}
+	c = draft();
+	ck_assert_int_eq(custos_customer_set_timestamp(c, "secret_when", 987654321987LL), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'secret_when': the time is outside years 1 to 9999");
+	ck_assert_int_eq(custos_customer_set_money(c, "secret_amount", 100, "QQX"), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'secret_amount': the currency is not an ISO 4217 code such as EUR");
+	ck_assert_int_eq(custos_customer_set_bool(c, "secret_flag", 7), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'secret_flag' is a boolean: pass 0 or 1");
+	ck_assert_int_eq(custos_customer_set_timestamp(c, "open_when", 987654321987LL), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'open_when': 987654321987 is outside years 1 to 9999");
+	ck_assert_int_eq(custos_customer_set_money(c, "open_amount", 100, "QQX"), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'open_amount': 'QQX' is not an ISO 4217 currency code such as EUR");
+	ck_assert_int_eq(custos_customer_set_bool(c, "open_flag", 7), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'open_flag' is a boolean: pass 0 or 1, not 7");
 	custos_customer_free(c);
 }
 END_TEST
@@ -879,6 +913,40 @@ START_TEST(handles_belong_to_their_store)
 }
 END_TEST
 
+/* A host that reuses one draft for every customer it loads: overwritten values must not
+ * pile up in the draft's memory, and the values kept must be the latest ones. */
+START_TEST(a_reused_draft_stays_the_size_of_one_customer)
+{
+	custos_customer *c = NULL;
+	char name[64], note[1001];
+	const char *back;
+	size_t high = 0;
+
+	memset(note, 'n', 1000);
+	note[1000] = '\0';
+	ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof name, "Customer %d", i);
+		note[0] = (char)('a' + i % 26);
+		ck_assert_int_eq(custos_customer_set_text(c, "name", name), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(c, "email", "same@example.com"), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_add_tag(c, "tags", "vip"), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_remove_tag(c, "tags", "vip"), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(c, "address", note), CUSTOS_OK);
+		if (c->arena.cap > high)
+			high = c->arena.cap;
+	}
+	ck_assert_uint_lt(high, 16384);  /* one customer's values are about 1 KiB */
+	ck_assert_int_eq(custos_customer_get_text(&back, c, "name"), CUSTOS_OK);
+	ck_assert_str_eq(back, "Customer 9999");
+	ck_assert_int_eq(custos_customer_get_text(&back, c, "address"), CUSTOS_OK);
+	ck_assert_str_eq(back, note);
+	ck_assert_int_eq(custos_customer_get_text(&back, c, "email"), CUSTOS_OK);
+	ck_assert_str_eq(back, "same@example.com");
+	custos_customer_free(c);
+}
+END_TEST
+
 static Suite *customer_suite(void)
 {
 	Suite *s = suite_create("customer");
@@ -891,6 +959,7 @@ static Suite *customer_suite(void)
 	tcase_add_test(tc, setters_reject_wrong_types);
 	tcase_add_test(tc, text_is_trimmed_normalised_and_checked);
 	tcase_add_test(tc, email_is_validated_without_echoing_it);
+	tcase_add_test(tc, typed_values_of_encrypted_fields_are_not_echoed);
 	tcase_add_test(tc, phone_is_normalised_to_e164);
 	tcase_add_test(tc, enum_accepts_only_declared_values);
 	tcase_add_test(tc, dates_must_exist);
@@ -898,6 +967,7 @@ static Suite *customer_suite(void)
 	tcase_add_test(tc, any_field_reads_as_text);
 	tcase_add_test(tc, getters_report_absent_wrong_type_and_null);
 	tcase_add_test(tc, tags_add_remove_and_limits);
+	tcase_add_test(tc, a_reused_draft_stays_the_size_of_one_customer);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("store");

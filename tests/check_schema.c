@@ -469,6 +469,51 @@ START_TEST(custom_fields_keep_class_limits_and_index_bits)
 }
 END_TEST
 
+/* The setter's limit and the record's agree: a value of CUSTOS_VALUE_MAX_BYTES is stored
+ * and read back whether encrypted (its class group) or clear (the clear section); two of
+ * them in one class exceed it and the write says so, changing nothing. */
+START_TEST(a_value_of_the_largest_size_is_stored_encrypted_or_clear)
+{
+	static const char *const fields[] = { "long_secret", "long_clear" };
+	char *big = malloc(CUSTOS_VALUE_MAX_BYTES + 1);
+	custos_field_options o = opts("long_secret", CUSTOS_TYPE_TEXT, ENC);
+	custos_customer *c = NULL;
+	const char *back;
+	uint64_t id;
+
+	memset(big, 'x', CUSTOS_VALUE_MAX_BYTES);
+	big[CUSTOS_VALUE_MAX_BYTES] = '\0';
+	o.max_bytes = CUSTOS_VALUE_MAX_BYTES;
+	add_ok(&o);
+	o = opts("long_secret2", CUSTOS_TYPE_TEXT, ENC);
+	o.max_bytes = CUSTOS_VALUE_MAX_BYTES;
+	add_ok(&o);
+	o = opts("long_clear", CUSTOS_TYPE_TEXT, CLR);
+	o.max_bytes = CUSTOS_VALUE_MAX_BYTES;
+	add_ok(&o);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(c, "name", "Long Value"), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(c, fields[i], big), CUSTOS_OK);
+		ck_assert_msg(custos_customer_create(&id, T.ctx, c) == CUSTOS_OK, "%s", custos_error_last());
+		custos_customer_free(c);
+		ck_assert_int_eq(custos_customer_get(&c, T.ctx, id), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_get_text(&back, c, fields[i]), CUSTOS_OK);
+		ck_assert_str_eq(back, big);
+		custos_customer_free(c);
+	}
+	ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "name", "Too Long"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "long_secret", big), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "long_secret2", big), CUSTOS_OK);
+	T_UNCHANGED(&T, custos_customer_create(&id, T.ctx, c), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "the notes fields of a customer take 130008 bytes with their 4-byte field "
+		"headers; a class holds at most 65519");
+	custos_customer_free(c);
+	free(big);
+}
+END_TEST
+
 START_TEST(unique_implies_searchable)
 {
 	custos_schema *s;
@@ -614,7 +659,7 @@ START_TEST(max_bytes_is_checked_against_the_type)
 	add_fails(&o, CUSTOS_EINVALID, "field 'x': max_bytes applies only to text, email and phone fields");
 	o = opts("x", CUSTOS_TYPE_TEXT, 0);
 	o.max_bytes = CUSTOS_VALUE_MAX_BYTES + 1;
-	add_fails(&o, CUSTOS_EINVALID, "field 'x': max_bytes 65536 is above the limit of 65535");
+	add_fails(&o, CUSTOS_EINVALID, "field 'x': max_bytes 65001 is above the limit of 65000");
 	o = opts("x", CUSTOS_TYPE_EMAIL, 0);
 	o.max_bytes = 300;
 	add_fails(&o, CUSTOS_EINVALID, "field 'x': email addresses are at most 254 bytes");
@@ -1189,6 +1234,7 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, builtin_text_email_and_phone_fields_have_their_limits);
 	tcase_add_test(tc, max_bytes_is_zero_for_fields_that_are_not_text_email_phone_or_date);
 	tcase_add_test(tc, builtin_field_ids_are_distinct);
+	tcase_add_test(tc, a_value_of_the_largest_size_is_stored_encrypted_or_clear);
 	tcase_add_test(tc, builtin_enums_list_their_values_in_order);
 	suite_add_tcase(s, tc);
 

@@ -445,6 +445,17 @@ static int by_page(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+size_t t_lmdb_tree_pages(const char *dir, const t_lmdb *l, const t_lmdb_db *db, uint64_t **out)
+{
+	page_list pl = { NULL, 0, 0 };
+
+	if (db->root != UINT64_MAX)
+		list_tree(dir, l, db->root, 0, db->depth, &pl);
+	qsort(pl.v, pl.n, sizeof *pl.v, by_page);
+	*out = pl.v;
+	return pl.n;
+}
+
 size_t t_lmdb_pages_in_use(const char *dir, const t_lmdb *l, uint64_t **out)
 {
 	page_list pl = { NULL, 0, 0 };

@@ -90,6 +90,8 @@ typedef struct t_lmdb {
 void t_lmdb_layout(const char *dir, t_lmdb *out);
 /* The named database `name`; fails the test if there is none. */
 const t_lmdb_db *t_lmdb_named(const t_lmdb *l, const char *name);
+/* The pages of one database's tree (with its overflow runs), ascending; the caller frees *out. */
+size_t t_lmdb_tree_pages(const char *dir, const t_lmdb *l, const t_lmdb_db *db, uint64_t **out);
 /* Every page the newest snapshot uses (meta pages, tree pages, overflow runs), ascending.
  * The caller frees *out. */
 size_t t_lmdb_pages_in_use(const char *dir, const t_lmdb *l, uint64_t **out);

@@ -118,11 +118,17 @@ CUSTOS_EXTERN(size_t) custos_role_options_size(void);
 
 /**
  * @brief Open a permission context for an existing, enabled principal.
+ * Opening checks that the store's principals, roles, teams, schema, counters and keys are
+ * the ones the audit log's head recorded (one pass over those records, not over the
+ * customers), so a principal record put back from an older copy (an undone demotion or
+ * disable) is refused here.
  * @param[out] out Receives the context, owned by the caller.
  * @param[in] db The store.
  * @param[in] principal The principal's name, such as the bootstrap admin "admin".
  * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no such principal), #CUSTOS_EDENIED (disabled),
- *         #CUSTOS_EINVALID, #CUSTOS_ESTATE (store closed), #CUSTOS_ENOMEM or a backend error.
+ *         #CUSTOS_EAUTH (those records were altered or rolled back; the message says which
+ *         kind), #CUSTOS_EINVALID, #CUSTOS_ESTATE (store closed), #CUSTOS_ENOMEM or a backend
+ *         error.
  */
 CUSTOS_EXTERN(int) custos_ctx_open(custos_ctx **out, custos_db *db, const char *principal) CUSTOS_WARN_UNUSED;
 

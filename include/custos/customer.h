@@ -256,11 +256,13 @@ CUSTOS_EXTERN(int) custos_customer_is_masked(const custos_customer *customer, co
 CUSTOS_EXTERN(uint64_t) custos_customer_id(const custos_customer *customer);
 
 /**
- * @brief The record version: 1 when created, incremented by every update.
+ * @brief The record version: 1 when created, incremented by every update and reassignment.
+ * The record stores it in 32 bits; an update after version 4,294,967,295 is refused with
+ * #CUSTOS_EFULL.
  * @param[in] customer The handle.
  * @return The version, or 0 for a draft or NULL.
  */
-CUSTOS_EXTERN(uint64_t) custos_customer_version(const custos_customer *customer);
+CUSTOS_EXTERN(uint32_t) custos_customer_version(const custos_customer *customer);
 
 /**
  * @brief When the customer was created.

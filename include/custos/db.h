@@ -160,9 +160,13 @@ CUSTOS_EXTERN(void) custos_secret_free(custos_secret *secret);
  * <ul>
  * <li>#CUSTOS_ENOTFOUND: no store at @p uri and #CUSTOS_OPEN_CREATE not given;</li>
  * <li>#CUSTOS_EEXISTS: #CUSTOS_OPEN_EXCL given and the store exists;</li>
- * <li>#CUSTOS_EKEY: the secret does not unlock this store;</li>
- * <li>#CUSTOS_EINVALID, #CUSTOS_EVERSION: bad arguments or options;</li>
- * <li>#CUSTOS_ECORRUPT, #CUSTOS_EAUTH: the store's key records are damaged or tampered with;</li>
+ * <li>#CUSTOS_EKEY: the secret does not unlock this store (or the header's key-derivation
+ *     inputs were altered, which cannot be told apart);</li>
+ * <li>#CUSTOS_EINVALID, #CUSTOS_EVERSION: bad arguments or options, or a store format this
+ *     library does not read;</li>
+ * <li>#CUSTOS_EAUTH: the header, keyring or another record of the store's metadata was
+ *     altered, or put back from an older copy (the message says which kind);</li>
+ * <li>#CUSTOS_ECORRUPT: the store's key records are damaged;</li>
  * <li>#CUSTOS_EBUSY, #CUSTOS_EIO, #CUSTOS_EBACKEND, #CUSTOS_ENOMEM.</li>
  * </ul>
  */
@@ -188,7 +192,11 @@ CUSTOS_EXTERN(void) custos_db_close(custos_db *db);
  * @brief Replace the store's unlock secret (passphrase change or master-key rotation).
  *
  * Only the keyring is re-sealed, in one transaction: the cost does not depend on the
- * number of customers. The old secret stops working at once. A passphrase gets a new salt
+ * number of customers. From then on custos opens the store with the new secret only (an
+ * older header and keyring put back are #CUSTOS_EAUTH at open). This is not key rotation:
+ * the keys inside the keyring stay the same, so whoever holds the old secret and a copy of
+ * the old keyring (a backup, a file copy) can still derive them outside custos and read
+ * every customer, including those created after the change. A passphrase gets a new salt
  * and the Argon2id limits of the options the store was opened with.
  * @param[in] ctx A context whose principal may manage keys.
  * @param[in] secret The new secret.
@@ -204,13 +212,16 @@ CUSTOS_EXTERN(int) custos_db_rekey(custos_ctx *ctx, const custos_secret *secret)
  * copy from elsewhere, a disk that failed, a crash you cannot explain), and read the store
  * only if it succeeds. The check only reads. It first asks the backend to check its own
  * structure without trusting it (the `lmdb` backend reads every page of the file with
- * bounds checks before LMDB ever follows it). A store found damaged (#CUSTOS_ECORRUPT) is
- * not written any more by this process, its queued audit entries and the final checkpoint
- * included: close it and restore a backup.
+ * bounds checks before LMDB ever follows it), then checks that the store's principals,
+ * roles, teams, schema, counters and keys are the ones the audit log's head recorded. A
+ * store found damaged or tampered with (#CUSTOS_ECORRUPT, #CUSTOS_EAUTH) is not written any
+ * more by this process, its queued audit entries and the final checkpoint included: close
+ * it and restore a backup.
  * @param[in] ctx A context whose principal holds #CUSTOS_OP_AUDIT.
  * @return #CUSTOS_OK, or
  * <ul>
  * <li>#CUSTOS_ECORRUPT: the storage is damaged; the message names where and what;</li>
+ * <li>#CUSTOS_EAUTH: stored metadata was altered or put back from an older copy;</li>
  * <li>#CUSTOS_EDENIED, #CUSTOS_ESTATE, #CUSTOS_EINVALID;</li>
  * <li>#CUSTOS_EIO, #CUSTOS_ENOMEM, #CUSTOS_EBACKEND.</li>
  * </ul>

@@ -23,8 +23,11 @@ CUSTOS_BEGIN_DECL
 #define CUSTOS_KEY_BYTES 32U
 /** Longest accepted passphrase, in bytes. */
 #define CUSTOS_PASSPHRASE_MAX_BYTES 4096U
-/** Largest value a text field may be configured to hold, in bytes. */
-#define CUSTOS_VALUE_MAX_BYTES 65535U
+/** Largest value a text field may be configured to hold, in bytes: one value this long
+ *  always fits in a record, in its field class (encrypted) or in the clear section. Several
+ *  long values of one class together may not: a class holds at most 65,519 bytes of values
+ *  with 4 bytes of header each, which a write that exceeds it reports. */
+#define CUSTOS_VALUE_MAX_BYTES 65000U
 /** Longest name of a field, principal or enum value, in bytes. */
 #define CUSTOS_NAME_MAX_BYTES 64U
 /** Most customers custos_customer_create_many() accepts in one call. */

@@ -12,13 +12,14 @@
 #include "custos/audit.h"
 #include "custos/global.h"
 #include "model/core.h"
+#include "model/meta.h"
 #include "model/value.h"
 
 /* Records of the access bucket, by the first byte of their key:
  *   'n' ‖ name -> principal      'i' ‖ id (u32 BE) -> principal name
  *   'r' ‖ name -> role           'R' ‖ id -> role name
  *   't' ‖ name -> team id        'T' ‖ id -> team name
- * All sealed with the meta key. Meta holds "access_ids" (sealed next ids) and
+ * All sealed with the meta key. Meta holds "access_ids" (sealed next ids) and the sealed
  * "access_gen" (bumped by every grant change; contexts compare it on each call). */
 
 enum { CU_ROLE_ADMIN = 1, CU_ROLE_MANAGER, CU_ROLE_SALES, CU_ROLE_SUPPORT, CU_ROLE_ANALYST, CU_ROLE_AUDITOR,
@@ -73,7 +74,9 @@ int cu_team_put(cu_op *op, const char *name, uint32_t id);
 int cu_access_next_id(cu_op *op, int which, uint32_t *id);
 /* Tell every context that rights changed. */
 int cu_access_bump(cu_op *op);
-int cu_access_gen(cu_txn *t, uint64_t *gen);
+/* The sealed access generation (0 before the first change); CUSTOS_EAUTH when it does not
+ * authenticate or is lower than one this process saw before. */
+int cu_access_gen(cu_txn *t, cu_core *core, uint64_t *gen);
 /* Visit every principal (cursor over 'n' records). */
 typedef int (*cu_principal_fn)(const cu_principal *p, void *arg);
 int cu_principal_each(cu_txn *t, const cu_keys *k, cu_principal_fn fn, void *arg);
@@ -110,6 +113,16 @@ int cu_grant_principal_create(custos_ctx *ctx, cu_op *op, const char *name, cons
 int cu_grant_set_role(custos_ctx *ctx, cu_op *op, const char *name, const char *role, cu_audit_rec *rec);
 int cu_grant_set_team(custos_ctx *ctx, cu_op *op, const char *name, const char *team, cu_audit_rec *rec);
 int cu_grant_set_disabled(custos_ctx *ctx, cu_op *op, const char *name, int disabled, cu_audit_rec *rec);
+
+/* ---- the state the audit log recorded (access/seals.c) ---- */
+/* In t: CUSTOS_EAUTH, naming what differs, unless the meta and access records are the ones
+ * the log's head recorded and the head is the log's newest block (its sequence number goes
+ * to head_seq). cu_seals_verify() runs the same in a read transaction of its own. */
+int cu_seals_check(cu_core *core, cu_txn *t, uint64_t *head_seq);
+int cu_seals_verify(cu_core *core);
+/* CUSTOS_EAUTH when a block of the log follows entry seq (an older head was put back):
+ * writing after it would overwrite the newer blocks. */
+int cu_seals_log_ends(cu_txn *t, uint64_t seq);
 
 /* ---- the permission review (access/review.c) ---- */
 int cu_review_build(custos_review **out, cu_core *core, uint32_t days);
@@ -195,7 +208,12 @@ void cu_audit_chain_start(unsigned char h[32], const cu_audit_keys *ak, const cu
 void cu_audit_entry_tag(unsigned char tag[CU_AUDIT_TAG_BYTES], const cu_audit_keys *ak, uint64_t seq,
 	int64_t base, const unsigned char *entry, size_t n);
 void cu_audit_block_hash(unsigned char h[32], const cu_audit_keys *ak, const unsigned char *block, size_t n);
-int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], const cu_audit_keys *ak);
+/* The head: last sequence number, chain hash and the digest of the meta and access records
+ * (model/meta.h) as of that entry. CUSTOS_ENOTFOUND (with the values of an empty log) before
+ * the store's first transaction, CUSTOS_EAUTH when it does not authenticate. */
+#define CU_AUDIT_HEAD_BYTES (8 + 32 + CU_SEAL_BYTES)
+int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], unsigned char digest[CU_SEAL_BYTES],
+	const cu_audit_keys *ak);
 int cu_audit_check_signature(const cu_keys *k, uint64_t seq, const unsigned char h[32], int64_t time_us,
 	const unsigned char sig[64]);
 /* Entries in sequence order after after_seq, a page at a time into out (up to max). */

@@ -356,20 +356,21 @@ static void block_key(unsigned char k[9], char kind, uint64_t seq)
 
 /* ---- head and checkpoints ---- */
 
-int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], const cu_audit_keys *ak)
+int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], unsigned char digest[CU_SEAL_BYTES],
+	const cu_audit_keys *ak)
 {
 	cu_bytes b = CU_BYTES_INIT;
 	int rc = cu_sealed_get(t, k, CU_B_META, K_HEAD, sizeof K_HEAD - 1, &b);
 
-	if (rc == CUSTOS_ENOTFOUND) {
-		*seq = 0;
-		cu_audit_chain_start(h, ak, k);
-		rc = CUSTOS_OK;
-	} else if (!rc && b.len != 40) {
+	*seq = 0;
+	cu_audit_chain_start(h, ak, k);
+	memset(digest, 0, CU_SEAL_BYTES);
+	if (!rc && b.len != CU_AUDIT_HEAD_BYTES)
 		rc = cu_err(CUSTOS_EAUTH, "the audit log's head record is damaged");
-	} else if (!rc) {
+	if (!rc) {
 		*seq = cu_get_u64le(b.p);
 		memcpy(h, b.p + 8, 32);
+		memcpy(digest, b.p + 40, CU_SEAL_BYTES);
 	}
 	cu_bytes_free(&b);
 	return rc;
@@ -494,7 +495,7 @@ static int usage_write(cu_op *op, const cu_audit_commit *c)
 int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_checkpoint, cu_audit_commit *c)
 {
 	cu_audit *a = op->core->audit;
-	unsigned char h[32], bk[9], head[40];
+	unsigned char h[32], bk[9], head[CU_AUDIT_HEAD_BYTES], digest[CU_SEAL_BYTES];
 	cu_audit_keys key;
 	cu_audit_rec *all = NULL, dropped;
 	usage_slot usage[USAGE_SLOTS];
@@ -505,8 +506,9 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
 
 	memset(c, 0, sizeof *c);
 	pthread_mutex_lock(&a->mu);
-	k = a->n;
-	extra = a->dropped ? 1 : 0;
+	/* Earlier writes of this transaction's group took the queue's first entries. */
+	k = a->n > op->txn->audit_taken ? a->n - op->txn->audit_taken : 0;
+	extra = a->dropped && !op->txn->audit_dropped_taken ? 1 : 0;
 	total = k + n + extra;
 	if (total > MAX_BLOCK)
 		k = MAX_BLOCK - n - extra;
@@ -521,17 +523,21 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
 		all[0] = dropped;
 	}
 	if (k)
-		memcpy(all + extra, a->q, k * sizeof *all);
+		memcpy(all + extra, a->q + op->txn->audit_taken, k * sizeof *all);
 	if (n)
 		memcpy(all + extra + k, recs, n * sizeof *all);
 	memcpy(usage, a->usage, sizeof usage);
 	pthread_mutex_unlock(&a->mu);
 	usage_collect(usage, all, total, c);  /* outside the lock: readers keep queueing */
 	c->taken = k;
-	if (total == 0 && !force_checkpoint)
+	op->txn->audit_taken += k;
+	op->txn->audit_dropped_taken |= extra;
+	if (total == 0 && !force_checkpoint && !op->txn->delta_dirty)
 		return CUSTOS_OK;
 	cu_audit_keys_init(&key, op->core->keys);
-	if ((rc = cu_audit_head(op->txn, op->core->keys, &seq, h, &key)))
+	/* No head yet only in the transaction that creates the store. */
+	rc = cu_audit_head(op->txn, op->core->keys, &seq, h, digest, &key);
+	if ((rc && rc != CUSTOS_ENOTFOUND) || (total && (rc = cu_seals_log_ends(op->txn, seq))))
 		goto out;
 	first = seq + 1;
 	if (total) {
@@ -553,15 +559,19 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
 		block_key(bk, 'B', seq);
 		if ((rc = cu_put_flags(op->txn, CU_B_AUDIT, bk, sizeof bk, block.p, block.len, CUSTOS_PUT_APPEND)))
 			goto out;
+	}
+	/* Usage changes principal records: before the head takes the transaction's digest. */
+	if ((rc = usage_write(op, c)))
+		goto out;
+	if (cu_meta_delta_fold(op->txn, digest) || total) {
 		cu_put_u64le(head, seq);
 		memcpy(head + 8, h, 32);
-		if ((rc = cu_sealed_put(op->txn, op->core->keys, CU_B_META, K_HEAD, sizeof K_HEAD - 1, head, sizeof head)))
+		memcpy(head + 40, digest, CU_SEAL_BYTES);
+		if ((rc = cu_sealed_put_head(op->txn, op->core->keys, K_HEAD, sizeof K_HEAD - 1, head, sizeof head)))
 			goto out;
 	}
 	if (force_checkpoint || (total && (first - 1) / a->every != seq / a->every))
-		if ((rc = write_checkpoint(op, seq, h, c)))
-			goto out;
-	rc = usage_write(op, c);
+		rc = write_checkpoint(op, seq, h, c);
 out:
 	cu_audit_keys_wipe(&key);
 	cu_bytes_free(&block);

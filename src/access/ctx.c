@@ -22,7 +22,8 @@ static int open_fn(cu_txn *t, void *arg)
 	open_args *a = arg;
 	int rc;
 
-	if ((rc = cu_access_gen(t, &a->gen)) || (rc = cu_principal_get(t, a->core->keys, a->name, &a->who)))
+	if ((rc = cu_seals_check(a->core, t, NULL)) || (rc = cu_access_gen(t, a->core, &a->gen)) ||
+	    (rc = cu_principal_get(t, a->core->keys, a->name, &a->who)))
 		return rc;
 	if (a->who.flags & CU_PRINCIPAL_DISABLED)
 		return cu_err(CUSTOS_EDENIED, "principal '%s' is disabled", a->name);
@@ -95,7 +96,7 @@ int cu_access_validate(custos_ctx *ctx, cu_txn *t)
 	uint64_t gen;
 	int rc;
 
-	if ((rc = cu_access_gen(t, &gen)))
+	if ((rc = cu_access_gen(t, ctx->core, &gen)))
 		return rc;
 	if (gen == atomic_load(&ctx->gen_seen))
 		return CUSTOS_OK;

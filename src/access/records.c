@@ -311,10 +311,15 @@ int cu_team_put(cu_op *op, const char *name, uint32_t id)
 
 /* ---- ids and the access generation ---- */
 
+/* The key under which an id is recorded: principals 'i', roles 'R', teams 'T'. */
+static const char id_prefixes[3] = { 'i', 'R', 'T' };
+static const char *const id_kinds[3] = { "principal", "role", "team" };
+
 int cu_access_next_id(cu_op *op, int which, uint32_t *id)
 {
 	cu_bytes b = CU_BYTES_INIT;
-	unsigned char v[12];
+	unsigned char v[12], ik[5];
+	custos_val taken;
 	int rc = cu_sealed_get(op->txn, op->core->keys, CU_B_META, K_IDS, sizeof K_IDS - 1, &b);
 
 	if (!rc && b.len != sizeof v)
@@ -327,35 +332,89 @@ int cu_access_next_id(cu_op *op, int which, uint32_t *id)
 		else
 			cu_put_u32le(v + 4 * which, *id + 1);
 	}
-	if (!rc)
-		rc = cu_sealed_put(op->txn, op->core->keys, CU_B_META, K_IDS, sizeof K_IDS - 1, v, sizeof v);
 	cu_bytes_free(&b);
+	if (rc)
+		return rc;
+	/* Whatever the counter says, an id in use is never handed out again. */
+	id_key(ik, id_prefixes[which], *id);
+	rc = cu_get(op->txn, CU_B_ACCESS, ik, sizeof ik, &taken);
+	if (rc == CUSTOS_OK)
+		return cu_err(CUSTOS_EAUTH, "the store's access counters were rolled back or altered: %s id %u is already "
+			"taken", id_kinds[which], *id);
+	if (rc != CUSTOS_ENOTFOUND)
+		return rc;
+	return cu_sealed_put(op->txn, op->core->keys, CU_B_META, K_IDS, sizeof K_IDS - 1, v, sizeof v);
+}
+
+/* The generation is read on every call: its stored bytes are compared with the last ones
+ * verified, and only new bytes are authenticated. Only read transactions move the cache,
+ * so a bump that a write transaction then abandons is never taken as the high mark. */
+static int gen_known(cu_gen_cache *g, const custos_val *v, uint64_t *gen)
+{
+	int hit;
+
+	pthread_mutex_lock(&g->mu);
+	hit = g->n == v->size && v->size <= sizeof g->raw && memcmp(g->raw, v->data, v->size) == 0;
+	if (hit)
+		*gen = g->gen;
+	pthread_mutex_unlock(&g->mu);
+	return hit;
+}
+
+static int gen_adopt(cu_gen_cache *g, const custos_val *v, uint64_t gen, int remember)
+{
+	int rc = CUSTOS_OK;
+
+	pthread_mutex_lock(&g->mu);
+	if (gen < g->max) {
+		rc = cu_err(CUSTOS_EAUTH, "the access generation went back from %llu to %llu: the store's access "
+			"records were rolled back", (unsigned long long)g->max, (unsigned long long)gen);
+	} else if (remember && v->size <= sizeof g->raw) {
+		memcpy(g->raw, v->data, v->size);
+		g->n = v->size;
+		g->gen = g->max = gen;
+	}
+	pthread_mutex_unlock(&g->mu);
 	return rc;
 }
 
-int cu_access_gen(cu_txn *t, uint64_t *gen)
+int cu_access_gen(cu_txn *t, cu_core *core, uint64_t *gen)
 {
+	cu_bytes b = CU_BYTES_INIT;
 	custos_val v;
 	int rc = cu_get(t, CU_B_META, K_GEN, sizeof K_GEN - 1, &v);
 
 	*gen = 0;
-	if (rc == CUSTOS_ENOTFOUND)
+	if (rc == CUSTOS_ENOTFOUND) {
+		v.data = (const unsigned char *)"";  /* never changed yet: generation 0 */
+		v.size = 0;
+	} else if (rc) {
+		return rc;
+	} else if (gen_known(&core->gen, &v, gen)) {
 		return CUSTOS_OK;
-	if (!rc && v.size == 8)
-		*gen = cu_get_u64le(v.data);
-	return rc;
+	} else {
+		rc = cu_sealed_get(t, core->keys, CU_B_META, K_GEN, sizeof K_GEN - 1, &b);
+		if (!rc && b.len != 8)
+			rc = cu_err(CUSTOS_EAUTH, "the access generation record is damaged");
+		if (!rc)
+			*gen = cu_get_u64le(b.p);
+		cu_bytes_free(&b);
+		if (rc)
+			return rc;
+	}
+	return gen_adopt(&core->gen, &v, *gen, !t->write);
 }
 
 int cu_access_bump(cu_op *op)
 {
 	unsigned char v[8];
 	uint64_t gen;
-	int rc = cu_access_gen(op->txn, &gen);
+	int rc = cu_access_gen(op->txn, op->core, &gen);
 
 	if (rc)
 		return rc;
 	cu_put_u64le(v, gen + 1);
-	return cu_put(op->txn, CU_B_META, K_GEN, sizeof K_GEN - 1, v, sizeof v);
+	return cu_sealed_put(op->txn, op->core->keys, CU_B_META, K_GEN, sizeof K_GEN - 1, v, sizeof v);
 }
 
 /* ---- a new store ---- */

@@ -161,6 +161,7 @@ static int walk_chain(vstate *v, cu_txn *t)
 	int rc;
 
 	cu_audit_chain_start(v->h, &v->key, v->core->keys);
+	at_seq(v, 0);  /* a store closed before its first entry has a checkpoint at 0 */
 	if ((rc = cu_cursor_open(&cur, t, CU_B_AUDIT)))
 		return rc;
 	for (rc = cu_cursor_seek(&cur, k, 1, &key, &val); rc == CUSTOS_OK; rc = cu_cursor_next(&cur, &key, &val)) {
@@ -175,12 +176,12 @@ static int walk_chain(vstate *v, cu_txn *t)
 
 static int check_ends(vstate *v, cu_txn *t)
 {
-	unsigned char h[32];
+	unsigned char h[32], digest[CU_SEAL_BYTES];
 	uint64_t head;
 	int rc;
 
-	if ((rc = cu_audit_head(t, v->core->keys, &head, h, &v->key)))
-		return rc;
+	if ((rc = cu_audit_head(t, v->core->keys, &head, h, digest, &v->key)))
+		return rc == CUSTOS_ENOTFOUND ? bad(v, 1, "the audit log's head is missing") : rc;
 	if (head > v->last)
 		return bad(v, v->last + 1, "the log ends at entry %llu but the store recorded %llu: entries were removed "
 			"from the end", (unsigned long long)v->last, (unsigned long long)head);
@@ -259,6 +260,10 @@ static int verify_fn(cu_txn *t, void *arg)
 		return cu_err_oom();
 	cu_audit_keys_init(&v->key, v->core->keys);
 	if ((rc = load_checkpoints(v, t)) || (rc = walk_chain(v, t)) || (rc = check_ends(v, t)))
+		return rc;
+	if ((rc = cu_seals_check(v->core, t, &v->first_bad)) == CUSTOS_EAUTH)
+		return bad(v, v->first_bad, "%s", custos_error_last());
+	if (rc)
 		return rc;
 	return replay(v, t);
 }

@@ -195,7 +195,7 @@ int custos_access_review(custos_review **out, custos_ctx *ctx, uint32_t unused_d
 	if (!out)
 		return cu_null_arg("custos_access_review", "out");
 	*out = NULL;
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check_any(ctx, CUSTOS_OP_AUDIT | CUSTOS_OP_ACCESS, "review permissions")))
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check_any(ctx, CUSTOS_OP_AUDIT | CUSTOS_OP_ACCESS, "review permissions")))
 		return rc;
 	if ((rc = cu_review_build(out, ctx->core, unused_days)))
 		return rc;

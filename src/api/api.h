@@ -26,6 +26,9 @@ void cu_db_ref(custos_db *db);
 void cu_db_unref(custos_db *db);
 /* CUSTOS_EINVALID for NULL, CUSTOS_ESTATE after custos_db_close(). */
 int cu_ctx_usable(const custos_ctx *ctx);
+/* The same, and CUSTOS_ESTATE when the principal's rights changed since the context was
+ * opened (one read transaction): for calls that do not run through cu_run_read/write. */
+int cu_ctx_current(custos_ctx *ctx);
 custos_ctx *cu_ctx_ref(custos_ctx *ctx);
 void cu_ctx_unref(custos_ctx *ctx);
 

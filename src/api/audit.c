@@ -49,7 +49,7 @@ int custos_audit_flush(custos_ctx *ctx)
 {
 	int rc;
 
-	if ((rc = cu_ctx_usable(ctx)))
+	if ((rc = cu_ctx_current(ctx)))
 		return rc;
 	return cu_audit_flush(ctx->core, 0);
 }
@@ -58,7 +58,7 @@ int custos_audit_checkpoint(custos_ctx *ctx)
 {
 	int rc;
 
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "sign audit checkpoints")))
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "sign audit checkpoints")))
 		return rc;
 	return cu_audit_flush(ctx->core, 1);
 }
@@ -70,7 +70,7 @@ int custos_audit_public_key(custos_buf *out, custos_ctx *ctx)
 	if (!out)
 		return cu_null_arg("custos_audit_public_key", "out");
 	custos_buf_dispose(out);
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "read the audit log's key")))
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "read the audit log's key")))
 		return rc;
 	if (!(out->ptr = cu_malloc(33)))
 		return cu_err_oom();
@@ -88,7 +88,7 @@ int custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uint64_t anchor_se
 
 	if (first_bad)
 		*first_bad = 0;
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "verify the audit log")))
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "verify the audit log")))
 		return rc;
 	/* Verify what is committed: flush first, so the caller's own reads are included. */
 	if ((rc = cu_audit_flush(ctx->core, 0)))
@@ -108,7 +108,7 @@ int custos_audit_read(custos_audit_iter **out, custos_ctx *ctx, uint64_t after_s
 	if (!out)
 		return cu_null_arg("custos_audit_read", "out");
 	*out = NULL;
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "read the audit log")))
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "read the audit log")))
 		return rc;
 	if ((rc = cu_note(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, CUSTOS_OK, SEEN_READ)))
 		return rc;
@@ -131,7 +131,7 @@ int custos_audit_next(custos_audit_entry **out, custos_audit_iter *it)
 	if (it->pos == it->n) {
 		if (it->exhausted)
 			return CUSTOS_ITEROVER;
-		if ((rc = cu_ctx_usable(it->ctx)))
+		if ((rc = cu_ctx_current(it->ctx)))
 			return rc;
 		/* Entries queued before this page are committed first, so reading sees them. */
 		if ((rc = cu_audit_flush(it->ctx->core, 0)) ||

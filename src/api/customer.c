@@ -20,7 +20,7 @@ int custos_customer_new(custos_customer **out, custos_ctx *ctx)
 	if (!out)
 		return cu_null_arg("custos_customer_new", "out");
 	*out = NULL;
-	if ((rc = cu_ctx_usable(ctx)))
+	if ((rc = cu_ctx_current(ctx)))
 		return rc;
 	s = cu_core_schema(ctx->core);
 	rc = cu_customer_alloc(out, s, ctx->core->keys->store_id);
@@ -73,7 +73,7 @@ static const char *getter_for(const cu_field *f)
 static int store(custos_customer *c, const cu_field *f, int rc, cu_bytes *b)
 {
 	if (!rc)
-		rc = cu_value_store(c, f, b->p, b->len, 1);
+		rc = cu_value_set(c, f, b->p, b->len);
 	cu_bytes_free(b);
 	return rc;
 }
@@ -189,7 +189,7 @@ int custos_customer_add_tag(custos_customer *c, const char *field, const char *t
 	}
 	if (!(rc = cu_bytes_append(&v, cur, cur ? n : 0)) && !(rc = cu_bytes_append(&v, t.p, t.len)) &&
 	    !(rc = cu_bytes_append_u8(&v, 0)))
-		rc = cu_value_store(c, f, v.p, v.len, 1);
+		rc = cu_value_set(c, f, v.p, v.len);
 out:
 	cu_bytes_free(&t);
 	cu_bytes_free(&v);
@@ -220,7 +220,7 @@ int custos_customer_remove_tag(custos_customer *c, const char *field, const char
 	if (!rc && v.len == 0)
 		cu_value_remove(c, f, 1);
 	else if (!rc)
-		rc = cu_value_store(c, f, v.p, v.len, 1);
+		rc = cu_value_set(c, f, v.p, v.len);
 out:
 	cu_bytes_free(&t);
 	cu_bytes_free(&v);
@@ -512,7 +512,7 @@ int custos_customer_is_masked(const custos_customer *c, const char *field)
 }
 
 uint64_t custos_customer_id(const custos_customer *c) { return c ? c->id : 0; }
-uint64_t custos_customer_version(const custos_customer *c) { return c ? c->version : 0; }
+uint32_t custos_customer_version(const custos_customer *c) { return c ? c->version : 0; }
 int64_t custos_customer_created(const custos_customer *c) { return c ? c->created_us / 1000000 : 0; }
 int64_t custos_customer_updated(const custos_customer *c) { return c ? c->updated_us / 1000000 : 0; }
 uint32_t custos_customer_owner(const custos_customer *c) { return c ? c->owner : 0; }

@@ -115,9 +115,14 @@ static int check_options(const custos_db_options *o)
 
 /* ---- open and create ---- */
 
+/* The first principal and roles, and the log's head holding the digest of the new store's
+ * records. */
 static int bootstrap(cu_op *op, void *arg)
 {
-	return cu_access_bootstrap(op, arg);
+	cu_audit_commit c;
+	int rc = cu_access_bootstrap(op, arg);
+
+	return rc ? rc : cu_audit_write(op, NULL, 0, 0, &c);
 }
 
 static int open_store(custos_db *db, const char *where, const custos_secret *secret, const custos_db_options *o)
@@ -140,7 +145,7 @@ static int open_store(custos_db *db, const char *where, const custos_secret *sec
 		if (rc != CUSTOS_EEXISTS || (o->flags & CUSTOS_OPEN_EXCL))
 			return rc;
 	}
-	if ((rc = cu_core_unlock(&db->core, secret)))
+	if ((rc = cu_core_unlock(&db->core, secret)) || (rc = cu_seals_verify(&db->core)))
 		return rc;
 	if (o->kdf_opslimit)
 		db->core.kdf_ops = o->kdf_opslimit;
@@ -268,9 +273,12 @@ int custos_db_check(custos_ctx *ctx)
 {
 	int rc;
 
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")))
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")) ||
+	    (rc = cu_store_check(&ctx->core->store)))
 		return rc;
-	return cu_store_check(&ctx->core->store);
+	if ((rc = cu_seals_verify(ctx->core)) == CUSTOS_EAUTH)
+		return cu_store_damaged(&ctx->core->store, rc);
+	return rc;
 }
 
 const char *custos_db_backend_name(const custos_db *db)
@@ -301,7 +309,7 @@ int custos_db_rekey(custos_ctx *ctx, const custos_secret *secret)
 
 	memset(&a, 0, sizeof a);
 	a.ctx = ctx;
-	if ((rc = cu_ctx_usable(ctx)))
+	if ((rc = cu_ctx_current(ctx)))
 		return rc;
 	if (!secret)
 		return cu_null_arg("custos_db_rekey", "secret");

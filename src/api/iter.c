@@ -80,7 +80,7 @@ int custos_customer_list(custos_iter **out, custos_ctx *ctx, const custos_list_o
 	if (!out)
 		return cu_null_arg("custos_customer_list", "out");
 	*out = NULL;
-	if ((rc = cu_ctx_usable(ctx)))
+	if ((rc = cu_ctx_current(ctx)))
 		return rc;
 	if (opts && (rc = cu_check_version(opts->version, CUSTOS_LIST_OPTIONS_VERSION, "custos_list_options")))
 		return rc;
@@ -104,7 +104,7 @@ int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, 
 	if (!out)
 		return cu_null_arg("custos_customer_find", "out");
 	*out = NULL;
-	if ((rc = cu_ctx_usable(ctx)))
+	if ((rc = cu_ctx_current(ctx)))
 		return rc;
 	if (!field || !value)
 		return cu_null_arg("custos_customer_find", field ? "value" : "field");

@@ -28,6 +28,18 @@ int cu_ctx_usable(const custos_ctx *ctx)
 	return CUSTOS_OK;
 }
 
+static int validate_fn(cu_txn *t, void *arg)
+{
+	return cu_access_validate(arg, t);
+}
+
+int cu_ctx_current(custos_ctx *ctx)
+{
+	int rc = cu_ctx_usable(ctx);
+
+	return rc ? rc : cu_store_read(&ctx->core->store, validate_fn, ctx);
+}
+
 custos_ctx *cu_ctx_ref(custos_ctx *ctx)
 {
 	atomic_fetch_add(&ctx->refs, 1);

@@ -13,22 +13,9 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result = -1;
-static volatile unsigned long fork_generation;
-
-static void after_fork_in_child(void)
-{
-	fork_generation++;
-}
-
 static void do_init(void)
 {
 	init_result = sodium_init() < 0 ? -1 : 0;
-	pthread_atfork(NULL, NULL, after_fork_in_child);
-}
-
-unsigned long cu_fork_generation(void)
-{
-	return fork_generation;
 }
 
 int cu_crypto_init(void)
@@ -39,9 +26,18 @@ int cu_crypto_init(void)
 	return CUSTOS_OK;
 }
 
-void cu_wipe(void *p, size_t n)
+void *cu_secure_alloc(size_t n)
 {
-	sodium_memzero(p, n);
+	void *p = sodium_malloc(n);
+
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+void cu_secure_free(void *p)
+{
+	sodium_free(p);  /* wipes before releasing */
 }
 
 /* ---- key arena ---- */
@@ -123,7 +119,7 @@ void cu_kcv(unsigned char out[CU_MAC_BYTES], const unsigned char mk[CU_KEY_BYTES
 
 static const unsigned char header_magic[8] = { 'C', 'U', 'S', 'T', 'O', 'S', 0, 1 };
 
-void cu_header_encode(unsigned char out[CU_HEADER_BYTES], const cu_header *h)
+static void header_encode(unsigned char out[CU_HEADER_BYTES], const cu_header *h)
 {
 	unsigned char *p = out;
 
@@ -140,7 +136,7 @@ void cu_header_encode(unsigned char out[CU_HEADER_BYTES], const cu_header *h)
 
 void cu_header_store(unsigned char out[CU_HEADER_STORED], const cu_header *h)
 {
-	cu_header_encode(out, h);
+	header_encode(out, h);
 	cu_hash(out + CU_HEADER_BYTES, out, CU_HEADER_BYTES);
 }
 
@@ -166,7 +162,7 @@ int cu_header_decode(cu_header *h, const unsigned char *p, size_t n)
 	memcpy(h->kcv, cu_read_bytes(&r, CU_MAC_BYTES), CU_MAC_BYTES);
 	h->keyring_version = cu_read_u32le(&r);
 	if (h->format != CU_FORMAT_VERSION)
-		return cu_err(h->format > CU_FORMAT_VERSION ? CUSTOS_EVERSION : CUSTOS_ECORRUPT,
+		return cu_err(h->format != 0 ? CUSTOS_EVERSION : CUSTOS_ECORRUPT,
 			"store format %u is not supported by this library (it reads format %u)", h->format,
 			CU_FORMAT_VERSION);
 	if (h->kdf == CU_KDF_RAW && h->kdf_ops == 0 && h->kdf_mem == 0)
@@ -183,33 +179,46 @@ int cu_header_decode(cu_header *h, const unsigned char *p, size_t n)
 
 /* ---- keyring ---- */
 
-#define KEYRING_PLAIN (1 + 4 + CU_KEY_BYTES + 4 + CU_KEY_BYTES * 3)
+/* The keyring is sealed under a key derived from the master key, with the inputs of that
+ * derivation (format, method, limits, salt) as associated data; the store id and keyring
+ * version travel inside it. So with the right secret the keyring opens even when the rest
+ * of the header was edited, and the edit is then told apart from a wrong secret. */
+#define KEYRING_PLAIN (1 + 4 + CU_KEY_BYTES + 4 + CU_KEY_BYTES * 3 + CU_STORE_ID_BYTES + 4)
 #define KEYRING_SEALED (CU_NONCE_BYTES + KEYRING_PLAIN + CU_TAG_BYTES)
-static const char keyring_label[] = "CUSKRG01";
+#define KEYRING_AD (8 + 4 + 4 + 4 + 8 + CU_SALT_BYTES)
+#define KEYRING_FORMAT 2
+static const char keyring_label[] = "CUSKRG02";
 
-static void keyring_ad(unsigned char ad[8 + CU_HEADER_BYTES], const unsigned char header[CU_HEADER_BYTES])
+static void keyring_ad(unsigned char ad[KEYRING_AD], const cu_header *h)
 {
-	memcpy(ad, keyring_label, 8);
-	memcpy(ad + 8, header, CU_HEADER_BYTES);
+	unsigned char *p = ad;
+
+	memcpy(p, keyring_label, 8), p += 8;
+	cu_put_u32le(p, h->format), p += 4;
+	cu_put_u32le(p, h->kdf), p += 4;
+	cu_put_u32le(p, h->kdf_ops), p += 4;
+	cu_put_u64le(p, h->kdf_mem), p += 8;
+	memcpy(p, h->salt, CU_SALT_BYTES);
 }
 
-int cu_keyring_seal(cu_bytes *out, const cu_keys *k, const unsigned char mk[CU_KEY_BYTES],
-	const unsigned char header[CU_HEADER_BYTES])
+int cu_keyring_seal(cu_bytes *out, const cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const cu_header *h)
 {
-	unsigned char plain[KEYRING_PLAIN], seal[CU_KEY_BYTES], ad[8 + CU_HEADER_BYTES], *p = plain;
+	unsigned char plain[KEYRING_PLAIN], seal[CU_KEY_BYTES], ad[KEYRING_AD], *p = plain;
 	int rc;
 
 	if ((rc = cu_bytes_resize(out, KEYRING_SEALED)))
 		return rc;
-	*p++ = 1;
+	*p++ = KEYRING_FORMAT;
 	cu_put_u32le(p, k->kek_epoch), p += 4;
 	memcpy(p, k->kek, CU_KEY_BYTES), p += CU_KEY_BYTES;
 	cu_put_u32le(p, k->idx_version), p += 4;
 	memcpy(p, k->idx_root, CU_KEY_BYTES), p += CU_KEY_BYTES;
 	memcpy(p, k->meta_key, CU_KEY_BYTES), p += CU_KEY_BYTES;
-	memcpy(p, k->audit_root, CU_KEY_BYTES);
+	memcpy(p, k->audit_root, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	memcpy(p, h->store_id, CU_STORE_ID_BYTES), p += CU_STORE_ID_BYTES;
+	cu_put_u32le(p, h->keyring_version);
 	crypto_kdf_derive_from_key(seal, sizeof seal, ROOT_SEAL, root_ctx, mk);
-	keyring_ad(ad, header);
+	keyring_ad(ad, h);
 	randombytes_buf(out->p, CU_NONCE_BYTES);
 	cu_aead_seal(out->p + CU_NONCE_BYTES, plain, sizeof plain, ad, sizeof ad, out->p, seal);
 	sodium_memzero(plain, sizeof plain);
@@ -217,32 +226,34 @@ int cu_keyring_seal(cu_bytes *out, const cu_keys *k, const unsigned char mk[CU_K
 	return CUSTOS_OK;
 }
 
-int cu_keyring_open(cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const unsigned char *sealed, size_t n,
-	const unsigned char header[CU_HEADER_BYTES])
+int cu_keyring_open(cu_keys *k, uint32_t *keyring_version, const unsigned char mk[CU_KEY_BYTES],
+	const unsigned char *sealed, size_t n, const cu_header *h)
 {
-	unsigned char plain[KEYRING_PLAIN], seal[CU_KEY_BYTES], ad[8 + CU_HEADER_BYTES];
+	unsigned char plain[KEYRING_PLAIN], seal[CU_KEY_BYTES], ad[KEYRING_AD];
 	const unsigned char *p = plain;
 	int rc;
 
 	if (n != KEYRING_SEALED)
 		return cu_err(CUSTOS_ECORRUPT, "the sealed keyring has the wrong size (%zu bytes)", n);
 	crypto_kdf_derive_from_key(seal, sizeof seal, ROOT_SEAL, root_ctx, mk);
-	keyring_ad(ad, header);
+	keyring_ad(ad, h);
 	rc = cu_aead_open(plain, sealed + CU_NONCE_BYTES, n - CU_NONCE_BYTES, ad, sizeof ad, sealed, seal);
 	sodium_memzero(seal, sizeof seal);
 	if (rc)
-		return cu_err(CUSTOS_EAUTH, "the keyring failed authentication: the store header or keyring "
-			"was modified");
-	if (*p++ != 1) {
+		return CUSTOS_EAUTH;  /* the caller tells a wrong secret from a damaged keyring */
+	if (*p++ != KEYRING_FORMAT) {
 		sodium_memzero(plain, sizeof plain);
-		return cu_err(CUSTOS_EVERSION, "the keyring format is newer than this library");
+		return cu_err(CUSTOS_EVERSION, "the keyring has format %u; this library reads format %u", plain[0],
+			KEYRING_FORMAT);
 	}
 	k->kek_epoch = cu_get_u32le(p), p += 4;
 	memcpy(k->kek, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
 	k->idx_version = cu_get_u32le(p), p += 4;
 	memcpy(k->idx_root, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
 	memcpy(k->meta_key, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
-	memcpy(k->audit_root, p, CU_KEY_BYTES);
+	memcpy(k->audit_root, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	memcpy(k->store_id, p, CU_STORE_ID_BYTES), p += CU_STORE_ID_BYTES;
+	*keyring_version = cu_get_u32le(p);
 	sodium_memzero(plain, sizeof plain);
 	return CUSTOS_OK;
 }

@@ -13,7 +13,9 @@
 #include <sodium.h>
 
 #include "custos/db.h"
+#include "util/alloc.h"
 #include "util/bytes.h"
+#include "util/fork.h"
 
 #define CU_KEY_BYTES 32
 #define CU_NONCE_BYTES 24
@@ -46,8 +48,9 @@ typedef struct cu_keys {
 /* How the master key is obtained, as recorded in the store header. */
 enum { CU_KDF_ARGON2ID = 1, CU_KDF_RAW = 2 };
 
-/* The store header: clear, authenticated indirectly (the key-check value and the keyring's
- * associated data cover every byte of it). */
+/* The store header: clear, authenticated indirectly: the keyring's associated data binds
+ * the key-derivation inputs, the keyring holds the store id and keyring version, and the
+ * key-check value is recomputed from the master key. */
 typedef struct cu_header {
 	unsigned char store_id[CU_STORE_ID_BYTES];
 	uint32_t format;
@@ -63,7 +66,7 @@ typedef struct cu_header {
 /* Stored form: the header and an unkeyed BLAKE2b-256 checksum of it, so damage to the
  * header reads as CUSTOS_EAUTH rather than as a wrong key. */
 #define CU_HEADER_STORED (CU_HEADER_BYTES + CU_MAC_BYTES)
-#define CU_FORMAT_VERSION 1U
+#define CU_FORMAT_VERSION 2U
 
 /* Unlock material handed in by the host, kept in guarded memory. */
 struct custos_secret {
@@ -78,8 +81,6 @@ int cu_secret_master_key(unsigned char mk[CU_KEY_BYTES], const custos_secret *s,
 
 /* Library-wide initialisation (sodium_init); idempotent. */
 int cu_crypto_init(void);
-/* Incremented in every child after fork(): cheaper than calling getpid() on hot paths. */
-unsigned long cu_fork_generation(void);
 
 /* Key arena. */
 int cu_keys_new(cu_keys **out);
@@ -96,17 +97,19 @@ int cu_mk_derive(unsigned char mk[CU_KEY_BYTES], const char *pass, size_t pass_l
 void cu_kcv(unsigned char out[CU_MAC_BYTES], const unsigned char mk[CU_KEY_BYTES],
 	const unsigned char store_id[CU_STORE_ID_BYTES]);
 
-/* Header encoding (the part the keyring binds) and its stored form with the checksum;
- * decoding the stored form fails with CUSTOS_EAUTH, CUSTOS_ECORRUPT or CUSTOS_EVERSION. */
-void cu_header_encode(unsigned char out[CU_HEADER_BYTES], const cu_header *h);
+/* The header's stored form (with its checksum); decoding it fails with CUSTOS_EAUTH,
+ * CUSTOS_ECORRUPT or CUSTOS_EVERSION. */
 void cu_header_store(unsigned char out[CU_HEADER_STORED], const cu_header *h);
 int cu_header_decode(cu_header *h, const unsigned char *p, size_t n);
 
-/* Seal the keyring under mk, bound to the encoded header; open it again. */
-int cu_keyring_seal(cu_bytes *out, const cu_keys *k, const unsigned char mk[CU_KEY_BYTES],
-	const unsigned char header[CU_HEADER_BYTES]);
-int cu_keyring_open(cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const unsigned char *sealed, size_t n,
-	const unsigned char header[CU_HEADER_BYTES]);
+/* Seal the keyring under mk, bound to the header's key-derivation inputs (format, method,
+ * limits, salt), with h's store id and keyring version inside. Open it again: the keys,
+ * the store id (into k) and the keyring version it holds; CUSTOS_EAUTH with no message when
+ * it does not authenticate (a wrong secret, altered derivation inputs or a damaged keyring:
+ * the caller tells them apart with the key-check value). */
+int cu_keyring_seal(cu_bytes *out, const cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const cu_header *h);
+int cu_keyring_open(cu_keys *k, uint32_t *keyring_version, const unsigned char mk[CU_KEY_BYTES],
+	const unsigned char *sealed, size_t n, const cu_header *h);
 
 /* Random bytes from pools refilled in bulk (one getrandom per many draws); fork-aware. */
 int cu_random_nonces(unsigned char *out, size_t count);  /* count nonces of CU_NONCE_BYTES */
@@ -129,7 +132,6 @@ void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, uint64_t id
 /* CUSTOS_OK or CUSTOS_EAUTH (wrong record, tampered, or an epoch this keyring lacks). */
 int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
 	uint16_t kek_epoch, const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES]);
-/* The two record keys derived from a DEK: field encryption and record MAC. */
 /* XChaCha20 split in two: the HChaCha20 subkey of (key, nonce) once per record, then one
  * ChaCha20 stream per field class (the class number is the first nonce word). */
 void cu_stream_subkey(unsigned char sub[CU_KEY_BYTES], const unsigned char key[CU_KEY_BYTES],
@@ -177,7 +179,9 @@ void cu_pad(unsigned char *buf, size_t n, size_t padded, size_t block);
 /* Unpadded length, or (size_t)-1 for invalid padding. */
 size_t cu_unpad(const unsigned char *buf, size_t padded, size_t block);
 
-/* Wipe memory the compiler may not elide. */
-void cu_wipe(void *p, size_t n);
+/* Guarded memory for secrets that are not keys of the keyring (sodium_malloc: guard
+ * pages, locked where the system allows); zeroed. The free wipes it. */
+void *cu_secure_alloc(size_t n);
+void cu_secure_free(void *p);
 
 #endif

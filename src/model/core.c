@@ -71,6 +71,7 @@ int cu_core_attach(cu_core *c, custos_backend *be, int readonly)
 	if ((rc = cu_store_init(&c->store, be, readonly)))
 		return rc;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->gen.mu, NULL);
 	return CUSTOS_OK;
 }
 
@@ -79,8 +80,8 @@ void cu_core_bidx_keys(cu_core *c, uint16_t field_id, cu_bidx_keys *out)
 	size_t slot = field_id % CU_BIDX_CACHE;
 
 	pthread_mutex_lock(&c->lock);
-	if (!c->bidx && (c->bidx = sodium_malloc(sizeof *c->bidx)))
-		memset(c->bidx, 0, sizeof *c->bidx);
+	if (!c->bidx)
+		c->bidx = cu_secure_alloc(sizeof *c->bidx);
 	if (c->bidx && c->bidx->field_id[slot] == field_id) {
 		*out = c->bidx->keys[slot];
 	} else {
@@ -95,8 +96,7 @@ void cu_core_bidx_keys(cu_core *c, uint16_t field_id, cu_bidx_keys *out)
 
 void cu_core_detach(cu_core *c)
 {
-	if (c->bidx)
-		sodium_free(c->bidx);  /* wipes before releasing */
+	cu_secure_free(c->bidx);
 	c->bidx = NULL;
 	cu_keys_free(c->keys);
 	c->keys = NULL;
@@ -104,6 +104,7 @@ void cu_core_detach(cu_core *c)
 	c->schema = NULL;
 	cu_store_fini(&c->store);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->gen.mu);
 }
 
 static int exists_fn(cu_txn *t, void *arg)
@@ -237,13 +238,46 @@ typedef struct unlock_ctx {
 	const custos_secret *s;
 	unsigned char *mk;
 	int stage;                 /* 0: read header; 1: open keyring and schema */
-	unsigned char raw_header[CU_HEADER_BYTES];
 } unlock_ctx;
+
+/* Open the keyring with the derived master key and tell the failures apart: a secret that
+ * opens the keyring is right, so a header that then disagrees with the keyring or with the
+ * key-check value was altered. Only the derivation inputs (salt, method, limits) cannot be
+ * told apart from a wrong secret: they change the key that opens the keyring. */
+static int open_keyring(unlock_ctx *u, const custos_val *sealed)
+{
+	const cu_header *h = &u->c->header;
+	unsigned char kcv[CU_MAC_BYTES];
+	uint32_t ring_version = 0;
+	int rc, kcv_ok;
+
+	cu_keys_writable(u->c->keys);
+	rc = cu_keyring_open(u->c->keys, &ring_version, u->mk, sealed->data, sealed->size, h);
+	cu_keys_readonly(u->c->keys);
+	cu_kcv(kcv, u->mk, rc == CUSTOS_OK ? u->c->keys->store_id : h->store_id);
+	kcv_ok = cu_equal(kcv, h->kcv, CU_MAC_BYTES);
+	if (rc == CUSTOS_EAUTH && kcv_ok)
+		return cu_err(CUSTOS_EAUTH, "the keyring failed authentication: it was modified or damaged");
+	if (rc == CUSTOS_EAUTH)
+		return cu_err(CUSTOS_EKEY, u->s->kind == CU_KDF_RAW ?
+			"wrong key, or the store header was altered: the key does not unlock this store" :
+			"wrong passphrase, or the store header was altered: the passphrase does not unlock this store");
+	if (rc)
+		return rc;
+	if (!cu_equal(u->c->keys->store_id, h->store_id, CU_STORE_ID_BYTES))
+		return cu_err(CUSTOS_EAUTH, "the store header was altered: its store id is not the keyring's");
+	if (ring_version != h->keyring_version)
+		return cu_err(CUSTOS_EAUTH, "the store header was altered: it names keyring version %u, the keyring "
+			"is version %u", h->keyring_version, ring_version);
+	if (!kcv_ok)
+		return cu_err(CUSTOS_EAUTH, "the store header was altered: its key-check value is wrong for the "
+			"secret that opens the keyring");
+	return CUSTOS_OK;
+}
 
 static int unlock_fn(cu_txn *t, void *arg)
 {
 	unlock_ctx *u = arg;
-	unsigned char kcv[CU_MAC_BYTES];
 	custos_val v;
 	cu_schema *s;
 	int rc;
@@ -251,22 +285,11 @@ static int unlock_fn(cu_txn *t, void *arg)
 	if (u->stage == 0) {
 		if ((rc = cu_get(t, CU_B_META, KEY(K_HEADER), &v)))
 			return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ENOTFOUND, "the backend holds no custos store") : rc;
-		if ((rc = cu_header_decode(&u->c->header, v.data, v.size)))
-			return rc;
-		memcpy(u->raw_header, v.data, CU_HEADER_BYTES);  /* the keyring binds the header without its checksum */
-		return CUSTOS_OK;
+		return cu_header_decode(&u->c->header, v.data, v.size);
 	}
-	cu_kcv(kcv, u->mk, u->c->header.store_id);
-	if (!cu_equal(kcv, u->c->header.kcv, CU_MAC_BYTES))
-		return cu_err(CUSTOS_EKEY, u->s->kind == CU_KDF_RAW ? "wrong key: it does not unlock this store" :
-			"wrong passphrase: it does not unlock this store");
 	if ((rc = cu_get(t, CU_B_META, KEY(K_KEYRING), &v)))
 		return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ECORRUPT, "the store has no keyring") : rc;
-	cu_keys_writable(u->c->keys);
-	rc = cu_keyring_open(u->c->keys, u->mk, v.data, v.size, u->raw_header);
-	memcpy(u->c->keys->store_id, u->c->header.store_id, CU_STORE_ID_BYTES);
-	cu_keys_readonly(u->c->keys);
-	if (rc)
+	if ((rc = open_keyring(u, &v)))
 		return rc;
 	if ((rc = load_schema(u->c, t, &s)))
 		return rc;
@@ -277,7 +300,7 @@ static int unlock_fn(cu_txn *t, void *arg)
 
 int cu_core_unlock(cu_core *c, const custos_secret *s)
 {
-	unlock_ctx u = { c, s, NULL, 0, { 0 } };
+	unlock_ctx u = { c, s, NULL, 0 };
 	int rc;
 
 	if ((rc = cu_keys_new(&c->keys)))
@@ -309,7 +332,7 @@ fail:
 static int seal_for(cu_core *c, const custos_secret *s, uint32_t ops, uint64_t mem, uint32_t keyring_version,
 	cu_header *h, cu_bytes *sealed)
 {
-	unsigned char *mk = cu_malloc(CU_KEY_BYTES), raw[CU_HEADER_BYTES];
+	unsigned char *mk = cu_malloc(CU_KEY_BYTES);
 	int rc;
 
 	if (!mk)
@@ -326,8 +349,7 @@ static int seal_for(cu_core *c, const custos_secret *s, uint32_t ops, uint64_t m
 	h->keyring_version = keyring_version;
 	if (!(rc = cu_secret_master_key(mk, s, h))) {
 		cu_kcv(h->kcv, mk, h->store_id);
-		cu_header_encode(raw, h);
-		rc = cu_keyring_seal(sealed, c->keys, mk, raw);
+		rc = cu_keyring_seal(sealed, c->keys, mk, h);
 	}
 	cu_free_secret(mk, CU_KEY_BYTES);
 	return rc;
@@ -355,8 +377,8 @@ static int create_fn(cu_txn *t, void *arg)
 	if ((rc = cu_get(t, CU_B_META, KEY(K_HEADER), &v)) != CUSTOS_ENOTFOUND)
 		return rc ? rc : cu_err(CUSTOS_EEXISTS, "a store was created there meanwhile");
 	cu_header_store(raw, &x->h);
-	if ((rc = cu_put(t, CU_B_META, KEY(K_HEADER), raw, sizeof raw)) ||
-	    (rc = cu_put(t, CU_B_META, KEY(K_KEYRING), x->sealed.p, x->sealed.len)))
+	if ((rc = cu_meta_put(t, x->c->keys, CU_B_META, KEY(K_HEADER), raw, sizeof raw)) ||
+	    (rc = cu_meta_put(t, x->c->keys, CU_B_META, KEY(K_KEYRING), x->sealed.p, x->sealed.len)))
 		return rc;
 	cu_op_init(&op, x->c, t, x->schema);
 	if ((rc = cu_core_store_schema(&op, x->schema)))
@@ -416,9 +438,9 @@ int cu_core_rekey_write(cu_op *op, const cu_rekey *rk)
 	int rc;
 
 	cu_header_store(raw, &rk->header);
-	if ((rc = cu_put(op->txn, CU_B_META, KEY(K_HEADER), raw, sizeof raw)))
+	if ((rc = cu_meta_put(op->txn, op->core->keys, CU_B_META, KEY(K_HEADER), raw, sizeof raw)))
 		return rc;
-	return cu_put(op->txn, CU_B_META, KEY(K_KEYRING), rk->sealed.p, rk->sealed.len);
+	return cu_meta_put(op->txn, op->core->keys, CU_B_META, KEY(K_KEYRING), rk->sealed.p, rk->sealed.len);
 }
 
 void cu_core_rekey_finish(cu_core *c, cu_rekey *rk, int committed)

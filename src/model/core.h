@@ -22,6 +22,16 @@ typedef struct cu_bidx_cache {
 
 struct cu_audit;  /* the audit log's state, owned by access/ */
 
+/* The access generation as last verified in a read transaction (access/ keeps it): its
+ * stored bytes and value, so an unchanged record is not verified again, and the highest
+ * value seen, so a generation that goes back is noticed. */
+typedef struct cu_gen_cache {
+	pthread_mutex_t mu;
+	size_t n;
+	unsigned char raw[64];
+	uint64_t gen, max;
+} cu_gen_cache;
+
 typedef struct cu_core {
 	cu_store store;
 	struct cu_audit *audit;
@@ -30,6 +40,7 @@ typedef struct cu_core {
 	cu_header header;
 	pthread_mutex_t lock;   /* guards schema */
 	cu_schema *schema;
+	cu_gen_cache gen;
 	uint32_t kdf_ops;       /* limits for a new passphrase */
 	uint64_t kdf_mem;
 } cu_core;

@@ -64,6 +64,17 @@ static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, un
 /* Read, authenticate and decode customer id; the record's secrets stay in s for a rewrite.
  * The record is borrowed from the backend until the next backend call, so it is decoded
  * completely before any other call is made. */
+/* The version a write of c gets: records keep it in 32 bits, and it never wraps to an
+ * older value (the audit replay tells record versions apart by it). */
+static int next_version(const custos_customer *c, uint32_t *v)
+{
+	if (c->version == UINT32_MAX)
+		return cu_err(CUSTOS_EFULL, "customer %llu has reached the highest record version (%u); it cannot be "
+			"written again", (unsigned long long)c->id, UINT32_MAX);
+	*v = c->version + 1;
+	return CUSTOS_OK;
+}
+
 static int load_with_secrets(cu_op *op, uint64_t id, unsigned classes, cu_rec_secrets *s, custos_customer **out)
 {
 	unsigned char k[8];
@@ -366,7 +377,8 @@ int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes)
 		goto out;
 	memset(&hdr, 0, sizeof hdr);
 	hdr.id = id;
-	hdr.version = (uint32_t)c->version + 1;
+	if ((rc = next_version(c, &hdr.version)))
+		goto out;
 	hdr.dek_ver = 1;
 	hdr.owner = c->owner;
 	hdr.team = c->team;
@@ -422,7 +434,8 @@ int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team)
 		goto out;
 	memset(&hdr, 0, sizeof hdr);
 	hdr.id = id;
-	hdr.version = (uint32_t)c->version + 1;
+	if ((rc = next_version(c, &hdr.version)))
+		goto out;
 	hdr.dek_ver = 1;
 	hdr.owner = owner;
 	hdr.team = team;

@@ -2,7 +2,7 @@
  * model/index.h — equality indexes of searchable fields, in the index bucket.
  *
  *   encrypted field: field id (u16 BE) ‖ 0x01 ‖ blind index (u32 BE, top L bits) ‖ id (u64 BE)
- *                    -> verifier: keyed BLAKE2b-128 of (id ‖ normalised value)
+ *                    -> verifier: SipHash-2-4 of (id ‖ normalised value) under a per-field key
  *   clear field:     field id ‖ 0x00 ‖ length (u16 BE) ‖ value ‖ id   -> empty
  *                    (values over 400 bytes: field id ‖ 0x02 ‖ BLAKE2b-256(value) ‖ id)
  *

@@ -4,10 +4,16 @@
  */
 #include <string.h>
 
+#include "custos/global.h"
 #include "model/record.h"
 #include "util/error.h"
 
 #define PAD_BLOCK 16
+
+/* One value of the longest kind, with its 4-byte field header, fits a class group (padding
+ * adds at least one byte) and the clear section. */
+_Static_assert(CUSTOS_VALUE_MAX_BYTES + 4 < CU_GROUP_MAX, "a longest value fits its class");
+_Static_assert(CUSTOS_VALUE_MAX_BYTES + 4 <= UINT16_MAX - CU_REC_HEADER, "a longest value fits the clear section");
 
 static const char rec_label[8] = { 'C', 'U', 'S', 'R', 'E', 'C', '0', '3' };
 
@@ -153,14 +159,16 @@ int cu_rec_build(cu_bytes *out, const cu_rec *r, const cu_bytes *clear, const cu
 	int rc;
 
 	if (clear->len > UINT16_MAX - CU_REC_HEADER)
-		return cu_err(CUSTOS_EINVALID, "the clear fields of a customer exceed %u bytes", UINT16_MAX - CU_REC_HEADER);
+		return cu_err(CUSTOS_EINVALID, "the clear fields of a customer take %zu bytes with their 4-byte field "
+			"headers; a record holds at most %u", clear->len, UINT16_MAX - CU_REC_HEADER);
 	for (c = 1; c < CUSTOS_CLASS_COUNT; c++) {
 		if (!groups[c] || groups[c]->len == 0)
 			continue;
 		padded[c] = cu_pad_len(groups[c]->len, PAD_BLOCK);
 		if (!padded[c] || padded[c] > CU_GROUP_MAX)
-			return cu_err(CUSTOS_EINVALID, "the %s fields of a customer exceed %u bytes",
-				custos_field_class_name((int)c), CU_GROUP_MAX - 1);
+			return cu_err(CUSTOS_EINVALID, "the %s fields of a customer take %zu bytes with their 4-byte "
+				"field headers; a class holds at most %u", custos_field_class_name((int)c), groups[c]->len,
+				CU_GROUP_MAX - 1);
 		total += 2 + padded[c];
 		mask |= 1U << c;
 	}

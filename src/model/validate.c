@@ -394,6 +394,8 @@ int cu_value_from_timestamp(const cu_field *f, int64_t secs, cu_bytes *out)
 {
 	if (f->type != CUSTOS_TYPE_TIMESTAMP)
 		return wrong_type(f, setter_for(f));
+	if ((secs < CU_TIMESTAMP_MIN || secs > CU_TIMESTAMP_MAX) && cu_field_encrypted(f))
+		return cu_err(CUSTOS_EINVALID, "field '%s': the time is outside years 1 to 9999", f->name);
 	if (secs < CU_TIMESTAMP_MIN || secs > CU_TIMESTAMP_MAX)
 		return cu_err(CUSTOS_EINVALID, "field '%s': %lld is outside years 1 to 9999", f->name, (long long)secs);
 	return cu_bytes_append_u64le(out, (uint64_t)secs);
@@ -403,6 +405,8 @@ int cu_value_from_bool(const cu_field *f, int v, cu_bytes *out)
 {
 	if (f->type != CUSTOS_TYPE_BOOLEAN)
 		return wrong_type(f, setter_for(f));
+	if (v != 0 && v != 1 && cu_field_encrypted(f))
+		return cu_err(CUSTOS_EINVALID, "field '%s' is a boolean: pass 0 or 1", f->name);
 	if (v != 0 && v != 1)
 		return cu_err(CUSTOS_EINVALID, "field '%s' is a boolean: pass 0 or 1, not %d", f->name, v);
 	return cu_bytes_append_u8(out, (unsigned)v);
@@ -414,6 +418,8 @@ int cu_value_from_money(const cu_field *f, int64_t minor, const char *currency, 
 
 	if (f->type != CUSTOS_TYPE_MONEY)
 		return wrong_type(f, setter_for(f));
+	if ((!currency || cu_currency_lookup(currency, &digits) != CUSTOS_OK) && cu_field_encrypted(f))
+		return cu_err(CUSTOS_EINVALID, "field '%s': the currency is not an ISO 4217 code such as EUR", f->name);
 	if (!currency || cu_currency_lookup(currency, &digits) != CUSTOS_OK)
 		return cu_err(CUSTOS_EINVALID, "field '%s': '%.8s' is not an ISO 4217 currency code such as EUR",
 			f->name, currency ? currency : "(null)");

@@ -63,6 +63,41 @@ int cu_value_store(custos_customer *c, const cu_field *f, const void *p, size_t 
 	return CUSTOS_OK;
 }
 
+#define COMPACT_FLOOR 4096
+
+static int compact(custos_customer *c, size_t need)
+{
+	cu_bytes fresh = CU_BYTES_SECRET_INIT;
+	size_t live = 0;
+	int rc;
+
+	for (size_t i = 0; i < c->schema->nfields; i++)
+		if (c->slots[i].present)
+			live += c->slots[i].len + 1;
+	if (c->arena.len < COMPACT_FLOOR || c->arena.len - live < live + need)
+		return CUSTOS_OK;
+	if ((rc = cu_bytes_reserve(&fresh, live + need + 1)))
+		return rc;
+	for (size_t i = 0; i < c->schema->nfields; i++) {
+		cu_slot *s = &c->slots[i];
+		uint32_t off = (uint32_t)fresh.len;
+		if (!s->present)
+			continue;
+		cu_bytes_append(&fresh, c->arena.p + s->off, s->len + 1);  /* reserved above */
+		s->off = off;
+	}
+	cu_bytes_free(&c->arena);  /* wiped: it is secret */
+	c->arena = fresh;
+	return CUSTOS_OK;
+}
+
+int cu_value_set(custos_customer *c, const cu_field *f, const void *p, size_t n)
+{
+	int rc = compact(c, n + 1);
+
+	return rc ? rc : cu_value_store(c, f, p, n, 1);
+}
+
 void cu_value_remove(custos_customer *c, const cu_field *f, int dirty)
 {
 	cu_slot *s = &c->slots[cu_schema_pos(c->schema, f)];

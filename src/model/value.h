@@ -23,7 +23,8 @@ typedef struct cu_slot {
 struct custos_customer {
 	cu_schema *schema;
 	unsigned char store_id[16];
-	uint64_t id, version;
+	uint64_t id;
+	uint32_t version;
 	int64_t created_us, updated_us;
 	uint32_t owner, team;
 	uint8_t state;
@@ -37,6 +38,10 @@ void cu_customer_destroy(custos_customer *c);
 
 const cu_field *cu_customer_field(const custos_customer *c, const char *name);
 int cu_value_store(custos_customer *c, const cu_field *f, const void *p, size_t n, int dirty);
+/* A setter's store: first copies the live values into a fresh arena when overwritten ones
+ * outweigh them, so a draft reused for many customers stays the size of one. p must not
+ * point into c's arena, and no slot offsets may be held across the call. */
+int cu_value_set(custos_customer *c, const cu_field *f, const void *p, size_t n);
 void cu_value_remove(custos_customer *c, const cu_field *f, int dirty);
 /* Borrowed stored form, or NULL when absent. */
 const unsigned char *cu_value_get(const custos_customer *c, const cu_field *f, size_t *n);

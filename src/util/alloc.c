@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "util/alloc.h"
 
@@ -82,10 +81,16 @@ char *cu_strdup(const char *s)
 	return cu_strndup(s, strlen(s));
 }
 
+void cu_wipe(void *p, size_t n)
+{
+	if (p && n)
+		explicit_bzero(p, n);
+}
+
 void cu_free_secret(void *p, size_t n)
 {
 	if (!p)
 		return;
-	sodium_memzero(p, n);
+	cu_wipe(p, n);
 	free(p);
 }

@@ -14,6 +14,8 @@ void *cu_realloc(void *p, size_t n);
 void cu_free(void *p);
 char *cu_strdup(const char *s);
 char *cu_strndup(const char *s, size_t n);
+/* Wipe n bytes so the compiler cannot elide it (libc's explicit_bzero). */
+void cu_wipe(void *p, size_t n);
 /* Wipe n bytes then free (for memory that held plaintext). */
 void cu_free_secret(void *p, size_t n);
 

@@ -1,7 +1,6 @@
 /*
  * util/bytes.c — the growable byte buffer; secret buffers never leave copies behind.
  */
-#include <sodium.h>
 
 #include "util/alloc.h"
 #include "util/bytes.h"
@@ -105,7 +104,7 @@ int cu_bytes_resize(cu_bytes *b, size_t len)
 void cu_bytes_reset(cu_bytes *b)
 {
 	if (b->secret && b->p)
-		sodium_memzero(b->p, b->cap);
+		cu_wipe(b->p, b->cap);
 	b->len = 0;
 }
 

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/unicode.h"
@@ -196,7 +194,7 @@ static int cpbuf_init(cpbuf *b, size_t count, size_t per)
 static void cpbuf_wipe(cpbuf *b)
 {
 	if (b->p == b->local)
-		sodium_memzero(b->local, b->cap * sizeof *b->p);
+		cu_wipe(b->local, b->cap * sizeof *b->p);
 	else
 		cu_free_secret(b->p, b->cap * sizeof *b->p);
 }
