@@ -522,7 +522,7 @@ static void *grow_slowly(void *p)
  * open: prepare's transaction waits for the grow lock like every other. */
 START_TEST(prepare_waits_for_the_map_to_grow)
 {
-	static const char *const more[] = { "c", "d" };
+	static const char *const same[] = { "a", "b" };
 	char dir[256];
 	custos_backend *one, *two = NULL;
 	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
@@ -539,7 +539,7 @@ START_TEST(prepare_waits_for_the_map_to_grow)
 	ck_assert_int_eq(pthread_create(&th, NULL, grow_slowly, one), 0);
 	while (!atomic_load(&remapping))
 		usleep(1000);
-	ck_assert_msg(two->prepare(two, more, 2) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_msg(two->prepare(two, same, 2) == CUSTOS_OK, "%s", custos_error_last());
 	ck_assert_int_eq(pthread_join(th, &grown), 0);
 	ck_assert_int_eq((int)(intptr_t)grown, CUSTOS_OK);
 	ck_assert_int_eq(atomic_load(&began_while_remapping), 0);
@@ -1151,6 +1151,88 @@ START_TEST(the_check_is_sound_while_another_thread_writes)
 }
 END_TEST
 
+/* ---- another program's LMDB environment ---- */
+
+/* dir/store: an environment another program made, with a key in its main database and a
+ * named database of its own. */
+static void foreign_environment(const char *dir)
+{
+	MDB_val k = { 5, (void *)"hello" }, v = { 5, (void *)"world" };
+	char store[300];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi main_db, own;
+
+	snprintf(store, sizeof store, "%s/store", dir);
+	ck_assert_int_eq(mkdir(store, 0700), 0);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 4), 0);
+	ck_assert_int_eq(mdb_env_open(env, store, 0, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, NULL, 0, &main_db), 0);
+	ck_assert_int_eq(mdb_put(txn, main_db, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "orders", MDB_CREATE, &own), 0);
+	ck_assert_int_eq(mdb_put(txn, own, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* The whole of dir/store/data.mdb; the caller frees it. */
+static unsigned char *file_bytes(const char *dir, size_t *n)
+{
+	char store[300], path[320];
+	unsigned char *p;
+	struct stat st;
+
+	snprintf(store, sizeof store, "%s/store", dir);
+	snprintf(path, sizeof path, "%s/data.mdb", store);
+	ck_assert_int_eq(stat(path, &st), 0);
+	*n = (size_t)st.st_size;
+	ck_assert_ptr_nonnull(p = malloc(*n));
+	t_lmdb_read(store, 0, p, *n);
+	return p;
+}
+
+static void assert_file_is(const char *dir, const unsigned char *before, size_t n)
+{
+	size_t now;
+	unsigned char *after = file_bytes(dir, &now);
+
+	ck_assert_uint_eq(now, n);
+	ck_assert(memcmp(before, after, n) == 0);
+	free(after);
+}
+
+/* Without CUSTOS_OPEN_CREATE there is no store there; with it, none is made over the data.
+ * Either way the file stays byte for byte as it was. */
+static const struct {
+	unsigned flags;
+	int code;
+	const char *says;
+} foreign_opens[] = {
+	{ 0, CUSTOS_ENOTFOUND, "no store at" },
+	{ CUSTOS_OPEN_CREATE, CUSTOS_EEXISTS, "holds an LMDB environment with other data than a custos store's buckets" },
+};
+
+START_TEST(another_programs_environment_is_refused_and_left_unchanged)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	unsigned char *before;
+	char dir[256];
+	size_t n;
+
+	t_tmpdir(dir, sizeof dir);
+	foreign_environment(dir);
+	before = file_bytes(dir, &n);
+	o.flags = foreign_opens[_i].flags;
+	ck_assert_int_eq(open_code(dir, &o), foreign_opens[_i].code);
+	assert_message_has(foreign_opens[_i].says);
+	assert_file_is(dir, before, n);
+	free(before);
+	t_rmtree(dir);
+}
+END_TEST
+
 static Suite *lmdb_suite(void)
 {
 	Suite *s = suite_create("lmdb");
@@ -1196,6 +1278,9 @@ static Suite *lmdb_suite(void)
 	tcase_add_test(tc, the_check_finds_a_lost_page);
 	tcase_add_test(tc, the_check_finds_a_file_truncated_under_an_open_store);
 	tcase_add_test(tc, the_check_is_sound_while_another_thread_writes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("foreign");
+	tcase_add_loop_test(tc, another_programs_environment_is_refused_and_left_unchanged, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -56,6 +56,7 @@ typedef struct lmdb_backend {
 	MDB_dbi dbi[MAX_BUCKETS];  /* this backend's buckets, by the index it declared them at */
 	int dbi_ok[MAX_BUCKETS];
 	size_t ndbi;
+	int create;                /* opened with CUSTOS_OPEN_CREATE */
 } lmdb_backend;
 
 /* How begin_locked() begins: from the read pool, a plain read, or a write. */
@@ -281,10 +282,12 @@ static void env_release(lenv *e)
 
 static int begin_locked(lenv *e, int kind, MDB_txn **txn);
 
-/* The handle of a named database, opening it in txn if this environment has not yet. */
-static int named_dbi(lenv *e, MDB_txn *txn, const char *name, MDB_dbi *dbi, int *ok)
+/* The handle of a named database, opening it in txn if this environment has not yet;
+ * `how` is 0 for one the file holds, MDB_CREATE to create it, or NO_DB: a bucket the file
+ * lacks and may not get, which reads as empty (*ok = 0). */
+#define NO_DB 0x1U
+static int named_dbi(lenv *e, MDB_txn *txn, const char *name, unsigned how, MDB_dbi *dbi, int *ok)
 {
-	unsigned rdonly = e->flags & MDB_RDONLY;
 	int r;
 
 	*ok = 1;
@@ -293,52 +296,96 @@ static int named_dbi(lenv *e, MDB_txn *txn, const char *name, MDB_dbi *dbi, int 
 			*dbi = e->dbis[i];
 			return 0;
 		}
-	if (strlen(name) >= sizeof e->names[0] || e->nnames == MAX_BUCKETS)
-		return cu_err(CUSTOS_EINVALID, "lmdb backend: bucket name '%.40s' is too long or too many buckets", name);
-	r = mdb_dbi_open(txn, name, rdonly ? 0 : MDB_CREATE, dbi);
-	if (r == MDB_NOTFOUND && rdonly) {
-		*ok = 0;  /* a read-only store without this bucket: it reads as empty */
+	if (how == NO_DB) {
+		*ok = 0;
 		return 0;
 	}
-	if (r)
+	if (strlen(name) >= sizeof e->names[0] || e->nnames == MAX_BUCKETS)
+		return cu_err(CUSTOS_EINVALID, "lmdb backend: bucket name '%.40s' is too long or too many buckets", name);
+	if ((r = mdb_dbi_open(txn, name, how, dbi)))
 		return lmdb_err(r, "cannot open a bucket");
 	snprintf(e->names[e->nnames], sizeof e->names[0], "%s", name);
 	e->dbis[e->nnames++] = *dbi;
 	return 0;
 }
 
+static void end_locked(lenv *e, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&e->grow_lock);
+}
+
+/* Begin a transaction and check the snapshot it reads, before LMDB follows anything of
+ * it: what mdb_dbi_open and the store's first reads touch (a write's snapshot is the one
+ * before it). */
+static int begin_checked(lenv *e, int write, const char *const *buckets, size_t count, unsigned char *found,
+	int *foreign, MDB_txn **txn)
+{
+	int rc;
+
+	for (int tries = 0;; tries++) {
+		if ((rc = begin_locked(e, write ? TXN_WRITE : TXN_READ, txn)))
+			return rc;
+		rc = cu_lmdb_validate(e->path, mdb_txn_id(*txn) - (size_t)write, buckets, count, found, foreign);
+		if (!rc)
+			return CUSTOS_OK;
+		end_locked(e, *txn);
+		if (rc != CU_LMDB_RETRY || tries == 3)
+			return rc == CU_LMDB_RETRY ? CUSTOS_EBUSY : rc;
+	}
+}
+
+/* Whether prepare creates the buckets the file lacks: never in a read-only environment or
+ * over another program's data; without CUSTOS_OPEN_CREATE only where some exist already
+ * (a store that gained a bucket since it was made). */
+static int creates(const lmdb_backend *b, const unsigned char *found, size_t count, int foreign)
+{
+	int some = 0, all = 1;
+
+	for (size_t i = 0; i < count; i++) {
+		some |= found[i];
+		all &= found[i];
+	}
+	return !all && !foreign && !(b->e->flags & MDB_RDONLY) && (b->create || some);
+}
+
+static int open_buckets(lmdb_backend *b, MDB_txn *txn, const char *const *buckets, size_t count,
+	const unsigned char *found, int write)
+{
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < count && !rc; i++)
+		rc = named_dbi(b->e, txn, buckets[i], found[i] ? 0 : write ? MDB_CREATE : NO_DB, &b->dbi[i], &b->dbi_ok[i]);
+	return rc;
+}
+
 static int l_prepare(custos_backend *be, const char *const *buckets, size_t count)
 {
 	lmdb_backend *b = (lmdb_backend *)be;
 	lenv *e = b->e;
-	int write = !(e->flags & MDB_RDONLY), foreign, rc, committed = 0;
+	int write = 0, foreign, rc, committed = 0;
 	unsigned char found[MAX_BUCKETS];
 	MDB_txn *txn;
 
 	if (count > MAX_BUCKETS)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: at most %d buckets", MAX_BUCKETS);
-	for (int tries = 0;; tries++) {
-		if ((rc = begin_locked(e, write ? TXN_WRITE : TXN_READ, &txn)))
-			return rc;
-		/* What mdb_dbi_open and the store's first reads follow, checked before LMDB does:
-		 * the snapshot this transaction reads (a write's is the one before it). */
-		rc = cu_lmdb_validate(e->path, mdb_txn_id(txn) - (size_t)write, buckets, count, found, &foreign);
-		if (rc != CU_LMDB_RETRY || tries == 3)
-			break;
-		mdb_txn_abort(txn);
-		pthread_rwlock_unlock(&e->grow_lock);
+	/* Read first; write only to create buckets, checking the snapshot again. */
+	while (!(rc = begin_checked(e, write, buckets, count, found, &foreign, &txn)) && !write &&
+	    creates(b, found, count, foreign)) {
+		end_locked(e, txn);
+		write = 1;
 	}
-	if (rc) {
-		mdb_txn_abort(txn);
-		pthread_rwlock_unlock(&e->grow_lock);
-		return rc == CU_LMDB_RETRY ? CUSTOS_EBUSY : rc;
+	if (rc)
+		return rc;
+	if (foreign && b->create) {
+		end_locked(e, txn);
+		return cu_err(CUSTOS_EEXISTS, "'%s' holds an LMDB environment with other data than a custos store's "
+			"buckets: no store is created over it; create the store in an empty directory", e->path);
 	}
 	/* mdb_dbi_open must not run in two transactions at once: one environment-wide lock,
 	 * taken once the transaction exists (beginning one may wait for the grow lock). */
 	pthread_mutex_lock(&e->mu);
-	for (size_t i = 0; i < count && !rc; i++)
-		rc = named_dbi(e, txn, buckets[i], &b->dbi[i], &b->dbi_ok[i]);
-	if (rc)
+	if ((rc = open_buckets(b, txn, buckets, count, found, write)))
 		mdb_txn_abort(txn);
 	else
 		committed = mdb_txn_commit(txn);
@@ -695,6 +742,7 @@ int cu_backend_lmdb_new(custos_backend **out, const char *path, const custos_db_
 		cu_free(b);
 		return rc;
 	}
+	b->create = opts && (opts->flags & CUSTOS_OPEN_CREATE);
 	custos_backend_init(&b->base, CUSTOS_BACKEND_VERSION);
 	b->base.name = "lmdb";
 	b->base.prepare = l_prepare;
