@@ -293,7 +293,9 @@ int cu_audit_block_next(cu_audit_block *b, const unsigned char **e, size_t *elen
 	if (b->p >= b->end)
 		return -1;
 	n = b->p[0];
-	if (n < 6 || (size_t)(b->end - b->p) < n + TAG_BYTES)
+	/* No entry is longer than CU_AUDIT_ENTRY_MAX; a longer length is damage, and the tag
+	 * is computed over a buffer of that size. */
+	if (n < 6 || n > CU_AUDIT_ENTRY_MAX || (size_t)(b->end - b->p) < n + TAG_BYTES)
 		return -1;
 	*e = b->p;
 	*elen = n;
