@@ -1233,6 +1233,27 @@ START_TEST(another_programs_environment_is_refused_and_left_unchanged)
 }
 END_TEST
 
+/* An empty data file (an environment whose creation never wrote a page) is no store, and
+ * opening it without CUSTOS_OPEN_CREATE leaves it empty. */
+START_TEST(an_empty_data_file_is_no_store_and_stays_empty)
+{
+	char dir[256], path[300];
+	struct stat st;
+	FILE *f;
+
+	t_tmpdir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/store", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/store/data.mdb", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(open_code(dir, NULL), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	t_rmtree(dir);
+}
+END_TEST
+
 static Suite *lmdb_suite(void)
 {
 	Suite *s = suite_create("lmdb");
@@ -1281,6 +1302,7 @@ static Suite *lmdb_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("foreign");
 	tcase_add_loop_test(tc, another_programs_environment_is_refused_and_left_unchanged, 0, 2);
+	tcase_add_test(tc, an_empty_data_file_is_no_store_and_stays_empty);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -50,15 +50,14 @@ static int truncated(const cu_lmdb_file *f, uint64_t page)
 		(unsigned long long)((f->last_pg + 1) * f->psize), (unsigned long long)f->txnid, which);
 }
 
-int cu_lmdb_precheck(const char *dir, int *fresh)
+int cu_lmdb_precheck(const char *dir)
 {
 	cu_lmdb_file f;
 	cu_lmdb_meta m[2];
 	int missing, rc = cu_lmdb_file_open(&f, dir, &missing);
 	uint64_t room;
 
-	*fresh = !rc && (missing || f.size == 0);
-	if (!rc && !*fresh && !(rc = cu_lmdb_read_metas(&f, m)) && !(rc = cu_lmdb_use_meta(&f, newer(m)))) {
+	if (!rc && !missing && f.size && !(rc = cu_lmdb_read_metas(&f, m)) && !(rc = cu_lmdb_use_meta(&f, newer(m)))) {
 		/* The free list's pages bound how many missing pages it can list. */
 		room = (newer(m)->free.leaf_pages + newer(m)->free.overflow_pages) * (f.psize / LF_WORD);
 		if (missing_pages(&f) > room)

@@ -16,9 +16,9 @@
 /* The most buckets a store declares (LMDB's maxdbs for the environment). */
 #define CU_LMDB_MAX_BUCKETS 32
 
-/* Before mdb_env_open: both meta pages, the one LMDB will use, and the file's size.
- * *fresh is set when there is no data file yet, or an empty one (LMDB initialises it). */
-int cu_lmdb_precheck(const char *dir, int *fresh);
+/* Before mdb_env_open: both meta pages, the one LMDB will use, and the file's size. A
+ * missing or empty data file passes: LMDB initialises it. */
+int cu_lmdb_precheck(const char *dir);
 
 /* In a transaction on snapshot txnid, before LMDB follows it: the meta page, the file's
  * size, the main database, then the free list and each named database in `names`, whole

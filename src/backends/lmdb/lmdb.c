@@ -168,7 +168,7 @@ static int env_configure(lenv *e, uint64_t map_size)
 static int env_open(lenv *e, const char *path, unsigned flags, uint64_t map_size)
 {
 	uint64_t size;
-	int exists, fresh, rc, dead = 0;
+	int exists, rc, dead = 0;
 
 	if ((rc = data_file_size(path, &size, &exists)))
 		return rc;
@@ -180,7 +180,7 @@ static int env_open(lenv *e, const char *path, unsigned flags, uint64_t map_size
 		return rc;
 	/* LMDB trusts its meta pages and maps the file as long as they say: check both, and
 	 * the file's size, first. */
-	if ((rc = cu_lmdb_precheck(path, &fresh)))
+	if ((rc = cu_lmdb_precheck(path)))
 		return rc;
 	if ((rc = mdb_env_open(e->env, path, flags | MDB_NOTLS, 0600)))
 		return lmdb_err(rc, "cannot open the LMDB environment");
@@ -232,7 +232,8 @@ static int env_acquire(lenv **out, const char *path, const custos_db_options *op
 	}
 	if ((rc = data_file_size(path, &size, &exists)))
 		goto out;
-	if (!exists && (!create || (flags & MDB_RDONLY))) {
+	/* An empty data file is no environment yet: LMDB would write its meta pages into it. */
+	if ((!exists || !size) && (!create || (flags & MDB_RDONLY))) {
 		rc = cu_err(CUSTOS_ENOTFOUND, "no store at '%s'; pass CUSTOS_OPEN_CREATE to create one", path);
 		goto out;
 	}
