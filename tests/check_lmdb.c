@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backends/lmdb/check.h"
 #include "support.h"
 
 /* ---- failures injected at the LMDB boundary (tests/meson.build lists the wrapped calls) ---- */
@@ -867,6 +868,60 @@ START_TEST(a_garbage_page_that_opening_reads_fails_the_open_naming_it)
 }
 END_TEST
 
+/* The last leaf of a bucket whose root is a branch page (depth 2). */
+static uint64_t last_leaf(const char *store, const t_lmdb *l, const char *bucket)
+{
+	const t_lmdb_db *db = t_lmdb_named(l, bucket);
+	unsigned char *root = malloc(l->psize);
+	uint16_t lower, lo, hi;
+	unsigned at;
+
+	ck_assert_uint_eq(db->depth, 2);
+	t_lmdb_read(store, db->root * l->psize, root, l->psize);
+	memcpy(&lower, root + 12, 2);
+	memcpy(&lo, root + 16 + 2 * ((lower - 16u) / 2 - 1), 2);  /* the last node's offset */
+	at = lo;
+	memcpy(&lo, root + at, 2);
+	memcpy(&hi, root + at + 2, 2);
+	free(root);
+	return lo | (uint64_t)hi << 16;
+}
+
+/* Beyond the open budget a bucket is checked along its edges: opening a store reads the
+ * audit log's newest block, at the end of the audit bucket. */
+START_TEST(the_last_leaf_of_a_bucket_beyond_the_budget_is_checked_at_open)
+{
+	char dir[256], store[300], want[96];
+	unsigned char *junk;
+	custos_db *db;
+	custos_ctx *ctx;
+	uint64_t pg, budget;
+	t_lmdb l;
+
+	t_tmpdir(dir, sizeof dir);
+	db = open_dir(dir, CUSTOS_OPEN_CREATE, 0, CUSTOS_DURABILITY_NORMAL);
+	ctx = admin(db);
+	for (int i = 0; i < 300; i++)  /* a block of the log each */
+		t_create(ctx, "One At A Time", NULL);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	snprintf(store, sizeof store, "%s/store", dir);
+	t_lmdb_layout(store, &l);
+	pg = last_leaf(store, &l, "audit");
+	junk = malloc(l.psize);
+	garbage(junk, l.psize, 5);
+	t_lmdb_write(store, pg * l.psize, junk, l.psize);
+	free(junk);
+	budget = cu_lmdb_open_budget;
+	cu_lmdb_open_budget = 0;
+	ck_assert_int_eq(open_code(dir, NULL), CUSTOS_ECORRUPT);
+	cu_lmdb_open_budget = budget;
+	snprintf(want, sizeof want, "damaged at page %llu (database 'audit')", (unsigned long long)pg);
+	assert_message_has(want);
+	t_rmtree(dir);
+}
+END_TEST
+
 /* _i: meta page 0, meta page 1, both. */
 START_TEST(a_zeroed_meta_page_fails_the_open_naming_it)
 {
@@ -1289,6 +1344,7 @@ static Suite *lmdb_suite(void)
 	tcase_add_loop_test(tc, a_zeroed_meta_page_fails_the_open_naming_it, 0, 3);
 	tcase_add_test(tc, a_meta_page_pointing_into_another_tree_fails_the_open);
 	tcase_add_test(tc, damage_in_the_older_meta_page_is_ignored_like_lmdb_does);
+	tcase_add_test(tc, the_last_leaf_of_a_bucket_beyond_the_budget_is_checked_at_open);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("check");
 	tcase_set_timeout(tc, 120);

@@ -2,7 +2,8 @@
  * backends/lmdb/check.c — which pages of LMDB's data file the backend checks when, through
  * file.c and walk.c (see check.h). At open: the meta pages and the size before
  * mdb_env_open; then, in the first transaction, the main database, the free list and the
- * named databases (whole while a budget lasts, smallest first, by their root page after).
+ * named databases (whole while a budget lasts, smallest first; after it, the root and the
+ * pages down to the first and the last key, which opening a store reads).
  * In the check method: the whole snapshot, every page accounted for exactly once. Nothing
  * here calls LMDB.
  */
@@ -14,11 +15,16 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
+#define IDS_AT_ONCE 256
+/* A store's list of at most 32 buckets fits one page; a main database of more pages holds
+ * another program's data, and no bucket of it is opened. */
+#define MAIN_MAX_PAGES 64
+
 /* Pages checked whole at open, smallest database first: 16 MiB of 4 KiB pages, a few
  * milliseconds, next to the key derivation that opening also does. A database that does
- * not fit what is left is checked by its root page; the check method walks the rest. */
-#define OPEN_BUDGET 4096
-#define IDS_AT_ONCE 256
+ * not fit what is left is checked along its edges (check.h); the check method walks the
+ * rest. */
+uint64_t cu_lmdb_open_budget = 4096;
 
 static const cu_lmdb_meta *newer(const cu_lmdb_meta m[2])
 {
@@ -256,13 +262,13 @@ int cu_lmdb_validate(const char *dir, uint64_t txnid, const char *const *names, 
 		rc = missing_pages_free(&f, &m.free);
 	else if (!rc)
 		o->trees[o->ntrees++] = (tree_ref){ "the free list", m.free, CU_LMDB_WALK_INTKEYS };
-	/* A main database larger than the budget is no store's list of buckets: nothing of
-	 * it is followed (no bucket is opened), so its root page is all that must be sound. */
-	if (!rc && pages_of(&m.main) > OPEN_BUDGET) {
+	/* Nothing of a main database that large is followed (no bucket is opened), so its
+	 * edges are all that must be sound. */
+	if (!rc && pages_of(&m.main) > MAIN_MAX_PAGES) {
 		o->foreign = 1;
-		rc = cu_lmdb_walk(&f, "the main database", &m.main, CU_LMDB_WALK_ROOT, NULL, NULL);
+		rc = cu_lmdb_walk(&f, "the main database", &m.main, CU_LMDB_WALK_EDGES, NULL, NULL);
 	} else if (!rc && !(rc = cu_lmdb_walk(&f, "the main database", &m.main, CU_LMDB_WALK_WHOLE, open_record, o))) {
-		rc = walk_opened(&f, o, OPEN_BUDGET - pages_of(&m.main));
+		rc = walk_opened(&f, o, cu_lmdb_open_budget);
 	}
 	*foreign = o->foreign;
 	cu_lmdb_file_close(&f);

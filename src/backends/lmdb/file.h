@@ -88,7 +88,7 @@ typedef struct cu_lmdb_rec {
 typedef int (*cu_lmdb_rec_fn)(cu_lmdb_file *f, const cu_lmdb_rec *r, void *arg);
 
 /* Walk modes. */
-#define CU_LMDB_WALK_ROOT 0x0     /* the root page only */
+#define CU_LMDB_WALK_EDGES 0x0    /* the root and the pages down to the first and the last key */
 #define CU_LMDB_WALK_WHOLE 0x1    /* every page, counts compared with the record */
 #define CU_LMDB_WALK_INTKEYS 0x2  /* keys are native size_t (the free list) */
 

@@ -3,7 +3,8 @@
  * page headers, free-space bounds, node offsets, key and data sizes, overflow runs, child
  * page numbers, depth, key order within pages and across them, and the record's counts.
  * Recursion is bounded by the record's depth (at most LMDB's 32), and a whole walk stops
- * as soon as it finds more pages or entries than the record claims.
+ * as soon as it finds more pages or entries than the record claims; an edge walk visits
+ * two pages a level.
  */
 #include "backends/lmdb/file.h"
 #include "util/alloc.h"
@@ -18,7 +19,10 @@ typedef struct tree {
 	void *arg;
 	unsigned char *pages;     /* one page buffer a level */
 	uint64_t branch, leaf, overflow, entries;
+	int edge;                 /* an edge walk: EDGE_FIRST or EDGE_LAST child of each branch */
 } tree;
+
+enum { EDGE_FIRST = 1, EDGE_LAST };
 
 /* The keys bounding a subtree: lo <= key < hi; p == NULL is no bound. */
 typedef struct bound {
@@ -195,6 +199,8 @@ static int walk_children(tree *t, const unsigned char *p, uint64_t pgno, unsigne
 	int rc;
 
 	for (unsigned i = 0; i < n; i++) {
+		if ((t->edge == EDGE_FIRST && i > 0) || (t->edge == EDGE_LAST && i + 1 < n))
+			continue;
 		if ((rc = read_node(t, p, pgno, i, upper, 0, &nd)))
 			return rc;
 		clo = *lo;
@@ -217,7 +223,7 @@ static int walk_children(tree *t, const unsigned char *p, uint64_t pgno, unsigne
 static int walk_page(tree *t, uint64_t pgno, unsigned level, const bound *lo, const bound *hi)
 {
 	cu_lmdb_file *f = t->f;
-	unsigned char *p = t->pages + (whole(t) ? (size_t)level * f->psize : 0);
+	unsigned char *p = t->pages + (size_t)level * f->psize;
 	int leaf = level + 1 == t->db->depth, rc;
 	unsigned n = 0, upper = 0;
 	size_t used = 0;
@@ -243,21 +249,24 @@ static int walk_page(tree *t, uint64_t pgno, unsigned level, const bound *lo, co
 	if (used != f->psize - upper)
 		return cu_lmdb_damaged(f, pgno, t->what, "its nodes take %zu bytes where its free-space bound leaves %u",
 			used, f->psize - upper);
-	return leaf || !whole(t) ? CUSTOS_OK : walk_children(t, p, pgno, level, n, upper, lo, hi);
+	return leaf ? CUSTOS_OK : walk_children(t, p, pgno, level, n, upper, lo, hi);
 }
 
 int cu_lmdb_walk(cu_lmdb_file *f, const char *what, const cu_lmdb_db *db, unsigned mode, cu_lmdb_rec_fn fn,
 	void *arg)
 {
-	tree t = { f, what, db, mode, fn, arg, NULL, 0, 0, 0, 0 };
+	tree t = { f, what, db, mode, fn, arg, NULL, 0, 0, 0, 0, 0 };
 	bound none = { NULL, 0 };
 	int rc;
 
 	if (db->root == CU_LMDB_NO_PAGE)
 		return CUSTOS_OK;
-	if (!(t.pages = cu_malloc((size_t)(whole(&t) ? db->depth : 1) * f->psize)))
+	if (!(t.pages = cu_malloc((size_t)db->depth * f->psize)))
 		return cu_err_oom();
-	rc = walk_page(&t, db->root, 0, &none, &none);
+	if (whole(&t))
+		rc = walk_page(&t, db->root, 0, &none, &none);
+	else if (!(t.edge = EDGE_FIRST, rc = walk_page(&t, db->root, 0, &none, &none)))
+		rc = (t.edge = EDGE_LAST, walk_page(&t, db->root, 0, &none, &none));
 	cu_free(t.pages);
 	if (rc || !whole(&t))
 		return rc;
