@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -599,15 +601,42 @@ START_TEST(a_transaction_too_big_for_lmdb_is_not_replayed)
 }
 END_TEST
 
+#define HUGE_MAP (1ULL << 48)
+
+/* What mmap says of a shared map of HUGE_MAP bytes: ENOMEM from Linux, which has no room
+ * for it; valgrind's address-space manager says EINVAL instead. */
+static int huge_map_errno(const char *dir)
+{
+	char path[300];
+	void *p;
+	int fd, err;
+
+	snprintf(path, sizeof path, "%s/probe", dir);
+	ck_assert_int_ge(fd = open(path, O_RDWR | O_CREAT, 0600), 0);
+	p = mmap(NULL, (size_t)HUGE_MAP, PROT_READ, MAP_SHARED, fd, 0);
+	err = p == MAP_FAILED ? errno : 0;
+	if (p != MAP_FAILED)
+		munmap(p, (size_t)HUGE_MAP);
+	close(fd);
+	unlink(path);
+	return err;
+}
+
 /* A map larger than the address space: mmap fails with ENOMEM inside mdb_env_open. */
 START_TEST(lmdb_out_of_memory_is_enomem)
 {
 	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
 	char dir[256];
+	int err;
 
 	t_tmpdir(dir, sizeof dir);
+	if ((err = huge_map_errno(dir)) != ENOMEM) {
+		fprintf(stderr, "skipped: mmap of a 256 TiB map says %s here, not ENOMEM\n", err ? strerror(err) : "OK");
+		t_rmtree(dir);
+		return;
+	}
 	o.flags = CUSTOS_OPEN_CREATE;
-	o.map_size = 1ULL << 48;
+	o.map_size = HUGE_MAP;
 	ck_assert_int_eq(open_code(dir, &o), CUSTOS_ENOMEM);
 	ck_assert_msg(strstr(custos_error_last(), "out of memory"), "%s", custos_error_last());
 	t_rmtree(dir);
@@ -655,7 +684,7 @@ static int small_disk(const char *dir, size_t bytes, char *why, size_t n)
 	snprintf(opts, sizeof opts, "size=%zu,mode=0700", bytes);
 	if (own_mount_namespace(why, n))
 		return -1;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 || mount("tmpfs", dir, "tmpfs", 0, opts) != 0) {
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 || mount("tmpfs", dir, "tmpfs", 0, opts) != 0) {
 		snprintf(why, n, "mount -t tmpfs: %s", strerror(errno));
 		return -1;
 	}

@@ -8,6 +8,9 @@
  *   transaction open in the process (a rwlock every transaction holds shared), and the
  *   core replays the transaction; MDB_MAP_RESIZED from another process is adopted;
  * - stale reader slots of crashed processes are cleared at open (mdb_reader_check);
+ * - a file LMDB would trust blindly: what opening reads is checked with pread before LMDB
+ *   maps or follows it, and the check method walks the whole file (check.c);
+ * - another program's environment: no bucket is created in it;
  * - never MDB_NOMEMINIT (stale heap must not reach the file), never MDB_WRITEMAP.
  * It knows nothing of what the bytes mean.
  */
