@@ -314,7 +314,7 @@ static int find_some(custos_ctx *ctx, uint64_t k, verdict *v)
 static int verify_log(custos_ctx *ctx, verdict *v)
 {
 	uint64_t first_bad = 0;
-	int rc = custos_audit_verify(&first_bad, ctx, 0, NULL);
+	int rc = custos_audit_verify(&first_bad, ctx, 0, NULL, 0);
 
 	if (!rc && first_bad) {
 		v->wrong = 1;

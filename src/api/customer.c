@@ -300,7 +300,7 @@ int custos_customer_get_text(const char **out, const custos_customer *c, const c
 
 int custos_customer_get_int(int64_t *out, const custos_customer *c, const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -316,7 +316,7 @@ int custos_customer_get_int(int64_t *out, const custos_customer *c, const char *
 int custos_customer_get_money(int64_t *minor_units, const char **currency, const custos_customer *c,
 	const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -333,7 +333,7 @@ int custos_customer_get_money(int64_t *minor_units, const char **currency, const
 
 int custos_customer_get_timestamp(int64_t *out, const custos_customer *c, const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -348,7 +348,7 @@ int custos_customer_get_timestamp(int64_t *out, const custos_customer *c, const 
 
 int custos_customer_get_bool(int *out, const custos_customer *c, const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -588,32 +588,39 @@ typedef struct get_args {
 	uint64_t id;
 	custos_customer **out;
 	custos_customer *changes;
+	int damaged;             /* the read failed on the customer's own record */
+	uint32_t expected;       /* an update's expected record version, 0 for any */
 } get_args;
 
 static int get_fn(cu_op *op, void *arg)
 {
 	get_args *a = arg;
-	return cu_cust_load(op, a->id, a->out);
+	int rc = cu_cust_load(op, a->id, a->out);
+
+	a->damaged = cu_cust_record_damaged(rc);
+	return rc;
 }
 
-int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
+int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *damaged)
 {
-	get_args a = { id, out, NULL };
+	get_args a = { id, out, NULL, 0, 0 };
 	cu_err_saved e;
 	int rc, logged;
 
+	*damaged = 0;
 	if (!out)
 		return cu_null_arg("custos_customer_get", "out");
 	*out = NULL;
 	if ((rc = cu_ctx_usable(ctx)))
 		return rc;
 	rc = cu_run_read(ctx, CUSTOS_OP_READ, "read customers", get_fn, &a);
+	*damaged = rc && a.damaged;
 	if (rc == CUSTOS_EDENIED)
 		return rc;  /* the denial is already logged */
 	if (!rc)
 		rc = cu_access_present(ctx, *out);
 	cu_err_save(&e);
-	logged = cu_note(ctx, CUSTOS_AUDIT_READ, CUSTOS_OP_READ, id, rc ? 0 : cu_access_seen(ctx, *out), rc, 0);
+	logged = cu_log_read(ctx, CUSTOS_AUDIT_READ, CUSTOS_OP_READ, id, rc ? 0 : cu_access_seen(ctx, *out), rc, 0);
 	if (!rc && logged)
 		rc = logged;  /* fail-closed: a read that cannot be logged is refused (message set) */
 	else
@@ -625,24 +632,43 @@ int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
 	return rc;
 }
 
+int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
+{
+	int damaged;
+
+	return cu_customer_read(out, ctx, id, &damaged);
+}
+
 static int update_fn(cu_op *op, void *arg)
 {
 	get_args *a = arg;
-	return cu_cust_update(op, a->id, a->changes);
+	return cu_cust_update(op, a->id, a->expected, a->changes);
 }
 
-int custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes)
+static int update(custos_ctx *ctx, uint64_t id, uint32_t expected, custos_customer *changes, const char *fn)
 {
-	get_args a = { id, NULL, changes };
+	get_args a = { id, NULL, changes, 0, expected };
 	int rc;
 
 	if (!changes)
-		return cu_null_arg("custos_customer_update", "changes");
-	if ((rc = cu_ctx_usable(ctx)) || (rc = same_store(ctx, changes, "custos_customer_update")) ||
+		return cu_null_arg(fn, "changes");
+	if ((rc = cu_ctx_usable(ctx)) || (rc = same_store(ctx, changes, fn)) ||
 	    (rc = cu_access_check(ctx, CUSTOS_OP_UPDATE, "update customers")) ||
 	    (rc = cu_access_may_write(ctx, changes, CUSTOS_OP_UPDATE, "update")))
 		return rc;
 	return cu_run_write(ctx, CUSTOS_OP_UPDATE, "update customers", CUSTOS_AUDIT_UPDATE, update_fn, &a, NULL);
+}
+
+int custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes)
+{
+	return update(ctx, id, 0, changes, "custos_customer_update");
+}
+
+int custos_customer_update_if(custos_ctx *ctx, uint64_t id, uint32_t expected_version, custos_customer *changes)
+{
+	if (expected_version == 0)
+		return cu_err(CUSTOS_EINVALID, "custos_customer_update_if: the expected version is 0; records start at 1");
+	return update(ctx, id, expected_version, changes, "custos_customer_update_if");
 }
 
 static int count_fn(cu_op *op, void *arg)
@@ -658,7 +684,7 @@ int custos_customer_count(uint64_t *out, custos_ctx *ctx)
 		return cu_null_arg("custos_customer_count", "out");
 	if ((rc = cu_run_read(ctx, CUSTOS_OP_READ | CUSTOS_OP_REPORT, "count customers", count_fn, out)))
 		return rc;
-	return cu_note(ctx, CUSTOS_AUDIT_COUNT, ctx->role.ops & (CUSTOS_OP_READ | CUSTOS_OP_REPORT), 0, 0, CUSTOS_OK, 0);
+	return cu_log_read(ctx, CUSTOS_AUDIT_COUNT, ctx->role.ops & (CUSTOS_OP_READ | CUSTOS_OP_REPORT), 0, 0, CUSTOS_OK, 0);
 }
 
 /* ---- ownership ---- */
@@ -719,7 +745,7 @@ static int reassign_batch_fn(cu_op *op, void *arg)
 		return rc;
 	a->done = 1;
 	do {
-		if ((rc = cu_member_scan(op, CU_MEMBER_OWNER, from.id, after, ids, 256, &n)))
+		if ((rc = cu_holder_scan(op, CU_HOLDER_OWNER, from.id, after, ids, 256, &n)))
 			return rc;
 		for (size_t i = 0; i < n; i++) {
 			after = ids[i];

@@ -40,6 +40,8 @@ const char *cu_seal_category_name(unsigned category);
 
 /* Copy the verified payload into out. CUSTOS_ENOTFOUND, CUSTOS_EAUTH (message set). */
 int cu_sealed_get(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn, cu_bytes *out);
+/* Does the stored value v of n bytes under key authenticate? CUSTOS_OK or CUSTOS_EAUTH. */
+int cu_sealed_verify(const cu_keys *k, unsigned bucket, const void *key, size_t kn, const unsigned char *v, size_t n);
 /* Store payload ‖ MAC and account for it in the transaction's digest delta. */
 int cu_sealed_put(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn, const void *p, size_t n);
 /* Store a value that authenticates itself (the header, the keyring) and account for it. */

@@ -19,7 +19,7 @@ const char *const cu_bucket_names[CU_B_COUNT] = {
 /* A backend must answer with a custos code; anything else becomes CUSTOS_EBACKEND. */
 static int checked(int rc)
 {
-	if (rc > 0 || (rc < CUSTOS_ETOOBIG && rc != CUSTOS_ITEROVER))
+	if (rc > 0 || (rc < CUSTOS_ECONFLICT && rc != CUSTOS_ITEROVER))
 		return cu_err(CUSTOS_EBACKEND, "the storage backend returned an unknown code %d", rc);
 	return rc;
 }
@@ -62,8 +62,8 @@ int cu_txn_begin(cu_txn *t, cu_store *st, int write)
 	t->h = NULL;
 	t->delta_dirty = 0;
 	memset(t->delta, 0, sizeof t->delta);
-	t->audit_taken = 0;
-	t->audit_dropped_taken = 0;
+	t->audit_queue_to = 0;
+	t->audit_dropped_to = 0;
 	rc = checked(st->be->begin(st->be, write ? CUSTOS_TXN_WRITE : CUSTOS_TXN_READ, &t->h));
 	return rc;
 }
@@ -229,13 +229,15 @@ static void lead(cu_store *st)
 	pthread_cond_broadcast(&st->queue_done);
 }
 
-int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg)
+static int write_with(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg, int repair)
 {
+	int damage = atomic_load(&st->damaged);
 	cu_write_req req;
 
-	if (atomic_load(&st->damaged))
-		return cu_err(CUSTOS_ECORRUPT, "the store was found damaged and is not written any more; "
-			"close it and restore it from a backup");
+	if (damage == CU_DAMAGE_FATAL || (damage == CU_DAMAGE_REPAIRABLE && !repair))
+		return cu_err(CUSTOS_ECORRUPT, damage == CU_DAMAGE_FATAL ? "the store was found damaged and is not "
+			"written any more; close it and restore it from a backup" : "the store's indexes were found "
+			"damaged and nothing else is written until they are rebuilt with custos_db_rebuild_indexes()");
 	if (in_group)
 		return cu_err(CUSTOS_ESTATE, "a write was started from inside another write's transaction");
 	memset(&req, 0, sizeof req);
@@ -255,6 +257,16 @@ int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), 
 	if (req.rc)
 		cu_err_restore(&req.err);
 	return req.rc;
+}
+
+int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg)
+{
+	return write_with(st, fn, committed, arg, 0);
+}
+
+int cu_store_write_repair(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg)
+{
+	return write_with(st, fn, committed, arg, 1);
 }
 
 int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg)
@@ -289,6 +301,21 @@ int cu_store_check(cu_store *st)
 
 int cu_store_damaged(cu_store *st, int code)
 {
-	atomic_store(&st->damaged, 1);
+	atomic_store(&st->damaged, CU_DAMAGE_FATAL);
 	return code;
+}
+
+int cu_store_damaged_repairable(cu_store *st, int code)
+{
+	int none = CU_DAMAGE_NONE;
+
+	atomic_compare_exchange_strong(&st->damaged, &none, CU_DAMAGE_REPAIRABLE);
+	return code;
+}
+
+void cu_store_repaired(cu_store *st)
+{
+	int repairable = CU_DAMAGE_REPAIRABLE;
+
+	atomic_compare_exchange_strong(&st->damaged, &repairable, CU_DAMAGE_NONE);
 }

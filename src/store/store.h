@@ -31,7 +31,7 @@ typedef struct cu_store {
 	custos_backend *be;
 	int readonly;
 	unsigned long fork_gen;   /* cu_fork_generation() when opened */
-	atomic_int damaged;       /* a check found the storage damaged: nothing is written any more */
+	atomic_int damaged;       /* CU_DAMAGE_*: what a check found, what may still be written */
 	pthread_mutex_t queue_lock;
 	pthread_cond_t queue_done;
 	struct cu_write_req *queue, **queue_tail;
@@ -50,8 +50,8 @@ typedef struct cu_txn {
 	 * group share one transaction and must not account for the same thing twice. */
 	int delta_dirty;
 	unsigned char delta[CU_TXN_DELTA_BYTES];
-	size_t audit_taken;       /* queued audit entries already written in this transaction */
-	int audit_dropped_taken;  /* the count of dropped entries was written in it */
+	uint64_t audit_queue_to;   /* queued audit entries numbered below it are written in it */
+	uint64_t audit_dropped_to; /* the count of dropped entries it recorded reaches this total */
 } cu_txn;
 
 typedef struct cu_cursor {
@@ -92,13 +92,23 @@ typedef int (*cu_txn_fn)(cu_txn *t, void *arg);
 int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg);
 /* The same; `committed` runs after a successful commit, before any other write begins. */
 int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg);
+/* The same for a repair, which may also write over damage marked repairable. */
+int cu_store_write_repair(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg);
 /* Run fn in one read transaction. */
 int cu_store_read(cu_store *st, cu_txn_fn fn, void *arg);
 
 /* The backend's own structural check (when it has one). CUSTOS_ECORRUPT marks the store
  * damaged: every later write transaction is refused, so nothing runs over a damaged file. */
 int cu_store_check(cu_store *st);
+/* How damaged a check found the storage. At CU_DAMAGE_FATAL nothing is written any more;
+ * at CU_DAMAGE_REPAIRABLE (derived data, such as the indexes, disagrees with the records)
+ * only repairs are (cu_store_write_repair), until cu_store_repaired(). */
+enum { CU_DAMAGE_NONE, CU_DAMAGE_REPAIRABLE, CU_DAMAGE_FATAL };
 /* Mark the store damaged after a caller found damage above the backend; code is returned. */
 int cu_store_damaged(cu_store *st, int code);
+/* Mark it damaged in a way a repair can mend (unless it is already worse); code is returned. */
+int cu_store_damaged_repairable(cu_store *st, int code);
+/* A repair mended what was marked repairable. */
+void cu_store_repaired(cu_store *st);
 
 #endif
