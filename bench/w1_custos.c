@@ -174,7 +174,7 @@ int main(int argc, char **argv)
 		custos_customer *c;
 		char phone[24];
 		TRY(custos_customer_new(&c, ctx));
-		snprintf(phone, sizeof phone, "+8526%07llu", (unsigned long long)(i % 10000000));
+		snprintf(phone, sizeof phone, "+85261%06llu", (unsigned long long)(i % 1000000));  /* a valid HK mobile */
 		TRY(custos_customer_set_text(c, "phone", phone));
 		TRY(custos_customer_update(ctx, w1_pick(i + 2 * lookups, count) + 1, c));
 		custos_customer_free(c);

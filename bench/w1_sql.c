@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	t = w1_now();
 	for (uint64_t i = 0; i < updates; i++) {
 		char phone[24];
-		snprintf(phone, sizeof phone, "+8526%07llu", (unsigned long long)(i % 10000000));
+		snprintf(phone, sizeof phone, "+85261%06llu", (unsigned long long)(i % 1000000));  /* a valid HK mobile */
 		sqlite3_bind_text(upd, 1, phone, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(upd, 2, (sqlite3_int64)w1_pick(i + 2 * lookups, count) + 1);
 		if (sqlite3_step(upd) != SQLITE_DONE)

@@ -48,7 +48,8 @@ void synth_person_make(synth_person *p, uint64_t i, uint64_t seed)
 	snprintf(p->name, sizeof p->name, "%s %s", f, l);
 	/* The index keeps every email unique. */
 	snprintf(p->email, sizeof p->email, "%s.%s.%llu@%s", f, l, (unsigned long long)i, PICK(domains, r >> 16));
-	snprintf(p->phone, sizeof p->phone, "+8529%07llu", (unsigned long long)((s % 9000000) + 1000000 + i % 1000));
+	/* A Hong Kong mobile number: 94, 96 or 97 and any six digits are in use. */
+	snprintf(p->phone, sizeof p->phone, "+8529%c%06llu", "467"[s % 3], (unsigned long long)((s / 3 + i) % 1000000));
 	snprintf(p->address, sizeof p->address, "%llu %s, %s", (unsigned long long)(s % 400 + 1), PICK(streets, s >> 9),
 		PICK(cities, s >> 17));
 	snprintf(p->company, sizeof p->company, "%s %s", PICK(companies, s >> 24), (s >> 32) % 2 ? "Ltd" : "GmbH");

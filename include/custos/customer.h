@@ -81,7 +81,13 @@ CUSTOS_EXTERN(void) custos_customer_free(custos_customer *customer);
  *
  * Email addresses are trimmed, put in Unicode NFC and their domain lower-cased. Phone
  * numbers are normalised to E.164 using the store's default region when they do not start
- * with '+'. Dates are `YYYY-MM-DD`. Enum values must be in the field's list.
+ * with '+', and must be valid numbers of their country's numbering plan (libphonenumber's
+ * metadata): a trunk prefix after the country code ("+44 (0)20 ...") is dropped, a
+ * country code written without '+' ("852 9123 4567" with region HK) and the region's
+ * international prefix ("001 ..." in HK, "011 ..." in the US) are recognised, and a
+ * number of the wrong length or with leading digits no number has is refused with the
+ * reason ("is 7 digits; Hong Kong numbers have 8"). Dates are `YYYY-MM-DD`. Enum values
+ * must be in the field's list.
  * @param[in,out] customer The handle.
  * @param[in] field The field's name.
  * @param[in] value NUL-terminated UTF-8.

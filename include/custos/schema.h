@@ -48,7 +48,7 @@ typedef struct custos_schema custos_schema;
 typedef enum custos_field_type {
 	CUSTOS_TYPE_TEXT = 1,      /**< UTF-8 text, no control characters but tab and newline. */
 	CUSTOS_TYPE_EMAIL = 2,     /**< An email address; validated, domain lower-cased. */
-	CUSTOS_TYPE_PHONE = 3,     /**< A phone number; stored in E.164 form (`+85291234567`). */
+	CUSTOS_TYPE_PHONE = 3,     /**< A valid phone number of its country's plan; stored in E.164 form (`+85291234567`). */
 	CUSTOS_TYPE_INTEGER = 4,   /**< A signed 64-bit integer. */
 	CUSTOS_TYPE_MONEY = 5,     /**< An amount in minor units plus an ISO 4217 currency. */
 	CUSTOS_TYPE_TIMESTAMP = 6, /**< Seconds since 1970-01-01T00:00:00Z, years 1 to 9999. */
@@ -195,7 +195,8 @@ CUSTOS_EXTERN(int) custos_schema_add_enum_value(custos_ctx *ctx, const char *fie
  * @brief Set the region used to read phone numbers written without a leading '+'.
  * @param[in] ctx A context whose principal may manage the schema.
  * @param[in] region An ISO 3166-1 alpha-2 code such as "HK" or "GB", or NULL or "" for none
- *            (then every phone number must start with '+' or '00').
+ *            (then every phone number must start with '+' or '00'). Numbers are read with
+ *            the region's trunk and international prefixes and checked against its plan.
  * @return #CUSTOS_OK, #CUSTOS_EINVALID (unknown region), #CUSTOS_EDENIED or a backend error.
  */
 CUSTOS_EXTERN(int) custos_schema_set_default_region(custos_ctx *ctx, const char *region) CUSTOS_WARN_UNUSED;

@@ -358,8 +358,7 @@ static const char *setter_for(const cu_field *f)
 
 int cu_value_from_text(const cu_field *f, const char *region, const char *in, cu_bytes *out)
 {
-	char e164[CU_PHONE_MAX + 1];
-	const char *why;
+	char e164[CU_PHONE_MAX + 1], why[CU_PHONE_WHY_MAX];
 
 	switch (f->type) {
 	case CUSTOS_TYPE_TEXT:
@@ -369,7 +368,7 @@ int cu_value_from_text(const cu_field *f, const char *region, const char *in, cu
 	case CUSTOS_TYPE_PHONE:
 		if (!cu_utf8_valid(in, strlen(in)))
 			return cu_err(CUSTOS_EINVALID, "field '%s' is not valid UTF-8", f->name);
-		if (cu_phone_normalize(e164, in, region, &why))
+		if (cu_phone_normalize(e164, in, region, why))
 			return cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why);
 		return cu_bytes_append(out, e164, strlen(e164));
 	case CUSTOS_TYPE_DATE:
