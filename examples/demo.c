@@ -1,6 +1,8 @@
 /*
  * examples/demo.c — the main demonstration: an LMDB store in a local folder, loaded with
- * synthetic customers, searched by email, updated, and summarised with timings; then a
+ * the synthetic customers of a Hong Kong retailer (Chinese and English names, +852 mobiles
+ * written the ways people write them, addresses in Chinese), searched by email, updated,
+ * and summarised with timings; then a
  * sales rep, a manager and a support agent see the same store differently, and an auditor
  * reads and verifies the audit log.
  *
@@ -78,23 +80,27 @@ static custos_customer *draft(custos_ctx *ctx, const synth_person *p)
 static double load(custos_ctx *ctx, size_t count)
 {
 	custos_customer **batch = calloc(BATCH, sizeof *batch);
+	int tty = isatty(STDOUT_FILENO);
 	double t0 = now();
 	synth_person p;
 
 	for (size_t done = 0; done < count;) {
 		size_t n = count - done < BATCH ? count - done : BATCH;
 		for (size_t i = 0; i < n; i++) {
-			synth_person_make(&p, done + i, 1);
+			synth_hk_person_make(&p, done + i, 1);
 			batch[i] = draft(ctx, &p);
 		}
 		TRY(custos_customer_create_many(NULL, ctx, batch, n));
 		for (size_t i = 0; i < n; i++)
 			custos_customer_free(batch[i]);
 		done += n;
-		printf("\r  loading: %zu / %zu customers", done, count);
-		fflush(stdout);
+		if (tty) {  /* a progress line for a person; logs get none */
+			printf("\r  loading: %zu / %zu customers", done, count);
+			fflush(stdout);
+		}
 	}
-	printf("\r%60s\r", "");
+	if (tty)
+		printf("\r%60s\r", "");
 	free(batch);
 	return now() - t0;
 }
@@ -111,7 +117,7 @@ static double find_some(custos_ctx *ctx, size_t count, size_t *hits)
 		size_t n = (i * 7919) % count;
 		custos_iter *it;
 		uint64_t id;
-		synth_person_make(&p, n, 1);
+		synth_hk_person_make(&p, n, 1);
 		for (size_t k = 0; k <= strlen(p.email); k++)
 			shout[k] = (char)(p.email[k] >= 'a' && p.email[k] <= 'z' ? p.email[k] - 32 : p.email[k]);
 		TRY(custos_customer_find(&it, ctx, "email", shout));
@@ -285,6 +291,12 @@ static void show_audit(custos_db *db)
 		exit(1);
 }
 
+static const char usage[] =
+	"usage: %s [--dir DIR] [--count N] [--fresh]\n"
+	"  --dir DIR    the store's directory (default custos-demo-store)\n"
+	"  --count N    how many synthetic customers to load (default 60000)\n"
+	"  --fresh      remove a previous demo store in DIR first (its data.mdb and lock.mdb)\n";
+
 int main(int argc, char **argv)
 {
 	const char *dir = "custos-demo-store";
@@ -307,8 +319,11 @@ int main(int argc, char **argv)
 			count = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--fresh"))
 			fresh = 1;
-		else {
-			fprintf(stderr, "usage: %s [--dir DIR] [--count N] [--fresh]\n", argv[0]);
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf(usage, argv[0]);
+			return 0;
+		} else {
+			fprintf(stderr, usage, argv[0]);
 			return 2;
 		}
 	}
@@ -352,14 +367,14 @@ int main(int argc, char **argv)
 	show_audit(db);
 
 	snprintf(file, sizeof file, "%s/data.mdb", dir);
-	synth_person_make(&p, 0, 1);
+	synth_hk_person_make(&p, 0, 1);
 	printf("\nSummary:\n");
 	printf("  customers stored         %llu\n", (unsigned long long)stored);
 	printf("  emails found             %zu of %d\n", hits, SAMPLE);
 	if (stat(file, &st) == 0)
 		printf("  data file                %.1f MiB (%.0f bytes per customer)\n", (double)st.st_size / 1048576.0,
 			(double)st.st_size / (double)count);
-	printf("  personal data            encrypted per field class (XChaCha20-Poly1305); the first customer's\n"
+	printf("  personal data            encrypted per field class (ChaCha20-Poly1305); the first customer's\n"
 	       "                           email \"%s\" does not appear in %s\n", p.email, file);
 	custos_ctx_free(ctx);
 	custos_db_close(db);

@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/deps.sh
-if [ ! -f build/build.ninja ]; then
-  meson setup build --buildtype=release >/dev/null
+bash scripts/deps.sh demo
+if [ ! -f build-demo/build.ninja ]; then
+  meson setup build-demo --buildtype=release -Dtests=disabled -Ddocs=disabled -Dbench=disabled \
+    -Dpython_tests=disabled >/dev/null
 fi
-ninja -C build examples/custos-demo >/dev/null
-exec ./build/examples/custos-demo --dir custos-demo-store --fresh "$@"
+ninja -C build-demo examples/custos-demo >/dev/null
+exec ./build-demo/examples/custos-demo --dir custos-demo-store --fresh "$@"

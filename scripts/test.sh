@@ -6,17 +6,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/deps.sh
+bash scripts/deps.sh test
 
-if [ ! -f build/build.ninja ]; then
-  meson setup build >/dev/null
-fi
+# Warnings are errors here (as in CI), not for people building the library for use.
+setup() {
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson configure "$dir" -Dwerror=true "$@" >/dev/null
+  else
+    meson setup "$dir" -Dwerror=true "$@" >/dev/null
+  fi
+}
+
+setup build -Dtests=enabled -Ddocs=enabled -Dbench=enabled -Dpython_tests=enabled
 ninja -C build
 meson test -C build --print-errorlogs --num-processes 2
 
-if [ ! -f build-sanitize/build.ninja ]; then
-  meson setup build-sanitize -Db_sanitize=address,undefined -Dbuildtype=debug -Ddocs=disabled >/dev/null
-fi
+setup build-sanitize -Db_sanitize=address,undefined -Dbuildtype=debug -Dtests=enabled -Ddocs=disabled
 ninja -C build-sanitize
 meson test -C build-sanitize --setup=sanitize --print-errorlogs --num-processes 2
 

@@ -688,6 +688,7 @@ static void every_call_is_stale(custos_ctx *x, custos_iter *it, custos_audit_ite
 	STALE(custos_audit_read(&ait2, x, 0));
 	STALE(custos_audit_next(&e, ait));
 	STALE(custos_db_check(x));
+	STALE(custos_db_rebuild_indexes(x));
 	STALE(custos_db_rekey(x, secret));
 	STALE(custos_schema_add_field(x, &fo));
 	STALE(custos_schema_set_field_flags(x, "phone", CUSTOS_FIELD_SEARCHABLE));

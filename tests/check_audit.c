@@ -116,16 +116,7 @@ static void get_ok(custos_ctx *ctx, uint64_t id)
 
 static uint32_t field_id(const char *name)
 {
-	custos_schema *s = NULL;
-	size_t i;
-	uint32_t id;
-
-	ck_assert_int_eq(custos_schema_get(&s, T.ctx), CUSTOS_OK);
-	ck_assert_int_eq(custos_schema_field_lookup(&i, s, name), CUSTOS_OK);
-	id = custos_schema_field_id(s, i);
-	custos_schema_free(s);
-	ck_assert_uint_ne(id, 0);
-	return id;
+	return t_field_id(T.ctx, name);
 }
 
 #define CLS(c) (1U << CUSTOS_CLASS_##c)

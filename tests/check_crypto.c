@@ -27,9 +27,9 @@ static uint32_t u16le(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
 }
 
-/* Record format 3: header (38 bytes, clear length at offset 20), clear section, nonce (24),
- * wrapped data key (48), then per class a u16 length and the ciphertext, then a 16-byte tag. */
-enum { HDR = 38, NONCE = 24, WRAP = 48, TAG = 16 };
+/* Record format 4: header (38 bytes, clear length at offset 20), clear section, nonce (24),
+ * wrapped data key (32), a u16 length per class, the classes' ciphertexts, a 16-byte tag. */
+enum { HDR = 38, NONCE = 24, WRAP = 32, TAG = 16 };
 
 static size_t nonce_at(const unsigned char *r)
 {
@@ -74,19 +74,31 @@ static int get_code(t_store *t, uint64_t id)
 	return rc;
 }
 
-/* Where each encrypted group of a record starts (its length field), by class; 0 if absent. */
-static void group_offsets(const unsigned char *r, size_t n, size_t off[8])
-{
-	size_t p = nonce_at(r) + NONCE + WRAP;
+/* Where each encrypted class of a record sits, by class (0 if absent): its entry in the
+ * lengths table, and its ciphertext with the length. */
+typedef struct layout {
+	size_t len_at[8], ct_at[8], ct_len[8];
+} layout;
 
-	memset(off, 0, 8 * sizeof off[0]);
+static void group_layout(const unsigned char *r, size_t n, layout *l)
+{
+	size_t p = nonce_at(r) + NONCE + WRAP, ct;
+	unsigned count = 0;
+
+	memset(l, 0, sizeof *l);
+	for (unsigned c = 1; c < 7; c++)
+		count += (r[3] >> c) & 1;
+	ct = p + 2 * count;
 	for (unsigned c = 1; c < 7; c++) {
 		if (!(r[3] & (1U << c)))
 			continue;
-		off[c] = p;
-		p += 2 + u16le(r + p);
+		l->len_at[c] = p;
+		l->ct_at[c] = ct;
+		l->ct_len[c] = u16le(r + p);
+		p += 2;
+		ct += l->ct_len[c];
 	}
-	ck_assert_uint_eq(p + TAG, n);
+	ck_assert_uint_eq(ct + TAG, n);
 }
 
 /* ---- flipped bytes ---- */
@@ -181,24 +193,26 @@ START_TEST(records_and_keys_moved_between_customers_fail)
 }
 END_TEST
 
-/* Replace the group of class `cls` in `dst` by the group of the same class from `src`. */
+/* Replace the group of class `cls` in `dst` (its length entry and ciphertext) by the group
+ * of the same class from `src`. */
 static unsigned char *splice(const unsigned char *dst, size_t dn, const unsigned char *src, size_t sn, unsigned cls,
 	size_t *out_n)
 {
-	size_t od[8], os[8], dlen, slen, n;
+	layout d, s;
+	size_t n;
 	unsigned char *out;
 
-	group_offsets(dst, dn, od);
-	group_offsets(src, sn, os);
-	ck_assert_uint_ne(od[cls], 0);
-	ck_assert_uint_ne(os[cls], 0);
-	dlen = 2 + u16le(dst + od[cls]);
-	slen = 2 + u16le(src + os[cls]);
-	n = dn - dlen + slen;
+	group_layout(dst, dn, &d);
+	group_layout(src, sn, &s);
+	ck_assert_uint_ne(d.ct_at[cls], 0);
+	ck_assert_uint_ne(s.ct_at[cls], 0);
+	n = dn - d.ct_len[cls] + s.ct_len[cls];
 	out = malloc(n);
-	memcpy(out, dst, od[cls]);
-	memcpy(out + od[cls], src + os[cls], slen);
-	memcpy(out + od[cls] + slen, dst + od[cls] + dlen, dn - od[cls] - dlen);
+	memcpy(out, dst, d.ct_at[cls]);
+	memcpy(out + d.len_at[cls], src + s.len_at[cls], 2);
+	memcpy(out + d.ct_at[cls], src + s.ct_at[cls], s.ct_len[cls]);
+	memcpy(out + d.ct_at[cls] + s.ct_len[cls], dst + d.ct_at[cls] + d.ct_len[cls],
+		dn - d.ct_at[cls] - d.ct_len[cls]);
 	*out_n = n;
 	return out;
 }
@@ -229,24 +243,25 @@ END_TEST
 START_TEST(field_groups_swapped_between_classes_fail)
 {
 	unsigned char *r, *sw;
-	size_t n, off[8], ln, lc;
+	size_t n, ln, lc;
+	layout l;
 	t_store t;
 	uint64_t id;
 
 	t_store_open(&t, kinds[_i]);
 	id = full_customer(t.ctx, "Hiro Tanaka", "h@example.com");
 	raw_record(&t, T_B_CUSTOMERS, id, &r, &n);
-	group_offsets(r, n, off);
-	ln = 2 + u16le(r + off[CUSTOS_CLASS_NAME]);
-	lc = 2 + u16le(r + off[CUSTOS_CLASS_CONTACT]);
-	ck_assert_uint_eq(off[CUSTOS_CLASS_CONTACT], off[CUSTOS_CLASS_NAME] + ln);
+	group_layout(r, n, &l);
+	ln = l.ct_len[CUSTOS_CLASS_NAME];
+	lc = l.ct_len[CUSTOS_CLASS_CONTACT];
+	ck_assert_uint_eq(l.ct_at[CUSTOS_CLASS_CONTACT], l.ct_at[CUSTOS_CLASS_NAME] + ln);
 	/* Put the contact group in the name slot and the name group in the contact slot. */
 	sw = malloc(n);
-	memcpy(sw, r, off[CUSTOS_CLASS_NAME]);
-	memcpy(sw + off[CUSTOS_CLASS_NAME], r + off[CUSTOS_CLASS_CONTACT], lc);
-	memcpy(sw + off[CUSTOS_CLASS_NAME] + lc, r + off[CUSTOS_CLASS_NAME], ln);
-	memcpy(sw + off[CUSTOS_CLASS_NAME] + lc + ln, r + off[CUSTOS_CLASS_NAME] + ln + lc,
-		n - off[CUSTOS_CLASS_NAME] - ln - lc);
+	memcpy(sw, r, n);
+	memcpy(sw + l.len_at[CUSTOS_CLASS_NAME], r + l.len_at[CUSTOS_CLASS_CONTACT], 2);
+	memcpy(sw + l.len_at[CUSTOS_CLASS_CONTACT], r + l.len_at[CUSTOS_CLASS_NAME], 2);
+	memcpy(sw + l.ct_at[CUSTOS_CLASS_NAME], r + l.ct_at[CUSTOS_CLASS_CONTACT], lc);
+	memcpy(sw + l.ct_at[CUSTOS_CLASS_NAME] + lc, r + l.ct_at[CUSTOS_CLASS_NAME], ln);
 	put_record(&t, T_B_CUSTOMERS, id, sw, n);
 	ck_assert_int_eq(get_code(&t, id), CUSTOS_EAUTH);
 	free(sw);
@@ -468,7 +483,8 @@ START_TEST(nonces_never_repeat)
 	enum { N = 2000 };
 	unsigned char (*nonces)[24] = malloc(N * 24), (*first)[16] = malloc(N * 16), *r;
 	custos_customer *batch[100];
-	size_t n, off[8];
+	size_t n;
+	layout l;
 	t_store t;
 
 	t_store_open(&t, "memory");
@@ -483,9 +499,9 @@ START_TEST(nonces_never_repeat)
 	}
 	for (uint64_t id = 1; id <= N; id++) {
 		raw_record(&t, T_B_CUSTOMERS, id, &r, &n);
-		group_offsets(r, n, off);
+		group_layout(r, n, &l);
 		memcpy(nonces[id - 1], r + nonce_at(r), 24);
-		memcpy(first[id - 1], r + off[CUSTOS_CLASS_ADDRESS] + 2, 16);
+		memcpy(first[id - 1], r + l.ct_at[CUSTOS_CLASS_ADDRESS], 16);
 		free(r);
 	}
 	qsort(nonces, N, 24, cmp_nonce);
@@ -584,19 +600,21 @@ START_TEST(damaged_index_entries_can_hide_a_match_but_never_invent_one)
 END_TEST
 
 /* The record construction, recomputed with libsodium alone from what record.h documents:
- * the DEK unwraps with XChaCha20-Poly1305 under the KEK, the subkey is HChaCha20(DEK,
- * nonce), stream c decrypts class c, and the tag is Poly1305 under stream 0's first 32
- * bytes over "CUSREC03" ‖ store id ‖ id (LE) ‖ everything before the tag. */
-START_TEST(record_format_3_is_the_documented_construction)
+ * the DEK is the wrap XOR XChaCha20(KEK, nonce); the classes, each (len ‖ TLVs ‖ zeros to
+ * 16), are consecutive stretches of ChaCha20 (IETF) under the DEK with the nonce's last 12
+ * bytes from block 1 on; the tag is Poly1305 under block 0's first 32 bytes over
+ * "CUSREC04" ‖ store id ‖ id (LE) ‖ everything before it. */
+START_TEST(record_format_4_is_the_documented_construction)
 {
 	static const char contact[] = "contact TLVs", address[] = "12 Harbour Road, Wan Chai, HK 85";
-	unsigned char dek[32], got[32], sub[32], otk[32], tag[16], n12[12], ad[8 + 16 + 8 + 2 + 2], plain[64];
-	cu_bytes out = CU_BYTES_INIT, clear = CU_BYTES_INIT, g2 = CU_BYTES_INIT, g3 = CU_BYTES_INIT, one = CU_BYTES_INIT;
+	unsigned char dek[32], got[32], otk[32], tag[16], id_le[8], plain[64], zeros[16] = { 0 };
+	cu_bytes out = CU_BYTES_INIT, clear = CU_BYTES_INIT, g2 = CU_BYTES_INIT, g3 = CU_BYTES_INIT;
 	const cu_bytes *groups[CUSTOS_CLASS_COUNT] = { NULL };
 	crypto_onetimeauth_state st;
 	cu_rec r = { 0 }, parsed;
 	cu_rec_secrets secrets;
-	size_t len;
+	cu_rec_plain one = CU_REC_PLAIN_INIT;
+	const unsigned char *n12;
 	cu_keys k;
 
 	ck_assert_int_ge(custos_init(), 1);
@@ -615,49 +633,53 @@ START_TEST(record_format_3_is_the_documented_construction)
 	groups[3] = &g3;
 	ck_assert_int_eq(cu_rec_build(&out, &r, &clear, groups, &k, dek), CUSTOS_OK);
 	ck_assert_int_eq(cu_rec_parse(&parsed, r.id, out.p, out.len), CUSTOS_OK);
-	ck_assert_uint_eq(out.p[0], 3);
+	ck_assert_uint_eq(out.p[0], 4);
+	ck_assert_uint_eq(out.len, 38 + 5 + 24 + 32 + 2 + 2 + 16 + 48 + 16);
 	ck_assert_uint_eq(parsed.groups, (1U << 2) | (1U << 3));
-	ck_assert_uint_eq(parsed.grp_len[2], 16);
-	ck_assert_uint_eq(parsed.grp_len[3], 48);  /* padding always adds at least one byte */
+	ck_assert_uint_eq(u16le(out.p + 38 + 5 + 24 + 32), 16);      /* 2 + 12, padded */
+	ck_assert_uint_eq(u16le(out.p + 38 + 5 + 24 + 32 + 2), 48);  /* 2 + 32, padded */
+	ck_assert_ptr_eq(parsed.grp[2], out.p + 38 + 5 + 24 + 32 + 4);
+	ck_assert_ptr_eq(parsed.grp[3], parsed.grp[2] + 16);
 
 	/* The wrapped data key. */
-	memcpy(ad, "CUSDEK02", 8);
-	memcpy(ad + 8, k.store_id, 16);
-	for (int i = 0; i < 8; i++)
-		ad[24 + i] = (unsigned char)(r.id >> (8 * i));
-	ad[32] = 1, ad[33] = 0, ad[34] = 1, ad[35] = 0;
-	ck_assert_int_eq(crypto_aead_xchacha20poly1305_ietf_decrypt(got, NULL, NULL, parsed.wrap, 48, ad, sizeof ad,
-		parsed.nonce, k.kek), 0);
+	ck_assert_int_eq(crypto_stream_xchacha20_xor(got, parsed.wrap, 32, parsed.nonce, k.kek), 0);
 	ck_assert_mem_eq(got, dek, 32);
 
 	/* The tag. */
-	crypto_core_hchacha20(sub, parsed.nonce, dek, NULL);
-	memset(n12, 0, 4);
-	memcpy(n12 + 4, parsed.nonce + 16, 8);
+	n12 = parsed.nonce + 12;
 	memset(otk, 0, sizeof otk);
-	crypto_stream_chacha20_ietf_xor_ic(otk, otk, sizeof otk, n12, 0, sub);
+	crypto_stream_chacha20_ietf_xor_ic(otk, otk, sizeof otk, n12, 0, dek);
+	for (int i = 0; i < 8; i++)
+		id_le[i] = (unsigned char)(r.id >> (8 * i));
 	crypto_onetimeauth_init(&st, otk);
-	crypto_onetimeauth_update(&st, (const unsigned char *)"CUSREC03", 8);
+	crypto_onetimeauth_update(&st, (const unsigned char *)"CUSREC04", 8);
 	crypto_onetimeauth_update(&st, k.store_id, 16);
-	crypto_onetimeauth_update(&st, ad + 24, 8);
+	crypto_onetimeauth_update(&st, id_le, 8);
 	crypto_onetimeauth_update(&st, out.p, out.len - 16);
 	crypto_onetimeauth_final(&st, tag);
 	ck_assert_mem_eq(tag, out.p + out.len - 16, 16);
 
-	/* Class 3 under stream 3, then sodium_unpad. */
-	n12[0] = 3;
-	crypto_stream_chacha20_ietf_xor_ic(plain, parsed.grp[3], 48, n12, 0, sub);
-	ck_assert_int_eq(sodium_unpad(&len, plain, 48, 16), 0);
-	ck_assert_uint_eq(len, sizeof address - 1);
-	ck_assert_mem_eq(plain, address, len);
+	/* Both classes from block 1: class 2 then class 3, each with its length first. */
+	crypto_stream_chacha20_ietf_xor_ic(plain, parsed.grp[2], 64, n12, 1, dek);
+	ck_assert_uint_eq(u16le(plain), sizeof contact - 1);
+	ck_assert_mem_eq(plain + 2, contact, sizeof contact - 1);
+	ck_assert_mem_eq(plain + 2 + sizeof contact - 1, zeros, 16 - 2 - (sizeof contact - 1));
+	ck_assert_uint_eq(u16le(plain + 16), sizeof address - 1);
+	ck_assert_mem_eq(plain + 18, address, sizeof address - 1);
+	ck_assert_mem_eq(plain + 18 + sizeof address - 1, zeros, 48 - 2 - (sizeof address - 1));
 
 	/* And the library agrees with itself. */
 	ck_assert_int_eq(cu_rec_open(&parsed, &k, &secrets), CUSTOS_OK);
-	ck_assert_int_eq(cu_rec_group(&parsed, 2, &secrets, &one), CUSTOS_OK);
-	ck_assert_uint_eq(one.len, sizeof contact - 1);
-	ck_assert_mem_eq(one.p, contact, one.len);
+	ck_assert_int_eq(cu_rec_decrypt(&parsed, 1U << 3, &secrets, &one), CUSTOS_OK);
+	ck_assert_uint_eq(one.classes, 1U << 3);  /* only what was asked for */
+	ck_assert_uint_eq(one.len[3], sizeof address - 1);
+	ck_assert_mem_eq(one.buf.p + one.at[3], address, one.len[3]);
+	ck_assert_int_eq(cu_rec_decrypt(&parsed, (1U << CUSTOS_CLASS_COUNT) - 1, &secrets, &one), CUSTOS_OK);
+	ck_assert_uint_eq(one.classes, (1U << 2) | (1U << 3));
+	ck_assert_uint_eq(one.len[2], sizeof contact - 1);
+	ck_assert_mem_eq(one.buf.p + one.at[2], contact, one.len[2]);
 	cu_rec_close(&secrets);
-	cu_bytes_free(&one);
+	cu_rec_plain_free(&one);
 	cu_bytes_free(&out);
 	cu_bytes_free(&clear);
 	cu_bytes_free(&g2);
@@ -678,7 +700,7 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, damaged_keyring_schema_counters_and_principals_are_eauth);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("binding");
-	tcase_add_test(tc, record_format_3_is_the_documented_construction);
+	tcase_add_test(tc, record_format_4_is_the_documented_construction);
 	tcase_add_loop_test(tc, records_and_keys_moved_between_customers_fail, 0, 2);
 	tcase_add_loop_test(tc, a_field_group_moved_to_another_customer_fails, 0, 2);
 	tcase_add_loop_test(tc, field_groups_swapped_between_classes_fail, 0, 2);

@@ -913,6 +913,99 @@ START_TEST(handles_belong_to_their_store)
 }
 END_TEST
 
+/* ---- a damaged record in the middle of a listing ---- */
+
+/* Flip one byte of customer id's stored record, below the store. */
+static void damage_record(uint64_t id)
+{
+	unsigned char k[8], *v = NULL;
+	size_t n = 0;
+
+	for (int i = 0; i < 8; i++)
+		k[i] = (unsigned char)(id >> (56 - 8 * i));
+	ck_assert_int_eq(t_raw_get(T.be, T_B_CUSTOMERS, k, 8, &v, &n), CUSTOS_OK);
+	v[n - 20] ^= 0x01;  /* the last encrypted group, before the tag */
+	ck_assert_int_eq(t_raw_put(T.be, T_B_CUSTOMERS, k, 8, v, n), CUSTOS_OK);
+	free(v);
+}
+
+/* Five customers of ctx sharing an email; the third is damaged. */
+static void five_with_the_third_damaged(custos_ctx *ctx)
+{
+	for (int i = 0; i < 5; i++)
+		ck_assert_uint_eq(t_create(ctx, "Same", "same@example.com"), (uint64_t)i + 1);
+	damage_record(3);
+}
+
+/* The iterator hands out 1 and 2, reports 3 once, then 4 and 5, then ends. */
+static void expect_three_reported_and_passed(custos_iter *it)
+{
+	custos_customer *c = (custos_customer *)1;
+	uint64_t want[] = { 1, 2, 0, 4, 5 };
+
+	for (int i = 0; i < 5; i++) {
+		if (!want[i]) {
+			ck_assert_int_eq(custos_iter_next(&c, it), CUSTOS_EAUTH);
+			ck_assert_ptr_null(c);
+			ck_assert_str_eq(custos_error_last(),
+				"customer 3 failed authentication: its stored record or its data key was modified or moved");
+			continue;
+		}
+		ck_assert_msg(custos_iter_next(&c, it) == CUSTOS_OK, "%d: %s", i, custos_error_last());
+		ck_assert_uint_eq(custos_customer_id(c), want[i]);
+		custos_customer_free(c);
+	}
+	ck_assert_int_eq(custos_iter_next(&c, it), CUSTOS_ITEROVER);
+	ck_assert_int_eq(custos_iter_next(&c, it), CUSTOS_ITEROVER);
+}
+
+START_TEST(a_listing_reports_a_damaged_record_once_and_goes_on)
+{
+	custos_iter *it;
+
+	open_kind(_i);
+	five_with_the_third_damaged(T.ctx);
+	ck_assert_int_eq(custos_customer_list(&it, T.ctx, NULL), CUSTOS_OK);
+	expect_three_reported_and_passed(it);
+	custos_iter_free(it);
+	t_store_close(&T);
+}
+END_TEST
+
+START_TEST(a_find_reports_a_damaged_record_once_and_goes_on)
+{
+	custos_iter *it;
+
+	open_kind(_i);
+	five_with_the_third_damaged(T.ctx);
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "email", "same@example.com"), CUSTOS_OK);
+	expect_three_reported_and_passed(it);
+	custos_iter_free(it);
+	t_store_close(&T);
+}
+END_TEST
+
+START_TEST(scoped_listings_and_finds_report_a_damaged_record_once_and_go_on)
+{
+	custos_ctx *rep = NULL;
+	custos_iter *it;
+
+	open_kind(_i);
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "rep", "sales", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&rep, T.db, "rep"), CUSTOS_OK);
+	five_with_the_third_damaged(rep);
+	/* A sales rep's pages come from its ownership entries and are checked record by record. */
+	ck_assert_int_eq(custos_customer_list(&it, rep, NULL), CUSTOS_OK);
+	expect_three_reported_and_passed(it);
+	custos_iter_free(it);
+	ck_assert_int_eq(custos_customer_find(&it, rep, "email", "same@example.com"), CUSTOS_OK);
+	expect_three_reported_and_passed(it);
+	custos_iter_free(it);
+	custos_ctx_free(rep);
+	t_store_close(&T);
+}
+END_TEST
+
 /* A host that reuses one draft for every customer it loads: overwritten values must not
  * pile up in the draft's memory, and the values kept must be the latest ones. */
 START_TEST(a_reused_draft_stays_the_size_of_one_customer)
@@ -990,6 +1083,9 @@ static Suite *customer_suite(void)
 	tcase_add_loop_test(tc, list_pages_in_id_order, 0, 2);
 	tcase_add_loop_test(tc, count_follows_creates, 0, 2);
 	tcase_add_loop_test(tc, handles_belong_to_their_store, 0, 2);
+	tcase_add_loop_test(tc, a_listing_reports_a_damaged_record_once_and_goes_on, 0, 2);
+	tcase_add_loop_test(tc, a_find_reports_a_damaged_record_once_and_goes_on, 0, 2);
+	tcase_add_loop_test(tc, scoped_listings_and_finds_report_a_damaged_record_once_and_go_on, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -346,6 +346,9 @@ START_TEST(readonly_store_refuses_writes)
 	ck_assert_int_eq(custos_customer_create(NULL, ctx, c), CUSTOS_ESTATE);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "read-only"));
 	ck_assert_int_eq(custos_db_rekey(ctx, s), CUSTOS_ESTATE);
+	ck_assert_int_eq(custos_db_rebuild_indexes(ctx), CUSTOS_ESTATE);
+	ck_assert_str_eq(custos_error_last(), "the store was opened read-only");
+	ck_assert_int_eq(custos_db_check(ctx), CUSTOS_OK);  /* the check only reads */
 	custos_customer_free(c);
 	custos_ctx_free(ctx);
 	custos_db_close(db);

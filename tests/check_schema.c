@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -508,7 +510,7 @@ START_TEST(a_value_of_the_largest_size_is_stored_encrypted_or_clear)
 	ck_assert_int_eq(custos_customer_set_text(c, "long_secret2", big), CUSTOS_OK);
 	T_UNCHANGED(&T, custos_customer_create(&id, T.ctx, c), CUSTOS_EINVALID);
 	ck_assert_str_eq(custos_error_last(), "the notes fields of a customer take 130008 bytes with their 4-byte field "
-		"headers; a class holds at most 65519");
+		"headers; a class holds at most 65518");
 	custos_customer_free(c);
 	free(big);
 }
@@ -1223,6 +1225,276 @@ START_TEST(changes_through_both_handles_keep_counting_versions)
 }
 END_TEST
 
+/* ---- large index builds ---- */
+
+/* More customers than one transaction of the test backend may change entries for. */
+#define MANY 10000
+#define MAX_CHANGES 9000
+
+/* n customers with company "Co <id>" (every value twice when shared). */
+static void create_with_companies(custos_ctx *ctx, int n, int shared)
+{
+	custos_customer *batch[500];
+	char company[64];
+
+	for (int i = 0; i < n; i += 500) {
+		int m = n - i < 500 ? n - i : 500;
+		for (int j = 0; j < m; j++) {
+			int id = i + j + 1;
+			snprintf(company, sizeof company, "Co %d", shared && id == n ? 1 : id);
+			batch[j] = t_person(ctx, "Many", NULL);
+			ck_assert_int_eq(custos_customer_set_text(batch[j], "company", company), CUSTOS_OK);
+		}
+		ck_assert_msg(custos_customer_create_many(NULL, ctx, batch, (size_t)m) == CUSTOS_OK, "%s",
+			custos_error_last());
+		for (int j = 0; j < m; j++)
+			custos_customer_free(batch[j]);
+	}
+}
+
+static t_wrap *open_limited(void)
+{
+	return t_store_open_limited(&T, MAX_CHANGES);
+}
+
+static size_t company_entries(void)
+{
+	static unsigned char keys[8][T_KEY_MAX];
+	uint32_t id = t_field_id(T.ctx, "company");
+	unsigned char prefix[2] = { (unsigned char)(id >> 8), (unsigned char)id };
+	size_t lens[8];
+
+	return t_raw_keys(T.be, T_B_INDEX, prefix, 2, keys, lens, 8);
+}
+
+START_TEST(a_field_made_searchable_over_many_customers_is_indexed_in_bounded_transactions)
+{
+	t_wrap *w = open_limited();
+	uint64_t ids[2];
+	unsigned before;
+
+	create_with_companies(T.ctx, MANY, 0);
+	w->most = 0;
+	before = w->commits;
+	ck_assert_msg(custos_schema_set_field_flags(T.ctx, "company", SRCH) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_uint_le(w->most, MAX_CHANGES);
+	ck_assert_uint_ge(w->commits - before, 7);  /* start, a drop, 5 builds, the change */
+	ck_assert_uint_eq(flags_now("company"), BUILTIN | ENC | SRCH);
+	ck_assert_uint_eq(find_ids(T.ctx, "company", "Co 7777", ids, 2), 1);
+	ck_assert_uint_eq(ids[0], 7777);
+	ck_assert_msg(custos_db_check(T.ctx) == CUSTOS_OK, "%s", custos_error_last());
+	/* And off again: the entries go in bounded transactions too. */
+	w->most = 0;
+	ck_assert_msg(custos_schema_set_field_flags(T.ctx, "company", 0) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_uint_le(w->most, MAX_CHANGES);
+	ck_assert_uint_eq(company_entries(), 0);
+	ck_assert_msg(custos_db_check(T.ctx) == CUSTOS_OK, "%s", custos_error_last());
+	t_store_close(&T);
+}
+END_TEST
+
+START_TEST(a_unique_conflict_after_a_large_build_leaves_the_store_as_it_was)
+{
+	char want[160];
+
+	open_limited();
+	create_with_companies(T.ctx, MANY, 1);  /* customers 1 and MANY share "Co 1" */
+	T_UNCHANGED(&T, custos_schema_set_field_flags(T.ctx, "company", UNQ), CUSTOS_EEXISTS);
+	snprintf(want, sizeof want, "field 'company' must be unique, and customer %d already has this value", MANY);
+	ck_assert_str_eq(custos_error_last(), want);
+	ck_assert_uint_eq(flags_now("company"), BUILTIN | ENC);
+	ck_assert_uint_eq(version_now(), 1);
+	t_store_close(&T);
+}
+END_TEST
+
+START_TEST(a_find_stops_when_its_field_stops_being_searchable)
+{
+	custos_iter *it;
+	uint64_t id;
+
+	for (int i = 0; i < 70; i++)  /* more than one page of a find */
+		t_create(T.ctx, "Same", "same@example.com");
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "email", "same@example.com"), CUSTOS_OK);
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(custos_iter_next_id(&id, it), CUSTOS_OK);
+	ck_assert_int_eq(custos_schema_set_field_flags(T.ctx, "email", 0), CUSTOS_OK);
+	ck_assert_int_eq(custos_iter_next_id(&id, it), CUSTOS_ESTATE);
+	ck_assert_str_eq(custos_error_last(), "field 'email' stopped being searchable after the search began");
+	custos_iter_free(it);
+}
+END_TEST
+
+/* A schema manager whose role reaches only its own customers still changes the schema of
+ * the whole store: indexes and checks cover every customer. */
+START_TEST(flag_changes_by_a_narrowly_scoped_schema_role_cover_every_customer)
+{
+	custos_role_options ro = CUSTOS_ROLE_OPTIONS_INIT;
+	custos_ctx *keeper = NULL;
+	uint64_t ids[4], a, b;
+
+	ro.name = "schema_keeper";
+	ro.operations = CUSTOS_OP_SCHEMA;
+	ro.scope = CUSTOS_SCOPE_OWN;
+	ck_assert_int_eq(custos_role_create(T.ctx, &ro), CUSTOS_OK);
+	ck_assert_int_eq(custos_principal_create(NULL, T.ctx, "keeper", "schema_keeper", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&keeper, T.db, "keeper"), CUSTOS_OK);
+	a = create_with("Ada", "company", "Acme Ltd");
+	b = create_with("Bob", "company", "Acme Ltd");
+	ck_assert_msg(custos_schema_set_field_flags(keeper, "company", SRCH) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_uint_eq(find_ids(T.ctx, "company", "Acme Ltd", ids, 4), 2);
+	ck_assert_uint_eq(ids[0], a);
+	ck_assert_uint_eq(ids[1], b);
+	ck_assert_int_eq(custos_schema_set_field_flags(keeper, "company", UNQ), CUSTOS_EEXISTS);
+	ck_assert_int_eq(custos_schema_set_field_flags(keeper, "address", REQ), CUSTOS_ESTATE);
+	custos_ctx_free(keeper);
+}
+END_TEST
+
+/* Close T's store, keeping its LMDB files. */
+static void close_keeping_files(void)
+{
+	custos_ctx_free(T.ctx);
+	custos_db_close(T.db);
+	T.ctx = NULL;
+	T.db = NULL;
+}
+
+static void set_company(uint64_t id, const char *value)
+{
+	custos_customer *c = NULL;
+
+	ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "company", value), CUSTOS_OK);
+	ck_assert_msg(custos_customer_update(T.ctx, id, c) == CUSTOS_OK, "%s", custos_error_last());
+	custos_customer_free(c);
+}
+
+static int make_company_searchable(custos_ctx *ctx, void *arg)
+{
+	(void)arg;
+	return custos_schema_set_field_flags(ctx, "company", SRCH);
+}
+
+START_TEST(an_interrupted_build_leaves_nothing_a_later_call_trips_over)
+{
+	custos_customer *c;
+	custos_iter *it;
+	uint64_t ids[2];
+
+	t_store_open(&T, "lmdb");
+	create_with_companies(T.ctx, 5000, 0);
+	close_keeping_files();
+	/* Killed after the start, the drop and the first 2048 customers' entries. */
+	ck_assert_int_eq(t_crash_during(&T, make_company_searchable, NULL, 3), T_CRASHED);
+	t_store_reopen(&T);
+	ck_assert_uint_eq(flags_now("company"), BUILTIN | ENC);
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "company", "Co 5"), CUSTOS_EINVALID);
+	ck_assert_msg(custos_db_check(T.ctx) == CUSTOS_OK, "%s", custos_error_last());
+	/* Writes go on; one moves a value the interrupted build had indexed. */
+	set_company(5, "Moved Co");
+	c = t_person(T.ctx, "Late", NULL);
+	ck_assert_int_eq(custos_customer_set_text(c, "company", "Late Co"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create(NULL, T.ctx, c), CUSTOS_OK);
+	custos_customer_free(c);
+	ck_assert_msg(custos_db_check(T.ctx) == CUSTOS_OK, "%s", custos_error_last());
+	/* The next build drops what the first left and indexes every customer. */
+	ck_assert_msg(custos_schema_set_field_flags(T.ctx, "company", SRCH) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_uint_eq(find_ids(T.ctx, "company", "Co 5", ids, 2), 0);
+	ck_assert_uint_eq(find_ids(T.ctx, "company", "Moved Co", ids, 2), 1);
+	ck_assert_uint_eq(ids[0], 5);
+	ck_assert_uint_eq(find_ids(T.ctx, "company", "Late Co", ids, 2), 1);
+	ck_assert_uint_eq(ids[0], 5001);
+	ck_assert_uint_eq(find_ids(T.ctx, "company", "Co 4000", ids, 2), 1);
+	ck_assert_msg(custos_db_check(T.ctx) == CUSTOS_OK, "%s", custos_error_last());
+	t_store_close(&T);
+}
+END_TEST
+
+/* A second process that changes customer 1 and creates customer 11 when told to. */
+static int to_b[2], to_a[2];
+
+static void write_between_steps(t_wrap *w)
+{
+	char b = 0;
+
+	if (!w->touched || w->payload)
+		return;
+	w->payload = w;  /* once */
+	ck_assert_int_eq(write(to_b[1], &b, 1), 1);
+	ck_assert_int_eq(read(to_a[0], &b, 1), 1);
+	ck_assert_int_eq(b, 0);
+}
+
+static void other_process(const char *uri)
+{
+	custos_secret *s = NULL;
+	custos_customer *c = NULL;
+	custos_db *db = NULL;
+	custos_ctx *ctx = NULL;
+	char b = 1;
+
+	if (read(to_b[0], &b, 1) != 1 || custos_secret_key(&s, t_key, sizeof t_key) || custos_db_open(&db, uri, s, NULL) ||
+	    custos_ctx_open(&ctx, db, "admin") || custos_customer_new(&c, ctx) ||
+	    custos_customer_set_text(c, "company", "Changed Co") || custos_customer_update(ctx, 1, c) ||
+	    custos_customer_set_text(c, "name", "New") || custos_customer_set_text(c, "company", "New Co") ||
+	    custos_customer_create(NULL, ctx, c))
+		b = 1;
+	else
+		b = 0;
+	custos_customer_free(c);
+	custos_ctx_free(ctx);
+	custos_db_close(db);
+	custos_secret_free(s);
+	_exit(write(to_a[1], &b, 1) == 1 ? 0 : 1);
+}
+
+START_TEST(customers_written_by_another_process_during_a_build_are_indexed)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	custos_backend *inner = NULL;
+	char dir[256], uri[300];
+	uint32_t company;
+	uint64_t ids[2];
+	t_wrap *w;
+	int status;
+	pid_t pid;
+
+	t_store_open(&T, "lmdb");
+	create_with_companies(T.ctx, 10, 0);
+	close_keeping_files();
+	snprintf(dir, sizeof dir, "%s", T.dir);
+	snprintf(uri, sizeof uri, "lmdb:%s/store", dir);
+	ck_assert_int_eq(pipe(to_b), 0);
+	ck_assert_int_eq(pipe(to_a), 0);
+	if ((pid = fork()) == 0)
+		other_process(uri);
+	ck_assert_int_ge(pid, 0);
+	ck_assert_int_eq(custos_backend_open(&inner, uri, &o), CUSTOS_OK);
+	w = t_wrap_new(inner);
+	t_store_open_backend(&T, &w->base, NULL);
+	snprintf(T.dir, sizeof T.dir, "%s", dir);
+	/* Once the build has indexed all ten, the other process writes, then the change commits. */
+	company = t_field_id(T.ctx, "company");
+	w->watch_bucket = T_B_INDEX;
+	w->watch[0] = (unsigned char)(company >> 8);
+	w->watch[1] = (unsigned char)company;
+	w->watch_len = 2;
+	w->after_commit = write_between_steps;
+	ck_assert_msg(custos_schema_set_field_flags(T.ctx, "company", SRCH) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_ptr_nonnull(w->payload);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(find_ids(T.ctx, "company", "Co 1", ids, 2), 0);
+	ck_assert_uint_eq(find_ids(T.ctx, "company", "Changed Co", ids, 2), 1);
+	ck_assert_uint_eq(ids[0], 1);
+	ck_assert_uint_eq(find_ids(T.ctx, "company", "New Co", ids, 2), 1);
+	ck_assert_uint_eq(ids[0], 11);
+	ck_assert_msg(custos_db_check(T.ctx) == CUSTOS_OK, "%s", custos_error_last());
+	t_store_close(&T);
+}
+END_TEST
+
 static Suite *schema_suite(void)
 {
 	Suite *s = suite_create("schema");
@@ -1283,6 +1555,16 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, turning_searchable_off_stops_finds);
 	tcase_add_test(tc, set_field_flags_rejects_bad_flags_and_unknown_fields);
 	tcase_add_test(tc, set_field_flags_keeps_encrypted_tags_unsearchable);
+	tcase_add_test(tc, a_find_stops_when_its_field_stops_being_searchable);
+	tcase_add_test(tc, flag_changes_by_a_narrowly_scoped_schema_role_cover_every_customer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("large builds");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, a_field_made_searchable_over_many_customers_is_indexed_in_bounded_transactions);
+	tcase_add_test(tc, a_unique_conflict_after_a_large_build_leaves_the_store_as_it_was);
+	tcase_add_test(tc, an_interrupted_build_leaves_nothing_a_later_call_trips_over);
+	tcase_add_test(tc, customers_written_by_another_process_during_a_build_are_indexed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("enums and region");

@@ -280,7 +280,7 @@ START_TEST(timestamps_from_text_stay_within_years_1_to_9999)
 	from_text_ok("since", "-1", le64(w, -1), 8);
 	from_text_ok("since", "-62135596800", le64(w, CU_TIMESTAMP_MIN), 8);
 	from_text_ok("since", "253402300799", le64(w, CU_TIMESTAMP_MAX), 8);
-	from_text_bad("since", "253402300800", "field 'since': the time is outside years 1 to 9999");  /* encrypted: not quoted */
+	from_text_bad("since", "253402300800", "field 'since': the time is outside years 1 to 9999");
 	from_text_bad("since", "-62135596801", NULL);
 	from_text_bad("since", "yesterday", "field 'since' is timestamp: write a whole number");
 }
@@ -313,7 +313,7 @@ START_TEST(money_from_text_needs_minor_units_and_a_currency)
 	from_text_ok("credit", "-500 JPY", w, 11);
 	from_text_bad("credit", "1999", "field 'credit' is money: write minor units and a currency, such as \"1999 EUR\"");
 	from_text_bad("credit", "1.5 EUR", "field 'credit': the amount is not a whole number of minor units");
-	from_text_bad("credit", "1999 XYZ", "field 'credit': the currency is not an ISO 4217 code such as EUR");  /* encrypted */
+	from_text_bad("credit", "1999 XYZ", "field 'credit': the currency is not an ISO 4217 code such as EUR");
 	from_text_bad("credit", "1999 eur", NULL);
 	from_text_bad("credit", "1999 EURO", NULL);
 	from_text_bad("credit", "EUR 1999", NULL);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -229,6 +230,68 @@ int t_raw_put(custos_backend *be, unsigned bucket, const void *k, size_t kn, con
 	return rc;
 }
 
+void t_raw_flip(custos_backend *be, unsigned bucket, const void *k, size_t kn, long at, unsigned char bits)
+{
+	unsigned char *v;
+	size_t n;
+
+	ck_assert_int_eq(t_raw_get(be, bucket, k, kn, &v, &n), CUSTOS_OK);
+	ck_assert_int_lt(at < 0 ? -at - 1 : at, (long)n);
+	v[at < 0 ? (long)n + at : at] ^= bits;
+	ck_assert_int_eq(t_raw_put(be, bucket, k, kn, v, n), CUSTOS_OK);
+	free(v);
+}
+
+int t_raw_del(custos_backend *be, unsigned bucket, const void *k, size_t kn)
+{
+	custos_val key = { k, kn };
+	void *txn;
+	int rc;
+
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
+	rc = be->del(be, txn, bucket, &key);
+	if (rc == CUSTOS_OK)
+		return be->commit(be, txn);
+	be->abort(be, txn);
+	return rc;
+}
+
+size_t t_raw_keys(custos_backend *be, unsigned bucket, const void *prefix, size_t pn, unsigned char (*keys)[T_KEY_MAX],
+	size_t *lens, size_t max)
+{
+	custos_val want = { prefix, pn }, k, v;
+	void *txn, *cur;
+	size_t n = 0;
+	int rc;
+
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ck_assert_int_eq(be->cursor_open(be, txn, bucket, &cur), CUSTOS_OK);
+	for (rc = be->cursor_seek(be, cur, &want, &k, &v); rc == CUSTOS_OK && n < max; rc = be->cursor_next(be, cur, &k, &v)) {
+		if (k.size < pn || (pn && memcmp(k.data, prefix, pn) != 0))
+			break;
+		ck_assert_uint_le(k.size, T_KEY_MAX);
+		memcpy(keys[n], k.data, k.size);
+		lens[n++] = k.size;
+	}
+	be->cursor_close(be, cur);
+	be->abort(be, txn);
+	return n;
+}
+
+uint32_t t_field_id(custos_ctx *ctx, const char *name)
+{
+	custos_schema *s = NULL;
+	size_t i;
+	uint32_t id;
+
+	ck_assert_int_eq(custos_schema_get(&s, ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_schema_field_lookup(&i, s, name), CUSTOS_OK);
+	id = custos_schema_field_id(s, i);
+	custos_schema_free(s);
+	ck_assert_uint_ne(id, 0);
+	return id;
+}
+
 custos_customer *t_person(custos_ctx *ctx, const char *name, const char *email)
 {
 	custos_customer *c = NULL;
@@ -240,14 +303,18 @@ custos_customer *t_person(custos_ctx *ctx, const char *name, const char *email)
 	return c;
 }
 
-uint64_t t_create(custos_ctx *ctx, const char *name, const char *email)
+uint64_t t_create_draft(custos_ctx *ctx, custos_customer *c)
 {
-	custos_customer *c = t_person(ctx, name, email);
 	uint64_t id = 0;
 
 	ck_assert_msg(custos_customer_create(&id, ctx, c) == CUSTOS_OK, "create: %s", custos_error_last());
 	custos_customer_free(c);
 	return id;
+}
+
+uint64_t t_create(custos_ctx *ctx, const char *name, const char *email)
+{
+	return t_create_draft(ctx, t_person(ctx, name, email));
 }
 
 int t_run(Suite *s)
@@ -297,4 +364,203 @@ int t_probe(const t_store *t)
 	custos_db_close(db);
 	custos_secret_free(s);
 	return rc;
+}
+
+/* ---- a wrapping backend ---- */
+
+static t_wrap *wrap_of(custos_backend *be)
+{
+	return (t_wrap *)be;
+}
+
+static int w_prepare(custos_backend *be, const char *const *buckets, size_t count)
+{
+	return wrap_of(be)->inner->prepare(wrap_of(be)->inner, buckets, count);
+}
+
+static int w_begin(custos_backend *be, unsigned int flags, void **txn)
+{
+	t_wrap *w = wrap_of(be);
+	int rc = w->inner->begin(w->inner, flags, txn);
+
+	if (rc == CUSTOS_OK && (flags & CUSTOS_TXN_WRITE)) {
+		w->write_txn = *txn;
+		w->changes = w->touched = 0;
+	}
+	return rc;
+}
+
+static int w_commit(custos_backend *be, void *txn)
+{
+	t_wrap *w = wrap_of(be);
+	int write = txn == w->write_txn, rc = w->inner->commit(w->inner, txn);
+
+	if (!write)
+		return rc;
+	w->write_txn = NULL;
+	if (rc == CUSTOS_OK) {
+		w->commits++;
+		if (w->changes > w->most)
+			w->most = w->changes;
+		if (w->after_commit)
+			w->after_commit(w);
+	}
+	return rc;
+}
+
+static void w_abort(custos_backend *be, void *txn)
+{
+	t_wrap *w = wrap_of(be);
+
+	if (txn == w->write_txn)
+		w->write_txn = NULL;
+	w->inner->abort(w->inner, txn);
+}
+
+static int w_get(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, custos_val *val)
+{
+	return wrap_of(be)->inner->get(wrap_of(be)->inner, txn, bucket, key, val);
+}
+
+/* One more change in the write transaction: refused past the limit. */
+static int w_change(t_wrap *w)
+{
+	if (++w->changes > w->max_changes && w->max_changes)
+		return custos_error_set(CUSTOS_ETOOBIG, "test backend: too many changes in one transaction");
+	return CUSTOS_OK;
+}
+
+static int w_put(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val,
+	unsigned int flags)
+{
+	t_wrap *w = wrap_of(be);
+	int rc = w_change(w);
+
+	if (rc)
+		return rc;
+	if (bucket == w->watch_bucket && w->watch_len && key->size >= w->watch_len &&
+	    memcmp(key->data, w->watch, w->watch_len) == 0)
+		w->touched++;
+	return w->inner->put(w->inner, txn, bucket, key, val, flags);
+}
+
+static int w_del(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key)
+{
+	t_wrap *w = wrap_of(be);
+	int rc = w_change(w);
+
+	return rc ? rc : w->inner->del(w->inner, txn, bucket, key);
+}
+
+static int w_cursor_open(custos_backend *be, void *txn, unsigned int bucket, void **cur)
+{
+	return wrap_of(be)->inner->cursor_open(wrap_of(be)->inner, txn, bucket, cur);
+}
+
+static int w_cursor_seek(custos_backend *be, void *cur, const custos_val *key, custos_val *k, custos_val *v)
+{
+	return wrap_of(be)->inner->cursor_seek(wrap_of(be)->inner, cur, key, k, v);
+}
+
+static int w_cursor_next(custos_backend *be, void *cur, custos_val *k, custos_val *v)
+{
+	return wrap_of(be)->inner->cursor_next(wrap_of(be)->inner, cur, k, v);
+}
+
+static void w_cursor_close(custos_backend *be, void *cur)
+{
+	wrap_of(be)->inner->cursor_close(wrap_of(be)->inner, cur);
+}
+
+static int w_grow(custos_backend *be)
+{
+	t_wrap *w = wrap_of(be);
+	return w->inner->grow ? w->inner->grow(w->inner) : CUSTOS_EFULL;
+}
+
+static void w_free(custos_backend *be)
+{
+	t_wrap *w = wrap_of(be);
+
+	w->inner->free(w->inner);
+	free(w);
+}
+
+t_wrap *t_wrap_new(custos_backend *inner)
+{
+	t_wrap *w = calloc(1, sizeof *w);
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(custos_backend_init(&w->base, CUSTOS_BACKEND_VERSION), CUSTOS_OK);
+	w->inner = inner;
+	w->base.name = "wrap";
+	w->base.prepare = w_prepare;
+	w->base.begin = w_begin;
+	w->base.commit = w_commit;
+	w->base.abort = w_abort;
+	w->base.get = w_get;
+	w->base.put = w_put;
+	w->base.del = w_del;
+	w->base.cursor_open = w_cursor_open;
+	w->base.cursor_seek = w_cursor_seek;
+	w->base.cursor_next = w_cursor_next;
+	w->base.cursor_close = w_cursor_close;
+	w->base.grow = w_grow;
+	w->base.free = w_free;
+	return w;
+}
+
+t_wrap *t_store_open_limited(t_store *t, size_t max_changes)
+{
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	custos_backend *inner = NULL;
+	t_wrap *w;
+
+	o.flags = CUSTOS_OPEN_CREATE;
+	ck_assert_int_eq(custos_backend_open(&inner, "memory:", &o), CUSTOS_OK);
+	w = t_wrap_new(inner);
+	t_store_open_backend(t, &w->base, NULL);
+	w->max_changes = max_changes;
+	return w;
+}
+
+static unsigned crash_at;
+
+static void die_at(t_wrap *w)
+{
+	if (w->commits >= crash_at)
+		_exit(T_CRASHED);
+}
+
+int t_crash_during(const t_store *t, int (*action)(custos_ctx *ctx, void *arg), void *arg, unsigned at)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* No Check assertions here: this process is not the test's. */
+		custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+		custos_backend *be = NULL;
+		custos_secret *s = NULL;
+		custos_db *db = NULL;
+		custos_ctx *ctx = NULL;
+		char uri[300];
+		t_wrap *w;
+		snprintf(uri, sizeof uri, "lmdb:%s/store", t->dir);
+		if (custos_secret_key(&s, t_key, sizeof t_key) || custos_backend_open(&be, uri, &o))
+			_exit(1);
+		w = t_wrap_new(be);
+		if (custos_db_open_backend(&db, &w->base, s, &o))
+			_exit(2);
+		if (custos_ctx_open(&ctx, db, "admin"))
+			_exit(3);
+		crash_at = w->commits + at;
+		w->after_commit = die_at;
+		(void)action(ctx, arg);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
 }

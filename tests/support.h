@@ -57,17 +57,61 @@ long t_grep_dir(const char *dir, const void *needle, size_t n);
 /* Raw access to a bucket, for tamper tests: read, write, delete one key. */
 int t_raw_get(custos_backend *be, unsigned bucket, const void *k, size_t kn, unsigned char **val, size_t *vn);
 int t_raw_put(custos_backend *be, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn);
+/* Flip `bits` in byte `at` of a stored value (at < 0 counts from its end: -1 is the last). */
+void t_raw_flip(custos_backend *be, unsigned bucket, const void *k, size_t kn, long at, unsigned char bits);
+int t_raw_del(custos_backend *be, unsigned bucket, const void *k, size_t kn);
+/* The keys of a bucket that start with prefix (pn bytes; 0 for all), up to max, copied into
+ * keys[i] (T_KEY_MAX bytes each) with their lengths; returns how many. */
+#define T_KEY_MAX 512
+size_t t_raw_keys(custos_backend *be, unsigned bucket, const void *prefix, size_t pn, unsigned char (*keys)[T_KEY_MAX],
+	size_t *lens, size_t max);
 /* A raw backend on a closed LMDB store of t (its buckets prepared), for tampering. */
 custos_backend *t_raw_open(const t_store *t);
+/* A backend wrapped around another, for tests. It counts the puts and deletes of each
+ * write transaction and refuses one transaction's change past max_changes with
+ * CUSTOS_ETOOBIG, as LMDB refuses a transaction past its dirty-page limit; after every
+ * committed write transaction it calls after_commit, if set, with `touched`: how many of
+ * the transaction's puts had a key starting with watch (in bucket watch_bucket). */
+typedef struct t_wrap {
+	custos_backend base;
+	custos_backend *inner;
+	size_t max_changes;            /* 0: no limit */
+	size_t changes, most;          /* of the open write transaction; the most one had */
+	unsigned commits;              /* write transactions committed */
+	unsigned watch_bucket;
+	unsigned char watch[8];
+	size_t watch_len, touched;
+	void (*after_commit)(struct t_wrap *w);
+	void *payload;
+	void *write_txn;               /* the open write transaction, or NULL */
+} t_wrap;
+/* Wrap inner (which the wrapper then owns and frees). */
+t_wrap *t_wrap_new(custos_backend *inner);
+/* A new memory store on a t_wrap that refuses a transaction past max_changes. */
+t_wrap *t_store_open_limited(t_store *t, size_t max_changes);
+
+/* In a child process, open the closed LMDB store of t through a t_wrap that ends the
+ * process (exit status T_CRASHED) right after its `at`-th write commit from then on, and
+ * run action(ctx, arg) with the admin's context: a crash midway. Returns the child's exit
+ * status: T_CRASHED when it died there, 0 when the action ended first, 1 to 3 when
+ * opening failed. */
+#define T_CRASHED 77
+int t_crash_during(const t_store *t, int (*action)(custos_ctx *ctx, void *arg), void *arg, unsigned at);
+
 /* Try to open the LMDB store of t, make a context and create a customer: the first failing
  * code, or CUSTOS_OK. Leaves nothing open. */
 int t_probe(const t_store *t);
 /* Bucket numbers (the order custos declares them). */
 enum { T_B_META, T_B_CUSTOMERS, T_B_INDEX, T_B_ACCESS, T_B_AUDIT, T_B_COUNT };
 
+/* The id of a field of the store's current schema. */
+uint32_t t_field_id(custos_ctx *ctx, const char *name);
+
 /* A draft with name and email set. */
 custos_customer *t_person(custos_ctx *ctx, const char *name, const char *email);
 uint64_t t_create(custos_ctx *ctx, const char *name, const char *email);
+/* Create the draft c (which is freed); its id. */
+uint64_t t_create_draft(custos_ctx *ctx, custos_customer *c);
 
 /* Run a suite; returns the process exit status. */
 int t_run(Suite *s);

@@ -414,18 +414,31 @@ CUSTOS_EXTERN(int) custos_customer_find(custos_iter **out, custos_ctx *ctx, cons
 
 /**
  * @brief The next customer of an iterator.
- * @param[out] out Receives the customer, owned by the caller.
+ *
+ * A customer whose stored record is damaged is reported once and passed: the call fails
+ * with #CUSTOS_EAUTH (the record fails authentication) or #CUSTOS_ECORRUPT (it
+ * authenticates but does not decode), the message names the customer's id, and the next
+ * call goes on with the next customer, so one damaged record does not stop a listing or a
+ * find. Run custos_db_check() to learn what else is damaged. Any other failure
+ * (#CUSTOS_ENOMEM, #CUSTOS_ESTATE, a backend error) leaves the iterator where it was: the
+ * next call tries the same customer again.
+ * @param[out] out Receives the customer, owned by the caller; NULL on failure.
  * @param[in] iter The iterator.
- * @return #CUSTOS_OK, #CUSTOS_ITEROVER at the end, #CUSTOS_EAUTH, #CUSTOS_ESTATE,
- *         #CUSTOS_ENOMEM or a backend error.
+ * @return #CUSTOS_OK, #CUSTOS_ITEROVER at the end (and on every call after it),
+ *         #CUSTOS_EAUTH or #CUSTOS_ECORRUPT for a damaged customer (passed),
+ *         #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
  */
 CUSTOS_EXTERN(int) custos_iter_next(custos_customer **out, custos_iter *iter) CUSTOS_WARN_UNUSED;
 
 /**
  * @brief The id of the next customer of an iterator, without decrypting it.
+ *
+ * The id of a customer whose record is damaged is handed out like any other (for a context
+ * whose scope is not `all`, when the customer's ownership entries name the context's
+ * principal or team); custos_customer_get() then reports the damage.
  * @param[out] out Receives the id.
  * @param[in] iter The iterator.
- * @return #CUSTOS_OK, #CUSTOS_ITEROVER at the end, #CUSTOS_EAUTH, #CUSTOS_ESTATE or a backend error.
+ * @return #CUSTOS_OK, #CUSTOS_ITEROVER at the end, #CUSTOS_ESTATE or a backend error.
  */
 CUSTOS_EXTERN(int) custos_iter_next_id(uint64_t *out, custos_iter *iter) CUSTOS_WARN_UNUSED;
 

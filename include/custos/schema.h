@@ -172,12 +172,26 @@ CUSTOS_EXTERN(int) custos_schema_add_field(custos_ctx *ctx, const custos_field_o
  * turning #CUSTOS_FIELD_UNIQUE on fails with #CUSTOS_EEXISTS if two customers share a value;
  * turning #CUSTOS_FIELD_REQUIRED on fails with #CUSTOS_ESTATE if a customer has no value.
  * Encryption cannot be changed.
+ *
+ * The index is built in transactions of a few thousand customers each, so that no store is
+ * too large for one call, and the schema change commits last: until then finds refuse the
+ * field, customers created or changed meanwhile (by any thread or process) are indexed as
+ * they are written, and if the call fails (a #CUSTOS_EEXISTS found once the index is
+ * built, for example) the entries it built are removed again. Turning it off drops the
+ * entries the same way after the change commits. If the process stops midway, the store
+ * is left as if the call had not been made but for entries of a field that is not
+ * searchable, which finds never read and the next build of the field (or
+ * custos_db_rebuild_indexes()) removes. A build started meanwhile for another field, or a
+ * rebuild, replaces this one, which then fails with #CUSTOS_EBUSY. The checks of UNIQUE
+ * and REQUIRED read every customer in the transaction of the change.
  * @param[in] ctx A context whose principal may manage the schema.
  * @param[in] field The field's name.
  * @param[in] flags The new combination of #CUSTOS_FIELD_SEARCHABLE, #CUSTOS_FIELD_REQUIRED
  *            and #CUSTOS_FIELD_UNIQUE; the other flags of the field are kept.
  * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_ENOTFOUND (no such field), #CUSTOS_EEXISTS,
- *         #CUSTOS_ESTATE, #CUSTOS_EDENIED or a backend error.
+ *         #CUSTOS_ESTATE, #CUSTOS_EDENIED, #CUSTOS_EBUSY (another index build or rebuild
+ *         started meanwhile: call again), #CUSTOS_EAUTH or #CUSTOS_ECORRUPT (a customer's
+ *         record is damaged), or a backend error.
  */
 CUSTOS_EXTERN(int) custos_schema_set_field_flags(custos_ctx *ctx, const char *field, uint32_t flags) CUSTOS_WARN_UNUSED;
 

@@ -506,8 +506,9 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
 
 	memset(c, 0, sizeof *c);
 	pthread_mutex_lock(&a->mu);
-	k = a->n;
-	extra = a->dropped ? 1 : 0;
+	/* Earlier writes of this transaction's group took the queue's first entries. */
+	k = a->n > op->txn->audit_taken ? a->n - op->txn->audit_taken : 0;
+	extra = a->dropped && !op->txn->audit_dropped_taken ? 1 : 0;
 	total = k + n + extra;
 	if (total > MAX_BLOCK)
 		k = MAX_BLOCK - n - extra;
@@ -522,13 +523,15 @@ int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_chec
 		all[0] = dropped;
 	}
 	if (k)
-		memcpy(all + extra, a->q, k * sizeof *all);
+		memcpy(all + extra, a->q + op->txn->audit_taken, k * sizeof *all);
 	if (n)
 		memcpy(all + extra + k, recs, n * sizeof *all);
 	memcpy(usage, a->usage, sizeof usage);
 	pthread_mutex_unlock(&a->mu);
 	usage_collect(usage, all, total, c);  /* outside the lock: readers keep queueing */
 	c->taken = k;
+	op->txn->audit_taken += k;
+	op->txn->audit_dropped_taken |= extra;
 	if (total == 0 && !force_checkpoint && !op->txn->delta_dirty)
 		return CUSTOS_OK;
 	cu_audit_keys_init(&key, op->core->keys);

@@ -11,6 +11,7 @@
 #include "custos/customer.h"
 #include "custos/sys/backend.h"
 #include "model/core.h"
+#include "model/reindex.h"
 #include "util/error.h"
 
 struct custos_db {
@@ -42,9 +43,33 @@ typedef int (*cu_apply_fn)(cu_op *op, void *arg);
  * one `action` entry per customer fn wrote, then `extra` if fn filled it in (action != 0). */
 int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, cu_apply_fn fn, void *arg,
 	cu_audit_rec *extra);
+/* The same, with CU_RUN_* flags: CU_RUN_UNAUDITED writes no audit entry (a step of a call
+ * that spans transactions, which audits itself in its last one; the step must not change
+ * records of meta or access, whose digest only an audited write folds into the log's
+ * head); CU_RUN_REPAIR may write over damage marked repairable (cu_store_write_repair). */
+enum { CU_RUN_UNAUDITED = 1, CU_RUN_REPAIR = 2 };
+int cu_run_write_flags(custos_ctx *ctx, uint32_t need, const char *what, int action, cu_apply_fn fn, void *arg,
+	cu_audit_rec *extra, unsigned flags);
 /* Check access, then run fn in one read transaction; a record written with a newer
  * schema than ours reloads the schema and runs fn once more. */
 int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg);
+
+/* custos_customer_get(), audited the same way; *damaged is set when it failed because the
+ * customer's own stored record is damaged (cu_cust_record_damaged), not for any other reason. */
+int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *damaged);
+
+/* ---- index jobs over many transactions (api/jobs.c, model/reindex.h) ---- */
+/* Build the index of job->field_id (kind, field and index bits set): start the job, drop
+ * what an interrupted job left, index every customer. On failure what was built is dropped
+ * again (cu_jobs_drop). */
+int cu_jobs_build(custos_ctx *ctx, cu_job *job);
+/* Drop the entries of the job's field and end the job, while it is the job under way: what
+ * a build made that is not to be committed, or the entries of a field that stopped being
+ * searchable. Best effort (entries left are ignored by lookups and dropped by the next
+ * job); the thread's error message is kept. */
+void cu_jobs_drop(custos_ctx *ctx, cu_job *job);
+/* custos_db_rebuild_indexes() after its checks. */
+int cu_jobs_rebuild(custos_ctx *ctx);
 
 /* Queue an audit entry for a read by ctx; in fail-closed mode a failure to log is returned. */
 int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);

@@ -300,7 +300,7 @@ int custos_customer_get_text(const char **out, const custos_customer *c, const c
 
 int custos_customer_get_int(int64_t *out, const custos_customer *c, const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -316,7 +316,7 @@ int custos_customer_get_int(int64_t *out, const custos_customer *c, const char *
 int custos_customer_get_money(int64_t *minor_units, const char **currency, const custos_customer *c,
 	const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -333,7 +333,7 @@ int custos_customer_get_money(int64_t *minor_units, const char **currency, const
 
 int custos_customer_get_timestamp(int64_t *out, const custos_customer *c, const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -348,7 +348,7 @@ int custos_customer_get_timestamp(int64_t *out, const custos_customer *c, const 
 
 int custos_customer_get_bool(int *out, const custos_customer *c, const char *field)
 {
-	const unsigned char *v;
+	const unsigned char *v = NULL;  /* set by get_value() on success */
 	const cu_field *f;
 	size_t n;
 	int rc;
@@ -588,26 +588,32 @@ typedef struct get_args {
 	uint64_t id;
 	custos_customer **out;
 	custos_customer *changes;
+	int damaged;             /* the read failed on the customer's own record */
 } get_args;
 
 static int get_fn(cu_op *op, void *arg)
 {
 	get_args *a = arg;
-	return cu_cust_load(op, a->id, a->out);
+	int rc = cu_cust_load(op, a->id, a->out);
+
+	a->damaged = cu_cust_record_damaged(rc);
+	return rc;
 }
 
-int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
+int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *damaged)
 {
-	get_args a = { id, out, NULL };
+	get_args a = { id, out, NULL, 0 };
 	cu_err_saved e;
 	int rc, logged;
 
+	*damaged = 0;
 	if (!out)
 		return cu_null_arg("custos_customer_get", "out");
 	*out = NULL;
 	if ((rc = cu_ctx_usable(ctx)))
 		return rc;
 	rc = cu_run_read(ctx, CUSTOS_OP_READ, "read customers", get_fn, &a);
+	*damaged = rc && a.damaged;
 	if (rc == CUSTOS_EDENIED)
 		return rc;  /* the denial is already logged */
 	if (!rc)
@@ -625,6 +631,13 @@ int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
 	return rc;
 }
 
+int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
+{
+	int damaged;
+
+	return cu_customer_read(out, ctx, id, &damaged);
+}
+
 static int update_fn(cu_op *op, void *arg)
 {
 	get_args *a = arg;
@@ -633,7 +646,7 @@ static int update_fn(cu_op *op, void *arg)
 
 int custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes)
 {
-	get_args a = { id, NULL, changes };
+	get_args a = { id, NULL, changes, 0 };
 	int rc;
 
 	if (!changes)
@@ -719,7 +732,7 @@ static int reassign_batch_fn(cu_op *op, void *arg)
 		return rc;
 	a->done = 1;
 	do {
-		if ((rc = cu_member_scan(op, CU_MEMBER_OWNER, from.id, after, ids, 256, &n)))
+		if ((rc = cu_holder_scan(op, CU_HOLDER_OWNER, from.id, after, ids, 256, &n)))
 			return rc;
 		for (size_t i = 0; i < n; i++) {
 			after = ids[i];

@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "backends/backends.h"
 #include "crypto/crypto.h"
+#include "model/check.h"
 #include "custos/global.h"
 #include "model/phone.h"
 #include "util/alloc.h"
@@ -274,11 +275,22 @@ int custos_db_check(custos_ctx *ctx)
 	int rc;
 
 	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "check the store")) ||
-	    (rc = cu_store_check(&ctx->core->store)))
+	    (rc = cu_store_check(&ctx->core->store)) || (rc = cu_check_sealed(ctx->core)))
 		return rc;
 	if ((rc = cu_seals_verify(ctx->core)) == CUSTOS_EAUTH)
 		return cu_store_damaged(&ctx->core->store, rc);
-	return rc;
+	return rc ? rc : cu_check_store(ctx->core);
+}
+
+int custos_db_rebuild_indexes(custos_ctx *ctx)
+{
+	int rc;
+
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_SCHEMA, "rebuild the indexes")))
+		return rc;
+	if (ctx->db->readonly)
+		return cu_err(CUSTOS_ESTATE, "the store was opened read-only");
+	return cu_jobs_rebuild(ctx);
 }
 
 const char *custos_db_backend_name(const custos_db *db)

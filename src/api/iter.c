@@ -139,7 +139,7 @@ static int list_page(cu_op *op, void *arg)
 {
 	custos_iter *it = arg;
 	uint64_t last;
-	int rc = cu_cust_ids_reachable(op, it->after, it->ids, PAGE, &it->n, &last);
+	int rc = cu_cust_ids_reachable(op, it->after, it->ids, PAGE, &it->n, &last, 1);
 
 	if (rc)
 		return rc;
@@ -159,6 +159,8 @@ static int find_page(cu_op *op, void *arg)
 
 	if (!f)
 		return cu_err(CUSTOS_ESTATE, "the field searched for was removed from the schema");
+	if (!(f->flags & CUSTOS_FIELD_SEARCHABLE))  /* its entries are being dropped, or were left by a crash */
+		return cu_err(CUSTOS_ESTATE, "field '%s' stopped being searchable after the search began", f->name);
 	if ((rc = cu_index_lookup(op, f, it->norm.p, it->norm.len, it->after, it->ids, PAGE, &it->n, &more)))
 		return rc;
 	if (it->n)
@@ -166,13 +168,15 @@ static int find_page(cu_op *op, void *arg)
 	if (!more)
 		it->exhausted = 1;
 	if (op->scope != CU_SCOPE_ALL) {
-		/* Customers out of reach are left out as if they did not match. */
+		/* Customers out of reach are left out as if they did not match; a damaged record
+		 * stays, for custos_iter_next() to report and pass. */
 		size_t kept = 0;
 		for (size_t i = 0; i < it->n; i++) {
 			int yes;
-			if ((rc = cu_cust_reachable(op, it->ids[i], &yes)))
+			rc = cu_cust_reachable(op, it->ids[i], &yes);
+			if (rc && !cu_cust_record_damaged(rc))
 				return rc;
-			if (yes)
+			if (yes || rc)
 				it->ids[kept++] = it->ids[i];
 		}
 		it->n = kept;
@@ -226,20 +230,24 @@ int custos_iter_next(custos_customer **out, custos_iter *it)
 		return cu_null_arg("custos_iter_next", out ? "iter" : "out");
 	*out = NULL;
 	for (;;) {
-		int match = 1;
+		int match = 1, damaged;
 		if ((rc = fill(it)))
 			return rc;
-		rc = custos_customer_get(out, it->ctx, it->ids[it->pos]);
+		rc = cu_customer_read(out, it->ctx, it->ids[it->pos], &damaged);
 		if (rc == CUSTOS_ENOTFOUND) {
 			it->pos++;  /* removed since the page was read */
 			continue;
+		}
+		if (damaged) {
+			it->pos++;  /* reported once (the message names it); the next call goes on */
+			return rc;
 		}
 		if (!rc && it->kind == ITER_FIND)
 			rc = still_matches(it, *out, &match);
 		if (rc) {
 			custos_customer_free(*out);
 			*out = NULL;
-			return rc;  /* the same customer is tried again by the next call */
+			return rc;  /* not the record's fault: the same customer is tried again */
 		}
 		it->pos++;
 		if (match)

@@ -77,6 +77,7 @@ typedef struct run {
 	uint32_t need;
 	int action;
 	cu_audit_rec *extra;
+	unsigned flags;          /* CU_RUN_* */
 	cu_audit_commit commit;
 } run;
 
@@ -120,7 +121,7 @@ static int write_fn(cu_txn *t, void *arg)
 	rc = r->fn(&op, r->arg);
 	if (!rc)
 		rc = cu_counters_flush(&op);
-	if (!rc)
+	if (!rc && !(r->flags & CU_RUN_UNAUDITED))
 		rc = audit_write(r, &op);
 	cu_op_release(&op);
 	cu_schema_unref(s);
@@ -154,15 +155,15 @@ static int read_fn(cu_txn *t, void *arg)
 		op.schema = s;
 		rc = r->fn(&op, r->arg);
 		cu_schema_unref(s);
-		if (rc == CU_ESTALE)
-			rc = cu_err(CUSTOS_ECORRUPT, "a record names a field the store's schema does not have");
+		if (rc == CU_ESTALE)  /* the model's message names the customer */
+			rc = CUSTOS_ECORRUPT;
 	}
 	cu_op_release(&op);
 	return rc;
 }
 
-int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, cu_apply_fn fn, void *arg,
-	cu_audit_rec *extra)
+int cu_run_write_flags(custos_ctx *ctx, uint32_t need, const char *what, int action, cu_apply_fn fn, void *arg,
+	cu_audit_rec *extra, unsigned flags)
 {
 	run r;
 	int rc;
@@ -176,12 +177,20 @@ int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, c
 	r.need = need;
 	r.action = action;
 	r.extra = extra;
-	rc = cu_store_write_ex(&ctx->core->store, write_fn, write_committed, &r);
+	r.flags = flags;
+	rc = (flags & CU_RUN_REPAIR ? cu_store_write_repair : cu_store_write_ex)(&ctx->core->store, write_fn,
+		write_committed, &r);
 	if (!rc)
 		cu_audit_after(ctx->core, &r.commit);
 	else if (rc == CUSTOS_EDENIED)
 		cu_access_log_denial(ctx, need);  /* refused by a rule checked inside the transaction */
 	return rc;
+}
+
+int cu_run_write(custos_ctx *ctx, uint32_t need, const char *what, int action, cu_apply_fn fn, void *arg,
+	cu_audit_rec *extra)
+{
+	return cu_run_write_flags(ctx, need, what, action, fn, arg, extra, 0);
 }
 
 int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg)

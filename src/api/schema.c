@@ -75,6 +75,9 @@ typedef struct change {
 	uint32_t flags;
 	cu_schema *next;
 	cu_audit_rec audit;
+	cu_job *built;           /* flags: the index built for the field, ended by the change */
+	cu_job drop;             /* flags: the job dropping the entries of a field made unsearchable */
+	int dropping;
 } change;
 
 static int change_fn(cu_op *op, void *arg)
@@ -130,7 +133,7 @@ static int edit_add_field(cu_op *op, cu_schema *next, change *c)
 
 int custos_schema_add_field(custos_ctx *ctx, const custos_field_options *opts)
 {
-	change c = { NULL, edit_add_field, opts, NULL, NULL, 0, NULL, { 0 } };
+	change c = { .edit = edit_add_field, .opts = opts };
 	int rc;
 
 	if ((rc = cu_ctx_usable(ctx)))
@@ -161,7 +164,7 @@ static int edit_add_enum(cu_op *op, cu_schema *next, change *c)
 
 int custos_schema_add_enum_value(custos_ctx *ctx, const char *field, const char *value)
 {
-	change c = { NULL, edit_add_enum, NULL, field, value, 0, NULL, { 0 } };
+	change c = { .edit = edit_add_enum, .field = field, .value = value };
 	int rc;
 
 	if ((rc = cu_ctx_usable(ctx)))
@@ -180,7 +183,7 @@ static int edit_region(cu_op *op, cu_schema *next, change *c)
 
 int custos_schema_set_default_region(custos_ctx *ctx, const char *region)
 {
-	change c = { NULL, edit_region, NULL, NULL, region, 0, NULL, { 0 } };
+	change c = { .edit = edit_region, .value = region };
 	unsigned code;
 	int rc;
 
@@ -191,42 +194,41 @@ int custos_schema_set_default_region(custos_ctx *ctx, const char *region)
 	return run_change(ctx, &c);
 }
 
-/* ---- flags: may rebuild or check every customer ---- */
+/* ---- flags: may build an index, or check every customer ---- */
 
 #define PAGE 256
+#define FLAG_BITS (CUSTOS_FIELD_SEARCHABLE | CUSTOS_FIELD_REQUIRED | CUSTOS_FIELD_UNIQUE)
+#define REPLAN 2      /* the field's searchable flag changed since the call looked: again (not CU_ESTALE) */
+#define PLAN_TRIES 3
 
-/* Visit every customer, decrypting field f's class, in pages of ids. */
+/* Visit every customer, whatever the context's scope, decrypting field f's class, in
+ * pages of ids. Reads only: the transaction stays small however many customers there are. */
 static int each_customer(cu_op *op, const cu_field *f, int (*visit)(cu_op *, const cu_field *, custos_customer *))
 {
 	uint64_t ids[PAGE], after = 0;
 	size_t count;
 	unsigned saved = op->visible;
-	int rc;
+	int rc, scope = op->scope;
 
 	op->visible = 1U << f->cls;
+	op->scope = CU_SCOPE_ALL;
 	do {
 		if ((rc = cu_cust_ids(op, after, ids, PAGE, &count)))
 			break;
 		for (size_t i = 0; i < count && !rc; i++) {
 			custos_customer *c;
 			after = ids[i];
-			if ((rc = cu_cust_load(op, ids[i], &c)))
+			if ((rc = cu_cust_load(op, ids[i], &c)) == CU_ESTALE)
+				rc = CUSTOS_ECORRUPT;  /* the schema is the transaction's: the record is at fault */
+			if (rc)
 				break;
 			rc = visit(op, f, c);
 			cu_customer_destroy(c);
 		}
 	} while (!rc && count == PAGE);
 	op->visible = saved;
+	op->scope = scope;
 	return rc;
-}
-
-static int visit_index(cu_op *op, const cu_field *f, custos_customer *c)
-{
-	const unsigned char *v;
-	size_t n;
-
-	v = cu_value_get(c, cu_schema_by_id(c->schema, f->id), &n);
-	return v ? cu_index_add(op, f, c->id, v, n) : CUSTOS_OK;
 }
 
 static int visit_required(cu_op *op, const cu_field *f, custos_customer *c)
@@ -245,43 +247,85 @@ static int visit_unique(cu_op *op, const cu_field *f, custos_customer *c)
 	return cu_cust_check_unique(op, c, c->id, f);
 }
 
-#define FLAG_BITS (CUSTOS_FIELD_SEARCHABLE | CUSTOS_FIELD_REQUIRED | CUSTOS_FIELD_UNIQUE)
+/* The flags field f will carry, or CUSTOS_EINVALID. */
+static int wanted_flags(const cu_field *f, uint32_t flags, uint32_t *want)
+{
+	*want = flags & CUSTOS_FIELD_UNIQUE ? flags | CUSTOS_FIELD_SEARCHABLE : flags;
+	if ((*want & CUSTOS_FIELD_UNIQUE) && (f->type == CUSTOS_TYPE_TAGS || f->type == CUSTOS_TYPE_BOOLEAN))
+		return cu_err(CUSTOS_EINVALID, "field '%s': a %s field cannot be unique", f->name,
+			custos_field_type_name(f->type));
+	if ((*want & CUSTOS_FIELD_SEARCHABLE) && cu_field_encrypted(f) && f->type == CUSTOS_TYPE_TAGS)
+		return cu_err(CUSTOS_EINVALID, "field '%s': encrypted tags cannot be searchable", f->name);
+	return CUSTOS_OK;
+}
 
+/* The change itself, last: an index it needs was built before, in bounded transactions
+ * (c->built); one it no longer needs is dropped after, the same way (c->drop). The checks
+ * of UNIQUE and REQUIRED only read, so they run here, against the committed state. */
 static int edit_flags(cu_op *op, cu_schema *next, change *c)
 {
 	cu_field *f = find_field(next, c->field);
-	uint32_t want = c->flags, before;
-	int rc = CUSTOS_OK;
+	uint32_t want, before;
+	int rc;
 
 	if (!f)
 		return CUSTOS_ENOTFOUND;
-	if (want & CUSTOS_FIELD_UNIQUE)
-		want |= CUSTOS_FIELD_SEARCHABLE;
-	if ((want & CUSTOS_FIELD_UNIQUE) && (f->type == CUSTOS_TYPE_TAGS || f->type == CUSTOS_TYPE_BOOLEAN))
-		return cu_err(CUSTOS_EINVALID, "field '%s': a %s field cannot be unique", f->name,
-			custos_field_type_name(f->type));
-	if ((want & CUSTOS_FIELD_SEARCHABLE) && cu_field_encrypted(f) && f->type == CUSTOS_TYPE_TAGS)
-		return cu_err(CUSTOS_EINVALID, "field '%s': encrypted tags cannot be searchable", f->name);
+	if ((rc = wanted_flags(f, c->flags, &want)))
+		return rc;
 	before = f->flags;
 	f->flags = (f->flags & ~FLAG_BITS) | want;
+	c->dropping = 0;
 	if ((want & CUSTOS_FIELD_SEARCHABLE) && !(before & CUSTOS_FIELD_SEARCHABLE)) {
-		if (cu_field_encrypted(f))
-			f->index_bits = cu_bidx_plan_bits(next->population);
-		rc = each_customer(op, f, visit_index);
+		if (!c->built || c->built->field_id != f->id)
+			return REPLAN;
+		if ((rc = cu_job_end(op, c->built)))
+			return rc;
+		f->index_bits = c->built->index_bits;
 	} else if (!(want & CUSTOS_FIELD_SEARCHABLE) && (before & CUSTOS_FIELD_SEARCHABLE)) {
-		rc = cu_index_drop_field(op, f);
+		c->drop.kind = CU_JOB_DROP;
+		c->drop.field_id = f->id;
+		if ((rc = cu_job_start(op, &c->drop)))
+			return rc;
+		c->dropping = 1;
 		f->index_bits = 0;
 	}
-	if (!rc && (want & CUSTOS_FIELD_UNIQUE) && !(before & CUSTOS_FIELD_UNIQUE))
-		rc = each_customer(op, f, visit_unique);
-	if (!rc && (want & CUSTOS_FIELD_REQUIRED) && !(before & CUSTOS_FIELD_REQUIRED))
-		rc = each_customer(op, f, visit_required);
+	if ((want & CUSTOS_FIELD_UNIQUE) && !(before & CUSTOS_FIELD_UNIQUE) && (rc = each_customer(op, f, visit_unique)))
+		return rc;
+	if ((want & CUSTOS_FIELD_REQUIRED) && !(before & CUSTOS_FIELD_REQUIRED))
+		return each_customer(op, f, visit_required);
+	return CUSTOS_OK;
+}
+
+static int sync_fn(cu_op *op, void *arg);
+
+/* Does the change need an index built first? If so, job names the field and the index
+ * bits it will get. Bad flags are refused here, before anything is written. */
+static int plan_flags(custos_ctx *ctx, const char *field, uint32_t flags, cu_job *job, int *build)
+{
+	cu_schema *s = NULL;
+	const cu_field *f;
+	uint32_t want;
+	int rc;
+
+	*build = 0;
+	if ((rc = cu_run_read(ctx, CUSTOS_OP_SCHEMA, "change the schema", sync_fn, &s)))
+		return rc;
+	if (!(f = cu_schema_find(s, field)))
+		rc = cu_err(CUSTOS_ENOTFOUND, "no field named '%.64s'", field);
+	else if (!(rc = wanted_flags(f, flags, &want)) && (want & CUSTOS_FIELD_SEARCHABLE) &&
+		 !(f->flags & CUSTOS_FIELD_SEARCHABLE)) {
+		memset(job, 0, sizeof *job);
+		job->kind = CU_JOB_BUILD;
+		job->field_id = f->id;
+		job->index_bits = cu_field_encrypted(f) ? (uint8_t)cu_bidx_plan_bits(s->population) : 0;
+		*build = 1;
+	}
+	cu_schema_unref(s);
 	return rc;
 }
 
 int custos_schema_set_field_flags(custos_ctx *ctx, const char *field, uint32_t flags)
 {
-	change c = { NULL, edit_flags, NULL, field, NULL, flags, NULL, { 0 } };
 	int rc;
 
 	if ((rc = cu_ctx_usable(ctx)))
@@ -291,7 +335,23 @@ int custos_schema_set_field_flags(custos_ctx *ctx, const char *field, uint32_t f
 	if (flags & ~FLAG_BITS)
 		return cu_err(CUSTOS_EINVALID, "only CUSTOS_FIELD_SEARCHABLE, CUSTOS_FIELD_REQUIRED and "
 			"CUSTOS_FIELD_UNIQUE can be changed; encryption is fixed when a field is added");
-	return run_change(ctx, &c);
+	for (int tries = 0; tries < PLAN_TRIES; tries++) {
+		change c = { .edit = edit_flags, .field = field, .flags = flags };
+		cu_job job;
+		int build;
+		if ((rc = plan_flags(ctx, field, flags, &job, &build)) || (build && (rc = cu_jobs_build(ctx, &job))))
+			return rc;
+		c.built = build ? &job : NULL;
+		rc = run_change(ctx, &c);
+		if (rc && build)
+			cu_jobs_drop(ctx, &job);  /* the change failed: what was built goes */
+		else if (!rc && c.dropping)
+			cu_jobs_drop(ctx, &c.drop);
+		if (rc != REPLAN)
+			return rc;
+	}
+	return cu_err(CUSTOS_EBUSY, "field '%.64s' kept changing between searchable and not while this call ran; "
+		"call again", field);
 }
 
 /* ---- snapshots ---- */

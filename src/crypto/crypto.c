@@ -344,61 +344,33 @@ int cu_aead_open(unsigned char *pt, const unsigned char *ct, size_t ct_len, cons
 
 /* ---- data keys and record streams ---- */
 
-static const char dek_label[] = "CUSDEK02";
-
-#define DEK_AD_BYTES (8 + CU_STORE_ID_BYTES + 8 + 2 + 2)
-
-static void dek_ad(unsigned char ad[DEK_AD_BYTES], const cu_keys *k, uint64_t id, uint16_t ver, uint16_t epoch)
+void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, const unsigned char nonce[CU_NONCE_BYTES],
+	const unsigned char dek[CU_KEY_BYTES])
 {
-	memcpy(ad, dek_label, 8);
-	memcpy(ad + 8, k->store_id, CU_STORE_ID_BYTES);
-	cu_put_u64le(ad + 8 + CU_STORE_ID_BYTES, id);
-	cu_put_u16le(ad + 16 + CU_STORE_ID_BYTES, ver);
-	cu_put_u16le(ad + 18 + CU_STORE_ID_BYTES, epoch);
+	crypto_stream_xchacha20_xor(out, dek, CU_KEY_BYTES, nonce, k->kek);
 }
 
-void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
-	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char dek[CU_KEY_BYTES])
+int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint16_t kek_epoch,
+	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES])
 {
-	unsigned char ad[DEK_AD_BYTES];
-
-	dek_ad(ad, k, id, dek_version, (uint16_t)k->kek_epoch);
-	cu_aead_seal(out, dek, CU_KEY_BYTES, ad, sizeof ad, nonce, k->kek);
-}
-
-int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
-	uint16_t kek_epoch, const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES])
-{
-	unsigned char ad[DEK_AD_BYTES];
-
 	if (kek_epoch != (uint16_t)k->kek_epoch)
 		return CUSTOS_EAUTH;
-	dek_ad(ad, k, id, dek_version, kek_epoch);
-	return cu_aead_open(dek, wrap, CU_WRAP_BYTES, ad, sizeof ad, nonce, k->kek);
+	crypto_stream_xchacha20_xor(dek, wrap, CU_WRAP_BYTES, nonce, k->kek);
+	return CUSTOS_OK;
 }
 
-void cu_stream_subkey(unsigned char sub[CU_KEY_BYTES], const unsigned char key[CU_KEY_BYTES],
-	const unsigned char nonce[CU_NONCE_BYTES])
+void cu_stream_xor_at(unsigned char *out, const unsigned char *in, size_t n, const unsigned char dek[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES], uint32_t block)
 {
-	crypto_core_hchacha20(sub, nonce, key, NULL);
+	crypto_stream_chacha20_ietf_xor_ic(out, in, n, nonce + CU_NONCE_BYTES - 12, block, dek);
 }
 
-void cu_stream_xor(unsigned char *out, const unsigned char *in, size_t n, const unsigned char sub[CU_KEY_BYTES],
-	const unsigned char nonce[CU_NONCE_BYTES], uint32_t stream)
-{
-	unsigned char n12[12];
-
-	cu_put_u32le(n12, stream);
-	memcpy(n12 + 4, nonce + 16, 8);
-	crypto_stream_chacha20_ietf_xor_ic(out, in, n, n12, 0, sub);
-}
-
-void cu_record_mac_init(cu_record_mac *st, const unsigned char sub[CU_KEY_BYTES],
+void cu_record_mac_init(cu_record_mac *st, const unsigned char dek[CU_KEY_BYTES],
 	const unsigned char nonce[CU_NONCE_BYTES])
 {
 	unsigned char otk[crypto_onetimeauth_KEYBYTES] = { 0 };
 
-	cu_stream_xor(otk, otk, sizeof otk, sub, nonce, 0);
+	cu_stream_xor_at(otk, otk, sizeof otk, dek, nonce, 0);
 	crypto_onetimeauth_init(st, otk);
 	sodium_memzero(otk, sizeof otk);
 }
@@ -498,29 +470,6 @@ int cu_bidx_bits_ok(uint64_t population, unsigned bits)
 }
 
 /* ---- padding ---- */
-
-size_t cu_pad_len(size_t n, size_t block)
-{
-	if (n > SIZE_MAX - block)
-		return 0;
-	return (n / block + 1) * block;
-}
-
-void cu_pad(unsigned char *buf, size_t n, size_t padded, size_t block)
-{
-	size_t out;
-
-	(void)sodium_pad(&out, buf, n, block, padded);
-}
-
-size_t cu_unpad(const unsigned char *buf, size_t padded, size_t block)
-{
-	size_t n;
-
-	if (padded == 0 || padded % block != 0 || sodium_unpad(&n, buf, padded, block) != 0)
-		return (size_t)-1;
-	return n;
-}
 
 /* ---- secrets ---- */
 

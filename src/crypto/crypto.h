@@ -123,26 +123,28 @@ void cu_aead_seal(unsigned char *ct, const unsigned char *pt, size_t n, const un
 int cu_aead_open(unsigned char *pt, const unsigned char *ct, size_t ct_len, const unsigned char *ad, size_t ad_len,
 	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char key[CU_KEY_BYTES]);
 
-/* Per-record data keys, wrapped by the KEK with XChaCha20-Poly1305 under the record's nonce.
- * The associated data binds the store, the record id, the DEK version and the KEK epoch,
- * so a wrap moved to another record fails. A record gets a fresh nonce on every write. */
-#define CU_WRAP_BYTES (CU_KEY_BYTES + CU_TAG_BYTES)
-void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
-	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char dek[CU_KEY_BYTES]);
-/* CUSTOS_OK or CUSTOS_EAUTH (wrong record, tampered, or an epoch this keyring lacks). */
-int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
-	uint16_t kek_epoch, const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES]);
-/* XChaCha20 split in two: the HChaCha20 subkey of (key, nonce) once per record, then one
- * ChaCha20 stream per field class (the class number is the first nonce word). */
-void cu_stream_subkey(unsigned char sub[CU_KEY_BYTES], const unsigned char key[CU_KEY_BYTES],
-	const unsigned char nonce[CU_NONCE_BYTES]);
-void cu_stream_xor(unsigned char *out, const unsigned char *in, size_t n, const unsigned char sub[CU_KEY_BYTES],
-	const unsigned char nonce[CU_NONCE_BYTES], uint32_t stream);
-/* A record's tag: Poly1305 under a one-time key, the first 32 bytes of stream 0 of the
- * record's subkey and nonce (streams 1.. are the field classes), as ChaCha20-Poly1305 does. */
+/* Per-record data keys (DEK), wrapped by the KEK: the DEK XORed with the first 32 bytes of
+ * XChaCha20(KEK, record nonce), one HChaCha20 and one ChaCha20 block. The wrap carries no
+ * tag of its own: the record's tag is keyed by the unwrapped DEK and covers the wrap, the
+ * store, the record id and every header byte (versions and KEK epoch included), so a wrap
+ * edited, moved or swapped opens a key under which the tag fails. A record gets a fresh
+ * nonce on every write. */
+#define CU_WRAP_BYTES CU_KEY_BYTES
+void cu_dek_wrap(unsigned char out[CU_WRAP_BYTES], const cu_keys *k, const unsigned char nonce[CU_NONCE_BYTES],
+	const unsigned char dek[CU_KEY_BYTES]);
+/* CUSTOS_OK, or CUSTOS_EAUTH for a KEK epoch this keyring lacks. The result is only a
+ * candidate until the record's tag verifies under it. */
+int cu_dek_unwrap(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint16_t kek_epoch,
+	const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP_BYTES]);
+/* A record's stream: ChaCha20 (IETF) under the DEK with the last 12 bytes of the record's
+ * nonce (96 random bits: a customer's records and, later, its events stay far below the
+ * birthday bound), from 64-byte block `block` on. Block 0 gives the Poly1305 one-time key;
+ * the caller places its data after it: ChaCha20-Poly1305. */
+void cu_stream_xor_at(unsigned char *out, const unsigned char *in, size_t n, const unsigned char dek[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES], uint32_t block);
 #define CU_RECORD_TAG_BYTES 16
 typedef crypto_onetimeauth_state cu_record_mac;
-void cu_record_mac_init(cu_record_mac *st, const unsigned char sub[CU_KEY_BYTES],
+void cu_record_mac_init(cu_record_mac *st, const unsigned char dek[CU_KEY_BYTES],
 	const unsigned char nonce[CU_NONCE_BYTES]);
 void cu_record_mac_update(cu_record_mac *st, const void *p, size_t n);
 void cu_record_mac_final(cu_record_mac *st, unsigned char out[CU_RECORD_TAG_BYTES]);
@@ -172,12 +174,6 @@ void cu_bidx_verifier(unsigned char out[CU_VERIFIER_BYTES], const cu_bidx_keys *
 unsigned cu_bidx_plan_bits(uint64_t population);
 /* 1 when L keeps 2 <= R / 2^L < sqrt(R) (CipherSweet's planner rule). */
 int cu_bidx_bits_ok(uint64_t population, unsigned bits);
-
-/* Padding to hide exact lengths (sodium_pad); returns padded length or 0 on overflow. */
-size_t cu_pad_len(size_t n, size_t block);
-void cu_pad(unsigned char *buf, size_t n, size_t padded, size_t block);
-/* Unpadded length, or (size_t)-1 for invalid padding. */
-size_t cu_unpad(const unsigned char *buf, size_t padded, size_t block);
 
 /* Guarded memory for secrets that are not keys of the keyring (sodium_malloc: guard
  * pages, locked where the system allows); zeroed. The free wipes it. */

@@ -148,7 +148,7 @@ void cu_core_set_schema(cu_core *c, cu_schema *s)
 	cu_schema_unref(old);
 }
 
-static int load_schema(cu_core *c, cu_txn *t, cu_schema **out)
+int cu_core_load_schema(cu_core *c, cu_txn *t, cu_schema **out)
 {
 	cu_bytes b = CU_BYTES_INIT;
 	int rc = cu_sealed_get(t, c->keys, CU_B_META, KEY(K_SCHEMA), &b);
@@ -175,7 +175,7 @@ int cu_core_sync_schema(cu_core *c, cu_txn *t)
 	pthread_mutex_unlock(&c->lock);
 	if (v.size >= 8 && cu_get_u64le(v.data) == have)
 		return CUSTOS_OK;
-	if ((rc = load_schema(c, t, &s)))
+	if ((rc = cu_core_load_schema(c, t, &s)))
 		return rc;
 	cu_core_set_schema(c, s);
 	cu_schema_unref(s);
@@ -291,7 +291,7 @@ static int unlock_fn(cu_txn *t, void *arg)
 		return rc == CUSTOS_ENOTFOUND ? cu_err(CUSTOS_ECORRUPT, "the store has no keyring") : rc;
 	if ((rc = open_keyring(u, &v)))
 		return rc;
-	if ((rc = load_schema(u->c, t, &s)))
+	if ((rc = cu_core_load_schema(u->c, t, &s)))
 		return rc;
 	cu_core_set_schema(u->c, s);
 	cu_schema_unref(s);

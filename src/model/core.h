@@ -85,6 +85,9 @@ typedef struct cu_op {
 	cu_counters counters;
 	cu_write_note *writes;   /* customers written, in order */
 	size_t nwrites, cwrites;
+	int job_loaded;          /* the index job under way was looked up (model/reindex.c) */
+	int job_building;        /* a build job is under way: writers index job_field too */
+	cu_field job_field;      /* its field as it will be once searchable */
 } cu_op;
 
 /* Does the operation reach a customer with this owner and team? */
@@ -116,6 +119,8 @@ void cu_core_rekey_finish(cu_core *c, cu_rekey *rk, int committed);
 
 /* The current schema, referenced; release with cu_schema_unref(). */
 cu_schema *cu_core_schema(cu_core *c);
+/* The schema stored in transaction t, decoded (not published); release with cu_schema_unref(). */
+int cu_core_load_schema(cu_core *c, cu_txn *t, cu_schema **out);
 /* Reload the schema inside a transaction if another writer changed it. */
 int cu_core_sync_schema(cu_core *c, cu_txn *t);
 /* Store a changed schema (version must be current + 1) in op's transaction. */

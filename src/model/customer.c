@@ -8,6 +8,7 @@
 #include "model/customer.h"
 #include "model/index.h"
 #include "model/record.h"
+#include "model/reindex.h"
 #include "model/validate.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -25,14 +26,14 @@ static int not_found(uint64_t id)
 /* Decode an authenticated record into a handle, decrypting the classes in `classes`. */
 static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, unsigned classes, custos_customer **out)
 {
-	cu_bytes plain = CU_BYTES_SECRET_INIT;
+	cu_rec_plain plain = CU_REC_PLAIN_INIT;
 	custos_customer *c;
 	int rc;
 
 	if ((rc = cu_customer_alloc(&c, op->schema, op->core->keys->store_id)))
 		return rc;
-	/* One allocation each: the values take less room than the record that holds them. */
-	if ((rc = cu_bytes_reserve(&c->arena, r->n + op->schema->nfields)) || (rc = cu_bytes_reserve(&plain, r->n))) {
+	/* One allocation: the values take less room than the record that holds them. */
+	if ((rc = cu_bytes_reserve(&c->arena, r->n + op->schema->nfields))) {
 		cu_customer_destroy(c);
 		return rc;
 	}
@@ -44,15 +45,17 @@ static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, un
 	c->created_us = r->created_us;
 	c->updated_us = r->updated_us;
 	rc = cu_customer_decode_section(c, r->clear, r->clear_len, 1, CUSTOS_CLASS_PROFILE);
-	for (unsigned cls = 1; cls < CUSTOS_CLASS_COUNT && !rc; cls++) {
-		if (!(r->groups & classes & (1U << cls)))
-			continue;
-		if (!(rc = cu_rec_group(r, cls, s, &plain)))
-			rc = cu_customer_decode_section(c, plain.p, plain.len, 0, cls);
-	}
-	cu_bytes_free(&plain);
+	if (!rc)
+		rc = cu_rec_decrypt(r, classes, s, &plain);
+	for (unsigned cls = 1; cls < CUSTOS_CLASS_COUNT && !rc; cls++)
+		if (plain.classes & (1U << cls))
+			rc = cu_customer_decode_section(c, plain.buf.p + plain.at[cls], plain.len[cls], 0, cls);
+	cu_rec_plain_free(&plain);
 	if (rc == CUSTOS_ECORRUPT)  /* authenticated, yet malformed: written by a faulty writer */
 		cu_err(rc, "customer %llu holds a value that does not fit its field", (unsigned long long)r->id);
+	else if (rc == CU_ESTALE)  /* the message stands if a newer schema does not know the field either */
+		cu_err(CUSTOS_ECORRUPT, "customer %llu names a field the store's schema does not have",
+			(unsigned long long)r->id);
 	if (rc) {
 		cu_customer_destroy(c);
 		return rc;
@@ -257,20 +260,6 @@ static uint32_t classes_of(const custos_customer *c, int dirty_only)
 	return m;
 }
 
-static int index_all(cu_op *op, const custos_customer *c, uint64_t id)
-{
-	int rc = CUSTOS_OK;
-
-	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
-		const cu_field *f = &c->schema->fields[i];
-		const unsigned char *v;
-		size_t vn;
-		if ((f->flags & CUSTOS_FIELD_SEARCHABLE) && (v = cu_value_get(c, f, &vn)))
-			rc = cu_index_add(op, f, id, v, vn);
-	}
-	return rc;
-}
-
 static int check_all_unique(cu_op *op, const custos_customer *c, uint64_t self, const custos_customer *changed)
 {
 	int rc = CUSTOS_OK;
@@ -293,6 +282,7 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 {
 	unsigned char k[8], dek[CU_KEY_BYTES];
 	custos_customer *c = NULL;
+	const cu_field *building;
 	cu_counters *ctr;
 	custos_val v;
 	cu_rec hdr;
@@ -321,9 +311,13 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 	hdr.team = op->actor_team;
 	hdr.state = CU_STATE_LEAD;
 	hdr.created_us = hdr.updated_us = op->now_us;
+	c->id = id;
+	c->owner = hdr.owner;
+	c->team = hdr.team;
 	/* Ids only grow: the backend may pack the customers bucket densely. */
-	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND, classes_of(c, 0))) || (rc = index_all(op, c, id)) ||
-	    (rc = cu_member_add(op, CU_MEMBER_OWNER, hdr.owner, id)) || (rc = cu_member_add(op, CU_MEMBER_TEAM, hdr.team, id)))
+	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND, classes_of(c, 0))) ||
+	    (rc = cu_index_customer(op, c, NULL, CU_INDEX_ADD, NULL)) || (rc = cu_job_field(op, &building)) ||
+	    (building && (rc = cu_index_customer(op, c, building, CU_INDEX_ADD, NULL))))
 		goto out;
 	ctr->next_id++;
 	ctr->count++;
@@ -339,11 +333,14 @@ out:
 /* Re-index the searchable fields whose value the update changed. */
 static int reindex_changed(cu_op *op, const custos_customer *c, const cu_slot *old, uint64_t id)
 {
-	int rc = CUSTOS_OK;
+	const cu_field *building;
+	int rc = cu_job_field(op, &building);
 
 	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
 		const cu_field *f = &c->schema->fields[i];
 		const cu_slot *o = &old[i], *n = &c->slots[i];
+		if (building && building->id == f->id)
+			f = building;  /* being made searchable: its entries are kept already */
 		if (!(f->flags & CUSTOS_FIELD_SEARCHABLE) || !n->dirty)
 			continue;
 		if (o->present == n->present && (!o->present || (o->len == n->len &&
@@ -429,8 +426,8 @@ int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team)
 		goto out;
 	if (c->owner == owner && c->team == team)
 		goto out;
-	if ((rc = cu_member_remove(op, CU_MEMBER_OWNER, c->owner, id)) || (rc = cu_member_remove(op, CU_MEMBER_TEAM, c->team, id)) ||
-	    (rc = cu_member_add(op, CU_MEMBER_OWNER, owner, id)) || (rc = cu_member_add(op, CU_MEMBER_TEAM, team, id)))
+	if ((rc = cu_holder_remove(op, CU_HOLDER_OWNER, c->owner, id)) || (rc = cu_holder_remove(op, CU_HOLDER_TEAM, c->team, id)) ||
+	    (rc = cu_holder_add(op, CU_HOLDER_OWNER, owner, id)) || (rc = cu_holder_add(op, CU_HOLDER_TEAM, team, id)))
 		goto out;
 	memset(&hdr, 0, sizeof hdr);
 	hdr.id = id;
@@ -460,9 +457,9 @@ static int scoped_candidates(cu_op *op, uint64_t after, uint64_t *ids, size_t ma
 
 	if (max > 256)
 		max = 256;
-	if ((rc = cu_member_scan(op, CU_MEMBER_OWNER, op->actor, after, a, max, &na)))
+	if ((rc = cu_holder_scan(op, CU_HOLDER_OWNER, op->actor, after, a, max, &na)))
 		return rc;
-	if (op->scope == CU_SCOPE_TEAM && (rc = cu_member_scan(op, CU_MEMBER_TEAM, op->actor_team, after, b, max, &nb)))
+	if (op->scope == CU_SCOPE_TEAM && (rc = cu_holder_scan(op, CU_HOLDER_TEAM, op->actor_team, after, b, max, &nb)))
 		return rc;
 	if (na == max)
 		limit = a[na - 1];
@@ -482,7 +479,13 @@ static int scoped_candidates(cu_op *op, uint64_t after, uint64_t *ids, size_t ma
 	return CUSTOS_OK;
 }
 
-int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen)
+int cu_cust_record_damaged(int rc)
+{
+	return rc == CUSTOS_EAUTH || rc == CUSTOS_ECORRUPT || rc == CU_ESTALE;
+}
+
+int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen,
+	int keep_damaged)
 {
 	uint64_t cand[256];
 	size_t n, kept = 0;
@@ -496,9 +499,10 @@ int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t ma
 	if ((rc = scoped_candidates(op, after_id, cand, max < 256 ? max : 256, &n)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = cu_cust_reachable(op, cand[i], &yes)))
+		rc = cu_cust_reachable(op, cand[i], &yes);
+		if (rc && !(keep_damaged && cu_cust_record_damaged(rc)))
 			return rc;
-		if (yes)
+		if (yes || rc)
 			ids[kept++] = cand[i];
 	}
 	*count = kept;
@@ -521,7 +525,7 @@ int cu_cust_count_reachable(cu_op *op, uint64_t *out)
 		return CUSTOS_OK;
 	}
 	do {
-		if ((rc = cu_cust_ids_reachable(op, after, ids, 256, &n, &last)))
+		if ((rc = cu_cust_ids_reachable(op, after, ids, 256, &n, &last, 0)))
 			return rc;
 		*out += n;
 		after = last;

@@ -32,8 +32,14 @@ int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team);
 /* Is customer id present and within op's scope? Authenticates the record, decrypts nothing. */
 int cu_cust_reachable(cu_op *op, uint64_t id, int *yes);
 /* A page of the ids op may reach, ascending, after after_id. *last_seen is the last id
- * examined (UINT64_MAX when nothing is left): continue after it. */
-int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen);
+ * examined (UINT64_MAX when nothing is left): continue after it. With keep_damaged, a
+ * candidate whose record fails (cu_cust_record_damaged) is kept for the caller to report
+ * instead of failing the page. */
+int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen,
+	int keep_damaged);
+/* Is rc, from reading one customer, a fault of that customer's stored record (it fails
+ * authentication, does not decode, or names a field no schema has)? */
+int cu_cust_record_damaged(int rc);
 /* How many customers op may reach. */
 int cu_cust_count_reachable(cu_op *op, uint64_t *out);
 

@@ -1,6 +1,7 @@
 /*
  * model/meta.c — sealed records of the meta and access buckets and their set digest.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "model/meta.h"
@@ -105,20 +106,40 @@ static void seal_mac(unsigned char out[CU_MAC_BYTES], const cu_keys *k, unsigned
 	cu_mac_final(&st, out);
 }
 
-int cu_sealed_get(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn, cu_bytes *out)
+/* A record's key for a message: printable bytes as they are, others as \xNN (keys of the
+ * access bucket end in binary ids). Keys hold names and ids, never customer values. */
+static const char *key_text(char out[100], const unsigned char *key, size_t kn)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < kn && o + 5 < 100; i++)
+		o += (size_t)snprintf(out + o, 100 - o, key[i] >= 0x20 && key[i] < 0x7F && key[i] != '\\' ? "%c" : "\\x%02x",
+			key[i]);
+	out[o] = '\0';
+	return out;
+}
+
+int cu_sealed_verify(const cu_keys *k, unsigned bucket, const void *key, size_t kn, const unsigned char *v, size_t n)
 {
 	unsigned char mac[CU_MAC_BYTES];
+	char text[100];
+
+	if (n < CU_MAC_BYTES)
+		return cu_err(CUSTOS_EAUTH, "the stored '%s' record is truncated", key_text(text, key, kn));
+	seal_mac(mac, k, bucket, key, kn, v, n - CU_MAC_BYTES);
+	if (!cu_equal(mac, v + n - CU_MAC_BYTES, CU_MAC_BYTES))
+		return cu_err(CUSTOS_EAUTH, "the stored '%s' record failed authentication: it was modified",
+			key_text(text, key, kn));
+	return CUSTOS_OK;
+}
+
+int cu_sealed_get(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn, cu_bytes *out)
+{
 	custos_val v;
 	int rc;
 
-	if ((rc = cu_get(t, bucket, key, kn, &v)))
+	if ((rc = cu_get(t, bucket, key, kn, &v)) || (rc = cu_sealed_verify(k, bucket, key, kn, v.data, v.size)))
 		return rc;
-	if (v.size < CU_MAC_BYTES)
-		return cu_err(CUSTOS_EAUTH, "the stored '%.*s' record is truncated", (int)kn, (const char *)key);
-	seal_mac(mac, k, bucket, key, kn, v.data, v.size - CU_MAC_BYTES);
-	if (!cu_equal(mac, v.data + v.size - CU_MAC_BYTES, CU_MAC_BYTES))
-		return cu_err(CUSTOS_EAUTH, "the stored '%.*s' record failed authentication: it was modified",
-			(int)kn, (const char *)key);
 	cu_bytes_reset(out);
 	return cu_bytes_append(out, v.data, v.size - CU_MAC_BYTES);
 }
@@ -165,11 +186,15 @@ int cu_sealed_put_head(cu_txn *t, const cu_keys *k, const void *key, size_t kn, 
 	return sealed_put(t, k, CU_B_META, key, kn, p, n, 0);
 }
 
-int cu_meta_delta_fold(const cu_txn *t, unsigned char digest[CU_SEAL_BYTES])
+int cu_meta_delta_fold(cu_txn *t, unsigned char digest[CU_SEAL_BYTES])
 {
+	int dirty = t->delta_dirty;
+
 	for (size_t i = 0; i < CU_SEAL_BYTES; i++)
 		digest[i] ^= t->delta[i];
-	return t->delta_dirty;
+	memset(t->delta, 0, sizeof t->delta);  /* folded: a later write of the group folds only its own */
+	t->delta_dirty = 0;
+	return dirty;
 }
 
 static int digest_bucket(cu_txn *t, const cu_mac_state *keyed, unsigned bucket, unsigned char digest[CU_SEAL_BYTES])

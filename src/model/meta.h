@@ -40,6 +40,8 @@ const char *cu_seal_category_name(unsigned category);
 
 /* Copy the verified payload into out. CUSTOS_ENOTFOUND, CUSTOS_EAUTH (message set). */
 int cu_sealed_get(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn, cu_bytes *out);
+/* Does the stored value v of n bytes under key authenticate? CUSTOS_OK or CUSTOS_EAUTH. */
+int cu_sealed_verify(const cu_keys *k, unsigned bucket, const void *key, size_t kn, const unsigned char *v, size_t n);
 /* Store payload ‖ MAC and account for it in the transaction's digest delta. */
 int cu_sealed_put(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn, const void *p, size_t n);
 /* Store a value that authenticates itself (the header, the keyring) and account for it. */
@@ -47,8 +49,8 @@ int cu_meta_put(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, s
 /* The audit log's head: sealed, but outside the digest it holds. */
 int cu_sealed_put_head(cu_txn *t, const cu_keys *k, const void *key, size_t kn, const void *p, size_t n);
 
-/* XOR the transaction's delta into digest; 1 when the transaction changed any record. */
-int cu_meta_delta_fold(const cu_txn *t, unsigned char digest[CU_SEAL_BYTES]);
+/* XOR the transaction's delta into digest and clear it; 1 when it held a change. */
+int cu_meta_delta_fold(cu_txn *t, unsigned char digest[CU_SEAL_BYTES]);
 /* The digest of every record of meta and access as stored, computed from scratch. */
 int cu_meta_digest(cu_txn *t, const cu_keys *k, unsigned char digest[CU_SEAL_BYTES]);
 

@@ -1,21 +1,24 @@
 /*
- * model/record.h — the stored form of a customer record (format 3).
+ * model/record.h — the stored form of a customer record (format 4).
  *
  *   header (38 bytes, clear): format, state, flags, class bitmap, version, owner, team,
  *     DEK version, KEK epoch, clear-section length, created, updated (microseconds)
  *   clear section: TLVs of the clear fields
  *   nonce (24 bytes, fresh on every write)
- *   wrapped DEK: XChaCha20-Poly1305(KEK, nonce, DEK), associated data: store, id, versions
- *   per encrypted class present, in class order: length (u16) ‖ ChaCha20 stream number
- *     `class` under the record subkey HChaCha20(DEK, nonce) over pad16(TLVs)
- *   tag: Poly1305 over "CUSREC03" ‖ store id ‖ record id ‖ all of the above, under the
- *     one-time key taken from stream 0 of the record subkey
+ *   wrapped DEK (32 bytes): DEK XOR XChaCha20(KEK, nonce)
+ *   lengths: u16 per encrypted class present, in class order (each a multiple of 16)
+ *   ciphertexts of those classes, one after the other: (len u16 ‖ TLVs ‖ zeros to a
+ *     multiple of 16) XOR the ChaCha20 (IETF) stream under the DEK with the nonce's last 12
+ *     bytes, from block 1 on (the classes are consecutive stretches of one stream)
+ *   tag: Poly1305 over "CUSREC04" ‖ store id ‖ record id ‖ all of the above, under the
+ *     one-time key taken from block 0 of that stream
  *
- * This is XChaCha20-Poly1305 with the classes as separate streams, so that each class is
- * decrypted only when it is needed, and one tag over the whole record: it binds store, id,
- * version, owner, team and every clear and encrypted byte, so anything moved between
- * records, classes or versions fails. The record id is the key under which the record is
- * stored and is bound by the tag, not repeated inside.
+ * This is ChaCha20-Poly1305 under the customer's key, with each class at its own place in
+ * the stream so that a class is decrypted only when it is needed (a run of consecutive
+ * classes in one call), and one tag over the whole record: it binds store, id, version, owner, team, the wrapped key and every clear and
+ * encrypted byte, so anything moved between records, classes or versions fails, and a
+ * wrapped key edited or swapped yields a key under which the tag fails. The record id is
+ * the key under which the record is stored and is bound by the tag, not repeated inside.
  */
 #ifndef CU_MODEL_RECORD_H
 #define CU_MODEL_RECORD_H
@@ -24,7 +27,7 @@
 #include "custos/schema.h"
 
 #define CU_REC_HEADER 38
-#define CU_REC_FORMAT 3
+#define CU_REC_FORMAT 4
 #define CU_GROUP_MAX 65520
 
 typedef struct cu_rec {
@@ -38,14 +41,14 @@ typedef struct cu_rec {
 	const unsigned char *clear;
 	uint16_t clear_len;
 	const unsigned char *nonce, *wrap, *tag;
-	const unsigned char *grp[CUSTOS_CLASS_COUNT];
+	const unsigned char *grp[CUSTOS_CLASS_COUNT];   /* ciphertext of class c */
 	uint16_t grp_len[CUSTOS_CLASS_COUNT];
+	uint32_t grp_at[CUSTOS_CLASS_COUNT];            /* its offset among the ciphertexts */
 } cu_rec;
 
 /* The secrets of one record while it is open; wipe with cu_rec_close(). */
 typedef struct cu_rec_secrets {
 	unsigned char dek[CU_KEY_BYTES];
-	unsigned char sub[CU_KEY_BYTES];
 } cu_rec_secrets;
 
 /* Structure only; CUSTOS_EAUTH on any inconsistency. Pointers borrow p. */
@@ -54,8 +57,19 @@ int cu_rec_parse(cu_rec *r, uint64_t id, const unsigned char *p, size_t n);
  * the header may be trusted before this succeeds. */
 int cu_rec_open(const cu_rec *r, const cu_keys *k, cu_rec_secrets *s);
 void cu_rec_close(cu_rec_secrets *s);
-/* Decrypt one class into plain (a secret buffer): the unpadded TLVs. */
-int cu_rec_group(const cu_rec *r, unsigned cls, const cu_rec_secrets *s, cu_bytes *plain);
+/* The decrypted classes of an open record: the TLVs of class c are buf.p + at[c], len[c]
+ * bytes, for every c in `classes`. */
+typedef struct cu_rec_plain {
+	cu_bytes buf;                      /* secret */
+	uint32_t at[CUSTOS_CLASS_COUNT];
+	uint16_t len[CUSTOS_CLASS_COUNT];
+	unsigned classes;
+} cu_rec_plain;
+#define CU_REC_PLAIN_INIT { CU_BYTES_SECRET_INIT, { 0 }, { 0 }, 0 }
+/* Decrypt the present classes of `classes`, nothing else: one stream call per run of
+ * consecutive present classes that are all wanted. */
+int cu_rec_decrypt(const cu_rec *r, unsigned classes, const cu_rec_secrets *s, cu_rec_plain *out);
+void cu_rec_plain_free(cu_rec_plain *p);
 /* Assemble a record for r's header fields with a fresh nonce; groups[c] (NULL or empty:
  * absent) holds the TLVs of class c, encrypted in place in out. */
 int cu_rec_build(cu_bytes *out, const cu_rec *r, const cu_bytes *clear, const cu_bytes *const groups[CUSTOS_CLASS_COUNT],

@@ -1,6 +1,7 @@
 /*
- * store/store.c — the transaction discipline: one writer per process at a time, whole-
- * transaction retry after map growth, no use after fork(), and backend codes checked.
+ * store/store.c — the transaction discipline: one write transaction per process at a time,
+ * shared by the writers that queue meanwhile (group commit), whole-transaction retry after
+ * map growth, no use after fork(), and backend codes checked.
  */
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +35,9 @@ int cu_store_init(cu_store *st, custos_backend *be, int readonly)
 	st->be = be;
 	st->readonly = readonly;
 	st->fork_gen = cu_fork_generation();
-	pthread_mutex_init(&st->write_lock, NULL);
+	pthread_mutex_init(&st->queue_lock, NULL);
+	pthread_cond_init(&st->queue_done, NULL);
+	st->queue_tail = &st->queue;
 	return CUSTOS_OK;
 }
 
@@ -59,6 +62,8 @@ int cu_txn_begin(cu_txn *t, cu_store *st, int write)
 	t->h = NULL;
 	t->delta_dirty = 0;
 	memset(t->delta, 0, sizeof t->delta);
+	t->audit_taken = 0;
+	t->audit_dropped_taken = 0;
 	rc = checked(st->be->begin(st->be, write ? CUSTOS_TXN_WRITE : CUSTOS_TXN_READ, &t->h));
 	return rc;
 }
@@ -132,40 +137,136 @@ void cu_cursor_close(cu_cursor *c)
 	c->h = NULL;
 }
 
-static int attempt(cu_store *st, cu_txn_fn fn, void *arg)
-{
-	cu_txn t;
-	int rc;
+/* One queued write: what to run, and what came of it. */
+typedef struct cu_write_req {
+	struct cu_write_req *next;
+	cu_txn_fn fn;
+	void (*committed)(void *arg);
+	void *arg;
+	int rc, done, failed;      /* failed: dropped from its group with rc */
+	cu_err_saved err;
+} cu_write_req;
 
-	if ((rc = cu_txn_begin(&t, st, 1)))
-		return rc;
-	rc = fn(&t, arg);
-	if (rc) {
-		cu_txn_abort(&t);
-		return rc;
+#define GROUP_MAX 64               /* writes per transaction, so one group stays small */
+
+static _Thread_local int in_group;  /* this thread is running a group's transaction */
+
+/* Run every live write of the group in one transaction and commit. A write that fails
+ * is dropped with its error and the others run again without it; running out of space
+ * grows the backend and runs them all again. */
+static int run_group(cu_store *st, cu_write_req *group)
+{
+	int rc = CUSTOS_OK, grows = 0;
+
+	for (;;) {
+		cu_write_req *failed = NULL, *r;
+		cu_txn t;
+		int live = 0;
+
+		for (r = group; r; r = r->next)
+			live += !r->failed;
+		if (!live)
+			return CUSTOS_OK;
+		if ((rc = cu_txn_begin(&t, st, 1)))
+			return rc;
+		for (r = group; r && !rc; r = r->next)
+			if (!r->failed && (rc = r->fn(&t, r->arg)))
+				failed = r;
+		if (!rc)
+			rc = cu_txn_commit(&t);
+		else
+			cu_txn_abort(&t);
+		if (rc == CUSTOS_OK)
+			return CUSTOS_OK;
+		if (rc == CUSTOS_EFULL && st->be->grow && grows++ < GROW_ATTEMPTS) {
+			if ((rc = checked(st->be->grow(st->be))) != CUSTOS_OK)
+				return rc;
+			continue;
+		}
+		if (!failed)
+			return rc;  /* the commit failed: every write of the group fails with it */
+		failed->failed = 1;
+		failed->rc = rc;
+		cu_err_save(&failed->err);
 	}
-	return cu_txn_commit(&t);
+}
+
+/* The leader: run the queue as it stands, tell each writer how it went. */
+static void lead(cu_store *st)
+{
+	cu_write_req *group = st->queue, *r, *last = group;
+	cu_err_saved why;
+	int n = 1, rc;
+
+	while (last->next && n < GROUP_MAX)
+		last = last->next, n++;
+	st->queue = last->next;
+	if (!st->queue)
+		st->queue_tail = &st->queue;
+	last->next = NULL;
+	st->leading = 1;
+	pthread_mutex_unlock(&st->queue_lock);
+
+	in_group = 1;
+	rc = run_group(st, group);
+	if (rc)
+		cu_err_save(&why);  /* one message for the whole group's failure */
+	for (r = group; r; r = r->next) {
+		if (r->failed)
+			continue;
+		r->rc = rc;
+		if (rc == CUSTOS_OK && r->committed)
+			r->committed(r->arg);
+		else if (rc)
+			r->err = why;
+	}
+	in_group = 0;
+
+	pthread_mutex_lock(&st->queue_lock);
+	for (r = group; r; r = r->next)
+		r->done = 1;
+	st->leading = 0;
+	pthread_cond_broadcast(&st->queue_done);
+}
+
+static int write_with(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg, int repair)
+{
+	int damage = atomic_load(&st->damaged);
+	cu_write_req req;
+
+	if (damage == CU_DAMAGE_FATAL || (damage == CU_DAMAGE_REPAIRABLE && !repair))
+		return cu_err(CUSTOS_ECORRUPT, damage == CU_DAMAGE_FATAL ? "the store was found damaged and is not "
+			"written any more; close it and restore it from a backup" : "the store's indexes were found "
+			"damaged and nothing else is written until they are rebuilt with custos_db_rebuild_indexes()");
+	if (in_group)
+		return cu_err(CUSTOS_ESTATE, "a write was started from inside another write's transaction");
+	memset(&req, 0, sizeof req);
+	req.fn = fn;
+	req.committed = committed;
+	req.arg = arg;
+	pthread_mutex_lock(&st->queue_lock);
+	*st->queue_tail = &req;
+	st->queue_tail = &req.next;
+	while (!req.done) {
+		if (!st->leading && st->queue)
+			lead(st);
+		else
+			pthread_cond_wait(&st->queue_done, &st->queue_lock);
+	}
+	pthread_mutex_unlock(&st->queue_lock);
+	if (req.rc)
+		cu_err_restore(&req.err);
+	return req.rc;
 }
 
 int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg)
 {
-	int rc, tries;
+	return write_with(st, fn, committed, arg, 0);
+}
 
-	if (atomic_load(&st->damaged))
-		return cu_err(CUSTOS_ECORRUPT, "the store was found damaged and is not written any more; "
-			"close it and restore it from a backup");
-	pthread_mutex_lock(&st->write_lock);
-	for (tries = 0;; tries++) {
-		rc = attempt(st, fn, arg);
-		if (rc != CUSTOS_EFULL || !st->be->grow || tries == GROW_ATTEMPTS)
-			break;
-		if (checked(st->be->grow(st->be)) != CUSTOS_OK)
-			break;
-	}
-	if (rc == CUSTOS_OK && committed)
-		committed(arg);
-	pthread_mutex_unlock(&st->write_lock);
-	return rc;
+int cu_store_write_repair(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg)
+{
+	return write_with(st, fn, committed, arg, 1);
 }
 
 int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg)
@@ -200,6 +301,21 @@ int cu_store_check(cu_store *st)
 
 int cu_store_damaged(cu_store *st, int code)
 {
-	atomic_store(&st->damaged, 1);
+	atomic_store(&st->damaged, CU_DAMAGE_FATAL);
 	return code;
+}
+
+int cu_store_damaged_repairable(cu_store *st, int code)
+{
+	int none = CU_DAMAGE_NONE;
+
+	atomic_compare_exchange_strong(&st->damaged, &none, CU_DAMAGE_REPAIRABLE);
+	return code;
+}
+
+void cu_store_repaired(cu_store *st)
+{
+	int repairable = CU_DAMAGE_REPAIRABLE;
+
+	atomic_compare_exchange_strong(&st->damaged, &repairable, CU_DAMAGE_NONE);
 }

@@ -23,12 +23,19 @@ enum cu_bucket {
 
 extern const char *const cu_bucket_names[CU_B_COUNT];
 
+struct cu_write_req;
+
+/* Writers of a process queue their work; one of them at a time (the leader) runs every
+ * queued piece in one transaction and commits once for all (group commit). */
 typedef struct cu_store {
 	custos_backend *be;
 	int readonly;
 	unsigned long fork_gen;   /* cu_fork_generation() when opened */
-	atomic_int damaged;       /* a check found the storage damaged: nothing is written any more */
-	pthread_mutex_t write_lock;
+	atomic_int damaged;       /* CU_DAMAGE_*: what a check found, what may still be written */
+	pthread_mutex_t queue_lock;
+	pthread_cond_t queue_done;
+	struct cu_write_req *queue, **queue_tail;
+	int leading;              /* a leader is running a batch */
 } cu_store;
 
 /* Bytes the model keeps with a write transaction (the digest delta of model/meta.h); the
@@ -39,8 +46,12 @@ typedef struct cu_txn {
 	cu_store *st;
 	void *h;
 	int write;
+	/* What upper layers keep per transaction, cleared when it begins: several writes of a
+	 * group share one transaction and must not account for the same thing twice. */
 	int delta_dirty;
 	unsigned char delta[CU_TXN_DELTA_BYTES];
+	size_t audit_taken;       /* queued audit entries already written in this transaction */
+	int audit_dropped_taken;  /* the count of dropped entries was written in it */
 } cu_txn;
 
 typedef struct cu_cursor {
@@ -69,20 +80,35 @@ int cu_cursor_seek(cu_cursor *c, const void *k, size_t kn, custos_val *key, cust
 int cu_cursor_next(cu_cursor *c, custos_val *key, custos_val *val);
 void cu_cursor_close(cu_cursor *c);
 
-/* Run fn in one write transaction, serialised with other writers of this process; the
- * whole transaction is retried after the backend grows when it ran out of space. fn must
- * be safe to run again: everything it changes must live in the transaction. */
+/* Run fn in a write transaction and commit it. Writers of this process are serialised and
+ * grouped: fn may share its transaction with other threads' writes, run before and after
+ * them, and is committed with them by one commit (one sync), so concurrent writers pay for
+ * one sync between them. fn is run again when the transaction is retried: after the
+ * backend grew because it ran out of space, or after another write of the group failed
+ * (that one alone is then dropped and reports its own error). So fn must be safe to run
+ * again: everything it changes must live in the transaction or in arg, reset by fn. Its
+ * result and error message are the caller's, whichever thread ran it. */
 typedef int (*cu_txn_fn)(cu_txn *t, void *arg);
 int cu_store_write(cu_store *st, cu_txn_fn fn, void *arg);
-/* The same; `committed` runs after a successful commit, still under the writer lock. */
+/* The same; `committed` runs after a successful commit, before any other write begins. */
 int cu_store_write_ex(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg);
+/* The same for a repair, which may also write over damage marked repairable. */
+int cu_store_write_repair(cu_store *st, cu_txn_fn fn, void (*committed)(void *arg), void *arg);
 /* Run fn in one read transaction. */
 int cu_store_read(cu_store *st, cu_txn_fn fn, void *arg);
 
 /* The backend's own structural check (when it has one). CUSTOS_ECORRUPT marks the store
  * damaged: every later write transaction is refused, so nothing runs over a damaged file. */
 int cu_store_check(cu_store *st);
+/* How damaged a check found the storage. At CU_DAMAGE_FATAL nothing is written any more;
+ * at CU_DAMAGE_REPAIRABLE (derived data, such as the indexes, disagrees with the records)
+ * only repairs are (cu_store_write_repair), until cu_store_repaired(). */
+enum { CU_DAMAGE_NONE, CU_DAMAGE_REPAIRABLE, CU_DAMAGE_FATAL };
 /* Mark the store damaged after a caller found damage above the backend; code is returned. */
 int cu_store_damaged(cu_store *st, int code);
+/* Mark it damaged in a way a repair can mend (unless it is already worse); code is returned. */
+int cu_store_damaged_repairable(cu_store *st, int code);
+/* A repair mended what was marked repairable. */
+void cu_store_repaired(cu_store *st);
 
 #endif
