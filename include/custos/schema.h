@@ -23,7 +23,7 @@
  * | `phone`     | phone | contact  | encrypted, searchable         |
  * | `address`   | text  | address  | encrypted                     |
  * | `company`   | text  | name     | encrypted                     |
- * | `id_number` | text  | identity | encrypted                     |
+ * | `id_number` | text  | identity | encrypted; compared as an identifier (#CUSTOS_NORM_IDENTIFIER) |
  * | `birthday`  | date  | identity | encrypted                     |
  * | `type`      | enum  | profile  | clear (`key_account`, `sme`, `individual`) |
  * | `stage`     | enum  | profile  | clear (`lead`, `qualified`, `proposal`, `won`, `lost`) |
@@ -73,6 +73,25 @@ typedef enum custos_field_class {
 #define CUSTOS_CLASS_COUNT 7
 
 /**
+ * How a text field's values are compared for equality: by custos_customer_find() and for
+ * #CUSTOS_FIELD_UNIQUE. The normalisation applies to the index and to comparisons only:
+ * custos_customer_get_text() returns the value as it was set (trimmed of spaces, U+3000
+ * included, and in Unicode NFC). Email and phone fields have their own rules. Values are ABI.
+ */
+typedef enum custos_field_norm {
+	CUSTOS_NORM_EXACT = 1,      /**< Equal when the stored texts are equal. The default. */
+	CUSTOS_NORM_CASEFOLD = 2,   /**< Equal regardless of case: full Unicode case folding ("STRASSE" finds "Straße"). */
+	CUSTOS_NORM_IDENTIFIER = 3  /**< Card, membership and ID numbers: NFKC (full-width forms read as ASCII), then
+	                                 spaces, hyphens, dots, slashes, brackets and every other separator or
+	                                 punctuation removed, then case folded: "１２３４５６７８", "1234 5678" and
+	                                 "1234-5678" are the same card; "A123456(7)" and "a1234567" the same ID. */
+} custos_field_norm;
+
+/** The normalisation rules of this library: the version custos_schema_field_norm_version()
+ *  reports for fields whose stored values follow them (1 for stores written by custos 0.1.0). */
+#define CUSTOS_NORM_VERSION 2
+
+/**
  * @name Field flags
  * Bits for #custos_field_options.flags and custos_schema_field_flags().
  * @{
@@ -101,12 +120,14 @@ typedef struct custos_field_options {
 	uint32_t max_bytes;      /**< Longest text, email or phone value in bytes; 0 = type default. At most #CUSTOS_VALUE_MAX_BYTES. */
 	const char *enum_values; /**< For #CUSTOS_TYPE_ENUM: comma-separated values, e.g. "bronze,silver,gold". */
 	uint32_t index_bits;     /**< Blind-index length in bits; 0 = chosen from the store's expected population. */
+	/* Version 2: */
+	uint32_t norm;           /**< A #custos_field_norm for text fields; 0 = #CUSTOS_NORM_EXACT. Must be 0 for other types. */
 } custos_field_options;
 
-/** The current version of #custos_field_options. */
-#define CUSTOS_FIELD_OPTIONS_VERSION 1
+/** The current version of #custos_field_options (2 added `norm`; version 1 is still accepted). */
+#define CUSTOS_FIELD_OPTIONS_VERSION 2
 /** Static initialiser for #custos_field_options. */
-#define CUSTOS_FIELD_OPTIONS_INIT { CUSTOS_FIELD_OPTIONS_VERSION, NULL, 0, 0, 0, 0, NULL, 0 }
+#define CUSTOS_FIELD_OPTIONS_INIT { CUSTOS_FIELD_OPTIONS_VERSION, NULL, 0, 0, 0, 0, NULL, 0, 0 }
 
 /**
  * @brief Fill @p opts with defaults for the given structure version.
@@ -151,6 +172,21 @@ CUSTOS_EXTERN(const char *) custos_field_class_name(int field_class);
  * @return #CUSTOS_OK or #CUSTOS_EINVALID.
  */
 CUSTOS_EXTERN(int) custos_field_class_parse(int *out, const char *name);
+
+/**
+ * @brief Name of a text normalisation, such as "identifier".
+ * @param[in] norm A #custos_field_norm.
+ * @return A static string ("exact", "casefold", "identifier"), or NULL if @p norm is not one.
+ */
+CUSTOS_EXTERN(const char *) custos_field_norm_name(int norm);
+
+/**
+ * @brief Parse the name of a text normalisation.
+ * @param[out] out Receives the #custos_field_norm.
+ * @param[in] name A name as returned by custos_field_norm_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_field_norm_parse(int *out, const char *name);
 
 /**
  * @brief Add a custom field to the store's schema.
@@ -301,6 +337,23 @@ CUSTOS_EXTERN(int) custos_schema_field_class(const custos_schema *schema, size_t
  * @return The limit, or 0 for other types and out of range.
  */
 CUSTOS_EXTERN(uint32_t) custos_schema_field_max_bytes(const custos_schema *schema, size_t index);
+
+/**
+ * @brief How the text field at @p index compares values for equality.
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return A #custos_field_norm, or 0 for other types and out of range.
+ */
+CUSTOS_EXTERN(int) custos_schema_field_norm(const custos_schema *schema, size_t index);
+
+/**
+ * @brief The normalisation rules the stored values of the field at @p index follow.
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return #CUSTOS_NORM_VERSION, 1 for values a store written by custos 0.1.0 may still hold,
+ *         or 0 if @p index is out of range.
+ */
+CUSTOS_EXTERN(uint32_t) custos_schema_field_norm_version(const custos_schema *schema, size_t index);
 
 /**
  * @brief Blind-index length of the field at @p index, in bits.

@@ -1,6 +1,7 @@
 /*
  * api/schema.c — schema changes and read-only snapshots.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -14,6 +15,9 @@ static const char *const type_names[] = {
 static const char *const class_names[] = {
 	"profile", "name", "contact", "address", "identity", "notes", "financial",
 };
+static const char *const norm_names[] = {
+	NULL, "exact", "casefold", "identifier",
+};
 
 size_t custos_field_options_size(void) { return sizeof(custos_field_options); }
 
@@ -25,6 +29,11 @@ const char *custos_field_type_name(int type)
 const char *custos_field_class_name(int field_class)
 {
 	return field_class >= 0 && field_class < CUSTOS_CLASS_COUNT ? class_names[field_class] : NULL;
+}
+
+const char *custos_field_norm_name(int norm)
+{
+	return norm >= CUSTOS_NORM_EXACT && norm <= CUSTOS_NORM_IDENTIFIER ? norm_names[norm] : NULL;
 }
 
 static int parse_name(int *out, const char *name, const char *const *names, int lo, int hi, const char *what)
@@ -51,6 +60,11 @@ int custos_field_class_parse(int *out, const char *name)
 	return parse_name(out, name, class_names, 0, CUSTOS_CLASS_COUNT - 1, "custos_field_class_parse");
 }
 
+int custos_field_norm_parse(int *out, const char *name)
+{
+	return parse_name(out, name, norm_names, CUSTOS_NORM_EXACT, CUSTOS_NORM_IDENTIFIER, "custos_field_norm_parse");
+}
+
 int custos_field_options_init(custos_field_options *opts, unsigned int version)
 {
 	int rc;
@@ -59,7 +73,8 @@ int custos_field_options_init(custos_field_options *opts, unsigned int version)
 		return cu_null_arg("custos_field_options_init", "opts");
 	if ((rc = cu_check_version(version, CUSTOS_FIELD_OPTIONS_VERSION, "custos_field_options")))
 		return rc;
-	memset(opts, 0, sizeof *opts);
+	/* A caller built against version 1 has a struct that ends before norm. */
+	memset(opts, 0, version >= 2 ? sizeof *opts : offsetof(custos_field_options, norm));
 	opts->version = version;
 	return CUSTOS_OK;
 }
@@ -439,6 +454,18 @@ uint32_t custos_schema_field_max_bytes(const custos_schema *s, size_t i)
 {
 	const cu_field *f = at(s, i);
 	return f ? f->max_bytes : 0;
+}
+
+int custos_schema_field_norm(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->norm : 0;
+}
+
+uint32_t custos_schema_field_norm_version(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->rules : 0;
 }
 
 uint32_t custos_schema_field_index_bits(const custos_schema *s, size_t i)

@@ -2,7 +2,7 @@
  * model/phone_v1.c — the phone rules of custos 0.1.0, frozen. Stores written before the
  * numbering plans (phone.c) hold numbers in the form these rules gave them ("+44 (0)20 ..."
  * as +4402079460958, "852 9123 4567" in HK as +85285291234567), and their index entries
- * are keyed on it. Finds on a field not yet renormalised also look up the form these rules
+ * are keyed on it. Finds on a field of those rules (CU_RULES_V1) also look up the form they
  * give the value searched for, so such stores keep finding what they found before
  * (docs/architecture.md, Normalisation versions). Nothing else calls this: new values always
  * go through phone.c. Do not change these rules; that would lose old entries.
