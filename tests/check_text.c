@@ -2,7 +2,7 @@
  * tests/check_text.c — how text values are compared and kept: the normalisation declared
  * per field for equality search (exact, casefold, identifier), emails and other texts typed
  * with full-width characters or ideographic spaces, and stores written by custos 0.1.0's
- * rules and their finds. An old store is made through the
+ * rules: their finds, and custos_schema_renormalize(). An old store is made through the
  * internal API: its schema's fields marked as written by the old rules, values stored in
  * the exact form those rules gave them.
  */
@@ -360,6 +360,120 @@ START_TEST(new_values_of_an_old_store_are_found_with_the_old_ones)
 }
 END_TEST
 
+START_TEST(renormalizing_rewrites_old_values_and_their_entries)
+{
+	uint64_t uk, hk, mail, padded, tagged, rewritten = 9, kept = 9;
+	custos_customer *c;
+
+	add_text_field("member_name", CUSTOS_FIELD_SEARCHABLE, 0);
+	make_old_store();
+	uk = create_old("phone", "+4402079460958");
+	hk = create_old("phone", "+85285291234567");
+	mail = create_old("email", "\xEF\xBC\xB4\xEF\xBC\xAD@example.com");
+	padded = create_old("member_name", "\xE9\x99\xB3" IDEOGRAPHIC_SPACE);
+	c = t_person(T.ctx, "Ho Wing Sze", NULL);
+	ck_assert_int_eq(cu_value_set(c, cu_customer_field(c, "tags"), IDEOGRAPHIC_SPACE "vip\0vip\0", 11), CUSTOS_OK);
+	tagged = t_create_draft(T.ctx, c);
+
+	ck_assert_msg(custos_schema_renormalize(T.ctx, &rewritten, &kept) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_uint_eq(rewritten, 5);
+	ck_assert_uint_eq(kept, 0);
+	ck_assert_str_eq(stored(uk, "phone"), "+442079460958");
+	ck_assert_str_eq(stored(hk, "phone"), "+85291234567");
+	ck_assert_str_eq(stored(mail, "email"), "TM@example.com");
+	ck_assert_str_eq(stored(padded, "member_name"), "\xE9\x99\xB3");
+	ck_assert_uint_eq(find_one("tags", "vip"), tagged);
+	/* Every field follows the current rules: finds look up the current form only. */
+	ck_assert_int_eq(schema_norm("phone", 1), CUSTOS_NORM_VERSION);
+	ck_assert_int_eq(schema_norm("member_name", 1), CUSTOS_NORM_VERSION);
+	ck_assert_uint_eq(find_one("phone", "+44 20 7946 0958"), uk);
+	ck_assert_uint_eq(find_one("phone", "+44 (0)20 7946 0958"), uk);
+	ck_assert_uint_eq(find_one("phone", "852 9123 4567"), hk);
+	ck_assert_uint_eq(find_one("email", "tm@example.com"), mail);
+	ck_assert_uint_eq(find_one("member_name", "\xE9\x99\xB3"), padded);
+	/* Running it again finds nothing more to do. */
+	ck_assert_int_eq(custos_schema_renormalize(T.ctx, &rewritten, &kept), CUSTOS_OK);
+	ck_assert_uint_eq(rewritten, 0);
+	ck_assert_uint_eq(kept, 0);
+}
+END_TEST
+
+START_TEST(renormalizing_keeps_what_the_current_rules_refuse)
+{
+	uint64_t short_hk, uk, rewritten, kept;
+	custos_iter *it;
+
+	make_old_store();
+	short_hk = create_old("phone", "+8529123456");
+	uk = create_old("phone", "+4402079460958");
+	ck_assert_int_eq(custos_schema_renormalize(T.ctx, &rewritten, &kept), CUSTOS_OK);
+	ck_assert_uint_eq(rewritten, 1);
+	ck_assert_uint_eq(kept, 1);
+	ck_assert_str_eq(stored(short_hk, "phone"), "+8529123456");
+	ck_assert_str_eq(stored(uk, "phone"), "+442079460958");
+	/* The phone field still holds an old value: its finds still look it up. */
+	ck_assert_int_eq(schema_norm("phone", 1), 1);
+	ck_assert_int_eq(schema_norm("email", 1), CUSTOS_NORM_VERSION);
+	ck_assert_uint_eq(find_one("phone", "9123 456"), short_hk);
+	/* Once the value is corrected, the field is current. */
+	{
+		custos_customer *c = NULL;
+		ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(c, "phone", "9123 4567"), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_update(T.ctx, short_hk, c), CUSTOS_OK);
+		custos_customer_free(c);
+	}
+	ck_assert_int_eq(custos_schema_renormalize(T.ctx, &rewritten, &kept), CUSTOS_OK);
+	ck_assert_uint_eq(kept, 0);
+	ck_assert_int_eq(schema_norm("phone", 1), CUSTOS_NORM_VERSION);
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "phone", "9123 456"), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'phone' is 7 digits; Hong Kong numbers have 8");
+}
+END_TEST
+
+START_TEST(renormalizing_never_merges_two_customers_of_a_unique_field)
+{
+	uint64_t rewritten, kept;
+
+	make_old_store();
+	ck_assert_int_eq(custos_schema_set_field_flags(T.ctx, "phone", CUSTOS_FIELD_UNIQUE), CUSTOS_OK);
+	create_old("phone", "+4402079460958");
+	create_with("phone", "+44 20 7946 0958");
+	ck_assert_int_eq(custos_schema_renormalize(T.ctx, &rewritten, &kept), CUSTOS_EEXISTS);
+	ck_assert_str_eq(custos_error_last(), "field 'phone' must be unique, and customer 2 already has this value");
+	ck_assert_int_eq(schema_norm("phone", 1), 1);
+}
+END_TEST
+
+START_TEST(renormalizing_a_large_store_takes_several_transactions)
+{
+	enum { N = 2300 };
+	custos_customer *batch[100];
+	uint64_t rewritten, kept;
+
+	make_old_store();
+	for (size_t done = 0; done < N; done += 100) {
+		for (size_t i = 0; i < 100; i++) {
+			char name[32], phone[32];
+			snprintf(name, sizeof name, "Customer %zu", done + i);
+			snprintf(phone, sizeof phone, "+852852%08zu", 91000000 + done + i);
+			batch[i] = t_person(T.ctx, name, NULL);
+			ck_assert_int_eq(cu_value_set(batch[i], cu_customer_field(batch[i], "phone"), phone, strlen(phone)),
+				CUSTOS_OK);
+		}
+		ck_assert_int_eq(custos_customer_create_many(NULL, T.ctx, batch, 100), CUSTOS_OK);
+		for (size_t i = 0; i < 100; i++)
+			custos_customer_free(batch[i]);
+	}
+	ck_assert_int_eq(custos_schema_renormalize(T.ctx, &rewritten, &kept), CUSTOS_OK);
+	ck_assert_uint_eq(rewritten, N);
+	ck_assert_uint_eq(kept, 0);
+	ck_assert_uint_eq(find_one("phone", "+852 9100 0000"), 1);
+	ck_assert_uint_eq(find_one("phone", "9100 2299"), N);
+	ck_assert_int_eq(custos_schema_renormalize(NULL, NULL, NULL), CUSTOS_EINVALID);
+}
+END_TEST
+
 /* A format-1 encoding (custos 0.1.0) of schema s: format byte 1, no norm and rules bytes. */
 static void encode_format_1(const cu_schema *s, cu_bytes *out)
 {
@@ -446,6 +560,10 @@ static Suite *text_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, an_old_store_finds_what_it_found_before);
 	tcase_add_test(tc, new_values_of_an_old_store_are_found_with_the_old_ones);
+	tcase_add_test(tc, renormalizing_rewrites_old_values_and_their_entries);
+	tcase_add_test(tc, renormalizing_keeps_what_the_current_rules_refuse);
+	tcase_add_test(tc, renormalizing_never_merges_two_customers_of_a_unique_field);
+	tcase_add_test(tc, renormalizing_a_large_store_takes_several_transactions);
 	tcase_add_test(tc, a_schema_of_custos_0_1_0_reads_as_exact_and_old_rules);
 	suite_add_tcase(s, tc);
 	return s;

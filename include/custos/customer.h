@@ -406,7 +406,7 @@ CUSTOS_EXTERN(int) custos_customer_list(custos_iter **out, custos_ctx *ctx, cons
  * #custos_field_norm (case for `casefold`, width and separators too for `identifier`). On a
  * field whose values a store written by custos 0.1.0 may still hold
  * (custos_schema_field_norm_version() 1), the form those rules give the value is looked up
- * as well. Encrypted fields are looked up through their
+ * as well, until custos_schema_renormalize(). Encrypted fields are looked up through their
  * blind index and every candidate is verified, so there are no false matches.
  * @param[out] out Receives an iterator over the matches in ascending id order, owned by the caller.
  * @param[in] ctx A context of the store; it must outlive the iterator.

@@ -252,6 +252,33 @@ CUSTOS_EXTERN(int) custos_schema_add_enum_value(custos_ctx *ctx, const char *fie
 CUSTOS_EXTERN(int) custos_schema_set_default_region(custos_ctx *ctx, const char *region) CUSTOS_WARN_UNUSED;
 
 /**
+ * @brief Rewrite the values a store holds under earlier normalisation rules in the current
+ *        form, with their index entries.
+ *
+ * A store written by custos 0.1.0 holds values normalised by its rules: phone numbers such
+ * as `+4402079460958` (typed `+44 (0)20 7946 0958`) or `+85285291234567` (typed
+ * `852 9123 4567` with region HK), texts and tags with ideographic spaces (U+3000) at
+ * their ends, emails with full-width characters. Until this runs, finds on such a field
+ * look up both the current and the old form of the value searched for, so they find what
+ * they found before (custos_schema_field_norm_version() is 1). This re-normalises every
+ * such value of every customer in the current form, re-indexes it and writes the record
+ * (audited as an update), in transactions of at most 1,000 customers; a value the current
+ * rules refuse (a Hong Kong number of 7 digits) is left as it is and counted in @p kept.
+ * When every value of a field is current, the field's version becomes
+ * #CUSTOS_NORM_VERSION and finds look up the current form only. Running it again is cheap
+ * and rewrites nothing new. Batches committed before a failure stay committed; calling it
+ * again continues.
+ * @param[in] ctx A context whose principal may manage the schema.
+ * @param[out] rewritten Receives how many values were rewritten; may be NULL.
+ * @param[out] kept Receives how many values the current rules refuse and were kept as they
+ *             were; may be NULL.
+ * @return #CUSTOS_OK, #CUSTOS_EEXISTS (a unique field would hold one value twice once
+ *         re-normalised: the message names the customers), #CUSTOS_EDENIED, #CUSTOS_ESTATE
+ *         or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_schema_renormalize(custos_ctx *ctx, uint64_t *rewritten, uint64_t *kept) CUSTOS_WARN_UNUSED;
+
+/**
  * @brief Take a snapshot of the store's schema.
  * @param[out] out Receives the snapshot, owned by the caller.
  * @param[in] ctx A context of the store.
@@ -350,8 +377,8 @@ CUSTOS_EXTERN(int) custos_schema_field_norm(const custos_schema *schema, size_t 
  * @brief The normalisation rules the stored values of the field at @p index follow.
  * @param[in] schema The snapshot.
  * @param[in] index The position.
- * @return #CUSTOS_NORM_VERSION, 1 for values a store written by custos 0.1.0 may still hold,
- *         or 0 if @p index is out of range.
+ * @return #CUSTOS_NORM_VERSION, 1 for values a store written by custos 0.1.0 may still hold
+ *         (custos_schema_renormalize()), or 0 if @p index is out of range.
  */
 CUSTOS_EXTERN(uint32_t) custos_schema_field_norm_version(const custos_schema *schema, size_t index);
 

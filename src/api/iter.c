@@ -105,8 +105,8 @@ static int index_form_of(const cu_field *f, const cu_bytes *stored, cu_bytes *ou
 	return cu_value_index_form(f, stored->p, stored->len, out);
 }
 
-/* The index forms to look up. A field whose values custos 0.1.0 may have written (rules v1)
- * is also searched for the form its rules give the
+/* The index forms to look up. A field whose values custos 0.1.0 may have written (rules v1,
+ * until custos_schema_renormalize()) is also searched for the form its rules give the
  * value, when that differs; a value only those rules accept is searched in that form
  * alone, so a find that found a customer before still does. */
 static int query_forms(custos_iter *it, const cu_field *f, const char *region, const char *value)

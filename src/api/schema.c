@@ -8,6 +8,7 @@
 #include "model/customer.h"
 #include "model/index.h"
 #include "model/phone.h"
+#include "model/renorm.h"
 
 static const char *const type_names[] = {
 	NULL, "text", "email", "phone", "integer", "money", "timestamp", "date", "boolean", "enum", "tags",
@@ -93,6 +94,7 @@ typedef struct change {
 	cu_job *built;           /* flags: the index built for the field, ended by the change */
 	cu_job drop;             /* flags: the job dropping the entries of a field made unsearchable */
 	int dropping;
+	const void *arg;         /* what else an edit needs */
 } change;
 
 static int change_fn(cu_op *op, void *arg)
@@ -207,6 +209,102 @@ int custos_schema_set_default_region(custos_ctx *ctx, const char *region)
 	if (region && *region && cu_phone_region_code(region, &code))
 		return cu_err(CUSTOS_EINVALID, "'%.8s' is not an ISO 3166 region code such as \"HK\"", region);
 	return run_change(ctx, &c);
+}
+
+/* ---- values stored under earlier normalisation rules ---- */
+
+#define RENORM_BATCH 1000   /* customers per transaction */
+#define RENORM_PAGE 256
+
+typedef struct renorm {
+	custos_ctx *ctx;
+	uint64_t after;          /* the last customer of the batches committed */
+	uint64_t next;           /* the last of this attempt */
+	uint64_t rewritten, kept;
+	int more;
+	cu_renorm_left left;     /* fields with values kept, over the batches committed */
+	cu_renorm_left attempt;  /* the same for this attempt */
+} renorm;
+
+/* Up to RENORM_BATCH customers after r->after; a retried attempt starts over from there. */
+static int renorm_batch_fn(cu_op *op, void *arg)
+{
+	renorm *r = arg;
+	uint64_t ids[RENORM_PAGE];
+	size_t count = 0, done = 0;
+	int rc = CUSTOS_OK;
+
+	r->rewritten = r->kept = 0;
+	r->next = r->after;
+	memset(&r->attempt, 0, sizeof r->attempt);
+	do {
+		if ((rc = cu_cust_ids(op, r->next, ids, RENORM_PAGE, &count)))
+			return rc;
+		for (size_t i = 0; i < count && !rc; i++) {
+			rc = cu_renorm_customer(op, ids[i], &r->attempt, &r->rewritten, &r->kept);
+			r->next = ids[i];
+		}
+		done += count;
+	} while (!rc && count == RENORM_PAGE && done < RENORM_BATCH);
+	r->more = count == RENORM_PAGE;
+	return rc;
+}
+
+/* The fields whose every value is current follow the current rules from now on. */
+static int edit_rules(cu_op *op, cu_schema *next, change *c)
+{
+	const cu_renorm_left *left = c->arg;
+
+	(void)op;
+	for (size_t i = 0; i < next->nfields; i++)
+		if (next->fields[i].rules != CU_RULES_CURRENT && !cu_renorm_left_has(left, next->fields[i].id))
+			next->fields[i].rules = CU_RULES_CURRENT;
+	return CUSTOS_OK;
+}
+
+static int rules_due(custos_ctx *ctx, const cu_renorm_left *left)
+{
+	cu_schema *s = cu_core_schema(ctx->core);
+	int due = 0;
+
+	for (size_t i = 0; i < s->nfields; i++)
+		due |= s->fields[i].rules != CU_RULES_CURRENT && !cu_renorm_left_has(left, s->fields[i].id);
+	cu_schema_unref(s);
+	return due;
+}
+
+int custos_schema_renormalize(custos_ctx *ctx, uint64_t *rewritten, uint64_t *kept)
+{
+	renorm *r;
+	int rc;
+
+	if (rewritten)
+		*rewritten = 0;
+	if (kept)
+		*kept = 0;
+	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_SCHEMA, "change the schema")))
+		return rc;
+	if (!(r = cu_calloc(1, sizeof *r)))
+		return cu_err_oom();
+	r->ctx = ctx;
+	do {
+		rc = cu_run_write(ctx, CUSTOS_OP_SCHEMA, "change the schema", CUSTOS_AUDIT_UPDATE, renorm_batch_fn, r, NULL);
+		if (rc)
+			break;
+		r->after = r->next;
+		for (size_t i = 0; i < sizeof r->left.bits; i++)
+			r->left.bits[i] |= r->attempt.bits[i];
+		if (rewritten)
+			*rewritten += r->rewritten;
+		if (kept)
+			*kept += r->kept;
+	} while (r->more);
+	if (!rc && rules_due(ctx, &r->left)) {
+		change c = { .edit = edit_rules, .arg = &r->left };
+		rc = run_change(ctx, &c);
+	}
+	cu_free(r);
+	return rc;
 }
 
 /* ---- flags: may build an index, or check every customer ---- */

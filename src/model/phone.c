@@ -590,3 +590,16 @@ int cu_phone_normalize(char out[CU_PHONE_MAX + 1], const char *in, const char *d
 	snprintf(out, CU_PHONE_MAX + 1, "+%u%.*s", r.cc, (int)r.nn, r.nsn);
 	return CUSTOS_OK;
 }
+
+int cu_phone_renormalize(char out[CU_PHONE_MAX + 1], const char *e164, char why[CU_PHONE_WHY_MAX])
+{
+	char again[CU_PHONE_MAX + 1];
+	size_t ccl;
+	int rc = cu_phone_normalize(out, e164, NULL, why);
+
+	if (rc != CUSTOS_EINVALID || e164[0] != '+' || !(ccl = cu_phone_code_length(e164 + 1, strlen(e164 + 1))) ||
+	    strncmp(e164 + 1 + ccl, e164 + 1, ccl) != 0)
+		return rc;
+	snprintf(again, sizeof again, "+%.*s%s", (int)ccl, e164 + 1, e164 + 1 + 2 * ccl);
+	return cu_phone_normalize(out, again, NULL, why) == CUSTOS_OK ? CUSTOS_OK : rc;
+}

@@ -30,6 +30,11 @@ int cu_phone_normalize(char out[CU_PHONE_MAX + 1], const char *in, const char *d
  * with *why a static phrase. */
 int cu_phone_normalize_v1(char out[CU_PHONE_MAX + 1], const char *in, const char *default_region, const char **why);
 
+/* The current form of a number phone_v1.c stored (E.164): read as international; when that
+ * is not valid and the calling code is written twice ("+85285291234567", what
+ * "852 9123 4567" became in HK), without the repeat. Contract as cu_phone_normalize(). */
+int cu_phone_renormalize(char out[CU_PHONE_MAX + 1], const char *e164, char why[CU_PHONE_WHY_MAX]);
+
 /* The digits of `in` (at most CU_PHONE_READ_MAX) and whether a '+' came first: the
  * characters both rule sets accept. 0 with *why set when a character is not one of them. */
 int cu_phone_read(const char *in, char digits[CU_PHONE_READ_MAX], size_t *n, int *plus, const char **why);

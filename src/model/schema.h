@@ -25,8 +25,8 @@ enum {
 
 /* Normalisation rules, per field: those its stored values and index entries were written
  * with. CU_RULES_V1 is custos 0.1.0's (ASCII spaces trimmed, emails as typed, phones by
- * phone_v1.c); finds on such a field also look up the form those rules give
- * (docs/architecture.md). */
+ * phone_v1.c); finds on such a field also look up the form those rules give, until
+ * custos_schema_renormalize() rewrites the values (docs/architecture.md). */
 enum { CU_RULES_V1 = 1, CU_RULES_V2 = 2, CU_RULES_CURRENT = CU_RULES_V2 };
 
 typedef struct cu_field {

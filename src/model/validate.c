@@ -472,6 +472,69 @@ int cu_value_from_money(const cu_field *f, int64_t minor, const char *currency, 
 	return cu_bytes_append(out, currency, 3);
 }
 
+/* ---- values stored under earlier rules ---- */
+
+/* Is tag t (n bytes) one of the NUL-terminated tags in list? */
+static int has_tag(const cu_bytes *list, const unsigned char *t, size_t n)
+{
+	for (size_t start = 0, i = 0; i < list->len; i++) {
+		if (list->p[i])
+			continue;
+		if (i - start == n && memcmp(list->p + start, t, n) == 0)
+			return 1;
+		start = i + 1;
+	}
+	return 0;
+}
+
+/* The tags of a tags value, each under the current rules, without repeats. */
+static int renormalize_tags(const cu_field *f, const unsigned char *v, size_t n, cu_bytes *out)
+{
+	cu_bytes one = CU_BYTES_INIT;
+	size_t start = 0;
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (v[i])
+			continue;
+		cu_bytes_reset(&one);
+		if (!(rc = tag_value(f, (const char *)v + start, CU_RULES_CURRENT, &one)) && !has_tag(out, one.p, one.len) &&
+		    !(rc = cu_bytes_append(out, one.p, one.len)))
+			rc = cu_bytes_append_u8(out, 0);
+		start = i + 1;
+	}
+	cu_bytes_free(&one);
+	return rc;
+}
+
+int cu_value_renormalize(const cu_field *f, const unsigned char *v, size_t n, cu_bytes *out)
+{
+	char stored[CU_PHONE_MAX + 1], e164[CU_PHONE_MAX + 1], why[CU_PHONE_WHY_MAX], *text;
+	int rc;
+
+	switch (f->type) {
+	case CUSTOS_TYPE_TEXT:
+	case CUSTOS_TYPE_EMAIL:
+		if (!(text = cu_strndup((const char *)v, n)))
+			return cu_err_oom();
+		rc = cu_value_from_text(f, NULL, text, out);
+		cu_free_secret(text, n + 1);
+		return rc;
+	case CUSTOS_TYPE_PHONE:
+		if (n > CU_PHONE_MAX)
+			return cu_err(CUSTOS_EINVALID, "field '%s' holds no phone number", f->name);
+		memcpy(stored, v, n);
+		stored[n] = '\0';
+		if (cu_phone_renormalize(e164, stored, why))
+			return cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why);
+		return cu_bytes_append(out, e164, strlen(e164));
+	case CUSTOS_TYPE_TAGS:
+		return renormalize_tags(f, v, n, out);
+	default:
+		return cu_bytes_append(out, v, n);
+	}
+}
+
 /* ---- stored values ---- */
 
 static int tags_well_formed(const unsigned char *p, size_t n)

@@ -24,6 +24,10 @@ int cu_wrong_setter(const cu_field *f);
 /* One tag, trimmed and checked, without separator. */
 int cu_tag_normalize(const cu_field *f, const char *in, cu_bytes *out);
 
+/* The current stored form of a value stored under CU_RULES_V1 (custos_schema_renormalize()).
+ * CUSTOS_EINVALID, message set, when the current rules refuse it. */
+int cu_value_renormalize(const cu_field *f, const unsigned char *v, size_t n, cu_bytes *out);
+
 /* Is a stored value well formed for its field? (Checks data read back from a record.) */
 int cu_value_well_formed(const cu_field *f, const unsigned char *p, size_t n);
 
