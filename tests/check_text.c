@@ -276,6 +276,59 @@ START_TEST(ideographic_spaces_are_trimmed_like_ascii_ones)
 }
 END_TEST
 
+/* ---- length limits, in characters too ---- */
+
+/* `times` copies of unit into a static buffer. */
+static const char *repeated(const char *unit, int times)
+{
+	static char buf[4096];
+
+	buf[0] = '\0';
+	for (int i = 0; i < times; i++)
+		strcat(buf, unit);
+	return buf;
+}
+
+START_TEST(real_hong_kong_values_fit_the_built_in_limits)
+{
+	/* An address in Chinese of 68 characters (196 bytes), then the same in English. */
+	static const char address[] = "香港新界沙田區馬鞍山西沙路599號新港城中心第三座十五樓一五零二室（近港鐵馬鞍山站A出口，"
+		"經管理處旁升降機大堂，送貨請先致電管理處登記）\nFlat 1502, 15/F, Tower 3, Sunshine City Plaza, 599 Sai "
+		"Sha Road, Ma On Shan, Sha Tin, New Territories, Hong Kong";
+	static const char company[] = "中國建築第八工程局有限公司華南分公司深圳分公司 China Construction Eighth "
+		"Engineering Division Corp., Ltd. South China Branch Shenzhen Branch";
+	static const char name[] = "陳大文 (CHAN, Tai Man Peter)";
+	custos_customer *c = t_person(T.ctx, name, NULL);
+	uint64_t id;
+
+	ck_assert_uint_eq(strlen(address), 196 + 1 + 112);   /* 68 Chinese characters, a line break, 112 letters */
+	ck_assert_int_eq(custos_customer_set_text(c, "address", address), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "company", company), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "company", "大昌行(香港)有限公司"), CUSTOS_OK);
+	id = t_create_draft(T.ctx, c);
+	ck_assert_str_eq(stored(id, "address"), address);
+	ck_assert_str_eq(stored(id, "name"), name);
+}
+END_TEST
+
+START_TEST(a_value_over_its_limit_is_measured_in_characters_and_bytes)
+{
+	custos_customer *c = NULL;
+
+	ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+	/* 86 Chinese characters: 258 bytes. */
+	ck_assert_int_eq(custos_customer_set_text(c, "name", repeated("陳", 86)), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'name' is 86 characters (258 bytes); the limit is 256 bytes, about 85 "
+		"Chinese characters");
+	ck_assert_int_eq(custos_customer_set_text(c, "name", repeated("陳", 85)), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "address", repeated("九龍", 171)), CUSTOS_EINVALID);
+	ck_assert_str_eq(custos_error_last(), "field 'address' is 342 characters (1026 bytes); the limit is 1024 bytes, "
+		"about 341 Chinese characters");
+	ck_assert_int_eq(custos_customer_set_text(c, "address", repeated("九龍", 170)), CUSTOS_OK);
+	custos_customer_free(c);
+}
+END_TEST
+
 /* ---- stores written by custos 0.1.0 ---- */
 
 /* Mark every field of the store's schema as written by the old rules, as a schema stored by
@@ -555,6 +608,11 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, norm_names_round_trip);
 	tcase_add_test(tc, emails_typed_in_full_width_are_ascii);
 	tcase_add_test(tc, ideographic_spaces_are_trimmed_like_ascii_ones);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, real_hong_kong_values_fit_the_built_in_limits);
+	tcase_add_test(tc, a_value_over_its_limit_is_measured_in_characters_and_bytes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("old stores");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -29,6 +29,12 @@
  * | `stage`     | enum  | profile  | clear (`lead`, `qualified`, `proposal`, `won`, `lost`) |
  * | `tags`      | tags  | profile  | clear, searchable             |
  *
+ * Limits are bytes of UTF-8, where a Chinese character takes three: `name` and `company`
+ * hold 256 bytes (about 85 Chinese characters, or a bilingual name or company name with
+ * room to spare), `address` 1024 (a Chinese address of 70 characters with its English form
+ * takes about 310), `id_number` 64. A message about a value over its limit gives both its
+ * characters and its bytes.
+ *
  * Hosts add fields with custos_schema_add_field(). Personal data is encrypted unless a
  * field is declared #CUSTOS_FIELD_CLEAR. Encrypted fields are grouped by field class; each
  * class of a customer is one authenticated ciphertext, and the class is also the unit a
@@ -117,7 +123,7 @@ typedef struct custos_field_options {
 	uint32_t type;           /**< A #custos_field_type. */
 	uint32_t flags;          /**< `CUSTOS_FIELD_*` bits except #CUSTOS_FIELD_BUILTIN. */
 	uint32_t field_class;    /**< A #custos_field_class for encrypted fields; 0 means #CUSTOS_CLASS_NOTES. Ignored for clear fields. */
-	uint32_t max_bytes;      /**< Longest text, email or phone value in bytes; 0 = type default. At most #CUSTOS_VALUE_MAX_BYTES. */
+	uint32_t max_bytes;      /**< Longest text, email or phone value in bytes of UTF-8 (a Chinese character takes 3); 0 = type default (1024 for text). At most #CUSTOS_VALUE_MAX_BYTES. */
 	const char *enum_values; /**< For #CUSTOS_TYPE_ENUM: comma-separated values, e.g. "bronze,silver,gold". */
 	uint32_t index_bits;     /**< Blind-index length in bits; 0 = chosen from the store's expected population. */
 	/* Version 2: */

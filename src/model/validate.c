@@ -3,9 +3,11 @@
  * Pure functions of (field, input): no storage, no keys.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "custos/global.h"
 #include "model/currency.h"
 #include "model/phone.h"
 #include "model/validate.h"
@@ -38,9 +40,33 @@ static void trim(const char **s, size_t *n, int rules)
 		(*n)--;
 }
 
-static int too_long(const cu_field *f, size_t n)
+/* Code points of UTF-8 text (a byte that starts no sequence counts as one). */
+static size_t characters(const char *s, size_t n)
 {
-	return cu_err(CUSTOS_EINVALID, "field '%s' is %zu bytes long; the limit is %u bytes", f->name, n, f->max_bytes);
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return count;
+}
+
+/* "is 86 characters (258 bytes); the limit is 256 bytes, about 85 Chinese characters":
+ * limits are bytes of UTF-8, where a Chinese character takes three. */
+static int over_limit(const char *what, const char *s, size_t n, unsigned limit)
+{
+	if (limit < 3)
+		return cu_err(CUSTOS_EINVALID, "%s is %zu characters (%zu bytes); the limit is %u bytes", what,
+			characters(s, n), n, limit);
+	return cu_err(CUSTOS_EINVALID, "%s is %zu characters (%zu bytes); the limit is %u bytes, about %u Chinese "
+		"characters", what, characters(s, n), n, limit, limit / 3);
+}
+
+static int too_long(const cu_field *f, const char *s, size_t n)
+{
+	char what[CUSTOS_NAME_MAX_BYTES + 16];
+
+	snprintf(what, sizeof what, "field '%s'", f->name);
+	return over_limit(what, s, n, f->max_bytes);
 }
 
 /* Lowercase, then NFC again: lowercasing NFC text can leave it unnormalised ("\u0130\u0301"
@@ -82,7 +108,7 @@ static int clean_text(const cu_field *f, const char *in, int multiline, int rule
 	int rc;
 
 	if (f->max_bytes && n > (size_t)f->max_bytes * 4 + 64)
-		return too_long(f, n);
+		return too_long(f, in, n);
 	trim(&in, &n, rules);  /* first, so a trailing newline from a form is not an error */
 	if (!cu_text_ok(in, n, multiline, &why))
 		return cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why);
@@ -91,7 +117,7 @@ static int clean_text(const cu_field *f, const char *in, int multiline, int rule
 	if ((rc = cu_utf8_nfc(&nfc, &len, in, n)))
 		return rc;
 	if (f->max_bytes && len > f->max_bytes)
-		rc = too_long(f, len);
+		rc = too_long(f, nfc, len);
 	else if (f->type != CUSTOS_TYPE_TEXT || f->norm != CUSTOS_NORM_IDENTIFIER || !(rc = identifier_ok(f, nfc, len)))
 		rc = cu_bytes_append(out, nfc, len);
 	cu_free_secret(nfc, len + 1);
@@ -212,7 +238,7 @@ static int email_value(const cu_field *f, const char *in, int rules, cu_bytes *o
 	if ((rc = lower_nfc(&dom, &dn, at + 1, tmp.len - local - 1)))
 		goto done;
 	if (local + 1 + dn > f->max_bytes)
-		rc = too_long(f, local + 1 + dn);
+		rc = too_long(f, (const char *)tmp.p, tmp.len);   /* the domain lower-cased is as long in characters */
 	else if (!(rc = cu_bytes_append(out, tmp.p, local + 1)))
 		rc = cu_bytes_append(out, dom, dn);
 done:
@@ -285,6 +311,14 @@ static int enum_value(const cu_field *f, const char *in, cu_bytes *out)
 	return cu_bytes_append_u8(out, (unsigned)pos);
 }
 
+static int tag_too_long(const cu_field *f, const char *s, size_t n)
+{
+	char what[CUSTOS_NAME_MAX_BYTES + 32];
+
+	snprintf(what, sizeof what, "field '%s': the tag", f->name);
+	return over_limit(what, s, n, CU_TAG_MAX_BYTES);
+}
+
 static int tag_value(const cu_field *f, const char *in, int rules, cu_bytes *out)
 {
 	size_t n = strlen(in), len;
@@ -293,7 +327,7 @@ static int tag_value(const cu_field *f, const char *in, int rules, cu_bytes *out
 	int rc;
 
 	if (n > 4 * CU_TAG_MAX_BYTES + 64)
-		return cu_err(CUSTOS_EINVALID, "field '%s': a tag is at most %d bytes", f->name, CU_TAG_MAX_BYTES);
+		return tag_too_long(f, in, n);
 	trim(&in, &n, rules);
 	if (!cu_text_ok(in, n, 0, &why))
 		return cu_err(CUSTOS_EINVALID, "field '%s': the tag %s", f->name, why);
@@ -304,7 +338,7 @@ static int tag_value(const cu_field *f, const char *in, int rules, cu_bytes *out
 	if ((rc = cu_utf8_nfc(&nfc, &len, in, n)))
 		return rc;
 	if (len > CU_TAG_MAX_BYTES)
-		rc = cu_err(CUSTOS_EINVALID, "field '%s': a tag is at most %d bytes", f->name, CU_TAG_MAX_BYTES);
+		rc = tag_too_long(f, nfc, len);
 	else
 		rc = cu_bytes_append(out, nfc, len);
 	cu_free_secret(nfc, len + 1);
