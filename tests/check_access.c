@@ -476,6 +476,7 @@ END_TEST
 START_TEST(a_role_with_names_masked_sees_initials_and_typed_getters_refuse_masks)
 {
 	custos_role_options ro = CUSTOS_ROLE_OPTIONS_INIT;
+	int masked[CUSTOS_CLASS_COUNT];
 	custos_customer *c;
 	custos_ctx *ctx;
 	int64_t minor;
@@ -483,8 +484,10 @@ START_TEST(a_role_with_names_masked_sees_initials_and_typed_getters_refuse_masks
 	ro.name = "frontdesk";
 	ro.operations = CUSTOS_OP_READ;
 	ro.scope = CUSTOS_SCOPE_ALL;
-	for (int i = 0; i < 7; i++)
-		ro.visibility[i] = CUSTOS_VIS_MASKED;
+	for (int i = 0; i < CUSTOS_CLASS_COUNT; i++)
+		masked[i] = CUSTOS_VIS_MASKED;
+	ro.visibility = masked;
+	ro.visibility_count = custos_class_count();
 	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_OK);
 	make_principal("desk", "frontdesk", NULL);
 	ck_assert_int_eq(custos_ctx_open(&ctx, W.t.db, "desk"), CUSTOS_OK);
@@ -502,14 +505,16 @@ END_TEST
 /* A context of a principal whose role sees every class masked. */
 static custos_ctx *all_masked(void)
 {
+	static const int masked[CUSTOS_CLASS_COUNT] = { CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED,
+		CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED };
 	custos_role_options ro = CUSTOS_ROLE_OPTIONS_INIT;
 	custos_ctx *ctx;
 
 	ro.name = "masked";
 	ro.operations = CUSTOS_OP_READ;
 	ro.scope = CUSTOS_SCOPE_ALL;
-	for (int i = 0; i < CUSTOS_CLASS_COUNT; i++)
-		ro.visibility[i] = CUSTOS_VIS_MASKED;
+	ro.visibility = masked;
+	ro.visibility_count = CUSTOS_CLASS_COUNT;
 	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_OK);
 	make_principal("masked", "masked", NULL);
 	ck_assert_int_eq(custos_ctx_open(&ctx, W.t.db, "masked"), CUSTOS_OK);
@@ -727,8 +732,8 @@ static void every_call_is_stale(custos_ctx *x, custos_iter *it, custos_audit_ite
 	custos_schema *schema = NULL;
 	custos_secret *secret = t_secret();
 	custos_buf buf = CUSTOS_BUF_INIT;
-	uint32_t ops, scope;
-	uint8_t vis[7];
+	uint32_t ops;
+	int scope, vis[CUSTOS_CLASS_COUNT];
 	uint64_t n, bad;
 	custos_iter *it2 = NULL;
 	custos_audit_iter *ait2 = NULL;
@@ -745,6 +750,9 @@ static void every_call_is_stale(custos_ctx *x, custos_iter *it, custos_audit_ite
 	STALE(custos_customer_create_many(NULL, x, batch, 1));
 	STALE(custos_customer_get(&c, x, W.c_a));
 	STALE(custos_customer_update(x, W.c_a, patch));
+	STALE(custos_customer_update_if(x, W.c_a, 2, patch));
+	STALE(custos_principal_name(&buf, x, 1));
+	STALE(custos_team_name(&buf, x, 1));
 	STALE(custos_customer_reassign(x, W.c_a, "rep_b"));
 	STALE(custos_customer_reassign_all(&n, x, "rep_a", "rep_b"));
 	STALE(custos_customer_count(&n, x));
@@ -754,7 +762,7 @@ static void every_call_is_stale(custos_ctx *x, custos_iter *it, custos_audit_ite
 	STALE(custos_iter_next_id(&n, it));
 	STALE(custos_team_create(NULL, x, "east"));
 	STALE(custos_role_create(x, &ro));
-	STALE(custos_role_describe(&ops, &scope, vis, x, "sales"));
+	STALE(custos_role_describe(&ops, &scope, vis, CUSTOS_CLASS_COUNT, x, "sales"));
 	STALE(custos_principal_create(NULL, x, "newbie", "sales", NULL));
 	STALE(custos_principal_set_role(x, "rep_b", "support"));
 	STALE(custos_principal_set_team(x, "rep_b", "south"));
@@ -763,7 +771,7 @@ static void every_call_is_stale(custos_ctx *x, custos_iter *it, custos_audit_ite
 	STALE(custos_audit_flush(x));
 	STALE(custos_audit_checkpoint(x));
 	STALE(custos_audit_public_key(&buf, x));
-	STALE(custos_audit_verify(&bad, x, 0, NULL));
+	STALE(custos_audit_verify(&bad, x, 0, NULL, 0));
 	STALE(custos_audit_read(&ait2, x, 0));
 	STALE(custos_audit_next(&e, ait));
 	STALE(custos_db_check(x));
@@ -827,8 +835,9 @@ END_TEST
 START_TEST(grant_calls_check_their_arguments)
 {
 	custos_role_options ro;
-	uint32_t ops, scope;
-	uint8_t vis[7];
+	uint32_t ops;
+	int scope, vis[CUSTOS_CLASS_COUNT];
+	static const int bad_vis[3] = { CUSTOS_VIS_CLEAR, CUSTOS_VIS_MASKED, 9 };
 
 	ck_assert_int_eq(custos_team_create(NULL, W.t.ctx, "north"), CUSTOS_EEXISTS);
 	ck_assert_int_eq(custos_team_create(NULL, W.t.ctx, "with space"), CUSTOS_EINVALID);
@@ -844,22 +853,109 @@ START_TEST(grant_calls_check_their_arguments)
 	ro.scope = 7;
 	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_EINVALID);
 	ro.scope = CUSTOS_SCOPE_OWN;
-	ro.visibility[2] = 9;
+	ro.visibility = bad_vis;
+	ro.visibility_count = 3;
 	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_EINVALID);
-	ro.visibility[2] = 0;
+	ck_assert_str_eq(custos_error_last(), "role 'badscope': 9 is not a visibility");
+	ro.visibility_count = CUSTOS_CLASS_COUNT + 1;
+	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_EINVALID);
+	ro.visibility = NULL;
+	ro.visibility_count = 2;
+	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_EINVALID);
+	ro.visibility_count = 0;
 	ro.version = 0;
 	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_EVERSION);
 	ck_assert_int_eq(custos_role_create(W.t.ctx, NULL), CUSTOS_EINVALID);
 	ck_assert_int_eq(custos_role_create(W.t.ctx, &(custos_role_options)CUSTOS_ROLE_OPTIONS_INIT), CUSTOS_EINVALID);
-	ck_assert_int_eq(custos_role_describe(&ops, &scope, vis, W.t.ctx, "support"), CUSTOS_OK);
+	ck_assert_int_eq(custos_role_describe(&ops, &scope, vis, CUSTOS_CLASS_COUNT, W.t.ctx, "support"), CUSTOS_OK);
 	ck_assert_uint_eq(ops, CUSTOS_OP_READ | CUSTOS_OP_UPDATE);
-	ck_assert_uint_eq(scope, CUSTOS_SCOPE_ALL);
-	ck_assert_uint_eq(vis[CUSTOS_CLASS_CONTACT], CUSTOS_VIS_MASKED);
-	ck_assert_uint_eq(vis[CUSTOS_CLASS_ADDRESS], CUSTOS_VIS_HIDDEN);
-	ck_assert_int_eq(custos_role_describe(&ops, &scope, vis, W.t.ctx, "none"), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(scope, CUSTOS_SCOPE_ALL);
+	ck_assert_int_eq(vis[CUSTOS_CLASS_CONTACT], CUSTOS_VIS_MASKED);
+	ck_assert_int_eq(vis[CUSTOS_CLASS_ADDRESS], CUSTOS_VIS_HIDDEN);
+	/* A shorter array gets only its classes. */
+	vis[CUSTOS_CLASS_CONTACT] = -1;
+	ck_assert_int_eq(custos_role_describe(NULL, NULL, vis, 2, W.t.ctx, "support"), CUSTOS_OK);
+	ck_assert_int_eq(vis[CUSTOS_CLASS_NAME], CUSTOS_VIS_CLEAR);
+	ck_assert_int_eq(vis[CUSTOS_CLASS_CONTACT], -1);
+	ck_assert_int_eq(custos_role_describe(&ops, &scope, vis, CUSTOS_CLASS_COUNT, W.t.ctx, "none"), CUSTOS_ENOTFOUND);
 	ck_assert_int_eq(custos_ctx_can(W.ctx[SUPPORT], CUSTOS_OP_UPDATE), 1);
 	ck_assert_int_eq(custos_ctx_can(W.ctx[SUPPORT], CUSTOS_OP_UPDATE | CUSTOS_OP_CREATE), 0);
 	ck_assert_int_eq(custos_ctx_can(NULL, CUSTOS_OP_READ), 0);
+}
+END_TEST
+
+/* Every enumeration of the API has names both ways, so bindings need no macros. */
+START_TEST(scope_visibility_action_and_grant_names_round_trip)
+{
+	static const struct {
+		const char *(*name)(int);
+		int (*parse)(int *, const char *);
+		int lo, hi;
+		const char *first, *last;
+	} kinds[] = {
+		{ custos_scope_name, custos_scope_parse, CUSTOS_SCOPE_OWN, CUSTOS_SCOPE_ALL, "own", "all" },
+		{ custos_visibility_name, custos_visibility_parse, CUSTOS_VIS_HIDDEN, CUSTOS_VIS_CLEAR, "hidden", "clear" },
+		{ custos_audit_action_name, custos_audit_action_parse, CUSTOS_AUDIT_CREATE, CUSTOS_AUDIT_DROPPED, "create",
+		  "dropped" },
+		{ custos_grant_change_name, custos_grant_change_parse, CUSTOS_GRANT_PRINCIPAL_CREATED,
+		  CUSTOS_GRANT_ROLE_CREATED, "principal_created", "role_created" },
+	};
+	int v;
+
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		ck_assert_str_eq(kinds[k].name(kinds[k].lo), kinds[k].first);
+		ck_assert_str_eq(kinds[k].name(kinds[k].hi), kinds[k].last);
+		for (int x = kinds[k].lo; x <= kinds[k].hi; x++) {
+			ck_assert_ptr_nonnull(kinds[k].name(x));
+			ck_assert_int_eq(kinds[k].parse(&v, kinds[k].name(x)), CUSTOS_OK);
+			ck_assert_int_eq(v, x);
+		}
+		ck_assert_ptr_null(kinds[k].name(kinds[k].lo - 1));
+		ck_assert_ptr_null(kinds[k].name(kinds[k].hi + 1));
+		ck_assert_int_eq(kinds[k].parse(&v, "nonsense"), CUSTOS_EINVALID);
+		ck_assert_int_eq(kinds[k].parse(NULL, kinds[k].first), CUSTOS_EINVALID);
+		ck_assert_int_eq(kinds[k].parse(&v, NULL), CUSTOS_EINVALID);
+	}
+	ck_assert_str_eq(custos_grant_change_name(CUSTOS_GRANT_ROLE_CHANGED), "role_changed");
+	ck_assert_uint_eq(custos_class_count(), CUSTOS_CLASS_COUNT);
+	ck_assert_uint_eq(custos_audit_hash_bytes(), 32);
+}
+END_TEST
+
+/* Owners, teams and actors are ids: whoever reads customers, counts, the log or rights can
+ * name them; a role with none of those cannot. */
+START_TEST(principal_and_team_names_of_ids)
+{
+	custos_role_options ro = CUSTOS_ROLE_OPTIONS_INIT;
+	custos_buf b = CUSTOS_BUF_INIT;
+	custos_customer *c = NULL;
+	custos_ctx *keeper = NULL;
+
+	ck_assert_int_eq(custos_customer_get(&c, W.ctx[REP_A], W.c_a), CUSTOS_OK);
+	ck_assert_int_eq(custos_principal_name(&b, W.ctx[REP_A], custos_customer_owner(c)), CUSTOS_OK);
+	ck_assert_str_eq((const char *)b.ptr, "rep_a");
+	ck_assert_uint_eq(b.size, 5);
+	ck_assert_int_eq(custos_team_name(&b, W.ctx[REP_A], custos_customer_team(c)), CUSTOS_OK);
+	ck_assert_str_eq((const char *)b.ptr, "north");
+	custos_customer_free(c);
+	ck_assert_int_eq(custos_principal_name(&b, W.ctx[AUDITOR], 1), CUSTOS_OK);
+	ck_assert_str_eq((const char *)b.ptr, "admin");
+	ck_assert_int_eq(custos_team_name(&b, W.ctx[ANALYST], 2), CUSTOS_OK);
+	ck_assert_str_eq((const char *)b.ptr, "south");
+	ck_assert_int_eq(custos_principal_name(&b, W.ctx[ADMIN], 999), CUSTOS_ENOTFOUND);
+	ck_assert_ptr_null(b.ptr);
+	ck_assert_int_eq(custos_team_name(&b, W.ctx[ADMIN], 0), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_team_name(&b, W.ctx[ADMIN], 99), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_principal_name(NULL, W.ctx[ADMIN], 1), CUSTOS_EINVALID);
+	ro.name = "keeper";
+	ro.operations = CUSTOS_OP_SCHEMA;
+	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_OK);
+	make_principal("kim", "keeper", NULL);
+	ck_assert_int_eq(custos_ctx_open(&keeper, W.t.db, "kim"), CUSTOS_OK);
+	ck_assert_int_eq(custos_principal_name(&b, keeper, 1), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_team_name(&b, keeper, 1), CUSTOS_EDENIED);
+	custos_ctx_free(keeper);
+	custos_buf_dispose(&b);
 }
 END_TEST
 
@@ -963,6 +1059,8 @@ static Suite *access_suite(void)
 	tcase_add_test(tc, every_call_through_a_disabled_principals_context_is_refused);
 	tcase_add_test(tc, grant_calls_check_their_arguments);
 	tcase_add_test(tc, operation_names_round_trip);
+	tcase_add_test(tc, principal_and_team_names_of_ids);
+	tcase_add_test(tc, scope_visibility_action_and_grant_names_round_trip);
 	tcase_add_test(tc, the_review_lists_rights_and_what_went_unused);
 	suite_add_tcase(s, tc);
 	return s;

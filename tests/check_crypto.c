@@ -688,6 +688,57 @@ START_TEST(record_format_4_is_the_documented_construction)
 }
 END_TEST
 
+/* The audit log's keys, tags, chain and signatures, recomputed from libsodium's primitives
+ * as docs/audit.md describes them (the signed message is public: hosts check it). */
+START_TEST(audit_log_primitives_are_the_documented_constructions)
+{
+	static const unsigned char entry[] = { 7, 3, 0, 1, 1, 0 }, block[] = "a block up to its hash";
+	unsigned char chain_key[32], tag_key[16], seed[32], pk[32], sk[64], want[32], h[32], m[8 + 32 + 32];
+	unsigned char tag[8], want_tag[8], msg[16 + sizeof entry], sig[64], got_pk[32];
+	cu_audit_keys ak;
+	cu_keys k;
+
+	ck_assert_int_ge(custos_init(), 1);
+	randombytes_buf(&k, sizeof k);
+	crypto_kdf_derive_from_key(chain_key, sizeof chain_key, 1, "CUSAUDIT", k.audit_root);
+	crypto_kdf_derive_from_key(seed, sizeof seed, 2, "CUSAUDIT", k.audit_root);
+	crypto_kdf_derive_from_key(tag_key, sizeof tag_key, 3, "CUSAUDIT", k.audit_root);
+	cu_audit_keys_derive(&ak, &k);
+
+	memcpy(m, "CUSAUD00", 8);
+	memcpy(m + 8, k.store_id, 16);
+	crypto_generichash(want, 32, m, 24, chain_key, 32);
+	cu_audit_chain_start(h, &ak, &k);
+	ck_assert_mem_eq(h, want, 32);
+	memcpy(m, "CUSAUD02", 8);
+	memcpy(m + 8, h, 32);
+	memcpy(m + 40, block, sizeof block - 1);
+	crypto_generichash(want, 32, m, 40 + sizeof block - 1, chain_key, 32);
+	cu_audit_chain_next(h, &ak, block, sizeof block - 1);
+	ck_assert_mem_eq(h, want, 32);
+
+	for (int i = 0; i < 8; i++) {
+		msg[i] = (unsigned char)(0x0102030405060708ULL >> (8 * i));
+		msg[8 + i] = (unsigned char)((uint64_t)-5 >> (8 * i));
+	}
+	memcpy(msg + 16, entry, sizeof entry);
+	crypto_shorthash_siphash24(want_tag, msg, sizeof msg, tag_key);
+	cu_audit_tag(tag, &ak, 0x0102030405060708ULL, -5, entry, sizeof entry);
+	ck_assert_mem_eq(tag, want_tag, 8);
+
+	crypto_sign_seed_keypair(pk, sk, seed);
+	cu_audit_sign_public_key(got_pk, &k);
+	ck_assert_mem_eq(got_pk, pk, 32);
+	cu_audit_sign(sig, &k, block, sizeof block - 1);
+	ck_assert_int_eq(crypto_sign_verify_detached(sig, block, sizeof block - 1, pk), 0);
+	ck_assert_int_eq(cu_audit_sign_check(&k, sig, block, sizeof block - 1), CUSTOS_OK);
+	sig[5] ^= 1;
+	ck_assert_int_eq(cu_audit_sign_check(&k, sig, block, sizeof block - 1), CUSTOS_EAUTH);
+	cu_audit_keys_wipe(&ak);
+	custos_shutdown();
+}
+END_TEST
+
 static Suite *crypto_suite(void)
 {
 	Suite *s = suite_create("crypto");
@@ -701,6 +752,7 @@ static Suite *crypto_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("binding");
 	tcase_add_test(tc, record_format_4_is_the_documented_construction);
+	tcase_add_test(tc, audit_log_primitives_are_the_documented_constructions);
 	tcase_add_loop_test(tc, records_and_keys_moved_between_customers_fail, 0, 2);
 	tcase_add_loop_test(tc, a_field_group_moved_to_another_customer_fails, 0, 2);
 	tcase_add_loop_test(tc, field_groups_swapped_between_classes_fail, 0, 2);

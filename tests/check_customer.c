@@ -621,6 +621,42 @@ START_TEST(update_changes_only_the_given_fields)
 }
 END_TEST
 
+/* Read-modify-write without lost updates: two sessions read version 1; the first to write
+ * wins, the second is told so and changes nothing. */
+START_TEST(an_update_against_an_old_version_is_a_conflict)
+{
+	custos_customer *a = NULL, *b = NULL, *got = NULL;
+	uint32_t seen;
+	uint64_t id;
+
+	open_kind(_i);
+	id = t_create(T.ctx, "Dana", "dana@example.com");
+	ck_assert_int_eq(custos_customer_get(&a, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_get(&b, T.ctx, id), CUSTOS_OK);
+	seen = custos_customer_version(a);
+	ck_assert_uint_eq(seen, 1);
+	ck_assert_int_eq(custos_customer_set_text(a, "company", "Globex"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(b, "company", "Initech"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update_if(T.ctx, id, seen, a), CUSTOS_OK);
+	T_UNCHANGED(&T, custos_customer_update_if(T.ctx, id, seen, b), CUSTOS_ECONFLICT);
+	ck_assert_str_eq(custos_error_last(), "customer 1 is at version 2, not 1: another writer changed it since it was "
+		"read; read it again and apply the change to what it holds now");
+	ck_assert_int_eq(custos_customer_update_if(T.ctx, id, 0, b), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_update_if(T.ctx, 99, 1, b), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_str_eq(text_of(got, "company"), "Globex");
+	ck_assert_uint_eq(custos_customer_version(got), 2);
+	ck_assert_int_eq(custos_customer_update_if(T.ctx, id, custos_customer_version(got), b), CUSTOS_OK);
+	custos_customer_free(got);
+	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_str_eq(text_of(got, "company"), "Initech");
+	custos_customer_free(got);
+	custos_customer_free(a);
+	custos_customer_free(b);
+	t_store_close(&T);
+}
+END_TEST
+
 START_TEST(update_errors_leave_the_store_unchanged)
 {
 	custos_customer *patch;
@@ -1041,6 +1077,42 @@ START_TEST(a_reused_draft_stays_the_size_of_one_customer)
 }
 END_TEST
 
+/* Iterators keep a reference on their context: the context may be freed before them. */
+START_TEST(iterators_outlive_the_context_they_were_made_with)
+{
+	custos_ctx *ctx = NULL;
+	custos_iter *it = NULL, *found = NULL;
+	custos_audit_iter *log = NULL;
+	custos_audit_entry *e = NULL;
+	custos_customer *c = NULL;
+	uint64_t id;
+
+	open_kind(0);
+	t_create(T.ctx, "Ada", "ada@example.com");
+	t_create(T.ctx, "Bob", "bob@example.com");
+	ck_assert_int_eq(custos_ctx_open(&ctx, T.db, "admin"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_list(&it, ctx, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_find(&found, ctx, "email", "bob@example.com"), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_read(&log, ctx, 0), CUSTOS_OK);
+	custos_ctx_free(ctx);
+	ck_assert_int_eq(custos_iter_next(&c, it), CUSTOS_OK);
+	ck_assert_str_eq(text_of(c, "name"), "Ada");
+	custos_customer_free(c);
+	ck_assert_int_eq(custos_iter_next_id(&id, it), CUSTOS_OK);
+	ck_assert_uint_eq(id, 2);
+	ck_assert_int_eq(custos_iter_next_id(&id, it), CUSTOS_ITEROVER);
+	ck_assert_int_eq(custos_iter_next_id(&id, found), CUSTOS_OK);
+	ck_assert_uint_eq(id, 2);
+	ck_assert_int_eq(custos_audit_next(&e, log), CUSTOS_OK);
+	ck_assert_uint_eq(custos_audit_entry_seq(e), 1);
+	custos_audit_entry_free(e);
+	custos_iter_free(it);
+	custos_iter_free(found);
+	custos_audit_iter_free(log);
+	t_store_close(&T);
+}
+END_TEST
+
 static Suite *customer_suite(void)
 {
 	Suite *s = suite_create("customer");
@@ -1073,6 +1145,8 @@ static Suite *customer_suite(void)
 	tcase_add_loop_test(tc, stored_values_of_every_type_round_trip, 0, 2);
 	tcase_add_loop_test(tc, update_changes_only_the_given_fields, 0, 2);
 	tcase_add_loop_test(tc, update_errors_leave_the_store_unchanged, 0, 2);
+	tcase_add_loop_test(tc, an_update_against_an_old_version_is_a_conflict, 0, 2);
+	tcase_add_test(tc, iterators_outlive_the_context_they_were_made_with);
 	tcase_add_loop_test(tc, one_patch_applies_to_many_customers, 0, 2);
 	tcase_add_loop_test(tc, update_moves_index_entries, 0, 2);
 	tcase_add_loop_test(tc, unique_fields_name_the_holder, 0, 2);

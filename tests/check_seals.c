@@ -88,7 +88,7 @@ static void verify_names(const char *part)
 {
 	uint64_t bad = 0;
 
-	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL), CUSTOS_EAUTH);
+	ck_assert_int_eq(custos_audit_verify(&bad, T.ctx, 0, NULL, 0), CUSTOS_EAUTH);
 	HAS(custos_error_last(), part);
 	ck_assert_uint_gt(bad, 0);
 }
@@ -244,10 +244,10 @@ START_TEST(a_store_without_tampering_opens_and_verifies)
 	ck_assert_int_eq(custos_principal_set_disabled(T.ctx, "bob", 0), CUSTOS_OK);
 	ck_assert_int_eq(custos_ctx_open(&bob, T.db, "bob"), CUSTOS_OK);
 	custos_ctx_free(bob);
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 	ck_assert_int_eq(reopen_code(msg, sizeof msg), CUSTOS_OK);
 	t_store_reopen(&T);
-	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);
 }
 END_TEST
 
@@ -346,7 +346,7 @@ START_TEST(a_wrong_key_or_an_altered_salt_says_both)
 	edit_header(H_BYTES, orig);
 	ck_assert_int_eq(custos_db_open(&db, uri, pass, NULL), CUSTOS_OK);
 	ck_assert_int_eq(custos_ctx_open(&ctx, db, "admin"), CUSTOS_OK);
-	ck_assert_msg(custos_audit_verify(NULL, ctx, 0, NULL) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_msg(custos_audit_verify(NULL, ctx, 0, NULL, 0) == CUSTOS_OK, "%s", custos_error_last());
 	custos_ctx_free(ctx);
 	custos_db_close(db);
 	custos_secret_free(pass);

@@ -6,6 +6,7 @@
 #define CUSTOS_ACCESS_H
 
 #include "common.h"
+#include "buffer.h"
 #include "db.h"
 
 /**
@@ -90,17 +91,18 @@ typedef enum custos_visibility {
 
 /** Definition of a role for custos_role_create(). */
 typedef struct custos_role_options {
-	unsigned int version;                  /**< #CUSTOS_ROLE_OPTIONS_VERSION. */
-	const char *name;                      /**< 1 to #CUSTOS_NAME_MAX_BYTES visible characters, no spaces. */
-	uint32_t operations;                   /**< `CUSTOS_OP_*` bits. */
-	uint32_t scope;                        /**< A #custos_scope. */
-	uint8_t visibility[7];                 /**< A #custos_visibility per field class (index = #custos_field_class). */
+	unsigned int version;     /**< #CUSTOS_ROLE_OPTIONS_VERSION. */
+	const char *name;         /**< 1 to #CUSTOS_NAME_MAX_BYTES visible characters, no spaces. */
+	uint32_t operations;      /**< `CUSTOS_OP_*` bits. */
+	int scope;                /**< A #custos_scope. */
+	const int *visibility;    /**< A #custos_visibility per field class, index = #custos_field_class; NULL: all hidden. */
+	size_t visibility_count;  /**< Entries in `visibility`, at most custos_class_count(); classes after them are hidden. */
 } custos_role_options;
 
 /** The current version of #custos_role_options. */
 #define CUSTOS_ROLE_OPTIONS_VERSION 1
 /** Static initialiser for #custos_role_options (no operations, own scope, everything hidden). */
-#define CUSTOS_ROLE_OPTIONS_INIT { CUSTOS_ROLE_OPTIONS_VERSION, NULL, 0, CUSTOS_SCOPE_OWN, { 0, 0, 0, 0, 0, 0, 0 } }
+#define CUSTOS_ROLE_OPTIONS_INIT { CUSTOS_ROLE_OPTIONS_VERSION, NULL, 0, CUSTOS_SCOPE_OWN, NULL, 0 }
 
 /**
  * @brief Fill @p opts with defaults for the given structure version.
@@ -170,6 +172,29 @@ CUSTOS_EXTERN(int) custos_ctx_can(const custos_ctx *ctx, uint32_t operations);
 CUSTOS_EXTERN(int) custos_team_create(uint32_t *id_out, custos_ctx *ctx, const char *name) CUSTOS_WARN_UNUSED;
 
 /**
+ * @brief The name of the principal with id @p id: a customer's owner
+ *        (custos_customer_owner()), an audit entry's actor.
+ * @param[out] out Receives the name (caller-owned; release with custos_buf_dispose()).
+ * @param[in] ctx A context holding #CUSTOS_OP_READ, #CUSTOS_OP_REPORT, #CUSTOS_OP_AUDIT or
+ *            #CUSTOS_OP_ACCESS.
+ * @param[in] id The principal's id.
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND, #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE,
+ *         #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_principal_name(custos_buf *out, custos_ctx *ctx, uint32_t id) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief The name of the team with id @p id: a customer's team (custos_customer_team()).
+ * @param[out] out Receives the name (caller-owned; release with custos_buf_dispose()).
+ * @param[in] ctx A context holding #CUSTOS_OP_READ, #CUSTOS_OP_REPORT, #CUSTOS_OP_AUDIT or
+ *            #CUSTOS_OP_ACCESS.
+ * @param[in] id The team's id (0 is no team: #CUSTOS_ENOTFOUND).
+ * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND, #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE,
+ *         #CUSTOS_ENOMEM or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_team_name(custos_buf *out, custos_ctx *ctx, uint32_t id) CUSTOS_WARN_UNUSED;
+
+/**
  * @brief Create a role. It may not grant more than the acting principal holds.
  * @param[in] ctx A context holding #CUSTOS_OP_ACCESS.
  * @param[in] opts The role's definition.
@@ -182,13 +207,16 @@ CUSTOS_EXTERN(int) custos_role_create(custos_ctx *ctx, const custos_role_options
  * @brief Read a role's definition.
  * @param[out] operations Receives the `CUSTOS_OP_*` bits; may be NULL.
  * @param[out] scope Receives the #custos_scope; may be NULL.
- * @param[out] visibility Receives 7 #custos_visibility values, one per field class; may be NULL.
+ * @param[out] visibility Receives a #custos_visibility per field class, index =
+ *             #custos_field_class, for the first @p visibility_count classes; may be NULL.
+ * @param[in] visibility_count Entries @p visibility has room for (custos_class_count()
+ *            gives them all; fewer is fine).
  * @param[in] ctx A context of the store.
  * @param[in] role The role's name.
  * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND, #CUSTOS_EINVALID, #CUSTOS_ESTATE or a backend error.
  */
-CUSTOS_EXTERN(int) custos_role_describe(uint32_t *operations, uint32_t *scope, uint8_t *visibility, custos_ctx *ctx,
-	const char *role);
+CUSTOS_EXTERN(int) custos_role_describe(uint32_t *operations, int *scope, int *visibility, size_t visibility_count,
+	custos_ctx *ctx, const char *role);
 
 /**
  * @brief Create a principal with a role and, optionally, a team.
@@ -302,7 +330,7 @@ CUSTOS_EXTERN(int) custos_review_disabled(const custos_review *review, size_t i)
  * @param[in] i The principal's position.
  * @return A #custos_scope, or 0 out of range.
  */
-CUSTOS_EXTERN(uint32_t) custos_review_scope(const custos_review *review, size_t i);
+CUSTOS_EXTERN(int) custos_review_scope(const custos_review *review, size_t i);
 
 /**
  * @brief Operations of principal @p i.
@@ -351,6 +379,36 @@ CUSTOS_EXTERN(const char *) custos_operation_name(uint32_t operation);
  * @return #CUSTOS_OK or #CUSTOS_EINVALID.
  */
 CUSTOS_EXTERN(int) custos_operation_parse(uint32_t *out, const char *name);
+
+/**
+ * @brief Name of a scope: "own", "team" or "all".
+ * @param[in] scope A #custos_scope.
+ * @return A static string, or NULL for an unknown value.
+ */
+CUSTOS_EXTERN(const char *) custos_scope_name(int scope);
+
+/**
+ * @brief Parse the name of a scope.
+ * @param[out] out Receives the #custos_scope.
+ * @param[in] name A name as returned by custos_scope_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_scope_parse(int *out, const char *name);
+
+/**
+ * @brief Name of a visibility: "hidden", "masked" or "clear".
+ * @param[in] visibility A #custos_visibility.
+ * @return A static string, or NULL for an unknown value.
+ */
+CUSTOS_EXTERN(const char *) custos_visibility_name(int visibility);
+
+/**
+ * @brief Parse the name of a visibility.
+ * @param[out] out Receives the #custos_visibility.
+ * @param[in] name A name as returned by custos_visibility_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_visibility_parse(int *out, const char *name);
 
 CUSTOS_END_DECL
 

@@ -14,24 +14,30 @@
  * @defgroup custos_audit Audit log
  * @ingroup custos
  *
- * Every change commits together with its audit entry, in the same transaction. Reads of
- * customers, finds, lists, counts, denials and grant changes are logged too: reads are
- * queued and committed in batches (group commit), at the latest after the store's batch size
- * or age limit, before any write, by custos_audit_flush() and at close. Entries carry ids and
- * codes, never personal data or search terms.
+ * Every change, grant changes included, commits together with its audit entry, in the same
+ * transaction. Reads of customers, finds, lists, counts, denials and the log's own reading
+ * are logged too: they are queued and committed in batches (group commit) by a background
+ * thread once a batch is full or the oldest is as old as the age limit, and by the next
+ * write, custos_audit_flush() and the close. Entries carry ids and codes, never personal
+ * data or search terms.
  *
- * Entries form a hash chain keyed by a key of the store's keyring, so nobody without the
- * keys can edit, insert, remove or reorder one unnoticed. Every so many entries, and at
+ * Every entry carries a keyed tag bound to its sequence number, and the blocks of entries
+ * form a keyed hash chain (keys of the store's keyring), so nobody without the keys can
+ * edit, insert, remove or reorder an entry unnoticed. Every so many entries, and at
  * close, a checkpoint (sequence number and chain hash) is signed with Ed25519 and handed to
  * the host's checkpoint callback (custos_db_set_checkpoint_callback()): keep it somewhere
  * else, and custos_audit_verify() can prove the log was not cut short or replaced by an older
  * copy. Verification also replays every write entry against the stored customers, which
  * detects a customer record replaced by an older valid copy of itself.
  *
- * Read auditing modes (#custos_db_options): fail-closed (the default) refuses reads while
- * queued entries cannot be written; best-effort drops them and records how many were lost.
- * Either way a crash can lose the reads queued since the last commit: at most the batch
- * size, and no older than the age limit.
+ * Read auditing modes (#custos_db_options): fail-closed (the default) refuses reads once a
+ * commit of the queue has failed, until one succeeds; best-effort serves them, and counts
+ * an entry that finds the queue full after a failed commit; the count is written in a
+ * #CUSTOS_AUDIT_DROPPED entry by the next commit, and survives a close that could not
+ * write the log. While the log can be written no entry is dropped, in either mode. A crash
+ * loses the entries queued since the last commit: at most twice the batch size (the
+ * queue's capacity), and while commits succeed none older than the age limit plus the time
+ * of two commits (the one under way and the next). See docs/audit.md.
  * @{
  */
 
@@ -50,16 +56,19 @@ typedef enum custos_audit_action {
 	CUSTOS_AUDIT_FIND = 4,     /**< A search by a field (the field id, not the value). */
 	CUSTOS_AUDIT_LIST = 5,     /**< A listing was started. */
 	CUSTOS_AUDIT_COUNT = 6,    /**< Customers were counted. */
-	CUSTOS_AUDIT_DENY = 7,     /**< An operation was refused (the operation bits). */
+	CUSTOS_AUDIT_DENY = 7,     /**< An operation was refused (the operation bits and the code returned); for a
+	                                unique value another customer holds, that customer and the field. */
 	CUSTOS_AUDIT_GRANT = 8,    /**< A principal, team or role was created or changed. */
 	CUSTOS_AUDIT_REASSIGN = 9, /**< A customer's owner or team changed. */
 	CUSTOS_AUDIT_SCHEMA = 10,  /**< The schema changed. */
 	CUSTOS_AUDIT_KEYS = 11,    /**< The store's secret changed. */
 	CUSTOS_AUDIT_AUDIT = 12,   /**< The audit log was read, verified or the permissions reviewed. */
-	CUSTOS_AUDIT_DROPPED = 13  /**< Best-effort mode lost this many read entries (in the record version). */
+	CUSTOS_AUDIT_DROPPED = 13  /**< This many queued entries were lost (custos_audit_entry_version()): best-effort
+	                                mode found the queue full after a failed commit, or a close could not write
+	                                the log. */
 } custos_audit_action;
 
-/** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_version() of the entry). */
+/** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_grant_change() of the entry). */
 typedef enum custos_grant_change {
 	CUSTOS_GRANT_PRINCIPAL_CREATED = 1, /**< A principal was created (subject: the principal). */
 	CUSTOS_GRANT_ROLE_CHANGED = 2,      /**< A principal got another role (subject: the principal). */
@@ -86,8 +95,13 @@ typedef enum custos_grant_change {
  *        any Ed25519 implementation (libsodium: crypto_sign_verify_detached()).
  * @param sig_len 64.
  * @param payload The pointer given to custos_db_set_checkpoint_callback().
+ * @return 0 when the anchor was kept; anything else says it was not: custos_audit_checkpoint()
+ *         and custos_db_close() then return #CUSTOS_EUSER. For a checkpoint made on the way
+ *         of another call (every `checkpoint_every` entries) the value is not reported: that
+ *         call's change is committed, and the next checkpoint covers it. Either way the
+ *         checkpoint stays in the store.
  */
-typedef void (*custos_checkpoint_fn)(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
+typedef int (*custos_checkpoint_fn)(uint64_t seq, const unsigned char *hash, size_t hash_len, int64_t time_us,
 	const unsigned char *signature, size_t sig_len, void *payload);
 
 /**
@@ -102,6 +116,9 @@ CUSTOS_EXTERN(int) custos_db_set_checkpoint_callback(custos_db *db, custos_check
 
 /**
  * @brief Commit the queued read entries now.
+ *
+ * Reading and verifying the log return what is committed: call this first to include the
+ * latest reads.
  * @param[in] ctx A context of the store.
  * @return #CUSTOS_OK, #CUSTOS_ESTATE or a backend error.
  */
@@ -110,7 +127,8 @@ CUSTOS_EXTERN(int) custos_audit_flush(custos_ctx *ctx) CUSTOS_WARN_UNUSED;
 /**
  * @brief Flush, then make and sign a checkpoint now, handing it to the callback.
  * @param[in] ctx A context holding #CUSTOS_OP_AUDIT.
- * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_ESTATE or a backend error.
+ * @return #CUSTOS_OK, #CUSTOS_EUSER (the callback refused the checkpoint; it is in the
+ *         store), #CUSTOS_EDENIED, #CUSTOS_ESTATE or a backend error.
  */
 CUSTOS_EXTERN(int) custos_audit_checkpoint(custos_ctx *ctx) CUSTOS_WARN_UNUSED;
 
@@ -128,24 +146,36 @@ CUSTOS_EXTERN(int) custos_audit_public_key(custos_buf *out, custos_ctx *ctx) CUS
  * Recomputes the chain and every checkpoint signature, compares the end of the log with the
  * store's head (and with @p anchor_hash at @p anchor_seq when given), and replays every
  * write entry against the stored customers.
+ *
+ * Verification writes nothing: it checks what is committed, as the log stood when it
+ * reached its end. Call custos_audit_flush() first to include your own recent reads (its own
+ * #CUSTOS_AUDIT_AUDIT entry is queued). It reads in short read transactions, never holding
+ * one over the whole log, and its memory does not grow with the store (docs/audit.md).
  * @param[out] first_bad Receives 0 when everything verifies; otherwise the sequence number
  *             of the first entry that does not (for a rolled-back customer: the sequence of
  *             the last write entry of that customer). May be NULL.
  * @param[in] ctx A context holding #CUSTOS_OP_AUDIT.
  * @param[in] anchor_seq The sequence number of a checkpoint kept outside the store, or 0.
- * @param[in] anchor_hash Its 32-byte hash, or NULL.
+ * @param[in] anchor_hash Its hash as the checkpoint callback received it, or NULL.
+ * @param[in] anchor_hash_len The bytes of @p anchor_hash: #CUSTOS_AUDIT_HASH_BYTES (0 with
+ *            no anchor).
  * @return #CUSTOS_OK, #CUSTOS_EAUTH (the message says what is wrong: an edited, missing,
  *         reordered or duplicated entry, a log cut short or older than the anchor, a bad
  *         signature, a customer rolled back, added or removed outside the log),
- *         #CUSTOS_EDENIED, #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
+ *         #CUSTOS_EINVALID (an anchor hash of another length), #CUSTOS_EDENIED,
+ *         #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
  */
 CUSTOS_EXTERN(int) custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uint64_t anchor_seq,
-	const unsigned char *anchor_hash) CUSTOS_WARN_UNUSED;
+	const unsigned char *anchor_hash, size_t anchor_hash_len) CUSTOS_WARN_UNUSED;
 
 /**
  * @brief Read the log in sequence order, a page at a time.
+ *
+ * Reading writes nothing: it returns what is committed, also on a store opened read-only
+ * or found damaged. Call custos_audit_flush() first to include the reads queued so far.
  * @param[out] out Receives the iterator, owned by the caller.
- * @param[in] ctx A context holding #CUSTOS_OP_AUDIT; it must outlive the iterator.
+ * @param[in] ctx A context holding #CUSTOS_OP_AUDIT. The iterator keeps a reference on it:
+ *            the context may be freed first; the iterator stays usable until it is freed.
  * @param[in] after_seq Start after this sequence number (0 = from the first entry).
  * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE, #CUSTOS_ENOMEM.
  */
@@ -155,7 +185,10 @@ CUSTOS_EXTERN(int) custos_audit_read(custos_audit_iter **out, custos_ctx *ctx, u
  * @brief The next entry.
  * @param[out] out Receives the entry, owned by the caller.
  * @param[in] iter The iterator.
- * @return #CUSTOS_OK, #CUSTOS_ITEROVER, #CUSTOS_EAUTH (a damaged entry), #CUSTOS_ESTATE,
+ * Every entry's tag and every block's hash are checked before an entry is handed out.
+ * @return #CUSTOS_OK, #CUSTOS_ITEROVER, #CUSTOS_EAUTH (an entry or block that does not
+ *         verify: the message names the first bad entry, after the entries before it were
+ *         returned; calling again returns it again), #CUSTOS_ESTATE,
  *         #CUSTOS_ENOMEM or a backend error.
  */
 CUSTOS_EXTERN(int) custos_audit_next(custos_audit_entry **out, custos_audit_iter *iter) CUSTOS_WARN_UNUSED;
@@ -186,10 +219,17 @@ CUSTOS_EXTERN(uint64_t) custos_audit_entry_customer(const custos_audit_entry *e)
 CUSTOS_EXTERN(uint32_t) custos_audit_entry_classes(const custos_audit_entry *e);
 /** @brief The outcome. @param[in] e The entry. @return #CUSTOS_OK or the error code returned. */
 CUSTOS_EXTERN(int) custos_audit_entry_result(const custos_audit_entry *e);
-/** @brief The customer's record version after a write; for #CUSTOS_AUDIT_GRANT the
- *  #custos_grant_change; for #CUSTOS_AUDIT_DROPPED the number of entries lost.
- *  @param[in] e The entry. @return The value, or 0. */
-CUSTOS_EXTERN(uint64_t) custos_audit_entry_version(const custos_audit_entry *e);
+/** @brief The version a change made: the customer's record version after a
+ *  #CUSTOS_AUDIT_CREATE, #CUSTOS_AUDIT_UPDATE or #CUSTOS_AUDIT_REASSIGN, the schema version
+ *  after a #CUSTOS_AUDIT_SCHEMA. @param[in] e The entry. @return The version, 0 for other
+ *  actions or NULL. */
+CUSTOS_EXTERN(uint32_t) custos_audit_entry_version(const custos_audit_entry *e);
+/** @brief What a #CUSTOS_AUDIT_GRANT entry changed. @param[in] e The entry.
+ *  @return A #custos_grant_change, 0 for other actions or NULL. */
+CUSTOS_EXTERN(int) custos_audit_entry_grant_change(const custos_audit_entry *e);
+/** @brief How many entries a #CUSTOS_AUDIT_DROPPED entry stands for. @param[in] e The entry.
+ *  @return The number of entries lost, 0 for other actions or NULL. */
+CUSTOS_EXTERN(uint64_t) custos_audit_entry_dropped(const custos_audit_entry *e);
 /** @brief The operation bits used or refused. @param[in] e The entry. @return `CUSTOS_OP_*` bits. */
 CUSTOS_EXTERN(uint32_t) custos_audit_entry_operation(const custos_audit_entry *e);
 /** @brief The other party: a principal, team or field id, by action. @param[in] e The entry. @return The id, or 0. */
@@ -201,6 +241,35 @@ CUSTOS_EXTERN(uint32_t) custos_audit_entry_subject(const custos_audit_entry *e);
  * @return A static string, or NULL for an unknown value.
  */
 CUSTOS_EXTERN(const char *) custos_audit_action_name(int action);
+
+/**
+ * @brief Parse the name of an audit action.
+ * @param[out] out Receives the #custos_audit_action.
+ * @param[in] name A name as returned by custos_audit_action_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_audit_action_parse(int *out, const char *name);
+
+/**
+ * @brief Name of a grant change, such as "role_changed".
+ * @param[in] change A #custos_grant_change.
+ * @return A static string, or NULL for an unknown value.
+ */
+CUSTOS_EXTERN(const char *) custos_grant_change_name(int change);
+
+/**
+ * @brief Parse the name of a grant change.
+ * @param[out] out Receives the #custos_grant_change.
+ * @param[in] name A name as returned by custos_grant_change_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_grant_change_parse(int *out, const char *name);
+
+/** Bytes of a chain hash: of a checkpoint, and of an anchor given to custos_audit_verify(). */
+#define CUSTOS_AUDIT_HASH_BYTES 32U
+
+/** @brief #CUSTOS_AUDIT_HASH_BYTES, for FFI. @return 32. */
+CUSTOS_EXTERN(size_t) custos_audit_hash_bytes(void);
 
 CUSTOS_END_DECL
 

@@ -304,8 +304,10 @@ CUSTOS_EXTERN(uint32_t) custos_customer_team(const custos_customer *customer);
  * @brief Store a new customer.
  *
  * The customer gets a new id (never reused), a fresh random data key, and the context's
- * principal as owner. Required and unique fields are checked; a unique conflict is
- * #CUSTOS_EEXISTS with the holder's id in the message. The draft is not changed.
+ * principal as owner. Required and unique fields are checked; a unique conflict with a
+ * customer the context reaches is #CUSTOS_EEXISTS with the holder's id in the message, one
+ * with a customer outside its scope is #CUSTOS_EDENIED naming no customer; both are
+ * audited (docs/permissions.md). The draft is not changed.
  * @param[out] id_out Receives the new id; may be NULL.
  * @param[in] ctx A context whose principal may create customers.
  * @param[in] customer A draft from custos_customer_new() of the same store.
@@ -350,10 +352,27 @@ CUSTOS_EXTERN(int) custos_customer_get(custos_customer **out, custos_ctx *ctx, u
  * @param[in] id The customer's id.
  * @param[in,out] changes The changes.
  * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND, #CUSTOS_EINVALID (for example unsetting a required
- *         field), #CUSTOS_EEXISTS, #CUSTOS_EAUTH, #CUSTOS_EDENIED, #CUSTOS_ESTATE,
+ *         field), #CUSTOS_EEXISTS and #CUSTOS_EDENIED (a unique value held by another
+ *         customer, as custos_customer_create() says), #CUSTOS_EAUTH, #CUSTOS_ESTATE,
  *         #CUSTOS_EFULL, #CUSTOS_ENOMEM or a backend error.
  */
 CUSTOS_EXTERN(int) custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Apply @p changes only if the stored customer is still at @p expected_version.
+ *
+ * For read-modify-write without lost updates: read a customer, note
+ * custos_customer_version(), build the changes, and apply them with that version. If
+ * another writer changed the customer meanwhile, nothing is written and the call fails
+ * with #CUSTOS_ECONFLICT, naming both versions: read it again and decide afresh.
+ * @param[in] ctx A context whose principal may update the customer.
+ * @param[in] id The customer's id.
+ * @param[in] expected_version The version the changes were made against (1 or more).
+ * @param[in,out] changes The changes, as for custos_customer_update().
+ * @return As custos_customer_update(), and #CUSTOS_ECONFLICT.
+ */
+CUSTOS_EXTERN(int) custos_customer_update_if(custos_ctx *ctx, uint64_t id, uint32_t expected_version,
+	custos_customer *changes) CUSTOS_WARN_UNUSED;
 
 /**
  * @brief Give a customer a new owner; its team becomes the new owner's team.
@@ -392,7 +411,8 @@ CUSTOS_EXTERN(int) custos_customer_count(uint64_t *out, custos_ctx *ctx) CUSTOS_
  * calls, sees customers created after it started if their ids are higher than the last
  * one returned, and skips customers removed meanwhile.
  * @param[out] out Receives the iterator, owned by the caller.
- * @param[in] ctx A context of the store; it must outlive the iterator.
+ * @param[in] ctx A context of the store. The iterator keeps a reference on it: the context
+ *            may be freed first; the iterator stays usable until it is freed.
  * @param[in] opts Options, or NULL for defaults.
  * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_EVERSION, #CUSTOS_ESTATE, #CUSTOS_ENOMEM.
  */
@@ -409,7 +429,8 @@ CUSTOS_EXTERN(int) custos_customer_list(custos_iter **out, custos_ctx *ctx, cons
  * as well, until custos_schema_renormalize(). Encrypted fields are looked up through their
  * blind index and every candidate is verified, so there are no false matches.
  * @param[out] out Receives an iterator over the matches in ascending id order, owned by the caller.
- * @param[in] ctx A context of the store; it must outlive the iterator.
+ * @param[in] ctx A context of the store. The iterator keeps a reference on it: the context
+ *            may be freed first; the iterator stays usable until it is freed.
  * @param[in] field A searchable field.
  * @param[in] value The value in text form (integers as decimal, booleans as 0 or 1).
  * @return #CUSTOS_OK (also when nothing matches: the iterator is then empty),

@@ -67,7 +67,8 @@ typedef struct custos_ctx custos_ctx;
  */
 /** Reads are audited in batches; while the log cannot be written, reads are refused. */
 #define CUSTOS_AUDIT_READS_FAIL_CLOSED 0U
-/** Reads are audited in batches; entries that cannot be written are dropped and counted. */
+/** Reads are audited in batches and served while the log cannot be written: an entry that then finds the
+ *  queue full is dropped and counted, and the count is logged by the next commit. */
 #define CUSTOS_AUDIT_READS_BEST_EFFORT 1U
 /** Reads are not audited (changes, denials and grant changes still are). */
 #define CUSTOS_AUDIT_READS_OFF 2U
@@ -85,7 +86,8 @@ typedef struct custos_db_options {
 	const char *admin_name;      /**< Name of the bootstrap admin principal (creation only); NULL = "admin". */
 	uint64_t map_size;           /**< LMDB: initial map size in bytes; 0 = 64 MiB. The map grows by itself. */
 	uint32_t audit_reads;        /**< `CUSTOS_AUDIT_READS_*`; 0 is #CUSTOS_AUDIT_READS_FAIL_CLOSED. */
-	uint32_t audit_batch;        /**< Read entries per group commit; 0 = 2048. At most 4096. */
+	uint32_t audit_batch;        /**< Read entries per group commit; 0 = 2048. At most 4096. The queue holds
+	                                  twice this many: the most a crash can lose. */
 	uint32_t audit_max_age_ms;   /**< Commit queued read entries once the oldest is this old; 0 = 1000. */
 	uint32_t checkpoint_every;   /**< Sign a checkpoint every this many entries; 0 = 1000. */
 } custos_db_options;
@@ -176,17 +178,24 @@ CUSTOS_EXTERN(int) custos_db_open(custos_db **out, const char *uri, const custos
 /**
  * @brief Close a store.
  *
- * Queued audit entries are committed and a final checkpoint is signed (when the store is
- * writable); call custos_audit_flush() first to see an error there. The backend is then
- * closed and every key is wiped. Handles made from the store
- * (contexts, customers, iterators, schemas) stay allocated until the caller frees them,
- * in any order: customer and schema handles keep their already-decrypted values; any call
- * that needs the store fails with #CUSTOS_ESTATE. The store's memory is released when the
- * last of them is freed (SQLite's `sqlite3_close_v2` rule).
+ * Queued audit entries are committed and a final checkpoint is signed and handed to the
+ * checkpoint callback (when the store is writable). If that commit fails, the queued
+ * entries are lost: their count is kept in the store, without touching the log, for the
+ * next commit to log as a #CUSTOS_AUDIT_DROPPED entry (unless the store cannot be written
+ * at all), and the failure is returned. Whatever it returns, the store is closed: the
+ * backend is closed and every key is wiped. Handles made from the store (contexts,
+ * customers, iterators, schemas) stay allocated until the caller frees them, in any
+ * order: customer and schema handles keep their already-decrypted values; any call that
+ * needs the store fails with #CUSTOS_ESTATE. The store's memory is released when the last
+ * of them is freed (SQLite's `sqlite3_close_v2` rule).
  * @param[in] db The store; NULL is accepted.
+ * @return #CUSTOS_OK; #CUSTOS_EUSER when the checkpoint callback refused the final
+ *         checkpoint (it is in the store); the commit's error (#CUSTOS_EFULL, #CUSTOS_EIO,
+ *         #CUSTOS_ECORRUPT for a store found damaged, ...) when the queued entries could not
+ *         be committed. The store is closed in every case.
  * @note Call once, from one thread, while no other thread is inside a call on @p db.
  */
-CUSTOS_EXTERN(void) custos_db_close(custos_db *db);
+CUSTOS_EXTERN(int) custos_db_close(custos_db *db);
 
 /**
  * @brief Replace the store's unlock secret (passphrase change or master-key rotation).

@@ -78,6 +78,9 @@ typedef enum custos_field_class {
 /** Number of field classes; classes are 0 to CUSTOS_CLASS_COUNT - 1. */
 #define CUSTOS_CLASS_COUNT 7
 
+/** @brief #CUSTOS_CLASS_COUNT, for FFI. @return The number of field classes. */
+CUSTOS_EXTERN(size_t) custos_class_count(void);
+
 /**
  * How a text field's values are compared for equality: by custos_customer_find() and for
  * #CUSTOS_FIELD_UNIQUE. The normalisation applies to the index and to comparisons only:

@@ -1,7 +1,8 @@
 /*
  * access/access.h — principals, teams, roles, permission contexts and the audit log: who
  * acts, what they may do and see, and the record of what they did. Policy lives here; the
- * model carries out operations within the scope and visibility this layer sets.
+ * model carries out operations within the scope and visibility this layer sets. The audit
+ * log's own interface is access/audit.h, included at the end.
  */
 #ifndef CU_ACCESS_H
 #define CU_ACCESS_H
@@ -91,6 +92,9 @@ int cu_access_check(custos_ctx *ctx, uint32_t need, const char *what);
 /* Queue a DENY entry for a refusal found inside a transaction (grant rules, reassignment
  * across teams); the thread's error message is kept. */
 void cu_access_log_denial(custos_ctx *ctx, uint32_t need);
+/* The same for a write refused because `holder` has the value of unique field `field`,
+ * with the code the caller got (CUSTOS_EEXISTS or CUSTOS_EDENIED). */
+void cu_access_log_conflict(custos_ctx *ctx, uint32_t need, uint64_t holder, uint32_t field, int result);
 /* CUSTOS_EDENIED (audited) unless the context holds one of need. */
 int cu_access_check_any(custos_ctx *ctx, uint32_t need, const char *what);
 /* Inside a transaction: CUSTOS_ESTATE when the principal's rights changed since open. */
@@ -130,93 +134,6 @@ int cu_review_build(custos_review **out, cu_core *core, uint32_t days);
 /* ---- masking (access/mask.c) ---- */
 int cu_mask_value(const cu_field *f, const unsigned char *v, size_t n, cu_bytes *out);
 
-/* ---- audit log (access/audit.c) ---- */
-typedef struct cu_audit cu_audit;
-struct cu_audit_rec {
-	uint8_t action;
-	uint32_t actor, role;
-	int64_t time_us;
-	uint64_t customer;
-	uint32_t classes;
-	int32_t result;
-	uint32_t version, op, subject;
-	unsigned char hash[32];
-};
-
-/* What a write transaction committed to the log, for the steps after commit. */
-typedef struct cu_audit_commit {
-	size_t taken;                   /* queued entries written by this transaction */
-	int dropped_written;            /* it also recorded the count of dropped entries */
-	int checkpoint;
-	uint64_t cp_seq;
-	int64_t cp_time;
-	unsigned char cp_hash[32], cp_sig[64];
-	uint32_t usage_actor[16], usage_ops[16], usage_day[16];
-	size_t nusage;
-} cu_audit_commit;
-
-int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly);
-void cu_audit_free(cu_audit *a);
-/* Start the flusher thread once the store is open (not for read-only stores); stop it
- * before the final commit at close. */
-void cu_audit_start(cu_audit *a, cu_core *core);
-void cu_audit_stop(cu_audit *a);
-void cu_audit_set_callback(cu_audit *a, custos_checkpoint_fn fn, void *payload);
-int cu_audit_reads_on(const cu_audit *a);
-/* A record for ctx's principal, now. */
-void cu_audit_rec_init(cu_audit_rec *r, const custos_ctx *ctx, int action, uint32_t op);
-/* Queue a read, find, list, count or denial; may commit the queue. In fail-closed mode a
- * failure to commit is returned (the read must then be refused). */
-int cu_audit_note(cu_core *core, const cu_audit_rec *r);
-/* Inside a write transaction: the queued entries, then recs, as one block. */
-int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_checkpoint, cu_audit_commit *c);
-/* Under the writer lock after commit: drop what was written from the queue. */
-void cu_audit_committed(cu_core *core, cu_audit_commit *c);
-/* With no lock: hand a new checkpoint to the host. */
-void cu_audit_after(cu_core *core, const cu_audit_commit *c);
-int cu_audit_flush(cu_core *core, int checkpoint);
-int cu_audit_public_key(cu_core *core, unsigned char pk[32]);
-int cu_audit_verify(cu_core *core, uint64_t *first_bad, uint64_t anchor_seq, const unsigned char *anchor_hash);
-/* Shared with verification (access/verify.c). */
-#define CU_AUDIT_ENTRY_MAX 96   /* the longest encoded entry, with its length byte */
-#define CU_AUDIT_TAG_BYTES 8
-#define CU_AUDIT_BLOCK_HEAD 19
-/* Encode an entry (times relative to base); its length. Decode one of n bytes. */
-size_t cu_audit_encode(unsigned char e[CU_AUDIT_ENTRY_MAX], const cu_audit_rec *r, int64_t base);
-int cu_audit_decode(cu_audit_rec *r, const unsigned char *e, size_t n, int64_t base);
-/* Walking a stored block: open checks the header (-1 when damaged); next gives each entry's
- * bytes and tag (-1 when the next one does not fit); after count entries p must be end. */
-typedef struct cu_audit_block {
-	uint64_t first;
-	size_t count;
-	int64_t base;
-	const unsigned char *p, *end;
-} cu_audit_block;
-int cu_audit_block_open(cu_audit_block *b, const unsigned char *v, size_t n);
-int cu_audit_block_next(cu_audit_block *b, const unsigned char **e, size_t *elen, const unsigned char **tag);
-/* The log's keys: the keyed BLAKE2b state of the block chain and the SipHash key of entry
- * tags. Wipe after use. */
-typedef struct cu_audit_keys {
-	cu_mac_state chain;
-	unsigned char tag[16];
-} cu_audit_keys;
-void cu_audit_keys_init(cu_audit_keys *ak, const cu_keys *keys);
-void cu_audit_keys_wipe(cu_audit_keys *ak);
-/* The chain's start; an entry's tag; h (the previous block's hash) becomes block's hash,
- * over its n bytes up to the hash. */
-void cu_audit_chain_start(unsigned char h[32], const cu_audit_keys *ak, const cu_keys *keys);
-void cu_audit_entry_tag(unsigned char tag[CU_AUDIT_TAG_BYTES], const cu_audit_keys *ak, uint64_t seq,
-	int64_t base, const unsigned char *entry, size_t n);
-void cu_audit_block_hash(unsigned char h[32], const cu_audit_keys *ak, const unsigned char *block, size_t n);
-/* The head: last sequence number, chain hash and the digest of the meta and access records
- * (model/meta.h) as of that entry. CUSTOS_ENOTFOUND (with the values of an empty log) before
- * the store's first transaction, CUSTOS_EAUTH when it does not authenticate. */
-#define CU_AUDIT_HEAD_BYTES (8 + 32 + CU_SEAL_BYTES)
-int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32], unsigned char digest[CU_SEAL_BYTES],
-	const cu_audit_keys *ak);
-int cu_audit_check_signature(const cu_keys *k, uint64_t seq, const unsigned char h[32], int64_t time_us,
-	const unsigned char sig[64]);
-/* Entries in sequence order after after_seq, a page at a time into out (up to max). */
-int cu_audit_page(cu_core *core, uint64_t after_seq, cu_audit_rec *out, uint64_t *seqs, size_t max, size_t *count);
+#include "access/audit.h"
 
 #endif

@@ -62,16 +62,23 @@ void cu_access_ctx_destroy(custos_ctx *ctx)
 	cu_free(ctx);
 }
 
-void cu_access_log_denial(custos_ctx *ctx, uint32_t need)
+void cu_access_log_conflict(custos_ctx *ctx, uint32_t need, uint64_t holder, uint32_t field, int result)
 {
 	cu_err_saved e;
 	cu_audit_rec r;
 
 	cu_audit_rec_init(&r, ctx, CUSTOS_AUDIT_DENY, need);
-	r.result = CUSTOS_EDENIED;
+	r.result = result;
+	r.customer = holder;
+	r.subject = field;
 	cu_err_save(&e);
-	(void)cu_audit_note(ctx->core, &r);  /* the denial stands whatever the log says */
+	(void)cu_audit_queue_entry(ctx->core, &r);  /* the denial stands whatever the log says */
 	cu_err_restore(&e);
+}
+
+void cu_access_log_denial(custos_ctx *ctx, uint32_t need)
+{
+	cu_access_log_conflict(ctx, need, 0, 0, CUSTOS_EDENIED);
 }
 
 static int deny(custos_ctx *ctx, uint32_t need, const char *what)
@@ -144,6 +151,8 @@ int cu_access_may_search(custos_ctx *ctx, const cu_field *f)
 {
 	char doing[160];
 
+	if (ctx->role.vis[f->cls] == CUSTOS_VIS_CLEAR)
+		return CUSTOS_OK;  /* the message is only made for a refusal */
 	snprintf(doing, sizeof doing, "search by field '%s', which it cannot see", f->name);
 	return see_clearly(ctx, f, CUSTOS_OP_READ, doing);
 }

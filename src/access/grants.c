@@ -79,15 +79,19 @@ int cu_grant_role_create(custos_ctx *ctx, cu_op *op, const custos_role_options *
 	if (o->operations & ~CUSTOS_OP_ALL)
 		return cu_err(CUSTOS_EINVALID, "role '%s': unknown operation bits 0x%x", o->name, o->operations & ~CUSTOS_OP_ALL);
 	if (o->scope < CUSTOS_SCOPE_OWN || o->scope > CUSTOS_SCOPE_ALL)
-		return cu_err(CUSTOS_EINVALID, "role '%s': %u is not a scope", o->name, o->scope);
-	for (int c = 0; c < CUSTOS_CLASS_COUNT; c++)
-		if (o->visibility[c] > CUSTOS_VIS_CLEAR)
-			return cu_err(CUSTOS_EINVALID, "role '%s': %u is not a visibility", o->name, o->visibility[c]);
+		return cu_err(CUSTOS_EINVALID, "role '%s': %d is not a scope", o->name, o->scope);
+	if (o->visibility_count > CUSTOS_CLASS_COUNT || (o->visibility_count && !o->visibility))
+		return cu_err(CUSTOS_EINVALID, "role '%s': visibility_count %zu is not 0 to %d with a visibility array",
+			o->name, o->visibility_count, CUSTOS_CLASS_COUNT);
 	memset(&r, 0, sizeof r);
+	for (size_t c = 0; c < o->visibility_count; c++) {
+		if (o->visibility[c] < CUSTOS_VIS_HIDDEN || o->visibility[c] > CUSTOS_VIS_CLEAR)
+			return cu_err(CUSTOS_EINVALID, "role '%s': %d is not a visibility", o->name, o->visibility[c]);
+		r.vis[c] = (uint8_t)o->visibility[c];
+	}
 	snprintf(r.name, sizeof r.name, "%s", o->name);
 	r.ops = o->operations;
 	r.scope = (uint8_t)o->scope;
-	memcpy(r.vis, o->visibility, CUSTOS_CLASS_COUNT);
 	if ((rc = exceeds(ctx, &r, "create a role that")))
 		return rc;
 	rc = cu_role_get(op->txn, op->core->keys, o->name, &existing);

@@ -3,10 +3,10 @@
  * went unused, from the usage the audit log records per operation and day.
  */
 #include <string.h>
-#include <sys/time.h>
 
 #include "access/access.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 typedef struct review_row {
@@ -75,16 +75,14 @@ static int review_fn(cu_txn *t, void *arg)
 int cu_review_build(custos_review **out, cu_core *core, uint32_t days)
 {
 	custos_review *r = cu_calloc(1, sizeof *r);
-	struct timeval tv;
 	build b;
 	int rc;
 
 	if (!r)
 		return cu_err_oom();
-	gettimeofday(&tv, NULL);
 	b.k = core->keys;
 	b.r = r;
-	b.today = (uint32_t)(tv.tv_sec / 86400);
+	b.today = (uint32_t)(cu_clock_wall_us() / 86400000000LL);
 	b.days = days;
 	b.t = NULL;
 	if ((rc = cu_store_read(&core->store, review_fn, &b))) {
@@ -113,7 +111,7 @@ const char *custos_review_principal(const custos_review *r, size_t i) { return r
 const char *custos_review_role(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->role : NULL; }
 const char *custos_review_team(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->team : NULL; }
 int custos_review_disabled(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->disabled : 0; }
-uint32_t custos_review_scope(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->scope : 0; }
+int custos_review_scope(const custos_review *r, size_t i) { return row_at(r, i) ? (int)row_at(r, i)->scope : 0; }
 uint32_t custos_review_operations(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->ops : 0; }
 uint32_t custos_review_unused(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->unused : 0; }
 int64_t custos_review_last_active(const custos_review *r, size_t i) { return row_at(r, i) ? row_at(r, i)->last_active : 0; }

@@ -57,7 +57,7 @@ int cu_seals_check(cu_core *core, cu_txn *t, uint64_t *head_seq)
 	uint64_t seq;
 	int rc;
 
-	cu_audit_keys_init(&ak, core->keys);
+	cu_audit_keys_derive(&ak, core->keys);
 	rc = cu_audit_head(t, core->keys, &seq, h, want, &ak);
 	cu_audit_keys_wipe(&ak);
 	if (head_seq)

@@ -170,7 +170,8 @@ static int describe_fn(cu_op *op, void *arg)
 	return cu_role_get(op->txn, op->core->keys, a->name, &a->role);
 }
 
-int custos_role_describe(uint32_t *operations, uint32_t *scope, uint8_t *visibility, custos_ctx *ctx, const char *role)
+int custos_role_describe(uint32_t *operations, int *scope, int *visibility, size_t visibility_count, custos_ctx *ctx,
+	const char *role)
 {
 	describe_args a = { role, { 0 } };
 	int rc;
@@ -183,8 +184,8 @@ int custos_role_describe(uint32_t *operations, uint32_t *scope, uint8_t *visibil
 		*operations = a.role.ops;
 	if (scope)
 		*scope = a.role.scope;
-	if (visibility)
-		memcpy(visibility, a.role.vis, CUSTOS_CLASS_COUNT);
+	for (size_t c = 0; visibility && c < visibility_count && c < CUSTOS_CLASS_COUNT; c++)
+		visibility[c] = a.role.vis[c];
 	return CUSTOS_OK;
 }
 
@@ -199,9 +200,71 @@ int custos_access_review(custos_review **out, custos_ctx *ctx, uint32_t unused_d
 		return rc;
 	if ((rc = cu_review_build(out, ctx->core, unused_days)))
 		return rc;
-	if ((rc = cu_note(ctx, CUSTOS_AUDIT_AUDIT, ctx->role.ops & (CUSTOS_OP_AUDIT | CUSTOS_OP_ACCESS), 0, 0, CUSTOS_OK, 3))) {
+	if ((rc = cu_log_read(ctx, CUSTOS_AUDIT_AUDIT, ctx->role.ops & (CUSTOS_OP_AUDIT | CUSTOS_OP_ACCESS), 0, 0, CUSTOS_OK, 3))) {
 		custos_review_free(*out);
 		*out = NULL;
 	}
 	return rc;
+}
+
+/* ---- names of principals and teams ---- */
+
+typedef struct name_args {
+	uint32_t id;
+	int team;
+	char name[CU_NAME_BUF];
+} name_args;
+
+static int name_fn(cu_op *op, void *arg)
+{
+	name_args *a = arg;
+	cu_principal p;
+	int rc;
+
+	if (a->team) {
+		if (a->id == 0)
+			return cu_err(CUSTOS_ENOTFOUND, "team 0 is no team");
+		rc = cu_team_name(op->txn, op->core->keys, a->id, a->name);
+		return rc == CUSTOS_ECORRUPT ? cu_err(CUSTOS_ENOTFOUND, "no team with id %u", a->id) : rc;
+	}
+	if ((rc = cu_principal_get_id(op->txn, op->core->keys, a->id, &p)))
+		return rc;
+	memcpy(a->name, p.name, sizeof a->name);
+	return CUSTOS_OK;
+}
+
+/* Owners, teams and audit actors are ids: whoever may read customers, the log or the
+ * rights may see whose they are. */
+static int name_of_id(custos_buf *out, custos_ctx *ctx, uint32_t id, int team, const char *fn)
+{
+	name_args a;
+	size_t n;
+	int rc;
+
+	if (!out)
+		return cu_null_arg(fn, "out");
+	custos_buf_dispose(out);
+	memset(&a, 0, sizeof a);
+	a.id = id;
+	a.team = team;
+	if ((rc = cu_run_read(ctx, CUSTOS_OP_READ | CUSTOS_OP_REPORT | CUSTOS_OP_AUDIT | CUSTOS_OP_ACCESS,
+		team ? "read team names" : "read principal names", name_fn, &a)))
+		return rc;
+	n = strlen(a.name);
+	if (!(out->ptr = cu_malloc(n + 1)))
+		return cu_err_oom();
+	memcpy(out->ptr, a.name, n + 1);
+	out->size = n;
+	out->reserved = n + 1;
+	return CUSTOS_OK;
+}
+
+int custos_principal_name(custos_buf *out, custos_ctx *ctx, uint32_t id)
+{
+	return name_of_id(out, ctx, id, 0, "custos_principal_name");
+}
+
+int custos_team_name(custos_buf *out, custos_ctx *ctx, uint32_t id)
+{
+	return name_of_id(out, ctx, id, 1, "custos_team_name");
 }

@@ -36,6 +36,8 @@ void cu_ctx_unref(custos_ctx *ctx);
 /* libgit2's rule: 0 and versions newer than the library knows are rejected. */
 int cu_check_version(unsigned int version, unsigned int max, const char *what);
 int cu_null_arg(const char *fn, const char *arg);
+/* Parse one of names[lo..hi] into its index; CUSTOS_EINVALID naming `what` otherwise. */
+int cu_parse_name(int *out, const char *name, const char *const *names, int lo, int hi, const char *what);
 
 typedef int (*cu_apply_fn)(cu_op *op, void *arg);
 /* Check access, then run fn in one write transaction (retried after map growth), with
@@ -72,6 +74,6 @@ void cu_jobs_drop(custos_ctx *ctx, cu_job *job);
 int cu_jobs_rebuild(custos_ctx *ctx);
 
 /* Queue an audit entry for a read by ctx; in fail-closed mode a failure to log is returned. */
-int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);
+int cu_log_read(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);
 
 #endif

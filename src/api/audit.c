@@ -18,22 +18,14 @@ struct custos_audit_entry {
 
 struct custos_audit_iter {
 	custos_ctx *ctx;
-	uint64_t after;
+	cu_audit_reader rd;
 	cu_audit_rec recs[PAGE];
 	uint64_t seqs[PAGE];
 	size_t n, pos;
 	int exhausted;
+	int rc;                /* how the last page ended, returned after its entries */
+	cu_err_saved err;
 };
-
-static const char *const action_names[] = {
-	NULL, "create", "update", "read", "find", "list", "count", "deny", "grant", "reassign", "schema", "keys",
-	"audit", "dropped",
-};
-
-const char *custos_audit_action_name(int action)
-{
-	return action >= CUSTOS_AUDIT_CREATE && action <= CUSTOS_AUDIT_DROPPED ? action_names[action] : NULL;
-}
 
 int custos_db_set_checkpoint_callback(custos_db *db, custos_checkpoint_fn fn, void *payload)
 {
@@ -81,21 +73,23 @@ int custos_audit_public_key(custos_buf *out, custos_ctx *ctx)
 	return CUSTOS_OK;
 }
 
-int custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uint64_t anchor_seq, const unsigned char *anchor_hash)
+int custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uint64_t anchor_seq, const unsigned char *anchor_hash,
+	size_t anchor_hash_len)
 {
 	cu_err_saved e;
 	int rc;
 
 	if (first_bad)
 		*first_bad = 0;
+	if (anchor_hash && anchor_hash_len != CUSTOS_AUDIT_HASH_BYTES)
+		return cu_err(CUSTOS_EINVALID, "an anchor's hash is %u bytes, not %zu", CUSTOS_AUDIT_HASH_BYTES,
+			anchor_hash_len);
 	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "verify the audit log")))
 		return rc;
-	/* Verify what is committed: flush first, so the caller's own reads are included. */
-	if ((rc = cu_audit_flush(ctx->core, 0)))
-		return rc;
+	/* What is committed, as it stands: verification writes nothing (its own entry is queued). */
 	rc = cu_audit_verify(ctx->core, first_bad, anchor_seq, anchor_hash);
 	cu_err_save(&e);
-	(void)cu_note(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, rc, SEEN_VERIFY);
+	(void)cu_log_read(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, rc, SEEN_VERIFY);
 	cu_err_restore(&e);
 	return rc;
 }
@@ -110,12 +104,12 @@ int custos_audit_read(custos_audit_iter **out, custos_ctx *ctx, uint64_t after_s
 	*out = NULL;
 	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "read the audit log")))
 		return rc;
-	if ((rc = cu_note(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, CUSTOS_OK, SEEN_READ)))
+	if ((rc = cu_log_read(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, CUSTOS_OK, SEEN_READ)))
 		return rc;
 	if (!(it = cu_calloc(1, sizeof *it)))
 		return cu_err_oom();
 	it->ctx = cu_ctx_ref(ctx);
-	it->after = after_seq;
+	it->rd.after = after_seq;
 	*out = it;
 	return CUSTOS_OK;
 }
@@ -129,20 +123,30 @@ int custos_audit_next(custos_audit_entry **out, custos_audit_iter *it)
 		return cu_null_arg("custos_audit_next", out ? "iter" : "out");
 	*out = NULL;
 	if (it->pos == it->n) {
+		if ((rc = it->rc)) {  /* the page's entries are out: now its error (the next call tries again) */
+			it->rc = 0;
+			cu_err_restore(&it->err);
+			return rc;
+		}
 		if (it->exhausted)
 			return CUSTOS_ITEROVER;
 		if ((rc = cu_ctx_current(it->ctx)))
 			return rc;
-		/* Entries queued before this page are committed first, so reading sees them. */
-		if ((rc = cu_audit_flush(it->ctx->core, 0)) ||
-		    (rc = cu_audit_page(it->ctx->core, it->after, it->recs, it->seqs, PAGE, &it->n)))
-			return rc;
+		/* What is committed: reading writes nothing, whatever the store's state. */
+		rc = cu_audit_page(it->ctx->core, &it->rd, it->recs, it->seqs, PAGE, &it->n);
 		it->pos = 0;
-		if (it->n < PAGE)
+		if (it->n)
+			it->rd.after = it->seqs[it->n - 1];
+		if (rc && !it->n)
+			return rc;
+		if (rc) {
+			it->rc = rc;
+			cu_err_save(&it->err);
+		} else if (it->n < PAGE) {
 			it->exhausted = 1;
+		}
 		if (it->n == 0)
 			return CUSTOS_ITEROVER;
-		it->after = it->seqs[it->n - 1];
 	}
 	if (!(e = cu_malloc(sizeof *e)))
 		return cu_err_oom();
@@ -172,6 +176,27 @@ int custos_audit_entry_action(const custos_audit_entry *e) { return e ? e->r.act
 uint64_t custos_audit_entry_customer(const custos_audit_entry *e) { return e ? e->r.customer : 0; }
 uint32_t custos_audit_entry_classes(const custos_audit_entry *e) { return e ? e->r.classes : 0; }
 int custos_audit_entry_result(const custos_audit_entry *e) { return e ? e->r.result : 0; }
-uint64_t custos_audit_entry_version(const custos_audit_entry *e) { return e ? e->r.version : 0; }
+
+uint32_t custos_audit_entry_version(const custos_audit_entry *e)
+{
+	if (!e)
+		return 0;
+	switch (e->r.action) {
+	case CUSTOS_AUDIT_CREATE: case CUSTOS_AUDIT_UPDATE: case CUSTOS_AUDIT_REASSIGN: case CUSTOS_AUDIT_SCHEMA:
+		return e->r.version;
+	default:
+		return 0;
+	}
+}
+
+int custos_audit_entry_grant_change(const custos_audit_entry *e)
+{
+	return e && e->r.action == CUSTOS_AUDIT_GRANT ? (int)e->r.version : 0;
+}
+
+uint64_t custos_audit_entry_dropped(const custos_audit_entry *e)
+{
+	return e && e->r.action == CUSTOS_AUDIT_DROPPED ? e->r.version : 0;
+}
 uint32_t custos_audit_entry_operation(const custos_audit_entry *e) { return e ? e->r.op : 0; }
 uint32_t custos_audit_entry_subject(const custos_audit_entry *e) { return e ? e->r.subject : 0; }

@@ -589,6 +589,7 @@ typedef struct get_args {
 	custos_customer **out;
 	custos_customer *changes;
 	int damaged;             /* the read failed on the customer's own record */
+	uint32_t expected;       /* an update's expected record version, 0 for any */
 } get_args;
 
 static int get_fn(cu_op *op, void *arg)
@@ -602,7 +603,7 @@ static int get_fn(cu_op *op, void *arg)
 
 int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *damaged)
 {
-	get_args a = { id, out, NULL, 0 };
+	get_args a = { id, out, NULL, 0, 0 };
 	cu_err_saved e;
 	int rc, logged;
 
@@ -619,7 +620,7 @@ int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *d
 	if (!rc)
 		rc = cu_access_present(ctx, *out);
 	cu_err_save(&e);
-	logged = cu_note(ctx, CUSTOS_AUDIT_READ, CUSTOS_OP_READ, id, rc ? 0 : cu_access_seen(ctx, *out), rc, 0);
+	logged = cu_log_read(ctx, CUSTOS_AUDIT_READ, CUSTOS_OP_READ, id, rc ? 0 : cu_access_seen(ctx, *out), rc, 0);
 	if (!rc && logged)
 		rc = logged;  /* fail-closed: a read that cannot be logged is refused (message set) */
 	else
@@ -641,21 +642,33 @@ int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
 static int update_fn(cu_op *op, void *arg)
 {
 	get_args *a = arg;
-	return cu_cust_update(op, a->id, a->changes);
+	return cu_cust_update(op, a->id, a->expected, a->changes);
 }
 
-int custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes)
+static int update(custos_ctx *ctx, uint64_t id, uint32_t expected, custos_customer *changes, const char *fn)
 {
-	get_args a = { id, NULL, changes, 0 };
+	get_args a = { id, NULL, changes, 0, expected };
 	int rc;
 
 	if (!changes)
-		return cu_null_arg("custos_customer_update", "changes");
-	if ((rc = cu_ctx_usable(ctx)) || (rc = same_store(ctx, changes, "custos_customer_update")) ||
+		return cu_null_arg(fn, "changes");
+	if ((rc = cu_ctx_usable(ctx)) || (rc = same_store(ctx, changes, fn)) ||
 	    (rc = cu_access_check(ctx, CUSTOS_OP_UPDATE, "update customers")) ||
 	    (rc = cu_access_may_write(ctx, changes, CUSTOS_OP_UPDATE, "update")))
 		return rc;
 	return cu_run_write(ctx, CUSTOS_OP_UPDATE, "update customers", CUSTOS_AUDIT_UPDATE, update_fn, &a, NULL);
+}
+
+int custos_customer_update(custos_ctx *ctx, uint64_t id, custos_customer *changes)
+{
+	return update(ctx, id, 0, changes, "custos_customer_update");
+}
+
+int custos_customer_update_if(custos_ctx *ctx, uint64_t id, uint32_t expected_version, custos_customer *changes)
+{
+	if (expected_version == 0)
+		return cu_err(CUSTOS_EINVALID, "custos_customer_update_if: the expected version is 0; records start at 1");
+	return update(ctx, id, expected_version, changes, "custos_customer_update_if");
 }
 
 static int count_fn(cu_op *op, void *arg)
@@ -671,7 +684,7 @@ int custos_customer_count(uint64_t *out, custos_ctx *ctx)
 		return cu_null_arg("custos_customer_count", "out");
 	if ((rc = cu_run_read(ctx, CUSTOS_OP_READ | CUSTOS_OP_REPORT, "count customers", count_fn, out)))
 		return rc;
-	return cu_note(ctx, CUSTOS_AUDIT_COUNT, ctx->role.ops & (CUSTOS_OP_READ | CUSTOS_OP_REPORT), 0, 0, CUSTOS_OK, 0);
+	return cu_log_read(ctx, CUSTOS_AUDIT_COUNT, ctx->role.ops & (CUSTOS_OP_READ | CUSTOS_OP_REPORT), 0, 0, CUSTOS_OK, 0);
 }
 
 /* ---- ownership ---- */

@@ -224,10 +224,10 @@ int custos_db_open(custos_db **out, const char *uri, const custos_secret *secret
 
 static int check_backend(const custos_backend *be)
 {
-	int rc;
-
-	if ((rc = cu_check_version(be->version, CUSTOS_BACKEND_VERSION, "custos_backend")))
-		return rc;
+	/* SQLite's rule for its VFS: a backend newer than this library is welcome, and only the
+	 * methods this library knows are ever called. */
+	if (be->version == 0)
+		return cu_err(CUSTOS_EVERSION, "custos_backend has version 0; fill it with custos_backend_init()");
 	if (!be->prepare || !be->begin || !be->commit || !be->abort || !be->get || !be->put || !be->del ||
 	    !be->cursor_open || !be->cursor_seek || !be->cursor_next || !be->cursor_close || !be->free)
 		return cu_err(CUSTOS_EINVALID, "backend '%s' lacks a mandatory method (every method but grow is "
@@ -249,25 +249,23 @@ int custos_db_open_backend(custos_db **out, custos_backend *backend, const custo
 	return open_common(out, backend, backend->name ? backend->name : "backend", secret, opts);
 }
 
-void custos_db_close(custos_db *db)
+int custos_db_close(custos_db *db)
 {
+	int rc = CUSTOS_OK;
+
 	if (!db || db->closed)
-		return;
+		return CUSTOS_OK;
 	cu_audit_stop(db->audit);
-	/* Commit what is queued and anchor the log; close is void, so an error here can only
-	 * be seen by calling custos_audit_flush() first. */
-	if (!db->readonly) {
-		cu_err_saved e;
-		cu_err_save(&e);
-		(void)cu_audit_flush(&db->core, 1);
-		cu_err_restore(&e);
-	}
+	/* Commit what is queued and anchor the log, or keep the count of what is lost. */
+	if (!db->readonly)
+		rc = cu_audit_close(&db->core);
 	db->closed = 1;
 	cu_core_detach(&db->core);
 	cu_audit_free(db->audit);
 	db->audit = NULL;
 	db->core.audit = NULL;
 	cu_db_unref(db);
+	return rc;
 }
 
 int custos_db_check(custos_ctx *ctx)

@@ -91,7 +91,7 @@ int custos_customer_list(custos_iter **out, custos_ctx *ctx, const custos_list_o
 	if ((rc = cu_access_check(ctx, CUSTOS_OP_READ, "read customers")) || (rc = iter_new(out, ctx, ITER_LIST)))
 		return rc;
 	(*out)->after = opts ? opts->after_id : 0;
-	if ((rc = cu_note(ctx, CUSTOS_AUDIT_LIST, CUSTOS_OP_READ, 0, 0, CUSTOS_OK, 0))) {
+	if ((rc = cu_log_read(ctx, CUSTOS_AUDIT_LIST, CUSTOS_OP_READ, 0, 0, CUSTOS_OK, 0))) {
 		custos_iter_free(*out);
 		*out = NULL;
 	}
@@ -163,7 +163,7 @@ int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, 
 		it->field_id = f->id;
 		rc = query_forms(it, f, s->region, value);
 		if (!rc)
-			rc = cu_note(ctx, CUSTOS_AUDIT_FIND, CUSTOS_OP_READ, 0, 1U << f->cls, CUSTOS_OK, f->id);
+			rc = cu_log_read(ctx, CUSTOS_AUDIT_FIND, CUSTOS_OP_READ, 0, 1U << f->cls, CUSTOS_OK, f->id);
 		if (rc)
 			custos_iter_free(it);
 		else

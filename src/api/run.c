@@ -79,6 +79,8 @@ typedef struct run {
 	cu_audit_rec *extra;
 	unsigned flags;          /* CU_RUN_* */
 	cu_audit_commit commit;
+	uint64_t conflict_customer;    /* the last attempt was stopped by a unique value */
+	uint32_t conflict_field;
 } run;
 
 /* The audit entries of a write: one per customer written, then the extra one. */
@@ -119,6 +121,8 @@ static int write_fn(cu_txn *t, void *arg)
 	cu_op_init(&op, r->ctx->core, t, s);
 	cu_access_apply(r->ctx, &op);
 	rc = r->fn(&op, r->arg);
+	r->conflict_customer = rc ? op.conflict_customer : 0;
+	r->conflict_field = op.conflict_field;
 	if (!rc)
 		rc = cu_counters_flush(&op);
 	if (!rc && !(r->flags & CU_RUN_UNAUDITED))
@@ -181,7 +185,9 @@ int cu_run_write_flags(custos_ctx *ctx, uint32_t need, const char *what, int act
 	rc = (flags & CU_RUN_REPAIR ? cu_store_write_repair : cu_store_write_ex)(&ctx->core->store, write_fn,
 		write_committed, &r);
 	if (!rc)
-		cu_audit_after(ctx->core, &r.commit);
+		(void)cu_audit_after(ctx->core, &r.commit);  /* the change stands; the next checkpoint covers it */
+	else if (r.conflict_customer)  /* a unique value: audited whatever the caller was told */
+		cu_access_log_conflict(ctx, need, r.conflict_customer, r.conflict_field, rc);
 	else if (rc == CUSTOS_EDENIED)
 		cu_access_log_denial(ctx, need);  /* refused by a rule checked inside the transaction */
 	return rc;
@@ -207,7 +213,7 @@ int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn
 	return cu_store_read(&ctx->core->store, read_fn, &r);
 }
 
-int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject)
+int cu_log_read(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject)
 {
 	cu_audit_rec r;
 
@@ -216,5 +222,5 @@ int cu_note(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_
 	r.classes = classes;
 	r.result = result;
 	r.subject = subject;
-	return cu_audit_note(ctx->core, &r);
+	return cu_audit_queue_entry(ctx->core, &r);
 }

@@ -39,16 +39,7 @@ const char *custos_field_norm_name(int norm)
 
 static int parse_name(int *out, const char *name, const char *const *names, int lo, int hi, const char *what)
 {
-	if (!out)
-		return cu_null_arg(what, "out");
-	if (!name)
-		return cu_null_arg(what, "name");
-	for (int i = lo; i <= hi; i++)
-		if (!strcmp(names[i], name)) {
-			*out = i;
-			return CUSTOS_OK;
-		}
-	return cu_err(CUSTOS_EINVALID, "%s: '%.64s' is not a known name", what, name);
+	return cu_parse_name(out, name, names, lo, hi, what);
 }
 
 int custos_field_type_parse(int *out, const char *name)

@@ -413,6 +413,102 @@ void cu_hash(unsigned char out[CU_MAC_BYTES], const void *p, size_t n)
 	crypto_generichash(out, CU_MAC_BYTES, p, n, NULL, 0);
 }
 
+/* ---- the audit log ---- */
+
+enum { AUDIT_CHAIN_KEY = 1, AUDIT_SIGN_SEED = 2, AUDIT_TAG_KEY = 3 };
+static const char audit_ctx[crypto_kdf_CONTEXTBYTES] = { 'C', 'U', 'S', 'A', 'U', 'D', 'I', 'T' };
+#define AUDIT_ENTRY_MAX 96
+_Static_assert(CU_SIGN_PUBLIC_BYTES == crypto_sign_PUBLICKEYBYTES, "Ed25519 public key");
+_Static_assert(CU_SIGNATURE_BYTES == crypto_sign_BYTES, "Ed25519 signature");
+
+void cu_audit_keys_derive(cu_audit_keys *ak, const cu_keys *k)
+{
+	unsigned char chain[CU_KEY_BYTES];
+
+	crypto_kdf_derive_from_key(chain, sizeof chain, AUDIT_CHAIN_KEY, audit_ctx, k->audit_root);
+	cu_mac_init(&ak->chain, chain);
+	sodium_memzero(chain, sizeof chain);
+	crypto_kdf_derive_from_key(ak->tag, sizeof ak->tag, AUDIT_TAG_KEY, audit_ctx, k->audit_root);
+}
+
+void cu_audit_keys_wipe(cu_audit_keys *ak)
+{
+	sodium_memzero(ak, sizeof *ak);
+}
+
+void cu_audit_chain_start(unsigned char h[CU_MAC_BYTES], const cu_audit_keys *ak, const cu_keys *k)
+{
+	cu_mac_state st = ak->chain;
+
+	cu_mac_update(&st, "CUSAUD00", 8);
+	cu_mac_update(&st, k->store_id, CU_STORE_ID_BYTES);
+	cu_mac_final(&st, h);
+}
+
+void cu_audit_chain_next(unsigned char h[CU_MAC_BYTES], const cu_audit_keys *ak, const void *block, size_t n)
+{
+	cu_mac_state st = ak->chain;
+
+	cu_mac_update(&st, "CUSAUD02", 8);
+	cu_mac_update(&st, h, CU_MAC_BYTES);
+	cu_mac_update(&st, block, n);
+	cu_mac_final(&st, h);
+}
+
+void cu_audit_tag(unsigned char tag[CU_AUDIT_TAG_BYTES], const cu_audit_keys *ak, uint64_t seq, int64_t base,
+	const unsigned char *entry, size_t n)
+{
+	unsigned char m[16 + AUDIT_ENTRY_MAX];
+
+	if (n > AUDIT_ENTRY_MAX)  /* callers pass encoded entries, which never are */
+		n = AUDIT_ENTRY_MAX;
+	cu_put_u64le(m, seq);
+	cu_put_u64le(m + 8, (uint64_t)base);
+	memcpy(m + 16, entry, n);
+	crypto_shorthash_siphash24(tag, m, 16 + n, ak->tag);
+}
+
+/* The checkpoint key pair, in secure memory for the time of one call. */
+static void sign_keypair(unsigned char pk[CU_SIGN_PUBLIC_BYTES], unsigned char sk[crypto_sign_SECRETKEYBYTES],
+	const cu_keys *k)
+{
+	unsigned char seed[crypto_sign_SEEDBYTES];
+
+	crypto_kdf_derive_from_key(seed, sizeof seed, AUDIT_SIGN_SEED, audit_ctx, k->audit_root);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_memzero(seed, sizeof seed);
+}
+
+void cu_audit_sign_public_key(unsigned char pk[CU_SIGN_PUBLIC_BYTES], const cu_keys *k)
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+
+	sign_keypair(pk, sk, k);
+	sodium_memzero(sk, sizeof sk);
+}
+
+void cu_audit_sign(unsigned char sig[CU_SIGNATURE_BYTES], const cu_keys *k, const void *m, size_t n)
+{
+	unsigned char pk[CU_SIGN_PUBLIC_BYTES], sk[crypto_sign_SECRETKEYBYTES];
+
+	sign_keypair(pk, sk, k);
+	crypto_sign_detached(sig, NULL, m, n, sk);
+	sodium_memzero(sk, sizeof sk);
+}
+
+int cu_audit_sign_check(const cu_keys *k, const unsigned char sig[CU_SIGNATURE_BYTES], const void *m, size_t n)
+{
+	unsigned char pk[CU_SIGN_PUBLIC_BYTES];
+
+	cu_audit_sign_public_key(pk, k);
+	return crypto_sign_verify_detached(sig, m, n, pk) == 0 ? CUSTOS_OK : CUSTOS_EAUTH;
+}
+
+int cu_is_zero(const void *p, size_t n)
+{
+	return sodium_is_zero(p, n);
+}
+
 /* ---- blind indexes ---- */
 
 void cu_bidx_keys_derive(cu_bidx_keys *bk, const cu_keys *k, uint32_t field_id)

@@ -159,6 +159,33 @@ int cu_equal(const void *a, const void *b, size_t n);
 /* Unkeyed BLAKE2b-256 (audit chains, record digests). */
 void cu_hash(unsigned char out[CU_MAC_BYTES], const void *p, size_t n);
 
+/* The audit log's primitives. Its keys come from the keyring's audit root with BLAKE2b's
+ * KDF (context "CUSAUDIT"): subkey 1 keys the block chain (keyed BLAKE2b-256), subkey 3 the
+ * entry tags (SipHash-2-4), subkey 2 seeds the Ed25519 key that signs checkpoints. */
+#define CU_AUDIT_TAG_BYTES 8
+#define CU_SIGN_PUBLIC_BYTES 32
+#define CU_SIGNATURE_BYTES 64
+typedef struct cu_audit_keys {
+	cu_mac_state chain;          /* keyed once; hashes start from a copy */
+	unsigned char tag[16];
+} cu_audit_keys;
+void cu_audit_keys_derive(cu_audit_keys *ak, const cu_keys *k);
+void cu_audit_keys_wipe(cu_audit_keys *ak);
+/* h0 = H(chain key, "CUSAUD00" || store id). */
+void cu_audit_chain_start(unsigned char h[CU_MAC_BYTES], const cu_audit_keys *ak, const cu_keys *k);
+/* h becomes H(chain key, "CUSAUD02" || h || block), over the block's n bytes up to its hash. */
+void cu_audit_chain_next(unsigned char h[CU_MAC_BYTES], const cu_audit_keys *ak, const void *block, size_t n);
+/* An entry's tag: SipHash-2-4(tag key, seq u64 LE || base time i64 LE || entry), n <= 96. */
+void cu_audit_tag(unsigned char tag[CU_AUDIT_TAG_BYTES], const cu_audit_keys *ak, uint64_t seq, int64_t base,
+	const unsigned char *entry, size_t n);
+/* Ed25519 under the checkpoint key: its public half, a detached signature of m, and the
+ * check of one (CUSTOS_OK or CUSTOS_EAUTH, no message). */
+void cu_audit_sign_public_key(unsigned char pk[CU_SIGN_PUBLIC_BYTES], const cu_keys *k);
+void cu_audit_sign(unsigned char sig[CU_SIGNATURE_BYTES], const cu_keys *k, const void *m, size_t n);
+int cu_audit_sign_check(const cu_keys *k, const unsigned char sig[CU_SIGNATURE_BYTES], const void *m, size_t n);
+/* 1 when all n bytes are zero (constant time). */
+int cu_is_zero(const void *p, size_t n);
+
 /* Blind indexes: per-field keys derived from the index root; the index value keeps the
  * top `bits` bits of a keyed BLAKE2b-256; the verifier is a SipHash-2-4 tag of (record id,
  * value), cheap enough to check every candidate of a lookup. */

@@ -85,6 +85,10 @@ typedef struct cu_op {
 	cu_counters counters;
 	cu_write_note *writes;   /* customers written, in order */
 	size_t nwrites, cwrites;
+	/* A unique value that stopped the operation: the customer holding it and the field, for
+	 * the audit log, which records the refusal whatever the caller was told. */
+	uint64_t conflict_customer;
+	uint32_t conflict_field;
 	int job_loaded;          /* the index job under way was looked up (model/reindex.c) */
 	int job_building;        /* a build job is under way: writers index job_field too */
 	cu_field job_field;      /* its field as it will be once searchable */

@@ -201,10 +201,12 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 			if (!(rc = cu_cust_matches(other, f, norm.p, norm.len, &same)) && same) {
 				reach = cu_op_reaches(&(cu_op){ .scope = saved_scope, .actor = op->actor,
 					.actor_team = op->actor_team }, other->owner, other->team);
+				op->conflict_customer = ids[i];
+				op->conflict_field = f->id;
 				rc = reach ? cu_err(CUSTOS_EEXISTS, "field '%s' must be unique, and customer %llu already "
 						"has this value", f->name, (unsigned long long)ids[i]) :
-					     cu_err(CUSTOS_EEXISTS, "field '%s' must be unique, and another customer "
-						"already has this value", f->name);
+					     cu_err(CUSTOS_EDENIED, "field '%s' must be unique, and this value may not be "
+						"used here", f->name);
 			}
 			cu_customer_destroy(other);
 		}
@@ -354,7 +356,7 @@ static int reindex_changed(cu_op *op, const custos_customer *c, const cu_slot *o
 	return rc;
 }
 
-int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes)
+int cu_cust_update(cu_op *op, uint64_t id, uint32_t expected, const custos_customer *changes)
 {
 	custos_customer *c = NULL;
 	cu_slot *old = NULL;
@@ -364,6 +366,12 @@ int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes)
 
 	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)))
 		goto out;
+	if (expected && c->version != expected) {
+		rc = cu_err(CUSTOS_ECONFLICT, "customer %llu is at version %u, not %u: another writer changed it since it "
+			"was read; read it again and apply the change to what it holds now", (unsigned long long)id,
+			c->version, expected);
+		goto out;
+	}
 	if (!(old = cu_malloc(c->schema->nfields * sizeof *old))) {
 		rc = cu_err_oom();
 		goto out;

@@ -17,12 +17,16 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out);
  * CUSTOS_ECORRUPT, or CU_ESTALE when the record needs a newer schema than op->schema. */
 int cu_cust_load(cu_op *op, uint64_t id, custos_customer **out);
 /* Apply the changed fields of `changes` to customer id. */
-int cu_cust_update(cu_op *op, uint64_t id, const custos_customer *changes);
+/* Apply changes to customer id; when expected is not 0 the stored record must be at that
+ * version (CUSTOS_ECONFLICT otherwise). */
+int cu_cust_update(cu_op *op, uint64_t id, uint32_t expected, const custos_customer *changes);
 /* Does c's value of f (one of its tags, for tags) have the index form norm? Sets *match;
  * fails only when memory runs out. Constant time in the compared bytes. */
 int cu_cust_matches(const custos_customer *c, const cu_field *f, const unsigned char *norm, size_t n, int *match);
 
-/* CUSTOS_EEXISTS if a customer other than `self` holds c's value of unique field f. */
+/* When a customer other than `self` holds c's value of unique field f: CUSTOS_EEXISTS naming
+ * it if op's scope reaches it, otherwise CUSTOS_EDENIED naming no customer (the caller
+ * learns only that the value cannot be used). Either way op->conflict_* name the holder. */
 int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, const cu_field *f);
 /* Up to max customer ids greater than after_id, ascending. */
 int cu_cust_ids(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count);

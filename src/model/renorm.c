@@ -56,7 +56,7 @@ int cu_renorm_customer(cu_op *op, uint64_t id, cu_renorm_left *left, uint64_t *r
 		if (cu_renorm_field_due(&c->schema->fields[i]))
 			rc = renorm_value(op, c, &c->schema->fields[i], &changes, left, rewritten, kept);
 	if (!rc && changes)
-		rc = cu_cust_update(op, id, changes);
+		rc = cu_cust_update(op, id, 0, changes);
 	if (rc == CUSTOS_ENOTFOUND)
 		rc = CUSTOS_OK;   /* removed since its id was read */
 	cu_customer_destroy(changes);

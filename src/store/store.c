@@ -19,7 +19,7 @@ const char *const cu_bucket_names[CU_B_COUNT] = {
 /* A backend must answer with a custos code; anything else becomes CUSTOS_EBACKEND. */
 static int checked(int rc)
 {
-	if (rc > 0 || (rc < CUSTOS_ETOOBIG && rc != CUSTOS_ITEROVER))
+	if (rc > 0 || (rc < CUSTOS_ECONFLICT && rc != CUSTOS_ITEROVER))
 		return cu_err(CUSTOS_EBACKEND, "the storage backend returned an unknown code %d", rc);
 	return rc;
 }
@@ -62,8 +62,8 @@ int cu_txn_begin(cu_txn *t, cu_store *st, int write)
 	t->h = NULL;
 	t->delta_dirty = 0;
 	memset(t->delta, 0, sizeof t->delta);
-	t->audit_taken = 0;
-	t->audit_dropped_taken = 0;
+	t->audit_queue_to = 0;
+	t->audit_dropped_to = 0;
 	rc = checked(st->be->begin(st->be, write ? CUSTOS_TXN_WRITE : CUSTOS_TXN_READ, &t->h));
 	return rc;
 }

@@ -50,8 +50,8 @@ typedef struct cu_txn {
 	 * group share one transaction and must not account for the same thing twice. */
 	int delta_dirty;
 	unsigned char delta[CU_TXN_DELTA_BYTES];
-	size_t audit_taken;       /* queued audit entries already written in this transaction */
-	int audit_dropped_taken;  /* the count of dropped entries was written in it */
+	uint64_t audit_queue_to;   /* queued audit entries numbered below it are written in it */
+	uint64_t audit_dropped_to; /* the count of dropped entries it recorded reaches this total */
 } cu_txn;
 
 typedef struct cu_cursor {

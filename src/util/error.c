@@ -38,6 +38,7 @@ static const struct {
 	{ CUSTOS_EBACKEND, "CUSTOS_EBACKEND", "storage backend error" },
 	{ CUSTOS_EUSER, "CUSTOS_EUSER", "stopped by a callback" },
 	{ CUSTOS_ETOOBIG, "CUSTOS_ETOOBIG", "too many changes for one transaction" },
+	{ CUSTOS_ECONFLICT, "CUSTOS_ECONFLICT", "changed by another writer" },
 	{ CUSTOS_ITEROVER, "CUSTOS_ITEROVER", "no more items" },
 };
 

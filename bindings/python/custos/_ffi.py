@@ -64,7 +64,7 @@ _PROTOTYPES = {
     "custos_secret_key": (_i, [_pp, ctypes.c_char_p, ctypes.c_size_t]),
     "custos_secret_free": (None, [_p]),
     "custos_db_open": (_i, [_pp, _s, _p, ctypes.POINTER(DbOptions)]),
-    "custos_db_close": (None, [_p]),
+    "custos_db_close": (_i, [_p]),
     "custos_db_backend_name": (_s, [_p]),
     "custos_ctx_open": (_i, [_pp, _p, _s]),
     "custos_ctx_free": (None, [_p]),

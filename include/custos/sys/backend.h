@@ -40,6 +40,9 @@
  *
  * Versioning: the struct only grows at its end. Methods added in a later version sit
  * below a marked line and are only called when the backend's `version` says it has them.
+ * A backend built against a newer header than the library's (a higher `version`) is
+ * accepted: the library calls only the methods of the versions it knows (SQLite's rule for
+ * its VFS). custos_backend_init() zeroes only versions it knows.
  * @{
  */
 
