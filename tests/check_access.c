@@ -781,6 +781,7 @@ static void every_call_is_stale(custos_ctx *x, custos_iter *it, custos_audit_ite
 	STALE(custos_schema_set_field_flags(x, "phone", CUSTOS_FIELD_SEARCHABLE));
 	STALE(custos_schema_add_enum_value(x, "type", "partner"));
 	STALE(custos_schema_set_default_region(x, "SG"));
+	STALE(custos_schema_renormalize(x, &n, &n));
 	STALE(custos_schema_get(&schema, x));
 #undef STALE
 	ck_assert_ptr_null(c);

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "model/schema.h"
+#include "util/alloc.h"
 #include "model/value.h"
 #include "support.h"
 
@@ -591,6 +592,31 @@ START_TEST(a_schema_of_custos_0_1_0_reads_as_exact_and_old_rules)
 }
 END_TEST
 
+START_TEST(renormalizing_fails_cleanly_at_every_allocation_and_finishes_when_run_again)
+{
+	uint64_t uk, hk, rewritten, kept;
+	long n;
+	int rc;
+
+	make_old_store();
+	uk = create_old("phone", "+4402079460958");
+	hk = create_old("phone", "+85285291234567");
+	for (n = 1;; n++) {
+		cu_alloc_fail_after(n, 0);
+		rc = custos_schema_renormalize(T.ctx, &rewritten, &kept);
+		cu_alloc_fail_after(0, 0);
+		if (rc == CUSTOS_OK)
+			break;
+		ck_assert_msg(rc == CUSTOS_ENOMEM, "allocation %ld: %s", n, custos_error_last());
+		ck_assert_int_lt(n, 100000);
+	}
+	ck_assert_int_gt(n, 1);
+	ck_assert_str_eq(stored(uk, "phone"), "+442079460958");
+	ck_assert_str_eq(stored(hk, "phone"), "+85291234567");
+	ck_assert_int_eq(schema_norm("phone", 1), CUSTOS_NORM_VERSION);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
 	Suite *s = suite_create("text");
@@ -623,6 +649,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, renormalizing_never_merges_two_customers_of_a_unique_field);
 	tcase_add_test(tc, renormalizing_a_large_store_takes_several_transactions);
 	tcase_add_test(tc, a_schema_of_custos_0_1_0_reads_as_exact_and_old_rules);
+	tcase_add_test(tc, renormalizing_fails_cleanly_at_every_allocation_and_finishes_when_run_again);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -294,13 +294,14 @@ int custos_iter_next_id(uint64_t *out, custos_iter *it)
 static int still_matches(const custos_iter *it, const custos_customer *c, int *match)
 {
 	const cu_field *f = cu_schema_by_id(c->schema, it->field_id);
-
 	int rc;
 
 	*match = 0;
-	if (!f || (rc = cu_cust_matches(c, f, it->norm.p, it->norm.len, match)) || *match || !it->has_legacy)
-		return f ? rc : CUSTOS_OK;
-	return cu_cust_matches(c, f, it->legacy.p, it->legacy.len, match);
+	if (!f)
+		return CUSTOS_OK;
+	if ((rc = cu_cust_matches(c, f, it->norm.p, it->norm.len, match)) || *match || !it->has_legacy)
+		return rc;
+	return cu_cust_matches(c, f, it->legacy.p, it->legacy.len, match);  /* a value of custos 0.1.0 */
 }
 
 int custos_iter_next(custos_customer **out, custos_iter *it)
