@@ -2,9 +2,9 @@
 """Generate src/model/phone_data.h, the numbering plans phone.c checks numbers against.
 
     git -C libphonenumber show 1b411cef61875cdb35e543514eaa499db5893c95:resources/PhoneNumberMetadata.xml \\
-        > /tmp/PhoneNumberMetadata.xml
-    /usr/bin/python3 tools/gen_phone.py /tmp/PhoneNumberMetadata.xml 9.0.35 > src/model/phone_data.h
-    /usr/bin/python3 tools/gen_phone.py --examples /tmp/PhoneNumberMetadata.xml 9.0.35 \\
+        > PhoneNumberMetadata.xml
+    /usr/bin/python3 tools/gen_phone.py PhoneNumberMetadata.xml 9.0.35 > src/model/phone_data.h
+    /usr/bin/python3 tools/gen_phone.py --examples PhoneNumberMetadata.xml 9.0.35 \\
         > tests/data/phone_examples.txt
 
 Source and licence. The input is resources/PhoneNumberMetadata.xml of Google's libphonenumber
