@@ -274,9 +274,9 @@ CUSTOS_EXTERN(int) custos_schema_set_default_region(custos_ctx *ctx, const char 
  * (audited as an update), in transactions of at most 1,000 customers; a value the current
  * rules refuse (a Hong Kong number of 7 digits) is left as it is and counted in @p kept.
  * When every value of a field is current, the field's version becomes
- * #CUSTOS_NORM_VERSION and finds look up the current form only. Running it again is cheap
- * and rewrites nothing new. Batches committed before a failure stay committed; calling it
- * again continues.
+ * #CUSTOS_NORM_VERSION and finds look up the current form only. Running it again
+ * rewrites nothing new, and reads no customer once every field is current. Batches
+ * committed before a failure stay committed; calling it again continues.
  * @param[in] ctx A context whose principal may manage the schema.
  * @param[out] rewritten Receives how many values were rewritten; may be NULL.
  * @param[out] kept Receives how many values the current rules refuse and were kept as they

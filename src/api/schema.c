@@ -253,6 +253,18 @@ static int edit_rules(cu_op *op, cu_schema *next, change *c)
 	return CUSTOS_OK;
 }
 
+/* Does any field hold values that may be in an earlier form? (Else nothing is read.) */
+static int values_due(custos_ctx *ctx)
+{
+	cu_schema *s = cu_core_schema(ctx->core);
+	int due = 0;
+
+	for (size_t i = 0; i < s->nfields; i++)
+		due |= cu_renorm_field_due(&s->fields[i]);
+	cu_schema_unref(s);
+	return due;
+}
+
 static int rules_due(custos_ctx *ctx, const cu_renorm_left *left)
 {
 	cu_schema *s = cu_core_schema(ctx->core);
@@ -267,7 +279,7 @@ static int rules_due(custos_ctx *ctx, const cu_renorm_left *left)
 int custos_schema_renormalize(custos_ctx *ctx, uint64_t *rewritten, uint64_t *kept)
 {
 	renorm *r;
-	int rc;
+	int rc = CUSTOS_OK;
 
 	if (rewritten)
 		*rewritten = 0;
@@ -278,7 +290,8 @@ int custos_schema_renormalize(custos_ctx *ctx, uint64_t *rewritten, uint64_t *ke
 	if (!(r = cu_calloc(1, sizeof *r)))
 		return cu_err_oom();
 	r->ctx = ctx;
-	do {
+	r->more = values_due(ctx);
+	while (r->more) {
 		rc = cu_run_write(ctx, CUSTOS_OP_SCHEMA, "change the schema", CUSTOS_AUDIT_UPDATE, renorm_batch_fn, r, NULL);
 		if (rc)
 			break;
@@ -289,7 +302,7 @@ int custos_schema_renormalize(custos_ctx *ctx, uint64_t *rewritten, uint64_t *ke
 			*rewritten += r->rewritten;
 		if (kept)
 			*kept += r->kept;
-	} while (r->more);
+	}
 	if (!rc && rules_due(ctx, &r->left)) {
 		change c = { .edit = edit_rules, .arg = &r->left };
 		rc = run_change(ctx, &c);
