@@ -285,7 +285,7 @@ int custos_schema_renormalize(custos_ctx *ctx, uint64_t *rewritten, uint64_t *ke
 		*rewritten = 0;
 	if (kept)
 		*kept = 0;
-	if ((rc = cu_ctx_usable(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_SCHEMA, "change the schema")))
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_SCHEMA, "change the schema")))
 		return rc;
 	if (!(r = cu_calloc(1, sizeof *r)))
 		return cu_err_oom();
