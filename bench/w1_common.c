@@ -110,7 +110,7 @@ uint64_t w1_update_pick(const w1_args *a, uint64_t i)
 
 void w1_update_phone(char *out, size_t n, uint64_t i)
 {
-	snprintf(out, n, "+8526%07llu", (unsigned long long)(i % 10000000));
+	snprintf(out, n, "+85261%06llu", (unsigned long long)(i % 1000000));  /* a valid HK mobile */
 }
 
 typedef struct worker {

@@ -216,7 +216,7 @@ static void show_view(custos_db *db, const char *who, const char *role, uint64_t
 	show_customer(ctx, mine);
 	show_customer(ctx, other);
 	TRY(custos_customer_new(&patch, ctx));
-	TRY(custos_customer_set_text(patch, "phone", "+852 5555 0000"));
+	TRY(custos_customer_set_text(patch, "phone", "+852 5123 0000"));
 	rc = custos_customer_update(ctx, mine, patch);
 	printf("    change customer %llu's phone -> %s%s%s\n", (unsigned long long)mine, custos_error_name(rc),
 		rc ? ": " : "", rc ? custos_error_last() : "");

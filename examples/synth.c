@@ -48,7 +48,8 @@ void synth_person_make(synth_person *p, uint64_t i, uint64_t seed)
 	snprintf(p->name, sizeof p->name, "%s %s", f, l);
 	/* The index keeps every email unique. */
 	snprintf(p->email, sizeof p->email, "%s.%s.%llu@%s", f, l, (unsigned long long)i, PICK(domains, r >> 16));
-	snprintf(p->phone, sizeof p->phone, "+8529%07llu", (unsigned long long)((s % 9000000) + 1000000 + i % 1000));
+	/* A Hong Kong mobile number: 94, 96 or 97 and any six digits are in use. */
+	snprintf(p->phone, sizeof p->phone, "+8529%c%06llu", "467"[s % 3], (unsigned long long)((s / 3 + i) % 1000000));
 	snprintf(p->address, sizeof p->address, "%llu %s, %s", (unsigned long long)(s % 400 + 1), PICK(streets, s >> 9),
 		PICK(cities, s >> 17));
 	snprintf(p->company, sizeof p->company, "%s %s", PICK(companies, s >> 24), (s >> 32) % 2 ? "Ltd" : "GmbH");
@@ -102,7 +103,9 @@ void synth_hk_person_make(synth_person *p, uint64_t i, uint64_t seed)
 	unsigned sn = (unsigned)(r % (sizeof hk_surname / sizeof hk_surname[0]));
 	unsigned gn = (unsigned)((r >> 8) % (sizeof hk_given / sizeof hk_given[0]));
 	const char *en = PICK(hk_english, r >> 16);
-	unsigned mobile = (unsigned)(50000000 + s % 50000000);  /* 5xxx to 9xxx */
+	/* Leading digits of Hong Kong mobiles in use (the plan refuses 5555, 6600, 9900, ...). */
+	static const unsigned prefix[] = { 510, 614, 634, 641, 651, 901, 912, 923, 934, 946, 951, 962, 970, 983 };
+	unsigned mobile = prefix[s % (sizeof prefix / sizeof prefix[0])] * 100000 + (unsigned)((s >> 4) % 100000);
 
 	switch ((r >> 24) % 3) {
 	case 0:  /* Chinese only */

@@ -1081,6 +1081,15 @@ static void rebuild_cleanup(t_call *r)
 	free_call(r);
 }
 
+/* ---- re-normalising: nothing to rewrite in a store of the current rules ---- */
+
+static int renormalize(t_call *r) { return custos_schema_renormalize(r->fx->ctx, &r->count, &r->before); }
+static void renormalized(t_call *r)
+{
+	ck_assert_uint_eq(r->count, 0);
+	ck_assert_uint_eq(r->before, 0);
+}
+
 /* ---- the table ---- */
 
 #define W T_WRITE
@@ -1162,5 +1171,6 @@ const t_op t_ops[] = {
 	{ "custos_schema_set_default_region", W, 1, region_prepare, set_region, free_call, region_set },
 	{ "custos_db_rekey", W, 1, rekey_prepare, rekey, free_call, rekeyed },
 	{ "custos_db_rebuild_indexes", T_BATCHES, 1, NULL, rebuild_indexes, rebuild_cleanup, indexes_sound },
+	{ "custos_schema_renormalize (nothing to rewrite)", 0, 1, NULL, renormalize, free_call, renormalized },
 };
 const size_t t_nops = sizeof t_ops / sizeof t_ops[0];

@@ -500,6 +500,87 @@ START_TEST(a_role_with_names_masked_sees_initials_and_typed_getters_refuse_masks
 }
 END_TEST
 
+/* ---- what masks show (docs/permissions.md) ---- */
+
+/* A context of a principal whose role sees every class masked. */
+static custos_ctx *all_masked(void)
+{
+	static const int masked[CUSTOS_CLASS_COUNT] = { CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED,
+		CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED, CUSTOS_VIS_MASKED };
+	custos_role_options ro = CUSTOS_ROLE_OPTIONS_INIT;
+	custos_ctx *ctx;
+
+	ro.name = "masked";
+	ro.operations = CUSTOS_OP_READ;
+	ro.scope = CUSTOS_SCOPE_ALL;
+	ro.visibility = masked;
+	ro.visibility_count = CUSTOS_CLASS_COUNT;
+	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_OK);
+	make_principal("masked", "masked", NULL);
+	ck_assert_int_eq(custos_ctx_open(&ctx, W.t.db, "masked"), CUSTOS_OK);
+	return ctx;
+}
+
+/* field = value, set by the administrator, as ctx sees it. */
+static const char *seen_masked(custos_ctx *ctx, const char *field, const char *value)
+{
+	static char buf[256];
+	custos_customer *c = t_person(W.t.ctx, "Ho Ka Yan", NULL);
+	uint64_t id;
+
+	ck_assert_msg(custos_customer_set_text(c, field, value) == CUSTOS_OK, "%s", custos_error_last());
+	id = t_create_draft(W.t.ctx, c);
+	ck_assert_int_eq(custos_customer_get(&c, ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_is_masked(c, field), 1);
+	snprintf(buf, sizeof buf, "%s", text_or(c, field, "(absent)"));
+	custos_customer_free(c);
+	return buf;
+}
+
+START_TEST(a_chinese_name_shows_its_family_name_and_nothing_of_the_given_name)
+{
+	static const char *const cases[][2] = {
+		{ "陳大文", "陳**" }, { "陳 大文", "陳**" }, { "陳\xE3\x80\x80大文", "陳**" }, { "陳大文 (Peter Chan)", "陳**" },
+		{ "歐陽大文", "歐陽**" }, { "歐陽 大文", "歐陽**" }, { "欧阳大文", "欧阳**" }, { "司徒美玲", "司徒**" },
+		{ "鍾離春", "鍾離**" }, { "陳", "陳**" }, { "山田 太郎", "山**" }, { "김민준", "김**" },
+	};
+	custos_ctx *ctx = all_masked();
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_str_eq(seen_masked(ctx, "name", cases[i][0]), cases[i][1]);
+	custos_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(other_names_show_initials_whatever_space_separates_them)
+{
+	custos_ctx *ctx = all_masked();
+
+	ck_assert_str_eq(seen_masked(ctx, "name", "Chan Tai Man"), "C*** T*** M***");
+	ck_assert_str_eq(seen_masked(ctx, "name", "Chan\xE3\x80\x80Tai\xC2\xA0Man"), "C*** T*** M***");
+	ck_assert_str_eq(seen_masked(ctx, "name", "Peter Chan Tai-man"), "P*** C*** T***");
+	ck_assert_str_eq(seen_masked(ctx, "name", "Zo\xC3\xAB O'Neill"), "Z*** O***");
+	custos_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(company_address_and_custom_text_show_nothing)
+{
+	custos_ctx *ctx = all_masked();
+
+	ck_assert_str_eq(seen_masked(ctx, "company", "永發貿易有限公司"), "***");
+	ck_assert_str_eq(seen_masked(ctx, "company", "Wing Fat Trading Co., Ltd."), "***");
+	ck_assert_str_eq(seen_masked(ctx, "address", "九龍旺角彌敦道688號旺角中心12樓3室"), "***");
+	ck_assert_str_eq(seen_masked(ctx, "notes", "likes tea"), "***");
+	ck_assert_str_eq(seen_masked(ctx, "id_number", "A123456(7)"), "****6(7)");
+	ck_assert_str_eq(seen_masked(ctx, "id_number", "A12"), "****");
+	ck_assert_str_eq(seen_masked(ctx, "email", "tm.chan@example.com"), "t***@example.com");
+	ck_assert_str_eq(seen_masked(ctx, "phone", "+852 9123 5678"), "+852 ****5678");
+	ck_assert_str_eq(seen_masked(ctx, "birthday", "1990-05-01"), "1990-**-**");
+	custos_ctx_free(ctx);
+}
+END_TEST
+
 /* ---- ownership ---- */
 
 START_TEST(reassignment_moves_the_customer_out_of_the_old_owners_reach)
@@ -700,6 +781,7 @@ static void every_call_is_stale(custos_ctx *x, custos_iter *it, custos_audit_ite
 	STALE(custos_schema_set_field_flags(x, "phone", CUSTOS_FIELD_SEARCHABLE));
 	STALE(custos_schema_add_enum_value(x, "type", "partner"));
 	STALE(custos_schema_set_default_region(x, "SG"));
+	STALE(custos_schema_renormalize(x, &n, &n));
 	STALE(custos_schema_get(&schema, x));
 #undef STALE
 	ck_assert_ptr_null(c);
@@ -959,6 +1041,9 @@ static Suite *access_suite(void)
 	tcase_add_test(tc, support_sees_contact_details_masked_and_address_hidden);
 	tcase_add_test(tc, sales_sees_its_customers_with_identity_masked_and_finance_hidden);
 	tcase_add_test(tc, a_role_with_names_masked_sees_initials_and_typed_getters_refuse_masks);
+	tcase_add_test(tc, a_chinese_name_shows_its_family_name_and_nothing_of_the_given_name);
+	tcase_add_test(tc, other_names_show_initials_whatever_space_separates_them);
+	tcase_add_test(tc, company_address_and_custom_text_show_nothing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ownership");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -1304,6 +1304,27 @@ START_TEST(an_edit_anywhere_is_found_at_its_entry)
 }
 END_TEST
 
+/* A length byte beyond the longest entry that exists (in a block long enough to seem to
+ * hold it) is damage: the entry is not read past its bounds. */
+START_TEST(an_entry_longer_than_any_is_found_at_its_entry)
+{
+	unsigned char *v;
+	uint64_t bad = 0;
+	size_t n;
+
+	for (int i = 0; i < 30; i++)
+		get_ok(T.ctx, C1);
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);  /* entries 8 to 37, one block */
+	v = get_block(37, &n);
+	ck_assert_uint_gt(n, BLOCK_HEAD + 255 + TAG + HASH);
+	v[BLOCK_HEAD] = 255;
+	put_block(37, v, n);
+	ck_assert_int_eq(verify(&bad, "entry 8 was modified or the block cut short"), CUSTOS_EAUTH);
+	ck_assert_uint_eq(bad, 8);
+	free(v);
+}
+END_TEST
+
 START_TEST(a_deleted_block_is_found_at_its_first_entry)
 {
 	uint64_t bad = 0;
@@ -1990,6 +2011,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, tamper_setup, teardown);
 	tcase_add_test(tc, an_intact_log_verifies);
 	tcase_add_test(tc, an_edit_anywhere_is_found_at_its_entry);
+	tcase_add_test(tc, an_entry_longer_than_any_is_found_at_its_entry);
 	tcase_add_test(tc, a_deleted_block_is_found_at_its_first_entry);
 	tcase_add_test(tc, reordered_entries_and_blocks_are_found);
 	tcase_add_test(tc, a_duplicated_entry_or_block_is_found);

@@ -138,7 +138,8 @@ START_TEST(text_is_trimmed_normalised_and_checked)
 	memset(big, 'x', 257);
 	big[257] = '\0';
 	ck_assert_int_eq(custos_customer_set_text(c, "name", big), CUSTOS_EINVALID);
-	ck_assert_str_eq(custos_error_last(), "field 'name' is 257 bytes long; the limit is 256 bytes");
+	ck_assert_str_eq(custos_error_last(), "field 'name' is 257 characters (257 bytes); the limit is 256 bytes, about 85 "
+		"Chinese characters");
 	big[256] = '\0';
 	ck_assert_int_eq(custos_customer_set_text(c, "name", big), CUSTOS_OK);
 	/* A failed setter keeps the previous value. */

@@ -224,6 +224,49 @@ START_TEST(create_exclusive_fails_when_store_exists)
 }
 END_TEST
 
+/* A store whose header was deleted still holds its keyring, schema and customers: a new
+ * store made over them would hide them under a new keyring. */
+START_TEST(create_refuses_data_without_a_store_header)
+{
+	custos_val header = { (const unsigned char *)"header", 6 };
+	custos_db_options o = CUSTOS_DB_OPTIONS_INIT;
+	unsigned char before[32], after[32];
+	custos_secret *s = t_secret();
+	custos_db *db = NULL;
+	custos_backend *be;
+	char uri[300];
+	t_store t;
+	void *txn;
+
+	t_store_open(&t, "lmdb");
+	t_create(t.ctx, "Kept Customer", NULL);
+	custos_ctx_free(t.ctx);
+	custos_db_close(t.db);
+	t.ctx = NULL;
+	t.db = NULL;
+	be = t_raw_open(&t);
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
+	ck_assert_int_eq(be->del(be, txn, T_B_META, &header), CUSTOS_OK);
+	ck_assert_int_eq(be->commit(be, txn), CUSTOS_OK);
+	t_digest(be, before);
+	custos_backend_free(be);
+
+	lmdb_uri(uri, sizeof uri, t.dir);
+	o.flags = CUSTOS_OPEN_CREATE;
+	ck_assert_int_eq(custos_db_open(&db, uri, s, &o), CUSTOS_EEXISTS);
+	ck_assert_ptr_null(db);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "holds data but no custos store header"));
+	ck_assert_int_eq(custos_db_open(&db, uri, s, NULL), CUSTOS_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "holds data but no custos store header"));
+	be = t_raw_open(&t);
+	t_digest(be, after);
+	custos_backend_free(be);
+	ck_assert_mem_eq(before, after, 32);
+	custos_secret_free(s);
+	t_store_close(&t);
+}
+END_TEST
+
 START_TEST(wrong_key_is_ekey)
 {
 	char dir[256], uri[300];
@@ -482,6 +525,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, open_unknown_scheme_is_not_supported);
 	tcase_add_test(tc, create_then_open_lmdb_by_plain_path_and_uri);
 	tcase_add_test(tc, create_exclusive_fails_when_store_exists);
+	tcase_add_test(tc, create_refuses_data_without_a_store_header);
 	tcase_add_test(tc, wrong_key_is_ekey);
 	tcase_add_test(tc, wrong_passphrase_is_ekey);
 	tcase_add_test(tc, rekey_changes_passphrase_and_keeps_data);

@@ -1,6 +1,9 @@
 /*
- * tests/check_phone.c — phone numbers to E.164, region calling codes, ISO 4217 currencies.
- * Stand-alone: it needs only the model/phone and model/currency modules and Check, no store.
+ * tests/check_phone.c — phone numbers to E.164 against libphonenumber's numbering plans
+ * (with every example number of the metadata, tests/data/phone_examples.txt, found in
+ * $CUSTOS_TEST_DATA, else tests/data), the rules of custos 0.1.0 kept for old stores, region
+ * calling codes, ISO 4217 currencies. Stand-alone: it needs only the model/phone and
+ * model/currency modules and Check, no store.
  */
 #include <check.h>
 #include <stdio.h>
@@ -46,20 +49,21 @@ static int itu_assigned(unsigned cc)
 static const char *norm(const char *in, const char *region)
 {
 	static char out[CU_PHONE_MAX + 1];
-	const char *why = NULL;
-	int rc = cu_phone_normalize(out, in, region, &why);
+	char why[CU_PHONE_WHY_MAX] = "";
+	int rc = cu_phone_normalize(out, in, region, why);
 
-	ck_assert_msg(rc == CUSTOS_OK, "'%s' in %s: %s", in, region ? region : "-", why ? why : "");
+	ck_assert_msg(rc == CUSTOS_OK, "'%s' in %s: %s", in, region ? region : "-", why);
 	return out;
 }
 
 static const char *refused(const char *in, const char *region)
 {
 	char out[CU_PHONE_MAX + 1] = "unchanged";
-	const char *why = NULL;
+	static char why[CU_PHONE_WHY_MAX];
 
-	ck_assert_int_eq(cu_phone_normalize(out, in, region, &why), CUSTOS_EINVALID);
-	ck_assert_ptr_nonnull(why);
+	strcpy(why, "unchanged");
+	ck_assert_msg(cu_phone_normalize(out, in, region, why) == CUSTOS_EINVALID, "'%s' in %s was accepted as %s",
+		in, region ? region : "-", out);
 	ck_assert_str_eq(out, "");
 	return why;
 }
@@ -73,7 +77,7 @@ START_TEST(international_numbers_keep_their_country_code)
 	ck_assert_str_eq(norm("(+44) 20 7946 0958", ""), "+442079460958");
 	ck_assert_str_eq(norm("+49.30.1234567", NULL), "+49301234567");
 	ck_assert_str_eq(norm("+39 06 1234 5678", NULL), "+390612345678");
-	ck_assert_str_eq(norm("+882 3456 7890", NULL), "+88234567890");
+	ck_assert_str_eq(norm("+882 3456 7890 12", NULL), "+8823456789012");
 }
 END_TEST
 
@@ -91,7 +95,6 @@ START_TEST(national_numbers_get_the_region_code_and_lose_the_trunk_prefix)
 	ck_assert_str_eq(norm("06 1 234 5678", "HU"), "+3612345678");
 	ck_assert_str_eq(norm("06 30 123 4567", "HU"), "+36301234567");
 	ck_assert_str_eq(norm("8 612 34567", "LT"), "+37061234567");
-	ck_assert_str_eq(norm("01 55 1234 5678", "MX"), "+525512345678");
 	ck_assert_str_eq(norm("55 1234 5678", "MX"), "+525512345678");
 }
 END_TEST
@@ -100,7 +103,7 @@ START_TEST(regions_without_a_trunk_prefix_keep_every_digit)
 {
 	ck_assert_str_eq(norm("9123 4567", "HK"), "+85291234567");
 	ck_assert_str_eq(norm("6123 4567", "SG"), "+6561234567");
-	ck_assert_str_eq(norm("2812 3456", "MO"), "+85328123456");
+	ck_assert_str_eq(norm("2882 3456", "MO"), "+85328823456");
 	ck_assert_str_eq(norm("32 12 34 56", "DK"), "+4532123456");
 	ck_assert_str_eq(norm("912 345 678", "ES"), "+34912345678");
 }
@@ -109,7 +112,7 @@ END_TEST
 START_TEST(leading_zero_stays_where_it_is_part_of_the_number)
 {
 	ck_assert_str_eq(norm("06 1234 5678", "IT"), "+390612345678");
-	ck_assert_str_eq(norm("0549 123456", "SM"), "+3780549123456");
+	ck_assert_str_eq(norm("0549 886377", "SM"), "+3780549886377");
 	ck_assert_str_eq(norm("06 6988 1234", "VA"), "+390669881234");
 	ck_assert_str_eq(norm("07 07 12 34 56", "CI"), "+2250707123456");
 }
@@ -151,9 +154,10 @@ START_TEST(bad_numbers_are_refused_with_a_reason)
 	ck_assert_str_eq(refused("+1 415 555 0100 x123", NULL), "has an extension; store the number without it");
 	ck_assert_str_eq(refused("+1 415 555 0100 ext. 4", NULL), "has an extension; store the number without it");
 	ck_assert_str_eq(refused("9123 4567 #12", "HK"), "has an extension; store the number without it");
-	ck_assert_str_eq(refused("123", "HK"), "is too short to be a phone number (at least 7 digits)");
-	ck_assert_str_eq(refused("12 34", "GB"), "is too short to be a phone number (at least 7 digits)");
-	ck_assert_str_eq(refused("+44 12", NULL), "is too short to be a phone number (at least 7 digits)");
+	ck_assert_str_eq(refused("912", "HK"), "is 3 digits; Hong Kong numbers have 8");
+	ck_assert_str_eq(refused("12 34", "GB"), "is 4 digits, without an area code; United Kingdom numbers have 7, 9 or 10");
+	ck_assert_str_eq(refused("+44 12", NULL), "is 2 digits after +44; +44 numbers have 9 or 10");
+	ck_assert_str_eq(refused("+1 2", NULL), "is 1 digit after +1; +1 numbers have 10");
 	ck_assert_str_eq(refused("+44 1234 5678 9012 34", NULL),
 		"is too long to be a phone number (E.164 allows 15 digits)");
 	ck_assert_str_eq(refused("123456789012345678901234567890", "HK"),
@@ -166,15 +170,210 @@ START_TEST(bad_numbers_are_refused_with_a_reason)
 		"needs a country code: start it with '+' (the default region is not an ISO 3166 code)");
 	ck_assert_str_eq(refused("", "HK"), "has no digits");
 	ck_assert_str_eq(refused("()-. /", "HK"), "has no digits");
-	ck_assert_str_eq(refused("+1 415 555 010", NULL),
-		"is not a valid North American number: it needs 10 digits after +1");
-	ck_assert_str_eq(refused("555 0100", "US"),
-		"is not a valid North American number: it needs 10 digits after +1");
+	ck_assert_str_eq(refused("+1 415 555 010", NULL), "is 9 digits after +1; +1 numbers have 10");
+	ck_assert_str_eq(refused("555 0100", "US"), "is 7 digits, without an area code; United States numbers have 10");
 	ck_assert_str_eq(refused("9123+4567", "HK"), "has a '+' that is not at the start");
 	ck_assert_str_eq(refused("9123*4567", "HK"), "has a character that phone numbers do not use");
 	ck_assert_str_eq(refused("9123\xE2\x80\x93" "4567", "HK"), "has a character that phone numbers do not use");
 	ck_assert_str_eq(refused("91\xC3\x28", "HK"), "is not valid UTF-8");
 	ck_assert_str_eq(refused(NULL, "HK"), "is missing");
+}
+END_TEST
+
+/* ---- the numbering plans ---- */
+
+typedef struct { const char *in, *region, *want; } phone_case;
+
+static void expect_all(const phone_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char out[CU_PHONE_MAX + 1], why[CU_PHONE_WHY_MAX] = "";
+		int rc = cu_phone_normalize(out, cases[i].in, cases[i].region, why);
+		ck_assert_msg(rc == CUSTOS_OK && !strcmp(out, cases[i].want), "'%s' in %s: got %s%s, want %s", cases[i].in,
+			cases[i].region ? cases[i].region : "-", rc ? "refused: " : out, why, cases[i].want);
+	}
+}
+
+static void expect_refused(const phone_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *why = refused(cases[i].in, cases[i].region);
+		ck_assert_msg(!strcmp(why, cases[i].want), "'%s' in %s: \"%s\", want \"%s\"", cases[i].in,
+			cases[i].region ? cases[i].region : "-", why, cases[i].want);
+	}
+}
+
+#define FOREIGN ": to store a number of another country, write it with + and its country code"
+
+/* Every number the issue names, as it names them. */
+START_TEST(the_trunk_prefix_after_a_country_code_is_dropped)
+{
+	static const phone_case cases[] = {
+		{ "+44 (0)20 7946 0958", NULL, "+442079460958" }, { "+44 20 7946 0958", NULL, "+442079460958" },
+		{ "020 7946 0958", "GB", "+442079460958" }, { "+44 (0) 20 7946 0958", "HK", "+442079460958" },
+		{ "+49 (0)30 123456", NULL, "+4930123456" }, { "+49 30 123456", NULL, "+4930123456" },
+		{ "030 123456", "DE", "+4930123456" }, { "+33 (0)6 12 34 56 78", NULL, "+33612345678" },
+		{ "+61 (0)4 1234 5678", NULL, "+61412345678" },
+	};
+
+	expect_all(cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(a_country_code_written_without_plus_is_recognised)
+{
+	static const phone_case cases[] = {
+		{ "852 9123 4567", "HK", "+85291234567" }, { "(852) 9123 4567", "HK", "+85291234567" },
+		{ "852-9123-4567", "HK", "+85291234567" }, { "86 138 0013 8000", "CN", "+8613800138000" },
+		{ "44 20 7946 0958", "GB", "+442079460958" }, { "65 8123 4567", "SG", "+6581234567" },
+		/* A national number that happens to start with the code stays national. */
+		{ "6512 3456", "SG", "+6565123456" },
+	};
+
+	expect_all(cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(what_no_region_numbers_is_refused_with_the_reason)
+{
+	static const phone_case cases[] = {
+		{ "9123 456", "HK", "is 7 digits; Hong Kong numbers have 8" },
+		{ "912345678", "HK", "is 9 digits; Hong Kong numbers have 8" },
+		{ "1234 5678", "HK", "starts with 1, which no Hong Kong number does" FOREIGN },
+		{ "13800138000", "HK", "starts with 1, which no Hong Kong number does" FOREIGN },
+		{ "2812 3456", "MO", "starts with 281, which no Macao number does" FOREIGN },
+		{ "1380013800", "CN", "is 10 digits; China numbers have 11" },
+		{ "0549 123456", "SM", "starts with 5 digits that no San Marino number starts with" FOREIGN },
+		{ "020 7946 095", "GB", "is 9 digits after the trunk prefix 0; United Kingdom numbers have 10" },
+		{ "01 55 1234 5678", "MX", "starts with 0, which no Mexico number does" FOREIGN },
+		{ "+852 1234 5678", NULL, "starts with 1 after +852, which no Hong Kong number does" },
+		{ "+44 (0)20 7946 095", NULL, "is 9 digits after +44 and the trunk prefix 0; +44 numbers have 10" },
+		{ "+1 055 123 4567", NULL, "starts with 0 after +1, which no +1 number does" },
+		{ "+86 12", NULL, "starts with 12 after +86, which no China number does" },
+		{ "+882 1234 5678", NULL, "starts with 12 after +882, which no +882 number does" },
+		{ "+44 1234 5678 9012 34", NULL, "is too long to be a phone number (E.164 allows 15 digits)" },
+		{ "00852 9123 456", "HK", "is 7 digits after +852; Hong Kong numbers have 8" },
+		{ "0044 20 7946 095", "US", "is 9 digits after +44; +44 numbers have 10" },
+		{ "0 11 15 1234 5678", "AR", "is 12 digits after the trunk prefix 0; Argentina numbers have 10" },
+	};
+
+	expect_refused(cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+/* Numbers as people write them, per region: national, international, with the region's
+ * own international prefix, with full-width characters. */
+START_TEST(real_formats_of_each_region_are_read)
+{
+	static const phone_case cases[] = {
+		/* Hong Kong: no trunk prefix; IDD 00, 001, 0030, ... */
+		{ "2123 4567", "HK", "+85221234567" }, { "5123-4567", "HK", "+85251234567" },
+		{ "+852 9123 4567", "GB", "+85291234567" }, { "00852 9123 4567", "HK", "+85291234567" },
+		{ "001 44 20 7946 0958", "HK", "+442079460958" }, { "800 123 456", "HK", "+852800123456" },
+		{ "\xEF\xBC\x99\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xE3\x80\x80\xEF\xBC\x94\xEF\xBC\x95\xEF\xBC\x96"
+		  "\xEF\xBC\x97", "HK", "+85291234567" },  /* "９１２３　４５６７" */
+		/* China: trunk 0, mobiles 11 digits. */
+		{ "138 0013 8000", "CN", "+8613800138000" }, { "010 1234 5678", "CN", "+861012345678" },
+		{ "(021) 6123 4567", "CN", "+862161234567" }, { "+86 10 1234 5678", NULL, "+861012345678" },
+		{ "400 123 4567", "CN", "+864001234567" }, { "0086 138 0013 8000", "HK", "+8613800138000" },
+		{ "+86 138 0013 8000", "HK", "+8613800138000" },
+		/* Macao */
+		{ "2882 3456", "MO", "+85328823456" }, { "6612 3456", "MO", "+85366123456" },
+		{ "+853 6612 3456", NULL, "+85366123456" },
+		/* Taiwan: trunk 0 */
+		{ "02 2123 4567", "TW", "+886221234567" }, { "0912 345 678", "TW", "+886912345678" },
+		{ "+886 2 2123 4567", NULL, "+886221234567" }, { "+886 912 345 678", NULL, "+886912345678" },
+		/* Singapore: no trunk prefix */
+		{ "6123 4567", "SG", "+6561234567" }, { "8123 4567", "SG", "+6581234567" },
+		{ "+65 9123 4567", NULL, "+6591234567" }, { "1800 123 4567", "SG", "+6518001234567" },
+		/* United Kingdom, and Guernsey's local numbers */
+		{ "07400 123456", "GB", "+447400123456" }, { "+44 (0)7400 123456", NULL, "+447400123456" },
+		{ "0121 234 5678", "GB", "+441212345678" }, { "256789", "GG", "+441481256789" },
+		{ "0044 121 234 5678", "FR", "+441212345678" },
+		/* Germany: numbers of 5 to 15 digits */
+		{ "(030) 1234567", "DE", "+49301234567" }, { "0151 2345 6789", "DE", "+4915123456789" },
+		{ "+49 (0)89 1234567", NULL, "+49891234567" }, { "0049 30 123456", "GB", "+4930123456" },
+		/* United States: trunk 1, IDD 011 */
+		{ "(415) 555-0100", "US", "+14155550100" }, { "1-800-555-0199", "US", "+18005550199" },
+		{ "+1 212 555 0123", NULL, "+12125550123" }, { "011 852 9123 4567", "US", "+85291234567" },
+		/* Japan: trunk 0, IDD 010 */
+		{ "03-1234-5678", "JP", "+81312345678" }, { "090-1234-5678", "JP", "+819012345678" },
+		{ "+81 90 1234 5678", NULL, "+819012345678" }, { "0120-123-456", "JP", "+81120123456" },
+		{ "010 852 9123 4567", "JP", "+85291234567" },
+		/* Australia: trunk 0, IDD 0011 */
+		{ "(02) 1234 5678", "AU", "+61212345678" }, { "0412 345 678", "AU", "+61412345678" },
+		{ "+61 4 1234 5678", NULL, "+61412345678" }, { "0011 44 20 7946 0958", "AU", "+442079460958" },
+		{ "1800 123 456", "AU", "+611800123456" },
+		/* France: trunk 0 */
+		{ "01 23 45 67 89", "FR", "+33123456789" }, { "06 12 34 56 78", "FR", "+33612345678" },
+		{ "+33 1 23 45 67 89", NULL, "+33123456789" },
+		/* India: trunk 0 */
+		{ "098765 43210", "IN", "+919876543210" }, { "98765 43210", "IN", "+919876543210" },
+		{ "011 2345 6789", "IN", "+911123456789" }, { "+91 98765 43210", NULL, "+919876543210" },
+	};
+
+	expect_all(cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+/* The example number of every type of every territory in the metadata is valid and stored
+ * as it is after its code; variants of them the metadata refuses are refused. */
+START_TEST(every_example_number_of_the_metadata_is_valid)
+{
+	const char *dir = getenv("CUSTOS_TEST_DATA");
+	char path[1024], line[256], number[64], territory[8], type[32];
+	unsigned cc;
+	long good = 0, bad = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/phone_examples.txt", dir && *dir ? dir : "tests/data");
+	ck_assert_msg((f = fopen(path, "r")) != NULL, "cannot open %s (set CUSTOS_TEST_DATA)", path);
+	while (fgets(line, sizeof line, f)) {
+		char in[80], out[CU_PHONE_MAX + 1], want[80], why[CU_PHONE_WHY_MAX] = "";
+		if (line[0] == '#' || sscanf(line, "%u %63s %7s %31s", &cc, number, territory, type) != 4)
+			continue;
+		snprintf(in, sizeof in, "+%u %s", cc, number);
+		snprintf(want, sizeof want, "+%u%s", cc, number);
+		if (!strcmp(type, "invalid")) {
+			ck_assert_msg(cu_phone_valid(cc, number, strlen(number)) == 0, "+%u %s is valid", cc, number);
+			ck_assert_msg(cu_phone_normalize(out, in, NULL, why) == CUSTOS_EINVALID || strcmp(out, want),
+				"%s was stored unchanged", in);
+			bad++;
+			continue;
+		}
+		ck_assert_msg(cu_phone_valid(cc, number, strlen(number)) == 1, "%s %s (%s) is not valid", territory,
+			number, type);
+		if (strlen(want) > CU_PHONE_MAX)
+			continue;  /* valid in its plan, but longer than E.164 allows */
+		ck_assert_msg(cu_phone_normalize(out, in, NULL, why) == CUSTOS_OK && !strcmp(out, want),
+			"%s (%s %s): %s%s", in, territory, type, out, why);
+		good++;
+	}
+	fclose(f);
+	ck_assert_int_gt(good, 1100);
+	ck_assert_int_gt(bad, 2500);
+	ck_assert_str_eq(cu_phone_metadata_version(), "9.0.35");
+}
+END_TEST
+
+/* The rules of custos 0.1.0, kept so that old stores still find what they hold. */
+START_TEST(the_old_rules_give_the_old_forms)
+{
+	static const phone_case cases[] = {
+		{ "+44 (0)20 7946 0958", NULL, "+4402079460958" }, { "+49 (0)30 123456", NULL, "+49030123456" },
+		{ "852 9123 4567", "HK", "+85285291234567" }, { "9123 456", "HK", "+8529123456" },
+		{ "13800138000", "HK", "+85213800138000" }, { "9123 4567", "HK", "+85291234567" },
+		{ "01 55 1234 5678", "MX", "+525512345678" },
+	};
+	char out[CU_PHONE_MAX + 1];
+	const char *why;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(cu_phone_normalize_v1(out, cases[i].in, cases[i].region, &why), CUSTOS_OK);
+		ck_assert_str_eq(out, cases[i].want);
+	}
+	ck_assert_int_eq(cu_phone_normalize_v1(out, "555 0100", "US", &why), CUSTOS_EINVALID);
+	ck_assert_str_eq(why, "is not a valid North American number: it needs 10 digits after +1");
 }
 END_TEST
 
@@ -317,6 +516,14 @@ static Suite *phone_suite(void)
 	tcase_add_test(tc, russia_kazakhstan_and_belarus_drop_the_trunk_8);
 	tcase_add_test(tc, full_width_digits_and_unicode_spaces_are_read);
 	tcase_add_test(tc, bad_numbers_are_refused_with_a_reason);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("plans");
+	tcase_add_test(tc, the_trunk_prefix_after_a_country_code_is_dropped);
+	tcase_add_test(tc, a_country_code_written_without_plus_is_recognised);
+	tcase_add_test(tc, what_no_region_numbers_is_refused_with_the_reason);
+	tcase_add_test(tc, real_formats_of_each_region_are_read);
+	tcase_add_test(tc, every_example_number_of_the_metadata_is_valid);
+	tcase_add_test(tc, the_old_rules_give_the_old_forms);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("regions");
 	tcase_add_test(tc, regions_map_to_calling_codes);

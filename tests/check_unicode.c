@@ -1,7 +1,8 @@
 /*
- * tests/check_unicode.c — NFC normalisation, the NFC check and lowercasing of UTF-8, with an
- * exhaustive run over vectors generated from Python's unicodedata (tests/data/nfc_vectors.txt,
- * found in $CUSTOS_TEST_DATA, else tests/data). Self-contained: needs only the util sources.
+ * tests/check_unicode.c — NFC and NFKC normalisation, case folding, identifiers, trimming, the
+ * NFC check and lowercasing of UTF-8, with exhaustive runs over vectors generated from Python's
+ * unicodedata (tests/data/nfc_vectors.txt and fold_vectors.txt, found in $CUSTOS_TEST_DATA,
+ * else tests/data). Self-contained: needs only the util sources.
  */
 #include <check.h>
 #include <stdio.h>
@@ -334,24 +335,163 @@ static void check_vector(const char *line)
 	ck_assert_msg(cu_utf8_is_nfc(want, wn) == 1, "is_nfc of the result: %s", line);
 }
 
-START_TEST(every_vector_from_the_unicode_database)
+/* Run check on every vector line of tests/data/<name>; returns how many there were. */
+static long each_vector(const char *name, void (*check)(const char *line))
 {
 	const char *dir = getenv("CUSTOS_TEST_DATA");
 	char path[1024], line[1024];
 	long count = 0;
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/nfc_vectors.txt", dir && *dir ? dir : "tests/data");
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "tests/data", name);
 	f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "cannot open %s (set CUSTOS_TEST_DATA)", path);
 	while (fgets(line, sizeof line, f)) {
 		if (line[0] == '#' || !strchr(line, ';'))
 			continue;
-		check_vector(line);
+		check(line);
 		count++;
 	}
 	fclose(f);
-	ck_assert_int_gt(count, 5000);
+	return count;
+}
+
+START_TEST(every_vector_from_the_unicode_database)
+{
+	ck_assert_int_gt(each_vector("nfc_vectors.txt", check_vector), 5000);
+}
+END_TEST
+
+/* ---- NFKC, case folding, identifiers, trimming ---- */
+
+static int nfkc(char **out, size_t *out_len, const char *in, size_t len)
+{
+	return cu_utf8_fold(out, out_len, in, len, CU_FOLD_COMPAT);
+}
+
+static int casefold(char **out, size_t *out_len, const char *in, size_t len)
+{
+	return cu_utf8_fold(out, out_len, in, len, CU_FOLD_CASE);
+}
+
+static int identifier(char **out, size_t *out_len, const char *in, size_t len)
+{
+	return cu_utf8_fold(out, out_len, in, len, CU_FOLD_COMPAT | CU_FOLD_CASE | CU_FOLD_SEPARATORS);
+}
+
+#define EXPECT_NFKC(in, want) expect_n(nfkc, (in), strlen(in), (want))
+#define EXPECT_CASEFOLD(in, want) expect_n(casefold, (in), strlen(in), (want))
+#define EXPECT_IDENTIFIER(in, want) expect_n(identifier, (in), strlen(in), (want))
+
+START_TEST(nfkc_maps_full_width_forms_to_ascii)
+{
+	EXPECT_NFKC("\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC\x94\xEF\xBC\x95\xEF\xBC\x96\xEF\xBC\x97\xEF\xBC\x98",
+		"12345678");                                                      /* １２３４５６７８ */
+	EXPECT_NFKC("\xEF\xBC\xA5\xEF\xBC\xB8\xEF\xBC\xA1\xEF\xBC\xAD\xEF\xBC\xB0\xEF\xBC\xAC\xEF\xBC\xA5",
+		"EXAMPLE");                                                       /* ＥＸＡＭＰＬＥ */
+	EXPECT_NFKC("a\xEF\xBC\xA0" "b", "a@b");                          /* ＠ */
+	EXPECT_NFKC("\xE3\x80\x80", " ");                                 /* U+3000 */
+	EXPECT_NFKC("\xEF\xAC\x81", "fi");                                /* U+FB01 ligature */
+	EXPECT_NFKC("\xE2\x91\xA0", "1");                                 /* ① */
+	EXPECT_NFKC("\xEF\xBD\xB6\xEF\xBE\x9E", "\xE3\x82\xAC");          /* half-width ｶﾞ -> ガ */
+	EXPECT_NFKC("\xE9\x99\xB3\xE5\xA4\xA7\xE6\x96\x87", "\xE9\x99\xB3\xE5\xA4\xA7\xE6\x96\x87");  /* 陳大文 */
+	EXPECT_NFKC("Rene\xCC\x81", "Ren\xC3\xA9");
+}
+END_TEST
+
+START_TEST(case_folding_is_full_and_canonical)
+{
+	EXPECT_CASEFOLD("Stra\xC3\x9F" "e", "strasse");                   /* ß -> ss */
+	EXPECT_CASEFOLD("STRASSE", "strasse");
+	EXPECT_CASEFOLD("\xCE\xA3\xCE\xAF\xCF\x83\xCF\x85\xCF\x86\xCE\xBF\xCF\x82",
+		"\xCF\x83\xCE\xAF\xCF\x83\xCF\x85\xCF\x86\xCE\xBF\xCF\x83");    /* Σίσυφος: final sigma too */
+	EXPECT_CASEFOLD("\xC3\x85", "\xC3\xA5");                          /* Å */
+	EXPECT_CASEFOLD("A\xCC\x8A", "\xC3\xA5");                         /* A + ring composes */
+	EXPECT_CASEFOLD("\xEF\xBC\xA1", "\xEF\xBD\x81");                  /* Ａ -> ａ: no NFKC here */
+}
+END_TEST
+
+START_TEST(identifiers_drop_separators_and_width_and_case)
+{
+	EXPECT_IDENTIFIER("\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC\x94\xEF\xBC\x95\xEF\xBC\x96\xEF\xBC\x97"
+		"\xEF\xBC\x98", "12345678");
+	EXPECT_IDENTIFIER("1234 5678", "12345678");
+	EXPECT_IDENTIFIER("1234-5678", "12345678");
+	EXPECT_IDENTIFIER("1234\xE3\x80\x80" "5678", "12345678");        /* U+3000 */
+	EXPECT_IDENTIFIER("1234\xE2\x80\x90" "5678", "12345678");        /* U+2010 hyphen */
+	EXPECT_IDENTIFIER("1234\xEF\xBC\x8D" "5678", "12345678");        /* U+FF0D full-width hyphen */
+	EXPECT_IDENTIFIER("1234\xE2\x80\x8B" "5678", "12345678");        /* U+200B zero width space */
+	EXPECT_IDENTIFIER("A123456(7)", "a1234567");
+	EXPECT_IDENTIFIER("a 123456 7", "a1234567");
+	EXPECT_IDENTIFIER("M-1234.56/7", "m1234567");
+	EXPECT_IDENTIFIER("\xEF\xBC\xA1\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93", "a123");  /* Ａ１２３ */
+	EXPECT_IDENTIFIER("C$+1", "c$+1");                                /* symbols stay */
+	EXPECT_IDENTIFIER("---", "");
+}
+END_TEST
+
+/* The three forms of one vector line: NFKC, case folded, identifier. */
+static void check_fold_vector(const char *line)
+{
+	static const unsigned flags[] = { CU_FOLD_COMPAT, CU_FOLD_CASE, CU_FOLD_COMPAT | CU_FOLD_CASE | CU_FOLD_SEPARATORS };
+	char in[256], want[256];
+	const char *field = strchr(line, ';');
+	size_t n = parse_hex_list(line, in, sizeof in);
+
+	for (size_t f = 0; f < 3; f++) {
+		char *out = NULL;
+		size_t len = 0, wn;
+		ck_assert_msg(field != NULL, "short vector: %s", line);
+		wn = parse_hex_list(field + 1, want, sizeof want);
+		if (cu_utf8_fold(&out, &len, in, n, flags[f]) != CUSTOS_OK || len != wn || memcmp(out, want, wn))
+			ck_abort_msg("form %zu of %s", f, line);
+		cu_free_secret(out, len + 1);
+		field = strchr(field + 1, ';');
+	}
+}
+
+START_TEST(every_folding_vector_from_the_unicode_database)
+{
+	ck_assert_int_gt(each_vector("fold_vectors.txt", check_fold_vector), 8000);
+}
+END_TEST
+
+static void expect_trim(const char *in, const char *want)
+{
+	const char *s = in;
+	size_t n = strlen(in);
+
+	cu_utf8_trim(&s, &n);
+	ck_assert_msg(n == strlen(want) && !memcmp(s, want, n), "trim of \"%s\" is \"%.*s\"", in, (int)n, s);
+}
+
+START_TEST(trimming_takes_every_unicode_space)
+{
+	expect_trim("  a b  ", "a b");
+	expect_trim("\xE3\x80\x80\xE9\x99\xB3\xE5\xA4\xA7\xE6\x96\x87\xE3\x80\x80", "\xE9\x99\xB3\xE5\xA4\xA7\xE6\x96\x87");
+	expect_trim("\xC2\xA0\t\n\r x \xE2\x80\xAF\xE2\x80\x83\xE2\x81\x9F", "x");   /* NBSP ... U+2003, U+205F */
+	expect_trim("a\xE3\x80\x80" "b", "a\xE3\x80\x80" "b");           /* inner spaces stay */
+	expect_trim("\xE3\x80\x80\xE3\x80\x80", "");
+	expect_trim("", "");
+	expect_trim("x\xE2\x80\x8B", "x\xE2\x80\x8B");                    /* U+200B is not White_Space */
+	expect_trim(" \xC3\x28 ", "\xC3\x28");                            /* invalid UTF-8 stops it */
+	ck_assert_int_eq(cu_unicode_is_space(0x3000), 1);
+	ck_assert_int_eq(cu_unicode_is_space(0x85), 1);
+	ck_assert_int_eq(cu_unicode_is_space(0x1C), 0);
+	ck_assert_int_eq(cu_unicode_is_space('x'), 0);
+}
+END_TEST
+
+START_TEST(folding_fails_cleanly_without_memory)
+{
+	static char longin[4 * 300 + 1], longwant[300 + 1];
+
+	fail_each_allocation(identifier, "\xEF\xBC\xA1 1-2", 7, "a12");
+	repeat(longin, "\xEF\xBC\xA1", 300);     /* 300 code points: the heap path */
+	repeat(longwant, "a", 300);
+	fail_each_allocation(identifier, longin, strlen(longin), longwant);
+	fail_each_allocation(casefold, "STRA\xC3\x9F" "E", 7, "strasse");
+	fail_each_allocation(nfkc, "\xEF\xAC\x81", 3, "fi");
 }
 END_TEST
 
@@ -359,6 +499,7 @@ static Suite *unicode_suite(void)
 {
 	Suite *s = suite_create("unicode");
 	TCase *nfc = tcase_create("nfc"), *lower = tcase_create("lower"), *errors = tcase_create("errors");
+	TCase *fold = tcase_create("fold");
 
 	tcase_add_test(nfc, ascii_passes_through_unchanged);
 	tcase_add_test(nfc, empty_string_gives_empty_output);
@@ -379,7 +520,14 @@ static Suite *unicode_suite(void)
 	tcase_add_test(errors, invalid_utf8_is_refused);
 	tcase_add_test(errors, allocation_failures_return_enomem);
 	tcase_add_test(errors, nfc_check_of_long_text_reports_enomem_as_not_nfc);
+	tcase_add_test(fold, nfkc_maps_full_width_forms_to_ascii);
+	tcase_add_test(fold, case_folding_is_full_and_canonical);
+	tcase_add_test(fold, identifiers_drop_separators_and_width_and_case);
+	tcase_add_test(fold, every_folding_vector_from_the_unicode_database);
+	tcase_add_test(fold, trimming_takes_every_unicode_space);
+	tcase_add_test(errors, folding_fails_cleanly_without_memory);
 	suite_add_tcase(s, nfc);
+	suite_add_tcase(s, fold);
 	suite_add_tcase(s, lower);
 	suite_add_tcase(s, errors);
 	return s;

@@ -634,7 +634,7 @@ START_TEST(tags_are_at_most_64_bytes)
 	tag_ok(buf, buf);
 	memset(buf, 't', 65);
 	buf[65] = '\0';
-	tag_bad(buf, "field 'tags': a tag is at most 64 bytes");
+	tag_bad(buf, "field 'tags': the tag is 65 characters (65 bytes); the limit is 64 bytes, about 21 Chinese characters");
 	/* Surrounding spaces do not count. */
 	snprintf(buf, sizeof buf, "  %.64s  ", "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt");
 	{
@@ -655,11 +655,12 @@ START_TEST(tags_are_at_most_64_bytes)
 	/* ...and 63 + e + U+0301 composes to 65. */
 	memset(buf, 'a', 63);
 	memcpy(buf + 63, "e\xCC\x81", 4);
-	tag_bad(buf, "field 'tags': a tag is at most 64 bytes");
+	tag_bad(buf, "field 'tags': the tag is 64 characters (65 bytes); the limit is 64 bytes, about 21 Chinese characters");
 	/* Far too long is rejected before any work. */
 	memset(buf, 't', 399);
 	buf[399] = '\0';
-	tag_bad(buf, "field 'tags': a tag is at most 64 bytes");
+	tag_bad(buf, "field 'tags': the tag is 399 characters (399 bytes); the limit is 64 bytes, about 21 Chinese "
+		"characters");
 }
 END_TEST
 

@@ -366,6 +366,183 @@ int t_probe(const t_store *t)
 	return rc;
 }
 
+/* ---- LMDB's data file seen from outside ---- */
+
+#define T_PAGEHDR 16
+#define T_DB_AT 24       /* mm_dbs within the meta, after the page header */
+#define T_P_BRANCH 0x01
+#define T_F_BIGDATA 0x01
+#define T_F_SUBDATA 0x02
+
+static void file_io(const char *dir, uint64_t off, void *p, size_t n, int write_it)
+{
+	char path[300];
+	int fd;
+	ssize_t done;
+
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	fd = open(path, write_it ? O_WRONLY : O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	done = write_it ? pwrite(fd, p, n, (off_t)off) : pread(fd, p, n, (off_t)off);
+	ck_assert_int_eq(done, (ssize_t)n);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+void t_lmdb_read(const char *dir, uint64_t off, void *p, size_t n)
+{
+	file_io(dir, off, p, n, 0);
+}
+
+void t_lmdb_write(const char *dir, uint64_t off, const void *p, size_t n)
+{
+	file_io(dir, off, (void *)p, n, 1);
+}
+
+static uint64_t u64_at(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint16_t u16_at(const unsigned char *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* An MDB_db: pad, flags, depth, branch, leaf, overflow pages, entries, root. */
+static void db_at(t_lmdb_db *db, const unsigned char *p)
+{
+	db->depth = u16_at(p + 6);
+	db->pages = u64_at(p + 8) + u64_at(p + 16) + u64_at(p + 24);
+	db->root = u64_at(p + 40);
+}
+
+void t_lmdb_layout(const char *dir, t_lmdb *l)
+{
+	unsigned char m[2][T_PAGEHDR + 136], *page;
+	const unsigned char *use, *node;
+	struct stat st;
+	char path[300];
+	unsigned nkeys;
+
+	memset(l, 0, sizeof *l);
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	l->size = (uint64_t)st.st_size;
+	t_lmdb_read(dir, 0, m[0], sizeof m[0]);
+	memcpy(&l->psize, m[0] + T_PAGEHDR + T_DB_AT, 4);
+	t_lmdb_read(dir, l->psize, m[1], sizeof m[1]);
+	l->meta = u64_at(m[1] + T_PAGEHDR + 128) > u64_at(m[0] + T_PAGEHDR + 128);
+	use = m[l->meta] + T_PAGEHDR;
+	db_at(&l->free, use + T_DB_AT);
+	db_at(&l->main, use + T_DB_AT + 48);
+	l->last_pg = u64_at(use + 120);
+	l->txnid = u64_at(use + 128);
+	ck_assert_uint_eq(l->main.depth, 1);  /* a store's few buckets fit the root leaf */
+	page = malloc(l->psize);
+	t_lmdb_read(dir, l->main.root * l->psize, page, l->psize);
+	nkeys = (u16_at(page + 12) - T_PAGEHDR) / 2u;
+	ck_assert_uint_le(nkeys, sizeof l->dbs / sizeof l->dbs[0]);
+	for (unsigned i = 0; i < nkeys; i++) {
+		node = page + u16_at(page + T_PAGEHDR + 2 * i);
+		ck_assert_uint_eq(u16_at(node + 4), T_F_SUBDATA);
+		snprintf(l->dbs[i].name, sizeof l->dbs[i].name, "%.*s", (int)u16_at(node + 6), (const char *)node + 8);
+		db_at(&l->dbs[i], node + 8 + u16_at(node + 6));
+	}
+	l->ndbs = nkeys;
+	free(page);
+}
+
+const t_lmdb_db *t_lmdb_named(const t_lmdb *l, const char *name)
+{
+	for (size_t i = 0; i < l->ndbs; i++)
+		if (!strcmp(l->dbs[i].name, name))
+			return &l->dbs[i];
+	ck_abort_msg("no database '%s' in the file", name);
+	return NULL;
+}
+
+typedef struct page_list {
+	uint64_t *v;
+	size_t n, cap;
+} page_list;
+
+static void list_add(page_list *pl, uint64_t pg)
+{
+	if (pl->n == pl->cap) {
+		pl->cap = pl->cap ? pl->cap * 2 : 256;
+		pl->v = realloc(pl->v, pl->cap * sizeof *pl->v);
+		ck_assert_ptr_nonnull(pl->v);
+	}
+	pl->v[pl->n++] = pg;
+}
+
+static void list_tree(const char *dir, const t_lmdb *l, uint64_t pg, unsigned level, unsigned depth, page_list *pl)
+{
+	unsigned char *p = malloc(l->psize), head[T_PAGEHDR];
+	unsigned nkeys;
+
+	ck_assert_uint_le(pg, l->last_pg);
+	t_lmdb_read(dir, pg * l->psize, p, l->psize);
+	list_add(pl, pg);
+	nkeys = (u16_at(p + 12) - T_PAGEHDR) / 2u;
+	for (unsigned i = 0; i < nkeys; i++) {
+		const unsigned char *node = p + u16_at(p + T_PAGEHDR + 2 * i);
+		uint64_t child = u16_at(node) | (uint64_t)u16_at(node + 2) << 16 | (uint64_t)u16_at(node + 4) << 32;
+		if (level + 1 < depth) {
+			list_tree(dir, l, child, level + 1, depth, pl);
+		} else if (u16_at(node + 4) & T_F_BIGDATA) {
+			uint64_t ov = u64_at(node + 8 + u16_at(node + 6));
+			uint32_t pages;
+			t_lmdb_read(dir, ov * l->psize, head, sizeof head);
+			memcpy(&pages, head + 12, 4);
+			for (uint32_t k = 0; k < pages; k++)
+				list_add(pl, ov + k);
+		}
+	}
+	free(p);
+}
+
+static int by_page(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+size_t t_lmdb_tree_pages(const char *dir, const t_lmdb *l, const t_lmdb_db *db, uint64_t **out)
+{
+	page_list pl = { NULL, 0, 0 };
+
+	if (db->root != UINT64_MAX)
+		list_tree(dir, l, db->root, 0, db->depth, &pl);
+	qsort(pl.v, pl.n, sizeof *pl.v, by_page);
+	*out = pl.v;
+	return pl.n;
+}
+
+size_t t_lmdb_pages_in_use(const char *dir, const t_lmdb *l, uint64_t **out)
+{
+	page_list pl = { NULL, 0, 0 };
+	const t_lmdb_db *trees[2 + sizeof l->dbs / sizeof l->dbs[0]];
+	size_t nt = 0;
+
+	list_add(&pl, 0);
+	list_add(&pl, 1);
+	trees[nt++] = &l->free;
+	trees[nt++] = &l->main;
+	for (size_t i = 0; i < l->ndbs; i++)
+		trees[nt++] = &l->dbs[i];
+	for (size_t i = 0; i < nt; i++)
+		if (trees[i]->root != UINT64_MAX)
+			list_tree(dir, l, trees[i]->root, 0, trees[i]->depth, &pl);
+	qsort(pl.v, pl.n, sizeof *pl.v, by_page);
+	*out = pl.v;
+	return pl.n;
+}
+
 /* ---- a wrapping backend ---- */
 
 static t_wrap *wrap_of(custos_backend *be)

@@ -104,6 +104,40 @@ int t_probe(const t_store *t);
 /* Bucket numbers (the order custos declares them). */
 enum { T_B_META, T_B_CUSTOMERS, T_B_INDEX, T_B_ACCESS, T_B_AUDIT, T_B_COUNT };
 
+/* ---- LMDB's data file seen from outside, for damage tests (LMDB 0.9 on a 64-bit host).
+ * Written apart from the library's own reader, so a test does not trust what it tests. ---- */
+
+typedef struct t_lmdb_db {
+	char name[32];
+	uint64_t root;         /* UINT64_MAX when empty */
+	unsigned depth;
+	uint64_t pages;        /* branch, leaf and overflow pages */
+} t_lmdb_db;
+
+typedef struct t_lmdb {
+	uint32_t psize;
+	uint64_t size;         /* of data.mdb, in bytes */
+	uint64_t last_pg;
+	uint64_t txnid;
+	unsigned meta;         /* the meta page LMDB uses: 0 or 1 */
+	t_lmdb_db free, main;
+	t_lmdb_db dbs[8];      /* the named databases, from the main database's root leaf */
+	size_t ndbs;
+} t_lmdb;
+
+/* The layout of DIR/data.mdb (DIR is an LMDB store's directory). */
+void t_lmdb_layout(const char *dir, t_lmdb *out);
+/* The named database `name`; fails the test if there is none. */
+const t_lmdb_db *t_lmdb_named(const t_lmdb *l, const char *name);
+/* The pages of one database's tree (with its overflow runs), ascending; the caller frees *out. */
+size_t t_lmdb_tree_pages(const char *dir, const t_lmdb *l, const t_lmdb_db *db, uint64_t **out);
+/* Every page the newest snapshot uses (meta pages, tree pages, overflow runs), ascending.
+ * The caller frees *out. */
+size_t t_lmdb_pages_in_use(const char *dir, const t_lmdb *l, uint64_t **out);
+/* Read or overwrite bytes of DIR/data.mdb. */
+void t_lmdb_read(const char *dir, uint64_t off, void *p, size_t n);
+void t_lmdb_write(const char *dir, uint64_t off, const void *p, size_t n);
+
 /* The id of a field of the store's current schema. */
 uint32_t t_field_id(custos_ctx *ctx, const char *name);
 

@@ -79,9 +79,17 @@ CUSTOS_EXTERN(void) custos_customer_free(custos_customer *customer);
 /**
  * @brief Set a text, email, phone, date or enum field.
  *
- * Email addresses are trimmed, put in Unicode NFC and their domain lower-cased. Phone
+ * Text is trimmed of leading and trailing spaces (every Unicode space, U+3000 included) and
+ * put in Unicode NFC. Email addresses are read in NFKC first (full-width letters and at signs
+ * become ASCII), then trimmed, put in NFC and their domain lower-cased. Phone
  * numbers are normalised to E.164 using the store's default region when they do not start
- * with '+'. Dates are `YYYY-MM-DD`. Enum values must be in the field's list.
+ * with '+', and must be valid numbers of their country's numbering plan (libphonenumber's
+ * metadata): a trunk prefix after the country code ("+44 (0)20 ...") is dropped, a
+ * country code written without '+' ("852 9123 4567" with region HK) and the region's
+ * international prefix ("001 ..." in HK, "011 ..." in the US) are recognised, and a
+ * number of the wrong length or with leading digits no number has is refused with the
+ * reason ("is 7 digits; Hong Kong numbers have 8"). Dates are `YYYY-MM-DD`. Enum values
+ * must be in the field's list.
  * @param[in,out] customer The handle.
  * @param[in] field The field's name.
  * @param[in] value NUL-terminated UTF-8.
@@ -317,7 +325,8 @@ CUSTOS_EXTERN(int) custos_customer_create(uint64_t *id_out, custos_ctx *ctx, con
  * @param[in] ctx A context whose principal may create customers.
  * @param[in] customers @p count drafts.
  * @param[in] count 1 to #CUSTOS_BATCH_MAX.
- * @return As custos_customer_create().
+ * @return As custos_customer_create(), and #CUSTOS_ETOOBIG when the backend cannot hold
+ *         the batch in one transaction: split it.
  */
 CUSTOS_EXTERN(int) custos_customer_create_many(uint64_t *ids_out, custos_ctx *ctx, custos_customer *const *customers,
 	size_t count) CUSTOS_WARN_UNUSED;
@@ -414,7 +423,11 @@ CUSTOS_EXTERN(int) custos_customer_list(custos_iter **out, custos_ctx *ctx, cons
  * @brief Find the customers whose searchable field equals a value.
  *
  * The value is normalised as a setter would (an email's case and surrounding spaces, a
- * phone number's formatting do not matter). Encrypted fields are looked up through their
+ * phone number's formatting do not matter) and compared under the field's
+ * #custos_field_norm (case for `casefold`, width and separators too for `identifier`). On a
+ * field whose values a store written by custos 0.1.0 may still hold
+ * (custos_schema_field_norm_version() 1), the form those rules give the value is looked up
+ * as well, until custos_schema_renormalize(). Encrypted fields are looked up through their
  * blind index and every candidate is verified, so there are no false matches.
  * @param[out] out Receives an iterator over the matches in ascending id order, owned by the caller.
  * @param[in] ctx A context of the store. The iterator keeps a reference on it: the context

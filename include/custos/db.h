@@ -40,7 +40,8 @@ typedef struct custos_ctx custos_ctx;
  * Bits for #custos_db_options.flags. 0 opens an existing store read-write.
  * @{
  */
-/** Create the store if it does not exist. */
+/** Create the store if it does not exist. No store is created over data without a store
+ *  header (another program's, or a store that lost its header): that is #CUSTOS_EEXISTS. */
 #define CUSTOS_OPEN_CREATE 0x1U
 /** With #CUSTOS_OPEN_CREATE: fail with #CUSTOS_EEXISTS if the store already exists. */
 #define CUSTOS_OPEN_EXCL 0x2U
@@ -160,15 +161,19 @@ CUSTOS_EXTERN(void) custos_secret_free(custos_secret *secret);
  * @param[in] opts Options, or NULL for defaults (open an existing store read-write).
  * @return #CUSTOS_OK, or
  * <ul>
- * <li>#CUSTOS_ENOTFOUND: no store at @p uri and #CUSTOS_OPEN_CREATE not given;</li>
- * <li>#CUSTOS_EEXISTS: #CUSTOS_OPEN_EXCL given and the store exists;</li>
+ * <li>#CUSTOS_ENOTFOUND: no store at @p uri and #CUSTOS_OPEN_CREATE not given (nothing
+ *     is written there);</li>
+ * <li>#CUSTOS_EEXISTS: #CUSTOS_OPEN_EXCL given and the store exists, or
+ *     #CUSTOS_OPEN_CREATE given where there is data but no store header: another
+ *     program's LMDB environment, or a store whose header was lost;</li>
  * <li>#CUSTOS_EKEY: the secret does not unlock this store (or the header's key-derivation
  *     inputs were altered, which cannot be told apart);</li>
  * <li>#CUSTOS_EINVALID, #CUSTOS_EVERSION: bad arguments or options, or a store format this
  *     library does not read;</li>
  * <li>#CUSTOS_EAUTH: the header, keyring or another record of the store's metadata was
  *     altered, or put back from an older copy (the message says which kind);</li>
- * <li>#CUSTOS_ECORRUPT: the store's key records are damaged;</li>
+ * <li>#CUSTOS_ECORRUPT: the store's key records are damaged, or (LMDB) its file is: the
+ *     message names the page and the fault;</li>
  * <li>#CUSTOS_EBUSY, #CUSTOS_EIO, #CUSTOS_EBACKEND, #CUSTOS_ENOMEM.</li>
  * </ul>
  */

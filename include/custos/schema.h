@@ -23,11 +23,17 @@
  * | `phone`     | phone | contact  | encrypted, searchable         |
  * | `address`   | text  | address  | encrypted                     |
  * | `company`   | text  | name     | encrypted                     |
- * | `id_number` | text  | identity | encrypted                     |
+ * | `id_number` | text  | identity | encrypted; compared as an identifier (#CUSTOS_NORM_IDENTIFIER) |
  * | `birthday`  | date  | identity | encrypted                     |
  * | `type`      | enum  | profile  | clear (`key_account`, `sme`, `individual`) |
  * | `stage`     | enum  | profile  | clear (`lead`, `qualified`, `proposal`, `won`, `lost`) |
  * | `tags`      | tags  | profile  | clear, searchable             |
+ *
+ * Limits are bytes of UTF-8, where a Chinese character takes three: `name` and `company`
+ * hold 256 bytes (about 85 Chinese characters, or a bilingual name or company name with
+ * room to spare), `address` 1024 (a Chinese address of 70 characters with its English form
+ * takes about 310), `id_number` 64. A message about a value over its limit gives both its
+ * characters and its bytes.
  *
  * Hosts add fields with custos_schema_add_field(). Personal data is encrypted unless a
  * field is declared #CUSTOS_FIELD_CLEAR. Encrypted fields are grouped by field class; each
@@ -48,7 +54,7 @@ typedef struct custos_schema custos_schema;
 typedef enum custos_field_type {
 	CUSTOS_TYPE_TEXT = 1,      /**< UTF-8 text, no control characters but tab and newline. */
 	CUSTOS_TYPE_EMAIL = 2,     /**< An email address; validated, domain lower-cased. */
-	CUSTOS_TYPE_PHONE = 3,     /**< A phone number; stored in E.164 form (`+85291234567`). */
+	CUSTOS_TYPE_PHONE = 3,     /**< A valid phone number of its country's plan; stored in E.164 form (`+85291234567`). */
 	CUSTOS_TYPE_INTEGER = 4,   /**< A signed 64-bit integer. */
 	CUSTOS_TYPE_MONEY = 5,     /**< An amount in minor units plus an ISO 4217 currency. */
 	CUSTOS_TYPE_TIMESTAMP = 6, /**< Seconds since 1970-01-01T00:00:00Z, years 1 to 9999. */
@@ -76,6 +82,25 @@ typedef enum custos_field_class {
 CUSTOS_EXTERN(size_t) custos_class_count(void);
 
 /**
+ * How a text field's values are compared for equality: by custos_customer_find() and for
+ * #CUSTOS_FIELD_UNIQUE. The normalisation applies to the index and to comparisons only:
+ * custos_customer_get_text() returns the value as it was set (trimmed of spaces, U+3000
+ * included, and in Unicode NFC). Email and phone fields have their own rules. Values are ABI.
+ */
+typedef enum custos_field_norm {
+	CUSTOS_NORM_EXACT = 1,      /**< Equal when the stored texts are equal. The default. */
+	CUSTOS_NORM_CASEFOLD = 2,   /**< Equal regardless of case: full Unicode case folding ("STRASSE" finds "Straße"). */
+	CUSTOS_NORM_IDENTIFIER = 3  /**< Card, membership and ID numbers: NFKC (full-width forms read as ASCII), then
+	                                 spaces, hyphens, dots, slashes, brackets and every other separator or
+	                                 punctuation removed, then case folded: "１２３４５６７８", "1234 5678" and
+	                                 "1234-5678" are the same card; "A123456(7)" and "a1234567" the same ID. */
+} custos_field_norm;
+
+/** The normalisation rules of this library: the version custos_schema_field_norm_version()
+ *  reports for fields whose stored values follow them (1 for stores written by custos 0.1.0). */
+#define CUSTOS_NORM_VERSION 2
+
+/**
  * @name Field flags
  * Bits for #custos_field_options.flags and custos_schema_field_flags().
  * @{
@@ -101,15 +126,17 @@ typedef struct custos_field_options {
 	uint32_t type;           /**< A #custos_field_type. */
 	uint32_t flags;          /**< `CUSTOS_FIELD_*` bits except #CUSTOS_FIELD_BUILTIN. */
 	uint32_t field_class;    /**< A #custos_field_class for encrypted fields; 0 means #CUSTOS_CLASS_NOTES. Ignored for clear fields. */
-	uint32_t max_bytes;      /**< Longest text, email or phone value in bytes; 0 = type default. At most #CUSTOS_VALUE_MAX_BYTES. */
+	uint32_t max_bytes;      /**< Longest text, email or phone value in bytes of UTF-8 (a Chinese character takes 3); 0 = type default (1024 for text). At most #CUSTOS_VALUE_MAX_BYTES. */
 	const char *enum_values; /**< For #CUSTOS_TYPE_ENUM: comma-separated values, e.g. "bronze,silver,gold". */
 	uint32_t index_bits;     /**< Blind-index length in bits; 0 = chosen from the store's expected population. */
+	/* Version 2: */
+	uint32_t norm;           /**< A #custos_field_norm for text fields; 0 = #CUSTOS_NORM_EXACT. Must be 0 for other types. */
 } custos_field_options;
 
-/** The current version of #custos_field_options. */
-#define CUSTOS_FIELD_OPTIONS_VERSION 1
+/** The current version of #custos_field_options (2 added `norm`; version 1 is still accepted). */
+#define CUSTOS_FIELD_OPTIONS_VERSION 2
 /** Static initialiser for #custos_field_options. */
-#define CUSTOS_FIELD_OPTIONS_INIT { CUSTOS_FIELD_OPTIONS_VERSION, NULL, 0, 0, 0, 0, NULL, 0 }
+#define CUSTOS_FIELD_OPTIONS_INIT { CUSTOS_FIELD_OPTIONS_VERSION, NULL, 0, 0, 0, 0, NULL, 0, 0 }
 
 /**
  * @brief Fill @p opts with defaults for the given structure version.
@@ -154,6 +181,21 @@ CUSTOS_EXTERN(const char *) custos_field_class_name(int field_class);
  * @return #CUSTOS_OK or #CUSTOS_EINVALID.
  */
 CUSTOS_EXTERN(int) custos_field_class_parse(int *out, const char *name);
+
+/**
+ * @brief Name of a text normalisation, such as "identifier".
+ * @param[in] norm A #custos_field_norm.
+ * @return A static string ("exact", "casefold", "identifier"), or NULL if @p norm is not one.
+ */
+CUSTOS_EXTERN(const char *) custos_field_norm_name(int norm);
+
+/**
+ * @brief Parse the name of a text normalisation.
+ * @param[out] out Receives the #custos_field_norm.
+ * @param[in] name A name as returned by custos_field_norm_name().
+ * @return #CUSTOS_OK or #CUSTOS_EINVALID.
+ */
+CUSTOS_EXTERN(int) custos_field_norm_parse(int *out, const char *name);
 
 /**
  * @brief Add a custom field to the store's schema.
@@ -212,10 +254,38 @@ CUSTOS_EXTERN(int) custos_schema_add_enum_value(custos_ctx *ctx, const char *fie
  * @brief Set the region used to read phone numbers written without a leading '+'.
  * @param[in] ctx A context whose principal may manage the schema.
  * @param[in] region An ISO 3166-1 alpha-2 code such as "HK" or "GB", or NULL or "" for none
- *            (then every phone number must start with '+' or '00').
+ *            (then every phone number must start with '+' or '00'). Numbers are read with
+ *            the region's trunk and international prefixes and checked against its plan.
  * @return #CUSTOS_OK, #CUSTOS_EINVALID (unknown region), #CUSTOS_EDENIED or a backend error.
  */
 CUSTOS_EXTERN(int) custos_schema_set_default_region(custos_ctx *ctx, const char *region) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Rewrite the values a store holds under earlier normalisation rules in the current
+ *        form, with their index entries.
+ *
+ * A store written by custos 0.1.0 holds values normalised by its rules: phone numbers such
+ * as `+4402079460958` (typed `+44 (0)20 7946 0958`) or `+85285291234567` (typed
+ * `852 9123 4567` with region HK), texts and tags with ideographic spaces (U+3000) at
+ * their ends, emails with full-width characters. Until this runs, finds on such a field
+ * look up both the current and the old form of the value searched for, so they find what
+ * they found before (custos_schema_field_norm_version() is 1). This re-normalises every
+ * such value of every customer in the current form, re-indexes it and writes the record
+ * (audited as an update), in transactions of at most 1,000 customers; a value the current
+ * rules refuse (a Hong Kong number of 7 digits) is left as it is and counted in @p kept.
+ * When every value of a field is current, the field's version becomes
+ * #CUSTOS_NORM_VERSION and finds look up the current form only. Running it again
+ * rewrites nothing new, and reads no customer once every field is current. Batches
+ * committed before a failure stay committed; calling it again continues.
+ * @param[in] ctx A context whose principal may manage the schema.
+ * @param[out] rewritten Receives how many values were rewritten; may be NULL.
+ * @param[out] kept Receives how many values the current rules refuse and were kept as they
+ *             were; may be NULL.
+ * @return #CUSTOS_OK, #CUSTOS_EEXISTS (a unique field would hold one value twice once
+ *         re-normalised: the message names the customers), #CUSTOS_EDENIED, #CUSTOS_ESTATE
+ *         or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_schema_renormalize(custos_ctx *ctx, uint64_t *rewritten, uint64_t *kept) CUSTOS_WARN_UNUSED;
 
 /**
  * @brief Take a snapshot of the store's schema.
@@ -303,6 +373,23 @@ CUSTOS_EXTERN(int) custos_schema_field_class(const custos_schema *schema, size_t
  * @return The limit, or 0 for other types and out of range.
  */
 CUSTOS_EXTERN(uint32_t) custos_schema_field_max_bytes(const custos_schema *schema, size_t index);
+
+/**
+ * @brief How the text field at @p index compares values for equality.
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return A #custos_field_norm, or 0 for other types and out of range.
+ */
+CUSTOS_EXTERN(int) custos_schema_field_norm(const custos_schema *schema, size_t index);
+
+/**
+ * @brief The normalisation rules the stored values of the field at @p index follow.
+ * @param[in] schema The snapshot.
+ * @param[in] index The position.
+ * @return #CUSTOS_NORM_VERSION, 1 for values a store written by custos 0.1.0 may still hold
+ *         (custos_schema_renormalize()), or 0 if @p index is out of range.
+ */
+CUSTOS_EXTERN(uint32_t) custos_schema_field_norm_version(const custos_schema *schema, size_t index);
 
 /**
  * @brief Blind-index length of the field at @p index, in bits.

@@ -153,7 +153,8 @@ int cu_audit_block_next(cu_audit_block *b, const unsigned char **e, size_t *elen
 	if (b->p >= b->end)
 		return -1;
 	n = b->p[0];
-	if (n < 6 || (size_t)(b->end - b->p) < n + CU_AUDIT_TAG_BYTES)
+	/* No entry is longer than CU_AUDIT_ENTRY_MAX: a longer length is damage. */
+	if (n < 6 || n > CU_AUDIT_ENTRY_MAX || (size_t)(b->end - b->p) < n + CU_AUDIT_TAG_BYTES)
 		return -1;
 	*e = b->p;
 	*elen = n;

@@ -126,18 +126,32 @@ static int bootstrap(cu_op *op, void *arg)
 	return rc ? rc : cu_audit_write(op, NULL, 0, 0, &c);
 }
 
+/* Data without a store header: another program's, or a store that lost its header. A new
+ * keyring over it would hide what is there, so no store is created over it. */
+static int orphaned(const char *where, int create)
+{
+	if (!create)
+		return cu_err(CUSTOS_ENOTFOUND, "no store at '%s': it holds data but no custos store header (not a custos "
+			"store, or its header was lost)", where);
+	return cu_err(CUSTOS_EEXISTS, "'%s' holds data but no custos store header (not a custos store, or its header "
+		"was lost): no store is created over it; restore the store from a backup, or create it in an empty place",
+		where);
+}
+
 static int open_store(custos_db *db, const char *where, const custos_secret *secret, const custos_db_options *o)
 {
+	int create = (o->flags & CUSTOS_OPEN_CREATE) != 0, state, rc;
 	cu_init in;
-	int exists, rc;
 
-	if ((rc = cu_core_exists(&db->core, &exists)))
+	if ((rc = cu_core_exists(&db->core, &state)))
 		return rc;
-	if (exists && (o->flags & CUSTOS_OPEN_EXCL))
+	if (state == CU_STORE_ORPHANED)
+		return orphaned(where, create);
+	if (state == CU_STORE_PRESENT && (o->flags & CUSTOS_OPEN_EXCL))
 		return cu_err(CUSTOS_EEXISTS, "a store already exists at '%s'", where);
-	if (!exists && !(o->flags & CUSTOS_OPEN_CREATE))
+	if (state == CU_STORE_NONE && !create)
 		return cu_err(CUSTOS_ENOTFOUND, "no store at '%s'; pass CUSTOS_OPEN_CREATE to create one", where);
-	if (!exists) {
+	if (state == CU_STORE_NONE) {
 		in.population = o->expected_customers ? o->expected_customers : 1000000;
 		in.region = o->default_region;
 		in.kdf_ops = o->kdf_opslimit ? o->kdf_opslimit : CU_KDF_OPS_DEFAULT;
@@ -145,6 +159,9 @@ static int open_store(custos_db *db, const char *where, const custos_secret *sec
 		rc = cu_core_create(&db->core, secret, &in, bootstrap, (void *)(o->admin_name ? o->admin_name : "admin"));
 		if (rc != CUSTOS_EEXISTS || (o->flags & CUSTOS_OPEN_EXCL))
 			return rc;
+		/* Another process wrote meanwhile: open its store, unless it wrote no header. */
+		if ((rc = cu_core_exists(&db->core, &state)) || state != CU_STORE_PRESENT)
+			return rc ? rc : orphaned(where, create);
 	}
 	if ((rc = cu_core_unlock(&db->core, secret)) || (rc = cu_seals_verify(&db->core)))
 		return rc;

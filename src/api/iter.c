@@ -28,6 +28,8 @@ struct custos_iter {
 	uint16_t field_id;
 	cu_bytes query;          /* find: stored form of the value */
 	cu_bytes norm;           /* find: its index form */
+	cu_bytes legacy;         /* find: the index form custos 0.1.0's rules give, if looked up too */
+	int has_legacy;
 };
 
 int custos_list_options_init(custos_list_options *opts, unsigned int version)
@@ -53,6 +55,7 @@ static int iter_new(custos_iter **out, custos_ctx *ctx, int kind)
 	it->kind = kind;
 	it->query.secret = 1;
 	it->norm.secret = 1;
+	it->legacy.secret = 1;
 	*out = it;
 	return CUSTOS_OK;
 }
@@ -69,6 +72,7 @@ void custos_iter_free(custos_iter *it)
 	drop_page(it);
 	cu_bytes_free(&it->query);
 	cu_bytes_free(&it->norm);
+	cu_bytes_free(&it->legacy);
 	cu_ctx_unref(it->ctx);
 	cu_free(it);
 }
@@ -92,6 +96,45 @@ int custos_customer_list(custos_iter **out, custos_ctx *ctx, const custos_list_o
 		*out = NULL;
 	}
 	return rc;
+}
+
+static int index_form_of(const cu_field *f, const cu_bytes *stored, cu_bytes *out)
+{
+	if (f->type == CUSTOS_TYPE_TAGS)
+		return cu_bytes_append(out, stored->p, stored->len);
+	return cu_value_index_form(f, stored->p, stored->len, out);
+}
+
+/* The index forms to look up. A field whose values custos 0.1.0 may have written (rules v1,
+ * until custos_schema_renormalize()) is also searched for the form its rules give the
+ * value, when that differs; a value only those rules accept is searched in that form
+ * alone, so a find that found a customer before still does. */
+static int query_forms(custos_iter *it, const cu_field *f, const char *region, const char *value)
+{
+	cu_bytes old = CU_BYTES_SECRET_INIT;
+	cu_err_saved e;
+	int rc = cu_value_from_text(f, region, value, &it->query), old_rc;
+
+	if (!rc)
+		rc = index_form_of(f, &it->query, &it->norm);
+	if (f->rules != CU_RULES_V1 || (rc && rc != CUSTOS_EINVALID))
+		return rc;
+	cu_err_save(&e);
+	if (!(old_rc = cu_value_from_text_rules(f, region, value, CU_RULES_V1, &old)))
+		old_rc = index_form_of(f, &old, &it->legacy);
+	cu_bytes_free(&old);
+	if (old_rc == CUSTOS_EINVALID) {
+		cu_err_restore(&e);  /* the current verdict stands */
+		return rc;
+	}
+	if (old_rc || rc) {
+		cu_bytes_free(&it->norm);   /* the old form alone, or ENOMEM */
+		it->norm = it->legacy;
+		it->legacy = (cu_bytes)CU_BYTES_SECRET_INIT;
+		return old_rc;
+	}
+	it->has_legacy = it->legacy.len != it->norm.len || memcmp(it->legacy.p, it->norm.p, it->norm.len) != 0;
+	return CUSTOS_OK;
 }
 
 int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, const char *value)
@@ -118,10 +161,7 @@ int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, 
 			"custos_schema_set_field_flags()", f->name);
 	else if (!(rc = cu_access_may_search(ctx, f)) && !(rc = iter_new(&it, ctx, ITER_FIND))) {
 		it->field_id = f->id;
-		rc = cu_value_from_text(f, s->region, value, &it->query);
-		if (!rc)
-			rc = f->type == CUSTOS_TYPE_TAGS ? cu_bytes_append(&it->norm, it->query.p, it->query.len) :
-				cu_value_index_form(f, it->query.p, it->query.len, &it->norm);
+		rc = query_forms(it, f, s->region, value);
 		if (!rc)
 			rc = cu_log_read(ctx, CUSTOS_AUDIT_FIND, CUSTOS_OP_READ, 0, 1U << f->cls, CUSTOS_OK, f->id);
 		if (rc)
@@ -135,22 +175,55 @@ int custos_customer_find(custos_iter **out, custos_ctx *ctx, const char *field, 
 
 /* ---- pages ---- */
 
-/* A page function changes the iterator only when it succeeds: a page that fails half read
- * is read again, whole, by the next call. */
 static int list_page(cu_op *op, void *arg)
 {
 	custos_iter *it = arg;
 	uint64_t last;
-	size_t n;
-	int rc = cu_cust_ids_reachable(op, it->after, it->ids, PAGE, &n, &last, 1);
+	int rc = cu_cust_ids_reachable(op, it->after, it->ids, PAGE, &it->n, &last, 1);
 
 	if (rc)
 		return rc;
-	it->n = n;
 	if (last == UINT64_MAX)
 		it->exhausted = 1;
 	else
 		it->after = last;
+	return CUSTOS_OK;
+}
+
+/* Merge the ascending ids b (m of them) into the page, without duplicates, keeping at most
+ * PAGE of the smallest; *cut is set when some were left for the next page. */
+static void merge_ids(custos_iter *it, const uint64_t *b, size_t m, int *cut)
+{
+	uint64_t out[PAGE];
+	size_t i = 0, j = 0, k = 0;
+
+	while ((i < it->n || j < m) && k < PAGE) {
+		if (j == m || (i < it->n && it->ids[i] < b[j]))
+			out[k++] = it->ids[i++];
+		else if (i == it->n || b[j] < it->ids[i])
+			out[k++] = b[j++];
+		else
+			out[k++] = it->ids[i++], j++;
+	}
+	*cut = i < it->n || j < m;
+	memcpy(it->ids, out, k * sizeof *out);
+	it->n = k;
+}
+
+/* The page's candidates of both the current and the old form of the value. */
+static int lookup_page(cu_op *op, const cu_field *f, custos_iter *it, int *more)
+{
+	uint64_t other[PAGE];
+	size_t m;
+	int rc, more_old, cut;
+
+	if ((rc = cu_index_lookup(op, f, it->norm.p, it->norm.len, it->after, it->ids, PAGE, &it->n, more)) ||
+	    !it->has_legacy)
+		return rc;
+	if ((rc = cu_index_lookup(op, f, it->legacy.p, it->legacy.len, it->after, other, PAGE, &m, &more_old)))
+		return rc;
+	merge_ids(it, other, m, &cut);
+	*more = *more || more_old || cut;
 	return CUSTOS_OK;
 }
 
@@ -160,21 +233,20 @@ static int find_page(cu_op *op, void *arg)
 	custos_iter *it = arg;
 	const cu_field *f = cu_schema_by_id(op->schema, it->field_id);
 	uint64_t last;
-	size_t n;
 	int more, rc;
 
 	if (!f)
 		return cu_err(CUSTOS_ESTATE, "the field searched for was removed from the schema");
 	if (!(f->flags & CUSTOS_FIELD_SEARCHABLE))  /* its entries are being dropped, or were left by a crash */
 		return cu_err(CUSTOS_ESTATE, "field '%s' stopped being searchable after the search began", f->name);
-	if ((rc = cu_index_lookup(op, f, it->norm.p, it->norm.len, it->after, it->ids, PAGE, &n, &more)))
+	if ((rc = lookup_page(op, f, it, &more)))
 		return rc;
-	last = n ? it->ids[n - 1] : it->after;
+	last = it->n ? it->ids[it->n - 1] : it->after;
 	if (op->scope != CU_SCOPE_ALL) {
 		/* Customers out of reach are left out as if they did not match; a damaged record
 		 * stays, for custos_iter_next() to report and pass. */
 		size_t kept = 0;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < it->n; i++) {
 			int yes;
 			rc = cu_cust_reachable(op, it->ids[i], &yes);
 			if (rc && !cu_cust_record_damaged(rc))
@@ -182,10 +254,9 @@ static int find_page(cu_op *op, void *arg)
 			if (yes || rc)
 				it->ids[kept++] = it->ids[i];
 		}
-		n = kept;
+		it->n = kept;
 	}
-	it->n = n;
-	it->after = last;
+	it->after = last;  /* only now: a page that failed is read again, whole */
 	if (!more)
 		it->exhausted = 1;
 	return CUSTOS_OK;
@@ -201,8 +272,10 @@ static int fill(custos_iter *it)
 		if (it->exhausted)
 			return CUSTOS_ITEROVER;
 		rc = cu_run_read(it->ctx, CUSTOS_OP_READ, "read customers", it->kind == ITER_LIST ? list_page : find_page, it);
-		if (rc)
+		if (rc) {
+			drop_page(it);  /* a page that failed half read is read again, whole, by the next call */
 			return rc;
+		}
 	}
 	return CUSTOS_OK;
 }
@@ -224,9 +297,14 @@ int custos_iter_next_id(uint64_t *out, custos_iter *it)
 static int still_matches(const custos_iter *it, const custos_customer *c, int *match)
 {
 	const cu_field *f = cu_schema_by_id(c->schema, it->field_id);
+	int rc;
 
 	*match = 0;
-	return f ? cu_cust_matches(c, f, it->norm.p, it->norm.len, match) : CUSTOS_OK;
+	if (!f)
+		return CUSTOS_OK;
+	if ((rc = cu_cust_matches(c, f, it->norm.p, it->norm.len, match)) || *match || !it->has_legacy)
+		return rc;
+	return cu_cust_matches(c, f, it->legacy.p, it->legacy.len, match);  /* a value of custos 0.1.0 */
 }
 
 int custos_iter_next(custos_customer **out, custos_iter *it)

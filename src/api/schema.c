@@ -1,18 +1,23 @@
 /*
  * api/schema.c — schema changes and read-only snapshots.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "model/customer.h"
 #include "model/index.h"
 #include "model/phone.h"
+#include "model/renorm.h"
 
 static const char *const type_names[] = {
 	NULL, "text", "email", "phone", "integer", "money", "timestamp", "date", "boolean", "enum", "tags",
 };
 static const char *const class_names[] = {
 	"profile", "name", "contact", "address", "identity", "notes", "financial",
+};
+static const char *const norm_names[] = {
+	NULL, "exact", "casefold", "identifier",
 };
 
 size_t custos_field_options_size(void) { return sizeof(custos_field_options); }
@@ -25,6 +30,11 @@ const char *custos_field_type_name(int type)
 const char *custos_field_class_name(int field_class)
 {
 	return field_class >= 0 && field_class < CUSTOS_CLASS_COUNT ? class_names[field_class] : NULL;
+}
+
+const char *custos_field_norm_name(int norm)
+{
+	return norm >= CUSTOS_NORM_EXACT && norm <= CUSTOS_NORM_IDENTIFIER ? norm_names[norm] : NULL;
 }
 
 static int parse_name(int *out, const char *name, const char *const *names, int lo, int hi, const char *what)
@@ -42,6 +52,11 @@ int custos_field_class_parse(int *out, const char *name)
 	return parse_name(out, name, class_names, 0, CUSTOS_CLASS_COUNT - 1, "custos_field_class_parse");
 }
 
+int custos_field_norm_parse(int *out, const char *name)
+{
+	return parse_name(out, name, norm_names, CUSTOS_NORM_EXACT, CUSTOS_NORM_IDENTIFIER, "custos_field_norm_parse");
+}
+
 int custos_field_options_init(custos_field_options *opts, unsigned int version)
 {
 	int rc;
@@ -50,7 +65,8 @@ int custos_field_options_init(custos_field_options *opts, unsigned int version)
 		return cu_null_arg("custos_field_options_init", "opts");
 	if ((rc = cu_check_version(version, CUSTOS_FIELD_OPTIONS_VERSION, "custos_field_options")))
 		return rc;
-	memset(opts, 0, sizeof *opts);
+	/* A caller built against version 1 has a struct that ends before norm. */
+	memset(opts, 0, version >= 2 ? sizeof *opts : offsetof(custos_field_options, norm));
 	opts->version = version;
 	return CUSTOS_OK;
 }
@@ -69,6 +85,7 @@ typedef struct change {
 	cu_job *built;           /* flags: the index built for the field, ended by the change */
 	cu_job drop;             /* flags: the job dropping the entries of a field made unsearchable */
 	int dropping;
+	const void *arg;         /* what else an edit needs */
 } change;
 
 static int change_fn(cu_op *op, void *arg)
@@ -183,6 +200,115 @@ int custos_schema_set_default_region(custos_ctx *ctx, const char *region)
 	if (region && *region && cu_phone_region_code(region, &code))
 		return cu_err(CUSTOS_EINVALID, "'%.8s' is not an ISO 3166 region code such as \"HK\"", region);
 	return run_change(ctx, &c);
+}
+
+/* ---- values stored under earlier normalisation rules ---- */
+
+#define RENORM_BATCH 1000   /* customers per transaction */
+#define RENORM_PAGE 256
+
+typedef struct renorm {
+	custos_ctx *ctx;
+	uint64_t after;          /* the last customer of the batches committed */
+	uint64_t next;           /* the last of this attempt */
+	uint64_t rewritten, kept;
+	int more;
+	cu_renorm_left left;     /* fields with values kept, over the batches committed */
+	cu_renorm_left attempt;  /* the same for this attempt */
+} renorm;
+
+/* Up to RENORM_BATCH customers after r->after; a retried attempt starts over from there. */
+static int renorm_batch_fn(cu_op *op, void *arg)
+{
+	renorm *r = arg;
+	uint64_t ids[RENORM_PAGE];
+	size_t count = 0, done = 0;
+	int rc = CUSTOS_OK;
+
+	r->rewritten = r->kept = 0;
+	r->next = r->after;
+	memset(&r->attempt, 0, sizeof r->attempt);
+	do {
+		if ((rc = cu_cust_ids(op, r->next, ids, RENORM_PAGE, &count)))
+			return rc;
+		for (size_t i = 0; i < count && !rc; i++) {
+			rc = cu_renorm_customer(op, ids[i], &r->attempt, &r->rewritten, &r->kept);
+			r->next = ids[i];
+		}
+		done += count;
+	} while (!rc && count == RENORM_PAGE && done < RENORM_BATCH);
+	r->more = count == RENORM_PAGE;
+	return rc;
+}
+
+/* The fields whose every value is current follow the current rules from now on. */
+static int edit_rules(cu_op *op, cu_schema *next, change *c)
+{
+	const cu_renorm_left *left = c->arg;
+
+	(void)op;
+	for (size_t i = 0; i < next->nfields; i++)
+		if (next->fields[i].rules != CU_RULES_CURRENT && !cu_renorm_left_has(left, next->fields[i].id))
+			next->fields[i].rules = CU_RULES_CURRENT;
+	return CUSTOS_OK;
+}
+
+/* Does any field hold values that may be in an earlier form? (Else nothing is read.) */
+static int values_due(custos_ctx *ctx)
+{
+	cu_schema *s = cu_core_schema(ctx->core);
+	int due = 0;
+
+	for (size_t i = 0; i < s->nfields; i++)
+		due |= cu_renorm_field_due(&s->fields[i]);
+	cu_schema_unref(s);
+	return due;
+}
+
+static int rules_due(custos_ctx *ctx, const cu_renorm_left *left)
+{
+	cu_schema *s = cu_core_schema(ctx->core);
+	int due = 0;
+
+	for (size_t i = 0; i < s->nfields; i++)
+		due |= s->fields[i].rules != CU_RULES_CURRENT && !cu_renorm_left_has(left, s->fields[i].id);
+	cu_schema_unref(s);
+	return due;
+}
+
+int custos_schema_renormalize(custos_ctx *ctx, uint64_t *rewritten, uint64_t *kept)
+{
+	renorm *r;
+	int rc = CUSTOS_OK;
+
+	if (rewritten)
+		*rewritten = 0;
+	if (kept)
+		*kept = 0;
+	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_SCHEMA, "change the schema")))
+		return rc;
+	if (!(r = cu_calloc(1, sizeof *r)))
+		return cu_err_oom();
+	r->ctx = ctx;
+	r->more = values_due(ctx);
+	while (r->more) {
+		rc = cu_run_write(ctx, CUSTOS_OP_SCHEMA, "change the schema", CUSTOS_AUDIT_UPDATE, renorm_batch_fn, r, NULL);
+		if (rc)
+			break;
+		r->after = r->next;
+		for (size_t i = 0; i < sizeof r->left.bits; i++)
+			r->left.bits[i] |= r->attempt.bits[i];
+		if (rewritten)
+			*rewritten += r->rewritten;
+		if (kept)
+			*kept += r->kept;
+	}
+	if (!rc && rules_due(ctx, &r->left)) {
+		change c = { .edit = edit_rules, .arg = &r->left };
+		rc = run_change(ctx, &c);
+	}
+	cu_free(r);
+	return rc;
 }
 
 /* ---- flags: may build an index, or check every customer ---- */
@@ -430,6 +556,18 @@ uint32_t custos_schema_field_max_bytes(const custos_schema *s, size_t i)
 {
 	const cu_field *f = at(s, i);
 	return f ? f->max_bytes : 0;
+}
+
+int custos_schema_field_norm(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->norm : 0;
+}
+
+uint32_t custos_schema_field_norm_version(const custos_schema *s, size_t i)
+{
+	const cu_field *f = at(s, i);
+	return f ? f->rules : 0;
 }
 
 uint32_t custos_schema_field_index_bits(const custos_schema *s, size_t i)

@@ -107,18 +107,42 @@ void cu_core_detach(cu_core *c)
 	pthread_mutex_destroy(&c->gen.mu);
 }
 
-static int exists_fn(cu_txn *t, void *arg)
+/* Whether any bucket holds a record. */
+static int holds_data(cu_txn *t, int *any)
 {
-	custos_val v;
-	int rc = cu_get(t, CU_B_META, KEY(K_HEADER), &v);
+	custos_val k, v;
+	cu_cursor cur;
+	int rc = CUSTOS_OK;
 
-	*(int *)arg = rc == CUSTOS_OK;
-	return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
+	*any = 0;
+	for (unsigned b = 0; b < CU_B_COUNT && !*any && !rc; b++) {
+		if ((rc = cu_cursor_open(&cur, t, b)))
+			break;
+		rc = cu_cursor_seek(&cur, NULL, 0, &k, &v);
+		cu_cursor_close(&cur);
+		*any = rc == CUSTOS_OK;
+		rc = rc == CUSTOS_ITEROVER || rc == CUSTOS_OK ? CUSTOS_OK : rc;
+	}
+	return rc;
 }
 
-int cu_core_exists(cu_core *c, int *exists)
+static int exists_fn(cu_txn *t, void *arg)
 {
-	return cu_store_read(&c->store, exists_fn, exists);
+	int *state = arg, any, rc;
+	custos_val v;
+
+	*state = CU_STORE_PRESENT;
+	if ((rc = cu_get(t, CU_B_META, KEY(K_HEADER), &v)) != CUSTOS_ENOTFOUND)
+		return rc;
+	if ((rc = holds_data(t, &any)))
+		return rc;
+	*state = any ? CU_STORE_ORPHANED : CU_STORE_NONE;
+	return CUSTOS_OK;
+}
+
+int cu_core_exists(cu_core *c, int *state)
+{
+	return cu_store_read(&c->store, exists_fn, state);
 }
 
 /* ---- schema ---- */
@@ -370,12 +394,15 @@ static int create_fn(cu_txn *t, void *arg)
 	create_ctx *x = arg;
 	unsigned char raw[CU_HEADER_STORED];
 	cu_counters *ctr;
-	custos_val v;
 	cu_op op;
-	int rc;
+	int rc, state;
 
-	if ((rc = cu_get(t, CU_B_META, KEY(K_HEADER), &v)) != CUSTOS_ENOTFOUND)
-		return rc ? rc : cu_err(CUSTOS_EEXISTS, "a store was created there meanwhile");
+	/* Checked again in this transaction: another process may have written meanwhile. */
+	if ((rc = exists_fn(t, &state)))
+		return rc;
+	if (state != CU_STORE_NONE)
+		return cu_err(CUSTOS_EEXISTS, state == CU_STORE_PRESENT ? "a store was created there meanwhile" :
+			"data was written there meanwhile");
 	cu_header_store(raw, &x->h);
 	if ((rc = cu_meta_put(t, x->c->keys, CU_B_META, KEY(K_HEADER), raw, sizeof raw)) ||
 	    (rc = cu_meta_put(t, x->c->keys, CU_B_META, KEY(K_KEYRING), x->sealed.p, x->sealed.len)))

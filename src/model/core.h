@@ -104,11 +104,14 @@ static inline int cu_op_reaches(const cu_op *op, uint32_t owner, uint32_t team)
 int cu_core_attach(cu_core *c, custos_backend *be, int readonly);
 /* Wipe keys, drop the schema, free the backend. */
 void cu_core_detach(cu_core *c);
-/* Does the backend hold a store? */
-int cu_core_exists(cu_core *c, int *exists);
+/* What the backend holds: a store, nothing, or data without a store header (another
+ * program's, or a store whose header was lost), over which no store is created. */
+enum { CU_STORE_NONE, CU_STORE_PRESENT, CU_STORE_ORPHANED };
+int cu_core_exists(cu_core *c, int *state);
 /* Open an existing store with a secret: header, key check, keyring, schema. */
 int cu_core_unlock(cu_core *c, const custos_secret *s);
-/* Create a store (runs its own write transaction); fails with EEXISTS if one appeared. */
+/* Create a store (runs its own write transaction); fails with EEXISTS if one appeared,
+ * or if data did (then cu_core_exists() says which). */
 typedef int (*cu_init_hook)(cu_op *op, void *arg);
 int cu_core_create(cu_core *c, const custos_secret *s, const cu_init *in, cu_init_hook hook, void *arg);
 /* Replace the unlock secret: seal the keyring for the new secret outside any transaction

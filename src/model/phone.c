@@ -1,153 +1,200 @@
 /*
- * model/phone.c — reading phone numbers as people type them and producing E.164.
- * It checks structure only; it is deliberately not libphonenumber and knows no country's
- * numbering plan beyond its calling code and trunk prefix. It allocates nothing, sets no
- * error message, and never puts any part of a number into a reason it returns.
+ * model/phone.c — reading phone numbers as people type them, checking them against the
+ * numbering plans of libphonenumber's metadata (phone_data.h, made by tools/gen_phone.py)
+ * and producing E.164. It allocates nothing, sets no error message, and puts at most the
+ * first three digits of a national number into a reason it returns, never the number.
  *
- * Rules:
- * - Characters: digits, spaces, '-', '.', '/', '(', ')' and a '+' before the first digit.
- *   No-break and thin spaces (U+00A0, U+2009, U+202F) are spaces. Full-width forms
- *   (U+FF01..U+FF5E, U+3000), which Chinese and Japanese input methods produce, are read as
- *   their ASCII counterparts, so "０９０－１２３４" is "090-1234". Anything else is refused,
- *   extensions ("x123", "ext. 4", "#12") included: a number is stored whole or not at all.
- * - "+CC..." or "00CC..." is international: CC must be a calling code the ITU has assigned
- *   (the region table's codes plus the non-geographic ones below).
- * - Anything else is national and needs a default region, whose calling code is put in
- *   front after removing one trunk prefix, as the region's row says:
- *     "0" for most of the world (GB, DE, FR, NL, JP, ...);
- *     nothing where there is no trunk prefix (HK, SG, MO, DK, NO, IS, ES, ...) and where
- *     the leading 0 is part of the number (IT, SM, VA; CI, CG, GA, BJ);
- *     "1" before exactly 10 digits in the +1 regions (US, CA, PR, JM, ...);
- *     "8" before exactly 10 digits in RU and KZ; "80" or "0" before 9 in BY; "06" in HU;
- *     "8" or "0" before 8 in LT; "01" before 10 in MX; "8" in TJ, TM, UZ; "1" in MH.
- *   A length condition means the prefix is removed only when what is left has exactly that
- *   many digits, so a number typed without its trunk prefix loses nothing.
- * - The result has 7 to 15 digits (E.164). Codes have at most 3 digits, so 7 digits leave at
- *   least 4 after the code. +1 numbers have exactly 10 digits after the code.
- * A national number typed with its country code but no '+' ("44 20 ...") cannot be told
- * apart from a national number, and is read as national.
+ * Characters: digits, spaces, '-', '.', '/', '(', ')' and a '+' before the first digit.
+ * No-break and thin spaces (U+00A0, U+2009, U+202F) are spaces. Full-width forms
+ * (U+FF01..U+FF5E, U+3000), which Chinese and Japanese input methods produce, are read as
+ * their ASCII counterparts, so "０９０－１２３４" is "090-1234". Anything else is refused,
+ * extensions ("x123", "ext. 4", "#12") included: a number is stored whole or not at all.
+ *
+ * Readings, tried in this order; the first valid one is stored:
+ *  1. '+' first: a calling code, then the national number without the trunk prefix of the
+ *     code's main region when that leaves a valid number ("+44 (0)20 7946 0958"), else as
+ *     it is.
+ *  2. No '+', with a default region:
+ *     a. one of the region's international prefixes not followed by 0 (HK "00", "001", ...,
+ *        US "011", JP "010"), then as 1; the longest prefix first;
+ *     b. the national number: completed with the region's area code when the region dials
+ *        it locally (Guernsey's 6-digit numbers), without a trunk prefix ("020 ..." in GB),
+ *        as it is;
+ *     c. the region's calling code written without '+' ("852 9123 4567" in HK), then as b:
+ *        only when b finds nothing valid, as libphonenumber decides;
+ *     d. "00", the ITU's recommended international prefix, then as 1, in regions whose own
+ *        prefix is another.
+ *  3. No '+' and no default region: "00" then as 1; anything else needs a country code.
+ * A number is valid when some number type of its calling code has that many digits and
+ * leading digits it allows (libphonenumber's "valid number"); a code without a plan in the
+ * metadata (+997) needs only 7 to 15 digits in all. E.164 allows 15 digits at most.
+ * When no reading is valid, the reason comes from the one a person most likely meant: the
+ * region's international prefix if one matched, else "00", else the national number.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "custos/errors.h"
 #include "model/phone.h"
+#include "model/phone_data.h"
 #include "util/utf8.h"
 
 #define E164_DIGITS 15
-#define READ_MAX (E164_DIGITS + 2)   /* "00" and 15 digits is the longest input that can be valid */
+#define NO_PLAN_CODE 997   /* assigned by the ITU, without a plan in the metadata */
+#define QUOTE_MAX 3        /* leading digits a reason may name */
+#define FOREIGN_HINT ": to store a number of another country, write it with + and its country code"
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A region, its calling code, and its trunk prefix: trunk or alt is removed from a national
- * number when it leads and leaves exactly nsn digits (any number of digits when nsn is 0). */
-typedef struct region {
-	char id[3];
-	unsigned short cc;
-	char trunk[3];
-	char alt[3];
-	unsigned char nsn;
-} region;
+typedef uint32_t lengths;   /* bit n set: n digits */
 
-/* ISO 3166-1 alpha-2 (all 249) and XK, sorted for binary search. Regions without a
- * numbering plan of their own use the one they dial through: AQ and HM the Australian
- * Antarctic +672, BV Norway's +47, GS the Falklands' +500, TF Réunion's +262, UM the +1 plan. */
-static const region regions[] = {
-	{ "AD", 376, "", "", 0 }, { "AE", 971, "0", "", 0 }, { "AF", 93, "0", "", 0 }, { "AG", 1, "1", "", 10 },
-	{ "AI", 1, "1", "", 10 }, { "AL", 355, "0", "", 0 }, { "AM", 374, "0", "", 0 }, { "AO", 244, "", "", 0 },
-	{ "AQ", 672, "", "", 0 }, { "AR", 54, "0", "", 0 }, { "AS", 1, "1", "", 10 }, { "AT", 43, "0", "", 0 },
-	{ "AU", 61, "0", "", 0 }, { "AW", 297, "", "", 0 }, { "AX", 358, "0", "", 0 }, { "AZ", 994, "0", "", 0 },
-	{ "BA", 387, "0", "", 0 }, { "BB", 1, "1", "", 10 }, { "BD", 880, "0", "", 0 }, { "BE", 32, "0", "", 0 },
-	{ "BF", 226, "", "", 0 }, { "BG", 359, "0", "", 0 }, { "BH", 973, "", "", 0 }, { "BI", 257, "", "", 0 },
-	{ "BJ", 229, "", "", 0 }, { "BL", 590, "0", "", 0 }, { "BM", 1, "1", "", 10 }, { "BN", 673, "", "", 0 },
-	{ "BO", 591, "0", "", 0 }, { "BQ", 599, "", "", 0 }, { "BR", 55, "0", "", 0 }, { "BS", 1, "1", "", 10 },
-	{ "BT", 975, "", "", 0 }, { "BV", 47, "", "", 0 }, { "BW", 267, "", "", 0 }, { "BY", 375, "80", "0", 9 },
-	{ "BZ", 501, "", "", 0 }, { "CA", 1, "1", "", 10 }, { "CC", 61, "0", "", 0 }, { "CD", 243, "0", "", 0 },
-	{ "CF", 236, "", "", 0 }, { "CG", 242, "", "", 0 }, { "CH", 41, "0", "", 0 }, { "CI", 225, "", "", 0 },
-	{ "CK", 682, "", "", 0 }, { "CL", 56, "0", "", 0 }, { "CM", 237, "", "", 0 }, { "CN", 86, "0", "", 0 },
-	{ "CO", 57, "0", "", 0 }, { "CR", 506, "", "", 0 }, { "CU", 53, "0", "", 0 }, { "CV", 238, "", "", 0 },
-	{ "CW", 599, "", "", 0 }, { "CX", 61, "0", "", 0 }, { "CY", 357, "", "", 0 }, { "CZ", 420, "", "", 0 },
-	{ "DE", 49, "0", "", 0 }, { "DJ", 253, "", "", 0 }, { "DK", 45, "", "", 0 }, { "DM", 1, "1", "", 10 },
-	{ "DO", 1, "1", "", 10 }, { "DZ", 213, "0", "", 0 }, { "EC", 593, "0", "", 0 }, { "EE", 372, "", "", 0 },
-	{ "EG", 20, "0", "", 0 }, { "EH", 212, "0", "", 0 }, { "ER", 291, "0", "", 0 }, { "ES", 34, "", "", 0 },
-	{ "ET", 251, "0", "", 0 }, { "FI", 358, "0", "", 0 }, { "FJ", 679, "", "", 0 }, { "FK", 500, "", "", 0 },
-	{ "FM", 691, "", "", 0 }, { "FO", 298, "", "", 0 }, { "FR", 33, "0", "", 0 }, { "GA", 241, "", "", 0 },
-	{ "GB", 44, "0", "", 0 }, { "GD", 1, "1", "", 10 }, { "GE", 995, "0", "", 0 }, { "GF", 594, "0", "", 0 },
-	{ "GG", 44, "0", "", 0 }, { "GH", 233, "0", "", 0 }, { "GI", 350, "", "", 0 }, { "GL", 299, "", "", 0 },
-	{ "GM", 220, "", "", 0 }, { "GN", 224, "", "", 0 }, { "GP", 590, "0", "", 0 }, { "GQ", 240, "", "", 0 },
-	{ "GR", 30, "", "", 0 }, { "GS", 500, "", "", 0 }, { "GT", 502, "", "", 0 }, { "GU", 1, "1", "", 10 },
-	{ "GW", 245, "", "", 0 }, { "GY", 592, "", "", 0 }, { "HK", 852, "", "", 0 }, { "HM", 672, "", "", 0 },
-	{ "HN", 504, "", "", 0 }, { "HR", 385, "0", "", 0 }, { "HT", 509, "", "", 0 }, { "HU", 36, "06", "", 0 },
-	{ "ID", 62, "0", "", 0 }, { "IE", 353, "0", "", 0 }, { "IL", 972, "0", "", 0 }, { "IM", 44, "0", "", 0 },
-	{ "IN", 91, "0", "", 0 }, { "IO", 246, "", "", 0 }, { "IQ", 964, "0", "", 0 }, { "IR", 98, "0", "", 0 },
-	{ "IS", 354, "", "", 0 }, { "IT", 39, "", "", 0 }, { "JE", 44, "0", "", 0 }, { "JM", 1, "1", "", 10 },
-	{ "JO", 962, "0", "", 0 }, { "JP", 81, "0", "", 0 }, { "KE", 254, "0", "", 0 }, { "KG", 996, "0", "", 0 },
-	{ "KH", 855, "0", "", 0 }, { "KI", 686, "0", "", 0 }, { "KM", 269, "", "", 0 }, { "KN", 1, "1", "", 10 },
-	{ "KP", 850, "0", "", 0 }, { "KR", 82, "0", "", 0 }, { "KW", 965, "", "", 0 }, { "KY", 1, "1", "", 10 },
-	{ "KZ", 7, "8", "", 10 }, { "LA", 856, "0", "", 0 }, { "LB", 961, "0", "", 0 }, { "LC", 1, "1", "", 10 },
-	{ "LI", 423, "0", "", 0 }, { "LK", 94, "0", "", 0 }, { "LR", 231, "0", "", 0 }, { "LS", 266, "", "", 0 },
-	{ "LT", 370, "8", "0", 8 }, { "LU", 352, "", "", 0 }, { "LV", 371, "", "", 0 }, { "LY", 218, "0", "", 0 },
-	{ "MA", 212, "0", "", 0 }, { "MC", 377, "0", "", 0 }, { "MD", 373, "0", "", 0 }, { "ME", 382, "0", "", 0 },
-	{ "MF", 590, "0", "", 0 }, { "MG", 261, "0", "", 0 }, { "MH", 692, "1", "", 7 }, { "MK", 389, "0", "", 0 },
-	{ "ML", 223, "", "", 0 }, { "MM", 95, "0", "", 0 }, { "MN", 976, "0", "", 0 }, { "MO", 853, "", "", 0 },
-	{ "MP", 1, "1", "", 10 }, { "MQ", 596, "0", "", 0 }, { "MR", 222, "", "", 0 }, { "MS", 1, "1", "", 10 },
-	{ "MT", 356, "", "", 0 }, { "MU", 230, "", "", 0 }, { "MV", 960, "", "", 0 }, { "MW", 265, "0", "", 0 },
-	{ "MX", 52, "01", "", 10 }, { "MY", 60, "0", "", 0 }, { "MZ", 258, "", "", 0 }, { "NA", 264, "0", "", 0 },
-	{ "NC", 687, "", "", 0 }, { "NE", 227, "", "", 0 }, { "NF", 672, "", "", 0 }, { "NG", 234, "0", "", 0 },
-	{ "NI", 505, "", "", 0 }, { "NL", 31, "0", "", 0 }, { "NO", 47, "", "", 0 }, { "NP", 977, "0", "", 0 },
-	{ "NR", 674, "", "", 0 }, { "NU", 683, "", "", 0 }, { "NZ", 64, "0", "", 0 }, { "OM", 968, "", "", 0 },
-	{ "PA", 507, "", "", 0 }, { "PE", 51, "0", "", 0 }, { "PF", 689, "", "", 0 }, { "PG", 675, "", "", 0 },
-	{ "PH", 63, "0", "", 0 }, { "PK", 92, "0", "", 0 }, { "PL", 48, "", "", 0 }, { "PM", 508, "0", "", 0 },
-	{ "PN", 64, "", "", 0 }, { "PR", 1, "1", "", 10 }, { "PS", 970, "0", "", 0 }, { "PT", 351, "", "", 0 },
-	{ "PW", 680, "", "", 0 }, { "PY", 595, "0", "", 0 }, { "QA", 974, "", "", 0 }, { "RE", 262, "0", "", 0 },
-	{ "RO", 40, "0", "", 0 }, { "RS", 381, "0", "", 0 }, { "RU", 7, "8", "", 10 }, { "RW", 250, "0", "", 0 },
-	{ "SA", 966, "0", "", 0 }, { "SB", 677, "", "", 0 }, { "SC", 248, "", "", 0 }, { "SD", 249, "0", "", 0 },
-	{ "SE", 46, "0", "", 0 }, { "SG", 65, "", "", 0 }, { "SH", 290, "", "", 0 }, { "SI", 386, "0", "", 0 },
-	{ "SJ", 47, "", "", 0 }, { "SK", 421, "0", "", 0 }, { "SL", 232, "0", "", 0 }, { "SM", 378, "", "", 0 },
-	{ "SN", 221, "", "", 0 }, { "SO", 252, "0", "", 0 }, { "SR", 597, "", "", 0 }, { "SS", 211, "0", "", 0 },
-	{ "ST", 239, "", "", 0 }, { "SV", 503, "", "", 0 }, { "SX", 1, "1", "", 10 }, { "SY", 963, "0", "", 0 },
-	{ "SZ", 268, "", "", 0 }, { "TC", 1, "1", "", 10 }, { "TD", 235, "", "", 0 }, { "TF", 262, "", "", 0 },
-	{ "TG", 228, "", "", 0 }, { "TH", 66, "0", "", 0 }, { "TJ", 992, "8", "", 9 }, { "TK", 690, "", "", 0 },
-	{ "TL", 670, "", "", 0 }, { "TM", 993, "8", "", 8 }, { "TN", 216, "", "", 0 }, { "TO", 676, "", "", 0 },
-	{ "TR", 90, "0", "", 0 }, { "TT", 1, "1", "", 10 }, { "TV", 688, "", "", 0 }, { "TW", 886, "0", "", 0 },
-	{ "TZ", 255, "0", "", 0 }, { "UA", 380, "0", "", 0 }, { "UG", 256, "0", "", 0 }, { "UM", 1, "1", "", 10 },
-	{ "US", 1, "1", "", 10 }, { "UY", 598, "0", "", 0 }, { "UZ", 998, "8", "", 9 }, { "VA", 39, "", "", 0 },
-	{ "VC", 1, "1", "", 10 }, { "VE", 58, "0", "", 0 }, { "VG", 1, "1", "", 10 }, { "VI", 1, "1", "", 10 },
-	{ "VN", 84, "0", "", 0 }, { "VU", 678, "", "", 0 }, { "WF", 681, "", "", 0 }, { "WS", 685, "", "", 0 },
-	{ "XK", 383, "0", "", 0 }, { "YE", 967, "0", "", 0 }, { "YT", 262, "0", "", 0 }, { "ZA", 27, "0", "", 0 },
-	{ "ZM", 260, "0", "", 0 }, { "ZW", 263, "0", "", 0 },
-};
+/* One way of reading the digits: a calling code and a national number. */
+typedef struct reading {
+	const char *fault;                      /* a reason found while reading, or NULL */
+	unsigned cc;
+	const struct cu_phone_plan *plan;       /* NULL for a code without a plan */
+	const struct cu_phone_region *region;   /* the default region, for a national reading */
+	char nsn[CU_PHONE_READ_MAX + 8];        /* room for an area code put in front */
+	size_t nn;
+	const char *trunk;                      /* the trunk prefix removed, trunk_len digits */
+	size_t trunk_len;
+} reading;
 
-#define NREGIONS (sizeof regions / sizeof regions[0])
+/* ---- the plan strings: "prefix:lengths prefix:lengths ..." (tools/gen_phone.py) ---- */
 
-/* Assigned codes that belong to no region above: Ascension (its "AC" is not in ISO 3166-1),
- * the ITU's global services (freephone 800, shared cost 808, Inmarsat 870, UPT 878, GMSS
- * 881, international networks 882 and 883, OCHA 888, premium rate 979), and 997, assigned to
- * Kazakhstan for its move off +7. Spare, reserved and withdrawn codes (259, 379, 384, 388,
- * 671, 684, 969, 978, 991, ...) are not here and are refused. */
-static const unsigned short other_codes[] = { 247, 800, 808, 870, 878, 881, 882, 883, 888, 979, 997 };
-
-#define NOTHER (sizeof other_codes / sizeof other_codes[0])
-
-size_t cu_phone_region_count(void)
+static unsigned read_number(const char **p)
 {
-	return NREGIONS;
+	unsigned v = 0;
+
+	while (**p >= '0' && **p <= '9')
+		v = v * 10 + (unsigned)(*(*p)++ - '0');
+	return v;
 }
 
-const char *cu_phone_region_at(size_t i)
+/* The digit set of the item at *p (a digit, 'x', or "[...]"); advances *p. */
+static unsigned item_mask(const char **p)
 {
-	return i < NREGIONS ? regions[i].id : NULL;
+	const char *q = *p;
+	unsigned mask = 0;
+
+	if (*q == 'x') {
+		mask = 0x3FF;
+		q++;
+	} else if (*q != '[') {
+		mask = 1u << (*q++ - '0');
+	} else {
+		for (q++; *q != ']'; ) {
+			if (q[1] == '-') {
+				for (int c = q[0]; c <= q[2]; c++)
+					mask |= 1u << (c - '0');
+				q += 3;
+			} else {
+				mask |= 1u << (*q++ - '0');
+			}
+		}
+		q++;
+	}
+	*p = q;
+	return mask;
 }
 
-static const region *find_region(const char *id)
+/* Read the entry at p: whether its prefix agrees with the first k digits of d (as far as
+ * both go), its prefix length and its lengths. Returns where the next entry starts. */
+static const char *entry(const char *p, const char *d, size_t k, int *agrees, size_t *plen, lengths *lens)
 {
-	size_t lo = 0, hi = NREGIONS;
+	size_t i = 0;
+
+	*agrees = 1;
+	for (; *p != ':'; i++) {
+		unsigned mask = item_mask(&p);
+		if (i < k && !(mask >> (d[i] - '0') & 1))
+			*agrees = 0;
+	}
+	*plen = i;
+	p++;
+	*lens = 0;
+	for (;;) {
+		unsigned a = read_number(&p), b = a;
+		if (*p == '-') {
+			p++;
+			b = read_number(&p);
+		}
+		for (; a <= b; a++)
+			*lens |= (lengths)1 << a;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return *p == ' ' ? p + 1 : p;
+}
+
+/* The lengths of the entries of `list` whose prefix agrees with the first k digits of d;
+ * with `within`, only of those whose prefix is no longer than k. */
+static lengths agreeing(const char *list, const char *d, size_t k, int within)
+{
+	lengths all = 0, lens;
+	size_t plen;
+	int agrees;
+
+	while (*list) {
+		list = entry(list, d, k, &agrees, &plen, &lens);
+		if (agrees && (!within || plen <= k))
+			all |= lens;
+	}
+	return all;
+}
+
+/* The lengths, k or more, of the numbers in `list` that start with the first k digits of d. */
+static lengths lengths_after(const char *list, const char *d, size_t k)
+{
+	return agreeing(list, d, k, 0) & ~(((lengths)1 << k) - 1);
+}
+
+/* The lengths L <= n for which the first L digits of d are one of the prefixes in `list`. */
+static lengths prefixes_of(const char *list, const char *d, size_t n)
+{
+	return agreeing(list, d, n, 1) & (((lengths)2 << n) - 1);
+}
+
+/* lengths_after() over every piece of a plan's numbers. */
+static lengths plan_lengths(const struct cu_phone_plan *p, const char *d, size_t k)
+{
+	lengths all = 0;
+
+	for (size_t i = 0; i < CU_PHONE_PIECES && p->numbers[i]; i++)
+		all |= lengths_after(p->numbers[i], d, k);
+	return all;
+}
+
+/* ---- tables ---- */
+
+static const struct cu_phone_plan *plan_of(unsigned cc)
+{
+	size_t lo = 0, hi = COUNT(cu_phone_plans);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cu_phone_plans[mid].cc == cc)
+			return &cu_phone_plans[mid];
+		if (cu_phone_plans[mid].cc < cc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static const struct cu_phone_region *region_of(const char *id)
+{
+	size_t lo = 0, hi = COUNT(cu_phone_regions);
 
 	if (!id || strlen(id) != 2)
 		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(id, regions[mid].id);
+		int c = strcmp(id, cu_phone_regions[mid].id);
 		if (c == 0)
-			return &regions[mid];
+			return &cu_phone_regions[mid];
 		if (c < 0)
 			hi = mid;
 		else
@@ -156,9 +203,24 @@ static const region *find_region(const char *id)
 	return NULL;
 }
 
+size_t cu_phone_region_count(void)
+{
+	return COUNT(cu_phone_regions);
+}
+
+const char *cu_phone_region_at(size_t i)
+{
+	return i < COUNT(cu_phone_regions) ? cu_phone_regions[i].id : NULL;
+}
+
+const char *cu_phone_metadata_version(void)
+{
+	return CU_PHONE_METADATA_VERSION;
+}
+
 int cu_phone_region_code(const char *region_id, unsigned *calling_code)
 {
-	const region *r = find_region(region_id);
+	const struct cu_phone_region *r = region_of(region_id);
 
 	if (!r)
 		return CUSTOS_ENOTFOUND;
@@ -167,20 +229,7 @@ int cu_phone_region_code(const char *region_id, unsigned *calling_code)
 	return CUSTOS_OK;
 }
 
-static int code_assigned(unsigned cc)
-{
-	for (size_t i = 0; i < NREGIONS; i++)
-		if (regions[i].cc == cc)
-			return 1;
-	for (size_t i = 0; i < NOTHER; i++)
-		if (other_codes[i] == cc)
-			return 1;
-	return 0;
-}
-
-/* Length of the calling code at the start of digits, or 0. Assigned codes are prefix-free
- * (no code begins another), so the first match is the only one. */
-static size_t code_length(const char *digits, size_t n)
+size_t cu_phone_code_length(const char *digits, size_t n)
 {
 	unsigned cc = 0;
 
@@ -188,7 +237,7 @@ static size_t code_length(const char *digits, size_t n)
 		if (digits[len - 1] < '0' || digits[len - 1] > '9')
 			return 0;
 		cc = cc * 10 + (unsigned)(digits[len - 1] - '0');
-		if (code_assigned(cc))
+		if (plan_of(cc) || cc == NO_PLAN_CODE)
 			return len;
 	}
 	return 0;
@@ -198,8 +247,24 @@ size_t cu_phone_cc_digits(const char *e164)
 {
 	if (!e164 || e164[0] != '+')
 		return 0;
-	return code_length(e164 + 1, strlen(e164 + 1));
+	return cu_phone_code_length(e164 + 1, strlen(e164 + 1));
 }
+
+static size_t code_digits(unsigned cc)
+{
+	return cc >= 100 ? 3 : cc >= 10 ? 2 : 1;
+}
+
+int cu_phone_valid(unsigned cc, const char *nsn, size_t n)
+{
+	const struct cu_phone_plan *p = plan_of(cc);
+
+	if (!p)
+		return -1;
+	return n < 32 && (plan_lengths(p, nsn, n) >> n & 1);
+}
+
+/* ---- reading the characters ---- */
 
 /* Full-width forms are what CJK input methods type for ASCII: read them as ASCII. */
 static uint32_t narrow(uint32_t cp)
@@ -231,8 +296,7 @@ static int starts_extension(uint32_t cp, const char *rest, size_t ndigits)
 	return (cp == 'e' || cp == 'E') && (rest[0] == 'x' || rest[0] == 'X') && (rest[1] == 't' || rest[1] == 'T');
 }
 
-/* Collect the digits of `in` into digits[READ_MAX]; *plus tells whether a '+' came first. */
-static int read_digits(const char *in, char *digits, size_t *n, int *plus, const char **why)
+int cu_phone_read(const char *in, char digits[CU_PHONE_READ_MAX], size_t *n, int *plus, const char **why)
 {
 	const unsigned char *p = (const unsigned char *)in;
 	size_t len = strlen(in), i = 0, k;
@@ -246,7 +310,7 @@ static int read_digits(const char *in, char *digits, size_t *n, int *plus, const
 		i += k;
 		cp = narrow(cp);
 		if (cp >= '0' && cp <= '9') {
-			if (*n == READ_MAX)
+			if (*n == CU_PHONE_READ_MAX)
 				return *why = "is too long to be a phone number (E.164 allows 15 digits)", 0;
 			digits[(*n)++] = (char)cp;
 		} else if (cp == '+') {
@@ -266,95 +330,276 @@ static int read_digits(const char *in, char *digits, size_t *n, int *plus, const
 	return 1;
 }
 
-static int strip_prefix(const char *prefix, size_t nsn, const char **d, size_t *n)
-{
-	size_t len = strlen(prefix);
+/* ---- readings ---- */
 
-	if (!len || *n < len || memcmp(*d, prefix, len) || (nsn && *n - len != nsn))
+static int valid(const reading *r)
+{
+	size_t total = code_digits(r->cc) + r->nn;
+
+	if (!r->plan)
+		return total >= 7 && total <= E164_DIGITS;
+	return r->nn < 32 && (plan_lengths(r->plan, r->nsn, r->nn) >> r->nn & 1);
+}
+
+static void set_national(reading *r, const char *d, size_t n, const char *trunk, size_t trunk_len)
+{
+	memcpy(r->nsn, d, n);
+	r->nn = n;
+	r->trunk = trunk;
+	r->trunk_len = trunk_len;
+}
+
+/* The lengths of the trunk prefixes of region g that d starts with. */
+static lengths trunks_of(const struct cu_phone_region *g, const char *d, size_t n)
+{
+	lengths t = prefixes_of(g->trunk, d, n), guarded = prefixes_of(g->guarded, d, n);
+
+	for (size_t len = 1; len < n; len++)
+		if ((guarded >> len & 1) && prefixes_of(g->guard, d + len, n - len))
+			t |= (lengths)1 << len;
+	return t;
+}
+
+/* The national digits d, without one of the trunk prefixes of region g (may be NULL) when
+ * that leaves a valid number (the longest first), else as they are. 1 if r ends valid;
+ * else r is left for the reason: without the longest trunk prefix that matched, if any. */
+static int national_part(reading *r, const struct cu_phone_region *g, const char *d, size_t n)
+{
+	lengths t = g ? trunks_of(g, d, n) : 0;
+	size_t longest = 0;
+
+	for (size_t len = n; len > 0; len--) {
+		if (!(t >> len & 1))
+			continue;
+		if (!longest)
+			longest = len;
+		set_national(r, d + len, n - len, d, len);
+		if (valid(r))
+			return 1;
+	}
+	set_national(r, d, n, NULL, 0);
+	if (valid(r))
+		return 1;
+	if (longest)
+		set_national(r, d + longest, n - longest, d, longest);
+	return 0;
+}
+
+/* Reading 1: a calling code and a national number. */
+static int international(reading *r, const char *d, size_t n)
+{
+	size_t ccl = cu_phone_code_length(d, n);
+
+	memset(r, 0, sizeof *r);
+	if (!ccl) {
+		r->fault = n < 3 ? "is too short to be a phone number (at least 7 digits)" : "has an unknown country code";
 		return 0;
-	*d += len;
-	*n -= len;
-	return 1;
+	}
+	for (size_t i = 0; i < ccl; i++)
+		r->cc = r->cc * 10 + (unsigned)(d[i] - '0');
+	r->plan = plan_of(r->cc);
+	return national_part(r, r->plan ? region_of(r->plan->main) : NULL, d + ccl, n - ccl);
 }
 
-/* Remove the region's trunk prefix from a national number, if it has one and it leads. */
-static void strip_trunk(const region *r, const char **d, size_t *n)
+/* Reading 2b: a national number of region g. */
+static int national(reading *r, const struct cu_phone_region *g, const char *d, size_t n)
 {
-	if (!strip_prefix(r->trunk, r->nsn, d, n))
-		strip_prefix(r->alt, r->nsn, d, n);
+	size_t nd = strlen(g->local_digits);
+
+	memset(r, 0, sizeof *r);
+	r->cc = g->cc;
+	r->plan = plan_of(g->cc);
+	r->region = g;
+	if (nd && nd + n <= sizeof r->nsn && (lengths_after(g->local, d, n) >> n & 1)) {
+		memcpy(r->nsn, g->local_digits, nd);
+		memcpy(r->nsn + nd, d, n);
+		r->nn = nd + n;
+		if (valid(r))
+			return 1;
+	}
+	return national_part(r, g, d, n);
 }
 
-static unsigned parse_code(const char *d, size_t len)
+/* Readings 2a to 2d. On failure r is the reading to explain. */
+static int from_region(reading *r, const struct cu_phone_region *g, const char *d, size_t n)
 {
-	unsigned cc = 0;
-
-	for (size_t i = 0; i < len; i++)
-		cc = cc * 10 + (unsigned)(d[i] - '0');
-	return cc;
-}
-
-/* Split digits into country code and national number: from the number itself when it is
- * international, else from the default region. Sets *why and returns 0 when it cannot. */
-static int split(const char *digits, size_t n, int plus, const char *default_region, char cc_text[8], unsigned *cc,
-	const char **nsn, size_t *nn, const char **why)
-{
-	const region *r;
+	lengths idd = prefixes_of(g->idd, d, n);
+	reading other;
+	char cc_text[4];
+	int have_guess = 0;
 	size_t ccl;
 
-	if (!plus && n >= 2 && digits[0] == '0' && digits[1] == '0') {
-		plus = 1;
-		digits += 2;
-		n -= 2;
+	for (size_t len = n - 1; len > 0; len--) {
+		if (!(idd >> len & 1) || d[len] == '0')
+			continue;
+		if (international(r, d + len, n - len))
+			return 1;
+		other = *r;   /* the last tried, the shortest prefix, explains a failure */
+		have_guess = 1;
 	}
-	if (plus) {
-		if (!(ccl = code_length(digits, n)))
-			return *why = n < 3 ? "is too short to be a phone number (at least 7 digits)"
-					    : "has an unknown country code", 0;
-		memcpy(cc_text, digits, ccl);
-		cc_text[ccl] = '\0';
-		*cc = parse_code(digits, ccl);
-		*nsn = digits + ccl;
-		*nn = n - ccl;
+	if (national(r, g, d, n))
 		return 1;
+	if (!have_guess)
+		other = *r;
+	ccl = (size_t)snprintf(cc_text, sizeof cc_text, "%u", g->cc);
+	if (n > ccl && !memcmp(d, cc_text, ccl) && national(r, g, d + ccl, n - ccl))
+		return 1;
+	if (n > 2 && d[0] == '0' && d[1] == '0' && !(idd >> 2 & 1)) {
+		if (international(r, d + 2, n - 2))
+			return 1;
+		if (!have_guess)
+			other = *r;
 	}
-	if (!default_region || !*default_region)
-		return *why = "needs a country code: start it with '+' or set a default region", 0;
-	if (!(r = find_region(default_region)))
-		return *why = "needs a country code: start it with '+' (the default region is not an ISO 3166 code)", 0;
-	*cc = r->cc;
-	snprintf(cc_text, 8, "%u", r->cc);
-	*nsn = digits;
-	*nn = n;
-	strip_trunk(r, nsn, nn);
-	return 1;
+	*r = other;
+	return 0;
 }
 
-int cu_phone_normalize(char out[CU_PHONE_MAX + 1], const char *in, const char *default_region, const char **why)
+/* ---- reasons ---- */
+
+/* "8", "9 or 10", "7, 9 or 10", "5 to 15": runs of three or more as ranges. */
+static void lengths_text(char *out, size_t cap, lengths m)
 {
-	char digits[READ_MAX], cc_text[8];
-	const char *nsn, *ignored;
-	size_t n, ccl, nn;
-	unsigned cc;
-	int plus;
+	unsigned lo[32], hi[32];
+	size_t runs = 0, at = 0;
+
+	for (unsigned a = 0; a < 32; a++) {
+		unsigned b = a;
+		if (!(m >> a & 1))
+			continue;
+		while (b + 1 < 32 && (m >> (b + 1) & 1))
+			b++;
+		if (b == a + 1) {
+			lo[runs] = hi[runs] = a;
+			runs++;
+			a = b;
+		}
+		lo[runs] = a;
+		hi[runs++] = b;
+		a = b;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < runs && at < cap; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == runs ? " or " : ", ";
+		if (lo[i] == hi[i])
+			at += (size_t)snprintf(out + at, cap - at, "%s%u", sep, lo[i]);
+		else
+			at += (size_t)snprintf(out + at, cap - at, "%s%u to %u", sep, lo[i], hi[i]);
+	}
+}
+
+/* "is 9 digits", "is 9 digits after the trunk prefix 0", "is 7 digits after +852". */
+static void subject(char *out, size_t cap, const reading *r)
+{
+	int at = snprintf(out, cap, "is %zu digit%s", r->nn, r->nn == 1 ? "" : "s");
+
+	if (!r->region)
+		at += snprintf(out + at, cap - (size_t)at, " after +%u%s", r->cc, r->trunk_len ? " and" : "");
+	if (r->trunk_len > QUOTE_MAX)
+		snprintf(out + at, cap - (size_t)at, "%s its trunk prefix", r->region ? " after" : "");
+	else if (r->trunk_len)
+		snprintf(out + at, cap - (size_t)at, "%s the trunk prefix %.*s", r->region ? " after" : "",
+			(int)r->trunk_len, r->trunk);
+}
+
+static void explain(const reading *r, char why[CU_PHONE_WHY_MAX])
+{
+	char name[64], subj[80], lens_text[48];
+	lengths lens;
+	size_t k = 0;
+
+	if (!r->fault && code_digits(r->cc) + r->nn > E164_DIGITS) {
+		snprintf(why, CU_PHONE_WHY_MAX, "is too long to be a phone number (E.164 allows 15 digits)");
+		return;
+	}
+	if (r->fault || !r->plan) {
+		snprintf(why, CU_PHONE_WHY_MAX, "%s", r->fault ? r->fault :
+			code_digits(r->cc) + r->nn < 7 ? "is too short to be a phone number (at least 7 digits)" :
+			"is too long to be a phone number (E.164 allows 15 digits)");
+		return;
+	}
+	if (r->region)
+		snprintf(name, sizeof name, "%s", r->region->name);
+	else if (*r->plan->name)
+		snprintf(name, sizeof name, "%s", r->plan->name);
+	else
+		snprintf(name, sizeof name, "+%u", r->cc);
+	while (k < r->nn && plan_lengths(r->plan, r->nsn, k + 1))
+		k++;   /* numbers exist that start with the first k digits */
+	lens = plan_lengths(r->plan, r->nsn, k);
+	subject(subj, sizeof subj, r);
+	if (r->region && !r->trunk_len && r->nn < 32 && (r->region->local_only >> r->nn & 1)) {
+		/* A length numbers have when dialled without their area code. */
+		lengths_text(lens_text, sizeof lens_text, plan_lengths(r->plan, r->nsn, 0) & ~(((lengths)2 << r->nn) - 1));
+		snprintf(why, CU_PHONE_WHY_MAX, "%s, without an area code; %s numbers have %s", subj, name, lens_text);
+	} else if (k == r->nn || lens >> (k + 1) == 0) {   /* too short, or too long for what it starts with */
+		lengths_text(lens_text, sizeof lens_text, lens);
+		snprintf(why, CU_PHONE_WHY_MAX, "%s; %s numbers have %s", subj, name, lens_text);
+	} else {
+		char after[16] = "";
+		if (!r->region)
+			snprintf(after, sizeof after, " after +%u", r->cc);
+		if (k + 1 <= QUOTE_MAX)
+			snprintf(why, CU_PHONE_WHY_MAX, "starts with %.*s%s, which no %s number does%s", (int)(k + 1), r->nsn,
+				after, name, r->region ? FOREIGN_HINT : "");
+		else
+			snprintf(why, CU_PHONE_WHY_MAX, "starts with %zu digits%s that no %s number starts with%s", k + 1,
+				after, name, r->region ? FOREIGN_HINT : "");
+	}
+}
+
+static int refuse(char why[CU_PHONE_WHY_MAX], const char *phrase)
+{
+	snprintf(why, CU_PHONE_WHY_MAX, "%s", phrase);
+	return CUSTOS_EINVALID;
+}
+
+int cu_phone_normalize(char out[CU_PHONE_MAX + 1], const char *in, const char *default_region,
+	char why[CU_PHONE_WHY_MAX])
+{
+	char digits[CU_PHONE_READ_MAX], ignored[CU_PHONE_WHY_MAX];
+	const struct cu_phone_region *g = NULL;
+	const char *phrase;
+	reading r;
+	size_t n, ccl;
+	int plus, ok;
 
 	if (!why)
-		why = &ignored;
-	out[0] = '\0';
+		why = ignored;
+	out[0] = why[0] = '\0';
 	if (!in)
-		return *why = "is missing", CUSTOS_EINVALID;
-	if (!read_digits(in, digits, &n, &plus, why) ||
-	    !split(digits, n, plus, default_region, cc_text, &cc, &nsn, &nn, why))
+		return refuse(why, "is missing");
+	if (!cu_phone_read(in, digits, &n, &plus, &phrase))
+		return refuse(why, phrase);
+	if (!plus && default_region && *default_region && !(g = region_of(default_region)))
+		return refuse(why, "needs a country code: start it with '+' (the default region is not an ISO 3166 code)");
+	if (plus)
+		ok = international(&r, digits, n);
+	else if (g)
+		ok = from_region(&r, g, digits, n);
+	else if (n > 2 && digits[0] == '0' && digits[1] == '0')
+		ok = international(&r, digits + 2, n - 2);
+	else
+		return refuse(why, "needs a country code: start it with '+' or set a default region");
+	if (!ok) {
+		explain(&r, why);
 		return CUSTOS_EINVALID;
-	ccl = strlen(cc_text);
-	if (ccl + nn > E164_DIGITS)
-		return *why = "is too long to be a phone number (E.164 allows 15 digits)", CUSTOS_EINVALID;
-	if (cc == 1 && nn != 10)
-		return *why = "is not a valid North American number: it needs 10 digits after +1", CUSTOS_EINVALID;
-	if (ccl + nn < 7)
-		return *why = "is too short to be a phone number (at least 7 digits)", CUSTOS_EINVALID;
-	out[0] = '+';
-	memcpy(out + 1, cc_text, ccl);
-	memcpy(out + 1 + ccl, nsn, nn);
-	out[1 + ccl + nn] = '\0';
+	}
+	ccl = code_digits(r.cc);
+	if (ccl + r.nn > E164_DIGITS)
+		return refuse(why, "is too long to be a phone number (E.164 allows 15 digits)");
+	snprintf(out, CU_PHONE_MAX + 1, "+%u%.*s", r.cc, (int)r.nn, r.nsn);
 	return CUSTOS_OK;
+}
+
+int cu_phone_renormalize(char out[CU_PHONE_MAX + 1], const char *e164, char why[CU_PHONE_WHY_MAX])
+{
+	char again[CU_PHONE_MAX + 1];
+	size_t ccl;
+	int rc = cu_phone_normalize(out, e164, NULL, why);
+
+	if (rc != CUSTOS_EINVALID || e164[0] != '+' || !(ccl = cu_phone_code_length(e164 + 1, strlen(e164 + 1))) ||
+	    strncmp(e164 + 1 + ccl, e164 + 1, ccl) != 0)
+		return rc;
+	snprintf(again, sizeof again, "+%.*s%s", (int)ccl, e164 + 1, e164 + 1 + 2 * ccl);
+	return cu_phone_normalize(out, again, NULL, why) == CUSTOS_OK ? CUSTOS_OK : rc;
 }

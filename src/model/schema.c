@@ -13,7 +13,9 @@
 #include "util/error.h"
 #include "util/utf8.h"
 
-#define SCHEMA_FORMAT 1
+/* Format 2 adds each field's norm and rules; format 1 (custos 0.1.0) is read as norm
+ * exact and rules v1. */
+#define SCHEMA_FORMAT 2
 
 typedef struct builtin {
 	uint16_t id;
@@ -21,23 +23,24 @@ typedef struct builtin {
 	uint8_t type, cls;
 	uint32_t flags, max_bytes;
 	const char *enums;
+	uint8_t norm;
 } builtin;
 
 #define ENC CUSTOS_FIELD_ENCRYPTED
 #define CLR CUSTOS_FIELD_CLEAR
 #define SRCH CUSTOS_FIELD_SEARCHABLE
 static const builtin builtins[] = {
-	{ CU_F_KIND, "kind", CUSTOS_TYPE_ENUM, CUSTOS_CLASS_PROFILE, CLR, 0, "person,organisation" },
-	{ CU_F_NAME, "name", CUSTOS_TYPE_TEXT, CUSTOS_CLASS_NAME, ENC | CUSTOS_FIELD_REQUIRED, 256, NULL },
-	{ CU_F_EMAIL, "email", CUSTOS_TYPE_EMAIL, CUSTOS_CLASS_CONTACT, ENC | SRCH, 254, NULL },
-	{ CU_F_PHONE, "phone", CUSTOS_TYPE_PHONE, CUSTOS_CLASS_CONTACT, ENC | SRCH, 16, NULL },
-	{ CU_F_ADDRESS, "address", CUSTOS_TYPE_TEXT, CUSTOS_CLASS_ADDRESS, ENC, 1024, NULL },
-	{ CU_F_COMPANY, "company", CUSTOS_TYPE_TEXT, CUSTOS_CLASS_NAME, ENC, 256, NULL },
-	{ CU_F_ID_NUMBER, "id_number", CUSTOS_TYPE_TEXT, CUSTOS_CLASS_IDENTITY, ENC, 64, NULL },
-	{ CU_F_BIRTHDAY, "birthday", CUSTOS_TYPE_DATE, CUSTOS_CLASS_IDENTITY, ENC, 10, NULL },
-	{ CU_F_TYPE, "type", CUSTOS_TYPE_ENUM, CUSTOS_CLASS_PROFILE, CLR, 0, "key_account,sme,individual" },
-	{ CU_F_STAGE, "stage", CUSTOS_TYPE_ENUM, CUSTOS_CLASS_PROFILE, CLR, 0, "lead,qualified,proposal,won,lost" },
-	{ CU_F_TAGS, "tags", CUSTOS_TYPE_TAGS, CUSTOS_CLASS_PROFILE, CLR | SRCH, 0, NULL },
+	{ CU_F_KIND, "kind", CUSTOS_TYPE_ENUM, CUSTOS_CLASS_PROFILE, CLR, 0, "person,organisation", 0 },
+	{ CU_F_NAME, "name", CUSTOS_TYPE_TEXT, CUSTOS_CLASS_NAME, ENC | CUSTOS_FIELD_REQUIRED, 256, NULL, 0 },
+	{ CU_F_EMAIL, "email", CUSTOS_TYPE_EMAIL, CUSTOS_CLASS_CONTACT, ENC | SRCH, 254, NULL, 0 },
+	{ CU_F_PHONE, "phone", CUSTOS_TYPE_PHONE, CUSTOS_CLASS_CONTACT, ENC | SRCH, 16, NULL, 0 },
+	{ CU_F_ADDRESS, "address", CUSTOS_TYPE_TEXT, CUSTOS_CLASS_ADDRESS, ENC, 1024, NULL, 0 },
+	{ CU_F_COMPANY, "company", CUSTOS_TYPE_TEXT, CUSTOS_CLASS_NAME, ENC, 256, NULL, 0 },
+	{ CU_F_ID_NUMBER, "id_number", CUSTOS_TYPE_TEXT, CUSTOS_CLASS_IDENTITY, ENC, 64, NULL, CUSTOS_NORM_IDENTIFIER },
+	{ CU_F_BIRTHDAY, "birthday", CUSTOS_TYPE_DATE, CUSTOS_CLASS_IDENTITY, ENC, 10, NULL, 0 },
+	{ CU_F_TYPE, "type", CUSTOS_TYPE_ENUM, CUSTOS_CLASS_PROFILE, CLR, 0, "key_account,sme,individual", 0 },
+	{ CU_F_STAGE, "stage", CUSTOS_TYPE_ENUM, CUSTOS_CLASS_PROFILE, CLR, 0, "lead,qualified,proposal,won,lost", 0 },
+	{ CU_F_TAGS, "tags", CUSTOS_TYPE_TAGS, CUSTOS_CLASS_PROFILE, CLR | SRCH, 0, NULL, 0 },
 };
 
 /* ---- lifetime ---- */
@@ -281,6 +284,8 @@ int cu_schema_new_builtin(cu_schema **out, uint64_t population, const char *regi
 		f->cls = b->cls;
 		f->flags = b->flags | CUSTOS_FIELD_BUILTIN;
 		f->max_bytes = b->max_bytes;
+		f->norm = b->type == CUSTOS_TYPE_TEXT ? (b->norm ? b->norm : CUSTOS_NORM_EXACT) : 0;
+		f->rules = CU_RULES_CURRENT;
 		if ((f->flags & ENC) && (f->flags & SRCH))
 			f->index_bits = cu_bidx_plan_bits(population);
 		if (b->enums)
@@ -376,6 +381,24 @@ static int check_limits(const custos_field_options *o, cu_field *f, uint64_t pop
 	return CUSTOS_OK;
 }
 
+/* The norm option: only in version 2 of the options, only for text fields. */
+static int check_norm(const custos_field_options *o, cu_field *f)
+{
+	uint32_t norm = o->version >= 2 ? o->norm : 0;
+
+	if (o->type != CUSTOS_TYPE_TEXT) {
+		if (norm)
+			return cu_err(CUSTOS_EINVALID, "field '%s': norm applies only to text fields; %s fields have "
+				"their own rules", o->name, custos_field_type_name((int)o->type));
+		f->norm = 0;
+		return CUSTOS_OK;
+	}
+	if (norm && !custos_field_norm_name((int)norm))
+		return cu_err(CUSTOS_EINVALID, "field '%s': %u is not a custos_field_norm", o->name, norm);
+	f->norm = (uint8_t)(norm ? norm : CUSTOS_NORM_EXACT);
+	return CUSTOS_OK;
+}
+
 int cu_schema_add_custom(cu_schema *s, const custos_field_options *o)
 {
 	uint32_t flags = 0;
@@ -406,8 +429,11 @@ int cu_schema_add_custom(cu_schema *s, const custos_field_options *o)
 	f->cls = (flags & ENC) ? (uint8_t)(o->field_class ? o->field_class : CUSTOS_CLASS_NOTES) : CUSTOS_CLASS_PROFILE;
 	if (!(f->name = cu_strdup(o->name)))
 		rc = cu_err_oom();
+	f->rules = CU_RULES_CURRENT;
 	if (!rc)
 		rc = check_limits(o, f, s->population);
+	if (!rc)
+		rc = check_norm(o, f);
 	if (!rc && o->enum_values)
 		rc = enum_parse_list(f, o->enum_values);
 	if (rc) {
@@ -447,6 +473,8 @@ int cu_schema_encode(const cu_schema *s, cu_bytes *b)
 		rc |= cu_bytes_append_u32le(b, f->flags);
 		rc |= cu_bytes_append_u32le(b, f->max_bytes);
 		rc |= cu_bytes_append_u32le(b, f->index_bits);
+		rc |= cu_bytes_append_u8(b, f->norm);
+		rc |= cu_bytes_append_u8(b, f->rules);
 		rc |= put_str8(b, f->name);
 		rc |= cu_bytes_append_u8(b, (unsigned)f->n_enum);
 		for (size_t j = 0; j < f->n_enum && !rc; j++)
@@ -465,7 +493,7 @@ static char *get_str8(cu_reader *r)
 	return cu_strndup((const char *)p, n);
 }
 
-static int decode_field(cu_reader *r, cu_field *f)
+static int decode_field(cu_reader *r, cu_field *f, unsigned format)
 {
 	unsigned n_enum;
 
@@ -475,6 +503,13 @@ static int decode_field(cu_reader *r, cu_field *f)
 	f->flags = cu_read_u32le(r);
 	f->max_bytes = cu_read_u32le(r);
 	f->index_bits = cu_read_u32le(r);
+	if (format >= 2) {
+		f->norm = (uint8_t)cu_read_u8(r);
+		f->rules = (uint8_t)cu_read_u8(r);
+	} else {
+		f->norm = f->type == CUSTOS_TYPE_TEXT ? CUSTOS_NORM_EXACT : 0;
+		f->rules = CU_RULES_V1;
+	}
 	if (r->bad)
 		return CUSTOS_ECORRUPT;
 	if (!(f->name = get_str8(r)))
@@ -490,7 +525,9 @@ static int decode_field(cu_reader *r, cu_field *f)
 	if (!custos_field_type_name(f->type) || f->cls >= CUSTOS_CLASS_COUNT || f->id == 0 ||
 	    !cu_field_name_ok(f->name) || (f->type == CUSTOS_TYPE_ENUM) != (n_enum > 0) ||
 	    !(f->flags & (ENC | CLR)) || ((f->flags & ENC) && f->cls == CUSTOS_CLASS_PROFILE) ||
-	    f->max_bytes > CUSTOS_VALUE_MAX_BYTES || f->index_bits > 32)
+	    f->max_bytes > CUSTOS_VALUE_MAX_BYTES || f->index_bits > 32 ||
+	    (f->type == CUSTOS_TYPE_TEXT ? !custos_field_norm_name(f->norm) : f->norm != 0) ||
+	    f->rules < CU_RULES_V1 || f->rules > CU_RULES_CURRENT)
 		return CUSTOS_ECORRUPT;
 	return CUSTOS_OK;
 }
@@ -498,7 +535,7 @@ static int decode_field(cu_reader *r, cu_field *f)
 int cu_schema_decode(cu_schema **out, const unsigned char *p, size_t n)
 {
 	cu_schema *s = schema_alloc();
-	unsigned count;
+	unsigned count, format;
 	cu_reader r;
 	int rc = CUSTOS_OK;
 
@@ -506,7 +543,8 @@ int cu_schema_decode(cu_schema **out, const unsigned char *p, size_t n)
 		return cu_err_oom();
 	cu_reader_init(&r, p, n);
 	s->version = cu_read_u64le(&r);
-	if (cu_read_u8(&r) != SCHEMA_FORMAT)
+	format = cu_read_u8(&r);
+	if (format < 1 || format > SCHEMA_FORMAT)
 		rc = r.bad ? CUSTOS_ECORRUPT : cu_err(CUSTOS_EVERSION, "the stored schema format is newer than this library");
 	s->population = cu_read_u64le(&r);
 	memcpy(s->region, r.bad || !cu_reader_need(&r, 2) ? "\0\0" : (const char *)r.p + r.off, 2);
@@ -519,7 +557,7 @@ int cu_schema_decode(cu_schema **out, const unsigned char *p, size_t n)
 		rc = cu_err_oom();
 	for (unsigned i = 0; i < count && !rc; i++) {
 		s->nfields++;
-		rc = decode_field(&r, &s->fields[i]);
+		rc = decode_field(&r, &s->fields[i], format);
 	}
 	if (!rc && !cu_reader_done(&r))
 		rc = CUSTOS_ECORRUPT;

@@ -23,10 +23,18 @@ enum {
 	CU_F_ID_NUMBER, CU_F_BIRTHDAY, CU_F_TYPE, CU_F_STAGE, CU_F_TAGS
 };
 
+/* Normalisation rules, per field: those its stored values and index entries were written
+ * with. CU_RULES_V1 is custos 0.1.0's (ASCII spaces trimmed, emails as typed, phones by
+ * phone_v1.c); finds on such a field also look up the form those rules give, until
+ * custos_schema_renormalize() rewrites the values (docs/architecture.md). */
+enum { CU_RULES_V1 = 1, CU_RULES_V2 = 2, CU_RULES_CURRENT = CU_RULES_V2 };
+
 typedef struct cu_field {
 	uint16_t id;
 	uint8_t type;         /* custos_field_type */
 	uint8_t cls;          /* custos_field_class; PROFILE for clear fields */
+	uint8_t norm;         /* custos_field_norm of text fields, 0 for other types */
+	uint8_t rules;        /* CU_RULES_* */
 	uint32_t flags;       /* CUSTOS_FIELD_* */
 	uint32_t max_bytes;   /* text, email, phone */
 	uint32_t index_bits;  /* blind-index L; 0 unless encrypted and searchable */

@@ -3,9 +3,11 @@
  * Pure functions of (field, input): no storage, no keys.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "custos/global.h"
 #include "model/currency.h"
 #include "model/phone.h"
 #include "model/validate.h"
@@ -19,22 +21,52 @@ static const char *type_name(const cu_field *f)
 	return custos_field_type_name(f->type);
 }
 
-static int is_ws(char c)
+static int is_ascii_ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static void trim(const char **s, size_t *n)
+/* Leading and trailing spaces go: every Unicode White_Space (U+3000 included) under the
+ * current rules, the four ASCII ones under CU_RULES_V1. */
+static void trim(const char **s, size_t *n, int rules)
 {
-	while (*n && is_ws(**s))
+	if (rules != CU_RULES_V1) {
+		cu_utf8_trim(s, n);
+		return;
+	}
+	while (*n && is_ascii_ws(**s))
 		(*s)++, (*n)--;
-	while (*n && is_ws((*s)[*n - 1]))
+	while (*n && is_ascii_ws((*s)[*n - 1]))
 		(*n)--;
 }
 
-static int too_long(const cu_field *f, size_t n)
+/* Code points of UTF-8 text (a byte that starts no sequence counts as one). */
+static size_t characters(const char *s, size_t n)
 {
-	return cu_err(CUSTOS_EINVALID, "field '%s' is %zu bytes long; the limit is %u bytes", f->name, n, f->max_bytes);
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return count;
+}
+
+/* "is 86 characters (258 bytes); the limit is 256 bytes, about 85 Chinese characters":
+ * limits are bytes of UTF-8, where a Chinese character takes three. */
+static int over_limit(const char *what, const char *s, size_t n, unsigned limit)
+{
+	if (limit < 3)
+		return cu_err(CUSTOS_EINVALID, "%s is %zu characters (%zu bytes); the limit is %u bytes", what,
+			characters(s, n), n, limit);
+	return cu_err(CUSTOS_EINVALID, "%s is %zu characters (%zu bytes); the limit is %u bytes, about %u Chinese "
+		"characters", what, characters(s, n), n, limit, limit / 3);
+}
+
+static int too_long(const cu_field *f, const char *s, size_t n)
+{
+	char what[CUSTOS_NAME_MAX_BYTES + 16];
+
+	snprintf(what, sizeof what, "field '%s'", f->name);
+	return over_limit(what, s, n, f->max_bytes);
 }
 
 /* Lowercase, then NFC again: lowercasing NFC text can leave it unnormalised ("\u0130\u0301"
@@ -53,8 +85,22 @@ static int lower_nfc(char **out, size_t *out_len, const char *in, size_t n)
 	return rc;
 }
 
+/* An identifier must keep something once its separators are dropped. */
+static int identifier_ok(const cu_field *f, const char *s, size_t n)
+{
+	char *folded;
+	size_t len;
+	int rc = cu_utf8_fold(&folded, &len, s, n, CU_FOLD_COMPAT | CU_FOLD_SEPARATORS);
+
+	if (rc)
+		return rc;
+	cu_free_secret(folded, len + 1);
+	return len ? CUSTOS_OK : cu_err(CUSTOS_EINVALID, "field '%s' is an identifier and has nothing but spaces and "
+		"punctuation", f->name);
+}
+
 /* Check, trim and NFC-normalise a text; the result is appended to out. */
-static int clean_text(const cu_field *f, const char *in, int multiline, cu_bytes *out)
+static int clean_text(const cu_field *f, const char *in, int multiline, int rules, cu_bytes *out)
 {
 	size_t n = strlen(in), len;
 	const char *why;
@@ -62,8 +108,8 @@ static int clean_text(const cu_field *f, const char *in, int multiline, cu_bytes
 	int rc;
 
 	if (f->max_bytes && n > (size_t)f->max_bytes * 4 + 64)
-		return too_long(f, n);
-	trim(&in, &n);  /* first, so a trailing newline from a form is not an error */
+		return too_long(f, in, n);
+	trim(&in, &n, rules);  /* first, so a trailing newline from a form is not an error */
 	if (!cu_text_ok(in, n, multiline, &why))
 		return cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why);
 	if (n == 0)
@@ -71,8 +117,8 @@ static int clean_text(const cu_field *f, const char *in, int multiline, cu_bytes
 	if ((rc = cu_utf8_nfc(&nfc, &len, in, n)))
 		return rc;
 	if (f->max_bytes && len > f->max_bytes)
-		rc = too_long(f, len);
-	else
+		rc = too_long(f, nfc, len);
+	else if (f->type != CUSTOS_TYPE_TEXT || f->norm != CUSTOS_NORM_IDENTIFIER || !(rc = identifier_ok(f, nfc, len)))
 		rc = cu_bytes_append(out, nfc, len);
 	cu_free_secret(nfc, len + 1);
 	return rc;
@@ -168,15 +214,20 @@ int cu_email_check(const char *s, size_t n, const char **why)
 	return check_local(s, (size_t)(at - s), why) && check_domain(at + 1, n - (size_t)(at - s) - 1, why);
 }
 
-static int email_value(const cu_field *f, const char *in, cu_bytes *out)
+/* Under the current rules the address is read in NFKC first, so that full-width letters
+ * and '＠' from CJK input methods are their ASCII selves. */
+static int email_value(const cu_field *f, const char *in, int rules, cu_bytes *out)
 {
 	cu_bytes tmp = CU_BYTES_SECRET_INIT;
 	const char *why, *at;
-	char *dom = NULL;
-	size_t dn = 0, local;
+	char *dom = NULL, *nfkc = NULL;
+	size_t dn = 0, local, kn = 0;
 	int rc;
 
-	if ((rc = clean_text(f, in, 0, &tmp)))
+	if (rules != CU_RULES_V1 && strlen(in) <= (size_t)f->max_bytes * 4 + 64 &&
+	    (rc = cu_utf8_fold(&nfkc, &kn, in, strlen(in), CU_FOLD_COMPAT)))
+		return rc == CUSTOS_EINVALID ? cu_err(CUSTOS_EINVALID, "field '%s' is not valid UTF-8", f->name) : rc;
+	if ((rc = clean_text(f, nfkc ? nfkc : in, 0, rules, &tmp)))
 		goto done;
 	if (!cu_email_check((const char *)tmp.p, tmp.len, &why)) {
 		rc = cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why);
@@ -187,12 +238,14 @@ static int email_value(const cu_field *f, const char *in, cu_bytes *out)
 	if ((rc = lower_nfc(&dom, &dn, at + 1, tmp.len - local - 1)))
 		goto done;
 	if (local + 1 + dn > f->max_bytes)
-		rc = too_long(f, local + 1 + dn);
+		rc = too_long(f, (const char *)tmp.p, tmp.len);   /* the domain lower-cased is as long in characters */
 	else if (!(rc = cu_bytes_append(out, tmp.p, local + 1)))
 		rc = cu_bytes_append(out, dom, dn);
 done:
 	if (dom)
 		cu_free_secret(dom, dn + 1);
+	if (nfkc)
+		cu_free_secret(nfkc, kn + 1);
 	cu_bytes_free(&tmp);
 	return rc;
 }
@@ -225,7 +278,7 @@ static int date_value(const cu_field *f, const char *in, cu_bytes *out)
 {
 	size_t n = strlen(in);
 
-	trim(&in, &n);
+	trim(&in, &n, CU_RULES_CURRENT);
 	if (!cu_date_check(in, n))
 		return cu_err(CUSTOS_EINVALID, "field '%s' is not a date in the form YYYY-MM-DD (years 0001 to 9999)",
 			f->name);
@@ -237,7 +290,7 @@ static int enum_value(const cu_field *f, const char *in, cu_bytes *out)
 	size_t n = strlen(in);
 	int pos;
 
-	trim(&in, &n);
+	trim(&in, &n, CU_RULES_CURRENT);
 	pos = cu_field_enum_find(f, in, n);
 	if (pos < 0) {
 		cu_bytes list = CU_BYTES_INIT;
@@ -258,7 +311,15 @@ static int enum_value(const cu_field *f, const char *in, cu_bytes *out)
 	return cu_bytes_append_u8(out, (unsigned)pos);
 }
 
-int cu_tag_normalize(const cu_field *f, const char *in, cu_bytes *out)
+static int tag_too_long(const cu_field *f, const char *s, size_t n)
+{
+	char what[CUSTOS_NAME_MAX_BYTES + 32];
+
+	snprintf(what, sizeof what, "field '%s': the tag", f->name);
+	return over_limit(what, s, n, CU_TAG_MAX_BYTES);
+}
+
+static int tag_value(const cu_field *f, const char *in, int rules, cu_bytes *out)
 {
 	size_t n = strlen(in), len;
 	const char *why;
@@ -266,8 +327,8 @@ int cu_tag_normalize(const cu_field *f, const char *in, cu_bytes *out)
 	int rc;
 
 	if (n > 4 * CU_TAG_MAX_BYTES + 64)
-		return cu_err(CUSTOS_EINVALID, "field '%s': a tag is at most %d bytes", f->name, CU_TAG_MAX_BYTES);
-	trim(&in, &n);
+		return tag_too_long(f, in, n);
+	trim(&in, &n, rules);
 	if (!cu_text_ok(in, n, 0, &why))
 		return cu_err(CUSTOS_EINVALID, "field '%s': the tag %s", f->name, why);
 	if (n == 0)
@@ -277,11 +338,16 @@ int cu_tag_normalize(const cu_field *f, const char *in, cu_bytes *out)
 	if ((rc = cu_utf8_nfc(&nfc, &len, in, n)))
 		return rc;
 	if (len > CU_TAG_MAX_BYTES)
-		rc = cu_err(CUSTOS_EINVALID, "field '%s': a tag is at most %d bytes", f->name, CU_TAG_MAX_BYTES);
+		rc = tag_too_long(f, nfc, len);
 	else
 		rc = cu_bytes_append(out, nfc, len);
 	cu_free_secret(nfc, len + 1);
 	return rc;
+}
+
+int cu_tag_normalize(const cu_field *f, const char *in, cu_bytes *out)
+{
+	return tag_value(f, in, CU_RULES_CURRENT, out);
 }
 
 /* ---- numbers from text (find) ---- */
@@ -356,31 +422,43 @@ static const char *setter_for(const cu_field *f)
 	}
 }
 
-int cu_value_from_text(const cu_field *f, const char *region, const char *in, cu_bytes *out)
+static int phone_value(const cu_field *f, const char *region, const char *in, int rules, cu_bytes *out)
 {
-	char e164[CU_PHONE_MAX + 1];
-	const char *why;
+	char e164[CU_PHONE_MAX + 1], why[CU_PHONE_WHY_MAX];
+	const char *why_v1;
 
+	if (!cu_utf8_valid(in, strlen(in)))
+		return cu_err(CUSTOS_EINVALID, "field '%s' is not valid UTF-8", f->name);
+	if (rules == CU_RULES_V1 && cu_phone_normalize_v1(e164, in, region, &why_v1))
+		return cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why_v1);
+	if (rules != CU_RULES_V1 && cu_phone_normalize(e164, in, region, why))
+		return cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why);
+	return cu_bytes_append(out, e164, strlen(e164));
+}
+
+int cu_value_from_text_rules(const cu_field *f, const char *region, const char *in, int rules, cu_bytes *out)
+{
 	switch (f->type) {
 	case CUSTOS_TYPE_TEXT:
-		return clean_text(f, in, f->id == CU_F_ADDRESS || f->id >= CU_FIRST_CUSTOM_ID, out);
+		return clean_text(f, in, f->id == CU_F_ADDRESS || f->id >= CU_FIRST_CUSTOM_ID, rules, out);
 	case CUSTOS_TYPE_EMAIL:
-		return email_value(f, in, out);
+		return email_value(f, in, rules, out);
 	case CUSTOS_TYPE_PHONE:
-		if (!cu_utf8_valid(in, strlen(in)))
-			return cu_err(CUSTOS_EINVALID, "field '%s' is not valid UTF-8", f->name);
-		if (cu_phone_normalize(e164, in, region, &why))
-			return cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why);
-		return cu_bytes_append(out, e164, strlen(e164));
+		return phone_value(f, region, in, rules, out);
 	case CUSTOS_TYPE_DATE:
 		return date_value(f, in, out);
 	case CUSTOS_TYPE_ENUM:
 		return enum_value(f, in, out);
 	case CUSTOS_TYPE_TAGS:
-		return cu_tag_normalize(f, in, out);
+		return tag_value(f, in, rules, out);
 	default:
 		return number_from_text(f, in, out);
 	}
+}
+
+int cu_value_from_text(const cu_field *f, const char *region, const char *in, cu_bytes *out)
+{
+	return cu_value_from_text_rules(f, region, in, CU_RULES_CURRENT, out);
 }
 
 int cu_value_from_int(const cu_field *f, int64_t v, cu_bytes *out)
@@ -426,6 +504,69 @@ int cu_value_from_money(const cu_field *f, int64_t minor, const char *currency, 
 	if ((rc = cu_bytes_append_u64le(out, (uint64_t)minor)))
 		return rc;
 	return cu_bytes_append(out, currency, 3);
+}
+
+/* ---- values stored under earlier rules ---- */
+
+/* Is tag t (n bytes) one of the NUL-terminated tags in list? */
+static int has_tag(const cu_bytes *list, const unsigned char *t, size_t n)
+{
+	for (size_t start = 0, i = 0; i < list->len; i++) {
+		if (list->p[i])
+			continue;
+		if (i - start == n && memcmp(list->p + start, t, n) == 0)
+			return 1;
+		start = i + 1;
+	}
+	return 0;
+}
+
+/* The tags of a tags value, each under the current rules, without repeats. */
+static int renormalize_tags(const cu_field *f, const unsigned char *v, size_t n, cu_bytes *out)
+{
+	cu_bytes one = CU_BYTES_INIT;
+	size_t start = 0;
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (v[i])
+			continue;
+		cu_bytes_reset(&one);
+		if (!(rc = tag_value(f, (const char *)v + start, CU_RULES_CURRENT, &one)) && !has_tag(out, one.p, one.len) &&
+		    !(rc = cu_bytes_append(out, one.p, one.len)))
+			rc = cu_bytes_append_u8(out, 0);
+		start = i + 1;
+	}
+	cu_bytes_free(&one);
+	return rc;
+}
+
+int cu_value_renormalize(const cu_field *f, const unsigned char *v, size_t n, cu_bytes *out)
+{
+	char stored[CU_PHONE_MAX + 1], e164[CU_PHONE_MAX + 1], why[CU_PHONE_WHY_MAX], *text;
+	int rc;
+
+	switch (f->type) {
+	case CUSTOS_TYPE_TEXT:
+	case CUSTOS_TYPE_EMAIL:
+		if (!(text = cu_strndup((const char *)v, n)))
+			return cu_err_oom();
+		rc = cu_value_from_text(f, NULL, text, out);
+		cu_free_secret(text, n + 1);
+		return rc;
+	case CUSTOS_TYPE_PHONE:
+		if (n > CU_PHONE_MAX)
+			return cu_err(CUSTOS_EINVALID, "field '%s' holds no phone number", f->name);
+		memcpy(stored, v, n);
+		stored[n] = '\0';
+		if (cu_phone_renormalize(e164, stored, why))
+			return cu_err(CUSTOS_EINVALID, "field '%s' %s", f->name, why);
+		return cu_bytes_append(out, e164, strlen(e164));
+	case CUSTOS_TYPE_TAGS:
+		return renormalize_tags(f, v, n, out);
+	default:
+		return cu_bytes_append(out, v, n);
+	}
 }
 
 /* ---- stored values ---- */
@@ -479,6 +620,24 @@ int cu_value_well_formed(const cu_field *f, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* The index form of a text under its field's norm. */
+static int text_index_form(const cu_field *f, const unsigned char *p, size_t n, cu_bytes *out)
+{
+	unsigned flags = f->norm == CUSTOS_NORM_CASEFOLD ? CU_FOLD_CASE :
+			 f->norm == CUSTOS_NORM_IDENTIFIER ? CU_FOLD_COMPAT | CU_FOLD_CASE | CU_FOLD_SEPARATORS : 0;
+	char *folded;
+	size_t len;
+	int rc;
+
+	if (!flags)
+		return cu_bytes_append(out, p, n);
+	if ((rc = cu_utf8_fold(&folded, &len, (const char *)p, n, flags)))
+		return rc;
+	rc = cu_bytes_append(out, folded, len);
+	cu_free_secret(folded, len + 1);
+	return rc;
+}
+
 int cu_value_index_form(const cu_field *f, const unsigned char *p, size_t n, cu_bytes *out)
 {
 	unsigned char be[8];
@@ -487,6 +646,8 @@ int cu_value_index_form(const cu_field *f, const unsigned char *p, size_t n, cu_
 	int rc;
 
 	switch (f->type) {
+	case CUSTOS_TYPE_TEXT:
+		return text_index_form(f, p, n, out);
 	case CUSTOS_TYPE_EMAIL:
 		if ((rc = lower_nfc(&low, &ln, (const char *)p, n)))
 			return rc;

@@ -12,6 +12,9 @@
 /* Text form to stored form, for text, email, phone, date, enum and tags (one tag) fields;
  * also integers, booleans, timestamps ("-12") and money ("1999 EUR") for find(). */
 int cu_value_from_text(const cu_field *f, const char *region, const char *in, cu_bytes *out);
+/* The same under the given CU_RULES_*: CU_RULES_V1 gives the stored form custos 0.1.0 gave,
+ * which finds on a field of rules v1 look up too. */
+int cu_value_from_text_rules(const cu_field *f, const char *region, const char *in, int rules, cu_bytes *out);
 int cu_value_from_int(const cu_field *f, int64_t v, cu_bytes *out);
 int cu_value_from_money(const cu_field *f, int64_t minor, const char *currency, cu_bytes *out);
 int cu_value_from_timestamp(const cu_field *f, int64_t secs, cu_bytes *out);
@@ -21,11 +24,16 @@ int cu_wrong_setter(const cu_field *f);
 /* One tag, trimmed and checked, without separator. */
 int cu_tag_normalize(const cu_field *f, const char *in, cu_bytes *out);
 
+/* The current stored form of a value stored under CU_RULES_V1 (custos_schema_renormalize()).
+ * CUSTOS_EINVALID, message set, when the current rules refuse it. */
+int cu_value_renormalize(const cu_field *f, const unsigned char *v, size_t n, cu_bytes *out);
+
 /* Is a stored value well formed for its field? (Checks data read back from a record.) */
 int cu_value_well_formed(const cu_field *f, const unsigned char *p, size_t n);
 
-/* The bytes a field's index is keyed on, from its stored form (emails lower-cased,
- * integers big-endian with the sign flipped so they sort). Not for tags: index each tag. */
+/* The bytes a field's index is keyed on, from its stored form (texts under the field's
+ * norm, emails lower-cased, integers big-endian with the sign flipped so they sort). Not
+ * for tags: index each tag. A function of the stored value alone, whatever rules wrote it. */
 int cu_value_index_form(const cu_field *f, const unsigned char *p, size_t n, cu_bytes *out);
 
 /* Email syntax; on failure *why completes "field 'email': ...". Exposed for tests. */

@@ -1,6 +1,7 @@
 /*
- * util/unicode.c — NFC normalisation (decompose, reorder marks, recompose) and simple
- * lowercasing of UTF-8, from the tables tools/gen_unicode.py generates (unicode_data.h).
+ * util/unicode.c — NFC and NFKC normalisation (decompose, reorder marks, recompose), case
+ * folding, simple lowercasing and trimming of UTF-8, from the tables tools/gen_unicode.py
+ * generates (unicode_data.h).
  * It must keep no state and leave no copy of the text behind: every intermediate buffer is
  * wiped before it is released, and no error message quotes the text.
  */
@@ -328,6 +329,171 @@ int cu_utf8_nfc(char **out, size_t *out_len, const char *in, size_t len)
 		rc = encode(out, out_len, b.p, b.n);
 	cpbuf_wipe(&b);
 	return rc;
+}
+
+/* ---- NFKC, case folding, separators ---- */
+
+static int in_spans(uint32_t cp, const struct cu_span *spans, size_t n)
+{
+	return bsearch(&cp, spans, n, sizeof *spans, cmp_span) != NULL;
+}
+
+int cu_unicode_is_space(uint32_t cp)
+{
+	if (cp < 0x80)
+		return cp == ' ' || (cp >= 0x09 && cp <= 0x0D);
+	return in_spans(cp, cu_space_ranges, COUNT(cu_space_ranges));
+}
+
+static int is_separator(uint32_t cp)
+{
+	return in_spans(cp, cu_separator_ranges, COUNT(cu_separator_ranges));
+}
+
+static const struct cu_kdecomp *find_kdecomp(uint32_t cp)
+{
+	if (cp < 0xA0)
+		return NULL;
+	return bsearch(&cp, cu_kdecomp, COUNT(cu_kdecomp), sizeof cu_kdecomp[0], cmp_u32);
+}
+
+/* The full case folding of cp: *n code points from the returned array, or cp itself. */
+static const uint32_t *fold_of(const uint32_t *cp, size_t *n)
+{
+	const struct cu_fold *f = bsearch(cp, cu_fold, COUNT(cu_fold), sizeof cu_fold[0], cmp_u32);
+
+	*n = f ? f->len : 1;
+	return f ? cu_fold_seq + f->off : cp;
+}
+
+/* Code points of the full decomposition of cp, canonical or (compat) compatibility. */
+static size_t decomposed_length(uint32_t cp, int compat)
+{
+	const struct cu_kdecomp *k;
+	const struct cu_decomp *d;
+
+	if (compat && (k = find_kdecomp(cp)) != NULL)
+		return k->len;
+	if (cp >= S_BASE && cp < S_BASE + S_COUNT)
+		return (cp - S_BASE) % T_COUNT ? 3 : 2;
+	return (d = find_decomp(cp)) != NULL ? d->len : 1;
+}
+
+static void decompose_as(cpbuf *b, uint32_t cp, int compat)
+{
+	const struct cu_kdecomp *k;
+
+	if (compat && (k = find_kdecomp(cp)) != NULL) {
+		for (unsigned i = 0; i < k->len; i++)
+			push(b, cu_kdecomp_seq[k->off + i]);
+	} else {
+		decompose(b, cp);
+	}
+}
+
+/* Decompose valid UTF-8 into b, sized exactly, and put it in canonical order. */
+static int decompose_text(cpbuf *b, const char *in, size_t len, int compat)
+{
+	size_t i = 0, need = 0;
+	int rc;
+
+	while (i < len)
+		need += decomposed_length(next_cp(in, len, &i), compat);
+	if ((rc = cpbuf_init(b, need, 1)))
+		return rc;
+	for (i = 0; i < len;)
+		decompose_as(b, next_cp(in, len, &i), compat);
+	reorder(b->p, b->n);
+	return CUSTOS_OK;
+}
+
+/* Case fold the decomposed code points of a into b, decomposed and in canonical order. */
+static int case_fold(cpbuf *b, const cpbuf *a, int compat)
+{
+	size_t need = 0, n;
+	const uint32_t *f;
+	uint32_t cp;
+	int rc;
+
+	for (size_t i = 0; i < a->n; i++) {
+		cp = CP_OF(a->p[i]);
+		f = fold_of(&cp, &n);
+		for (size_t j = 0; j < n; j++)
+			need += decomposed_length(f[j], compat);
+	}
+	if ((rc = cpbuf_init(b, need, 1)))
+		return rc;
+	for (size_t i = 0; i < a->n; i++) {
+		cp = CP_OF(a->p[i]);
+		f = fold_of(&cp, &n);
+		for (size_t j = 0; j < n; j++)
+			decompose_as(b, f[j], compat);
+	}
+	reorder(b->p, b->n);
+	return CUSTOS_OK;
+}
+
+int cu_utf8_fold(char **out, size_t *out_len, const char *in, size_t len, unsigned flags)
+{
+	int compat = (flags & CU_FOLD_COMPAT) != 0, rc;
+	cpbuf a, b, *last = &a;
+	size_t ncp, kept = 0;
+	enum qc q;
+
+	if (flags == 0)
+		return cu_utf8_nfc(out, out_len, in, len);
+	if ((rc = scan(in, len, &ncp, &q)))
+		return rc;
+	b.p = b.local;   /* nothing to wipe unless case folding fills it */
+	b.cap = 0;
+	if ((rc = decompose_text(&a, in, len, compat)))
+		goto done;
+	if (flags & CU_FOLD_SEPARATORS) {
+		for (size_t i = 0; i < a.n; i++)
+			if (!is_separator(CP_OF(a.p[i])))
+				a.p[kept++] = a.p[i];
+		a.n = kept;
+	}
+	if ((flags & CU_FOLD_CASE) && (rc = case_fold(&b, &a, compat)))
+		goto done;
+	if (flags & CU_FOLD_CASE)
+		last = &b;
+	last->n = compose(last->p, last->n);
+	rc = encode(out, out_len, last->p, last->n);
+done:
+	cpbuf_wipe(&a);
+	cpbuf_wipe(&b);
+	return rc;
+}
+
+/* The start of the last code point of s (n > 0 bytes), stepping back over continuation
+ * bytes; n - 1 when there are too many of them. */
+static size_t last_start(const unsigned char *s, size_t n)
+{
+	size_t i = n - 1;
+
+	while (i > 0 && n - i < 4 && (s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
+void cu_utf8_trim(const char **s, size_t *n)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+	uint32_t cp;
+	size_t k;
+
+	while (*n && (k = cu_utf8_decode(p, *n, &cp)) && cu_unicode_is_space(cp)) {
+		p += k;
+		*n -= k;
+	}
+	while (*n) {
+		size_t at = last_start(p, *n);
+		if (cu_utf8_decode(p + at, *n - at, &cp) != *n - at || !cu_unicode_is_space(cp))
+			break;
+		*n = at;
+	}
+	*s = (const char *)p;
 }
 
 /* Whether valid UTF-8 (ncp code points) is unchanged by NFC; 0 when out of memory. */

@@ -103,7 +103,9 @@ struct custos_backend {
 	/** Read a value; #CUSTOS_ENOTFOUND when the key is absent. */
 	int (*get)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, custos_val *val_out);
 	/** Insert or replace a value; `flags` holds `CUSTOS_PUT_*` hints. #CUSTOS_EFULL when the
-	 *  store is out of space. */
+	 *  store is out of space (custos may call `grow` and run the transaction again);
+	 *  #CUSTOS_ETOOBIG when the transaction holds more changes than the backend can hold in
+	 *  one, which more space would not fix (custos does not run it again). */
 	int (*put)(custos_backend *be, void *txn, unsigned int bucket, const custos_val *key, const custos_val *val,
 		unsigned int flags);
 	/** Delete a key; #CUSTOS_ENOTFOUND when it is absent. */
@@ -161,8 +163,11 @@ CUSTOS_EXTERN(int) custos_backend_init(custos_backend *be, unsigned int version)
  * @param[in] uri `lmdb:PATH`, a plain path, or `memory:`.
  * @param[in] opts Options (`flags`, `durability`, `map_size` are used), or NULL for defaults.
  * @return #CUSTOS_OK, #CUSTOS_ENOTFOUND (no store at the path and no #CUSTOS_OPEN_CREATE),
- *         #CUSTOS_EINVALID, #CUSTOS_EVERSION, #CUSTOS_ENOTSUPPORTED (unknown scheme), #CUSTOS_EBUSY,
- *         #CUSTOS_EIO, #CUSTOS_EBACKEND, #CUSTOS_ENOMEM.
+ *         #CUSTOS_ECORRUPT (a damaged LMDB file), #CUSTOS_EINVALID, #CUSTOS_EVERSION,
+ *         #CUSTOS_ENOTSUPPORTED (unknown scheme), #CUSTOS_EBUSY, #CUSTOS_EIO, #CUSTOS_EBACKEND,
+ *         #CUSTOS_ENOMEM. An `lmdb` backend's `prepare` creates no bucket unless
+ *         #CUSTOS_OPEN_CREATE was given (or the environment holds some of them already),
+ *         and refuses with #CUSTOS_EEXISTS to create any in an environment holding other data.
  */
 CUSTOS_EXTERN(int) custos_backend_open(custos_backend **out, const char *uri, const custos_db_options *opts) CUSTOS_WARN_UNUSED;
 

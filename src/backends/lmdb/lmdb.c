@@ -8,6 +8,9 @@
  *   transaction open in the process (a rwlock every transaction holds shared), and the
  *   core replays the transaction; MDB_MAP_RESIZED from another process is adopted;
  * - stale reader slots of crashed processes are cleared at open (mdb_reader_check);
+ * - a file LMDB would trust blindly: what opening reads is checked with pread before LMDB
+ *   maps or follows it, and the check method walks the whole file (check.c);
+ * - another program's environment: no bucket is created in it;
  * - never MDB_NOMEMINIT (stale heap must not reach the file), never MDB_WRITEMAP.
  * It knows nothing of what the bytes mean.
  */
@@ -21,11 +24,13 @@
 #include <unistd.h>
 
 #include "backends/backends.h"
+#include "backends/lmdb/check.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
-#define MAX_BUCKETS 32
+#define MAX_BUCKETS CU_LMDB_MAX_BUCKETS
 #define READ_POOL 16
+#define MAX_READERS 512
 #define DEFAULT_MAP (64ULL << 20)
 #define DISK_RESERVE (4ULL << 20)
 
@@ -54,7 +59,11 @@ typedef struct lmdb_backend {
 	MDB_dbi dbi[MAX_BUCKETS];  /* this backend's buckets, by the index it declared them at */
 	int dbi_ok[MAX_BUCKETS];
 	size_t ndbi;
+	int create;                /* opened with CUSTOS_OPEN_CREATE */
 } lmdb_backend;
+
+/* How begin_locked() begins: from the read pool, a plain read, or a write. */
+enum { TXN_POOLED, TXN_READ, TXN_WRITE };
 
 typedef struct ltxn {
 	MDB_txn *txn;
@@ -68,12 +77,14 @@ static int lmdb_err(int rc, const char *what)
 {
 	if (rc == MDB_MAP_FULL)
 		return cu_err(CUSTOS_EFULL, "%s: the LMDB map is full", what);
+	/* LMDB's dirty-page limit: growing the map cannot help, only a smaller transaction. */
 	if (rc == MDB_TXN_FULL)
-		return cu_err(CUSTOS_EFULL, "%s: too many changes in one transaction; write in smaller batches", what);
-	if (rc == ENOSPC)
-		return cu_err(CUSTOS_EFULL, "%s: no space left on the device", what);
-	if (rc == ENOMEM)  /* LMDB's malloc failed: the caller may try again, nothing is damaged */
-		return cu_err_oom();
+		return cu_err(CUSTOS_ETOOBIG, "%s: one transaction would change more pages than LMDB can hold; change "
+			"fewer customers in one call", what);
+	if (rc == ENOSPC || rc == EDQUOT)
+		return cu_err(CUSTOS_EFULL, "%s: %s", what, strerror(rc));
+	if (rc == ENOMEM)
+		return cu_err(CUSTOS_ENOMEM, "%s: out of memory", what);
 	if (rc == EACCES || rc == EROFS)
 		return cu_err(CUSTOS_EIO, "%s: %s", what, mdb_strerror(rc));
 	if (rc == MDB_READERS_FULL)
@@ -83,6 +94,30 @@ static int lmdb_err(int rc, const char *what)
 	if (rc > 0)
 		return cu_err(CUSTOS_EIO, "%s: %s", what, strerror(rc));
 	return cu_err(CUSTOS_EBACKEND, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* Whether a write failed for lack of room on the device. LMDB reports a short write as EIO
+ * (mdb_page_flush), so EIO counts when the device is in fact full. */
+static int disk_full(const lenv *e, int rc)
+{
+	struct statvfs vfs;
+
+	if (rc == ENOSPC || rc == EDQUOT)
+		return 1;
+	return rc == EIO && statvfs(e->path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < DISK_RESERVE;
+}
+
+/* A failed write: remember whether the disk is full (grow() then gives up) and say so. */
+static int write_failed(lenv *e, int rc, const char *what)
+{
+	int full = disk_full(e, rc);
+
+	pthread_mutex_lock(&e->mu);
+	e->enospc = full;
+	pthread_mutex_unlock(&e->mu);
+	if (full)
+		return cu_err(CUSTOS_EFULL, "%s: no space left on the device holding '%s'", what, e->path);
+	return lmdb_err(rc, what);
 }
 
 /* ---- environments ---- */
@@ -120,6 +155,19 @@ static int data_file_size(const char *path, uint64_t *size, int *exists)
 	return CUSTOS_OK;
 }
 
+static int env_configure(lenv *e, uint64_t map_size)
+{
+	int rc;
+
+	if ((rc = mdb_env_set_maxdbs(e->env, MAX_BUCKETS)))
+		return lmdb_err(rc, "cannot set the LMDB environment's number of databases");
+	if ((rc = mdb_env_set_maxreaders(e->env, MAX_READERS)))
+		return lmdb_err(rc, "cannot set the LMDB environment's number of readers");
+	if ((rc = mdb_env_set_mapsize(e->env, (size_t)map_size)))
+		return lmdb_err(rc, "cannot set the LMDB map size");
+	return CUSTOS_OK;
+}
+
 static int env_open(lenv *e, const char *path, unsigned flags, uint64_t map_size)
 {
 	uint64_t size;
@@ -131,16 +179,17 @@ static int env_open(lenv *e, const char *path, unsigned flags, uint64_t map_size
 		map_size = size;
 	if ((rc = mdb_env_create(&e->env)))
 		return lmdb_err(rc, "cannot create an LMDB environment");
-	mdb_env_set_maxdbs(e->env, MAX_BUCKETS);
-	mdb_env_set_maxreaders(e->env, 512);
-	mdb_env_set_mapsize(e->env, (size_t)map_size);
-	rc = mdb_env_open(e->env, path, flags | MDB_NOTLS, 0600);
-	if (rc) {
-		mdb_env_close(e->env);
-		e->env = NULL;
+	if ((rc = env_configure(e, map_size)))
+		return rc;
+	/* LMDB trusts its meta pages and maps the file as long as they say: check both, and
+	 * the file's size, first. */
+	if ((rc = cu_lmdb_precheck(path)))
+		return rc;
+	if ((rc = mdb_env_open(e->env, path, flags | MDB_NOTLS, 0600)))
 		return lmdb_err(rc, "cannot open the LMDB environment");
-	}
-	mdb_reader_check(e->env, &dead);
+	/* Slots of crashed readers would pin old pages and make the file grow for ever. */
+	if ((rc = mdb_reader_check(e->env, &dead)))
+		return lmdb_err(rc, "cannot clear the reader slots of crashed processes");
 	return CUSTOS_OK;
 }
 
@@ -186,7 +235,8 @@ static int env_acquire(lenv **out, const char *path, const custos_db_options *op
 	}
 	if ((rc = data_file_size(path, &size, &exists)))
 		goto out;
-	if (!exists && (!create || (flags & MDB_RDONLY))) {
+	/* An empty data file is no environment yet: LMDB would write its meta pages into it. */
+	if ((!exists || !size) && (!create || (flags & MDB_RDONLY))) {
 		rc = cu_err(CUSTOS_ENOTFOUND, "no store at '%s'; pass CUSTOS_OPEN_CREATE to create one", path);
 		goto out;
 	}
@@ -234,10 +284,14 @@ static void env_release(lenv *e)
 
 /* ---- vtable ---- */
 
-/* The handle of a named database, opening it in txn if this environment has not yet. */
-static int named_dbi(lenv *e, MDB_txn *txn, const char *name, MDB_dbi *dbi, int *ok)
+static int begin_locked(lenv *e, int kind, MDB_txn **txn);
+
+/* The handle of a named database, opening it in txn if this environment has not yet;
+ * `how` is 0 for one the file holds, MDB_CREATE to create it, or NO_DB: a bucket the file
+ * lacks and may not get, which reads as empty (*ok = 0). */
+#define NO_DB 0x1U
+static int named_dbi(lenv *e, MDB_txn *txn, const char *name, unsigned how, MDB_dbi *dbi, int *ok)
 {
-	unsigned rdonly = e->flags & MDB_RDONLY;
 	int r;
 
 	*ok = 1;
@@ -246,46 +300,107 @@ static int named_dbi(lenv *e, MDB_txn *txn, const char *name, MDB_dbi *dbi, int 
 			*dbi = e->dbis[i];
 			return 0;
 		}
-	if (strlen(name) >= sizeof e->names[0] || e->nnames == MAX_BUCKETS)
-		return cu_err(CUSTOS_EINVALID, "lmdb backend: bucket name '%.40s' is too long or too many buckets", name);
-	r = mdb_dbi_open(txn, name, rdonly ? 0 : MDB_CREATE, dbi);
-	if (r == MDB_NOTFOUND && rdonly) {
-		*ok = 0;  /* a read-only store without this bucket: it reads as empty */
+	if (how == NO_DB) {
+		*ok = 0;
 		return 0;
 	}
-	if (r)
+	if (strlen(name) >= sizeof e->names[0] || e->nnames == MAX_BUCKETS)
+		return cu_err(CUSTOS_EINVALID, "lmdb backend: bucket name '%.40s' is too long or too many buckets", name);
+	if ((r = mdb_dbi_open(txn, name, how, dbi)))
 		return lmdb_err(r, "cannot open a bucket");
 	snprintf(e->names[e->nnames], sizeof e->names[0], "%s", name);
 	e->dbis[e->nnames++] = *dbi;
 	return 0;
 }
 
+static void end_locked(lenv *e, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&e->grow_lock);
+}
+
+/* Begin a transaction and check the snapshot it reads, before LMDB follows anything of
+ * it: what mdb_dbi_open and the store's first reads touch (a write's snapshot is the one
+ * before it). */
+static int begin_checked(lenv *e, int write, const char *const *buckets, size_t count, unsigned char *found,
+	int *foreign, MDB_txn **txn)
+{
+	int rc;
+
+	for (int tries = 0;; tries++) {
+		if ((rc = begin_locked(e, write ? TXN_WRITE : TXN_READ, txn)))
+			return rc;
+		rc = cu_lmdb_validate(e->path, mdb_txn_id(*txn) - (size_t)write, buckets, count, found, foreign);
+		if (!rc)
+			return CUSTOS_OK;
+		end_locked(e, *txn);
+		if (rc != CU_LMDB_RETRY || tries == 3)
+			return rc == CU_LMDB_RETRY ? CUSTOS_EBUSY : rc;
+	}
+}
+
+/* Whether prepare creates the buckets the file lacks: never in a read-only environment or
+ * over another program's data; without CUSTOS_OPEN_CREATE only where some exist already
+ * (a store that gained a bucket since it was made). */
+static int creates(const lmdb_backend *b, const unsigned char *found, size_t count, int foreign)
+{
+	int some = 0, all = 1;
+
+	for (size_t i = 0; i < count; i++) {
+		some |= found[i];
+		all &= found[i];
+	}
+	return !all && !foreign && !(b->e->flags & MDB_RDONLY) && (b->create || some);
+}
+
+static int open_buckets(lmdb_backend *b, MDB_txn *txn, const char *const *buckets, size_t count,
+	const unsigned char *found, int write)
+{
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < count && !rc; i++)
+		rc = named_dbi(b->e, txn, buckets[i], found[i] ? 0 : write ? MDB_CREATE : NO_DB, &b->dbi[i], &b->dbi_ok[i]);
+	return rc;
+}
+
 static int l_prepare(custos_backend *be, const char *const *buckets, size_t count)
 {
 	lmdb_backend *b = (lmdb_backend *)be;
 	lenv *e = b->e;
+	int write = 0, foreign, rc, committed = 0;
+	unsigned char found[MAX_BUCKETS];
 	MDB_txn *txn;
 	size_t known;
-	int rc;
 
 	if (count > MAX_BUCKETS)
 		return cu_err(CUSTOS_EINVALID, "lmdb backend: at most %d buckets", MAX_BUCKETS);
-	/* mdb_dbi_open must not run in two transactions at once: one environment-wide lock. */
-	pthread_mutex_lock(&e->mu);
-	if ((rc = mdb_txn_begin(e->env, NULL, e->flags & MDB_RDONLY, &txn))) {
-		pthread_mutex_unlock(&e->mu);
-		return lmdb_err(rc, "cannot open the store's buckets");
+	/* Read first; write only to create buckets, checking the snapshot again. */
+	while (!(rc = begin_checked(e, write, buckets, count, found, &foreign, &txn)) && !write &&
+	    creates(b, found, count, foreign)) {
+		end_locked(e, txn);
+		write = 1;
 	}
-	known = e->nnames;
-	for (size_t i = 0; i < count && !rc; i++)
-		rc = named_dbi(e, txn, buckets[i], &b->dbi[i], &b->dbi_ok[i]);
 	if (rc)
+		return rc;
+	if (foreign && b->create) {
+		end_locked(e, txn);
+		return cu_err(CUSTOS_EEXISTS, "'%s' holds an LMDB environment with other data than a custos store's "
+			"buckets: no store is created over it; create the store in an empty directory", e->path);
+	}
+	/* mdb_dbi_open must not run in two transactions at once: one environment-wide lock,
+	 * taken once the transaction exists (beginning one may wait for the grow lock). */
+	pthread_mutex_lock(&e->mu);
+	known = e->nnames;
+	if ((rc = open_buckets(b, txn, buckets, count, found, write)))
 		mdb_txn_abort(txn);
-	else if ((rc = mdb_txn_commit(txn)))
-		rc = lmdb_err(rc, "cannot create the store's buckets");
-	if (rc)  /* LMDB drops the handles of databases a failed transaction created: forget them too */
+	else
+		committed = mdb_txn_commit(txn);
+	if (rc || committed)  /* LMDB drops the handles a failed transaction opened: forget them too */
 		e->nnames = known;
 	pthread_mutex_unlock(&e->mu);
+	pthread_rwlock_unlock(&e->grow_lock);
+	if (committed)
+		rc = write_failed(e, committed, "cannot create the store's buckets");
 	if (!rc)
 		b->ndbi = count;
 	return rc;
@@ -338,6 +453,33 @@ static void end_read(lenv *e, MDB_txn *t)
 		mdb_txn_abort(t);
 }
 
+/* Begin a transaction holding the grow lock shared (released when it ends), so that no
+ * transaction of this process is open while grow() remaps; adopt a map another process
+ * grew. */
+static int begin_locked(lenv *e, int kind, MDB_txn **txn)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&e->grow_lock);
+	for (int tries = 0;; tries++) {
+		if (kind == TXN_POOLED)
+			rc = begin_read(e, txn);
+		else
+			rc = mdb_txn_begin(e->env, NULL, kind == TXN_READ ? MDB_RDONLY : 0, txn);
+		if (rc != MDB_MAP_RESIZED || tries == 3)
+			break;
+		if ((rc = adopt_new_size(e))) {
+			pthread_rwlock_unlock(&e->grow_lock);
+			return rc;
+		}
+	}
+	if (rc) {
+		pthread_rwlock_unlock(&e->grow_lock);
+		return lmdb_err(rc, "cannot begin a transaction");
+	}
+	return CUSTOS_OK;
+}
+
 static int l_begin(custos_backend *be, unsigned int flags, void **txn_out)
 {
 	lenv *e = ((lmdb_backend *)be)->e;
@@ -348,31 +490,12 @@ static int l_begin(custos_backend *be, unsigned int flags, void **txn_out)
 	if (!t)
 		return cu_err_oom();
 	t->write = write;
-	pthread_rwlock_rdlock(&e->grow_lock);
-	for (int tries = 0;; tries++) {
-		rc = write ? mdb_txn_begin(e->env, NULL, 0, &t->txn) : begin_read(e, &t->txn);
-		if (rc != MDB_MAP_RESIZED || tries == 3)
-			break;
-		if ((rc = adopt_new_size(e))) {
-			pthread_rwlock_unlock(&e->grow_lock);
-			cu_free(t);
-			return rc;
-		}
-	}
-	if (rc) {
-		pthread_rwlock_unlock(&e->grow_lock);
+	if ((rc = begin_locked(e, write ? TXN_WRITE : TXN_POOLED, &t->txn))) {
 		cu_free(t);
-		return lmdb_err(rc, "cannot begin a transaction");
+		return rc;
 	}
 	*txn_out = t;
 	return CUSTOS_OK;
-}
-
-static void note_failure(lenv *e, int rc)
-{
-	pthread_mutex_lock(&e->mu);
-	e->enospc = rc == ENOSPC;
-	pthread_mutex_unlock(&e->mu);
 }
 
 static int l_commit(custos_backend *be, void *txn)
@@ -381,16 +504,13 @@ static int l_commit(custos_backend *be, void *txn)
 	ltxn *t = txn;
 	int rc = 0;
 
-	if (t->write) {
-		rc = mdb_txn_commit(t->txn);
-		if (rc)
-			note_failure(e, rc);
-	} else {
+	if (t->write && (rc = mdb_txn_commit(t->txn)))
+		rc = write_failed(e, rc, "cannot commit");
+	else if (!t->write)
 		end_read(e, t->txn);
-	}
 	pthread_rwlock_unlock(&e->grow_lock);
 	cu_free(t);
-	return rc ? lmdb_err(rc, "cannot commit") : CUSTOS_OK;
+	return rc;
 }
 
 static void l_abort(custos_backend *be, void *txn)
@@ -453,10 +573,8 @@ static int l_put(custos_backend *be, void *txn, unsigned int bucket, const custo
 	rc = mdb_put(((ltxn *)txn)->txn, dbi, &k, &v, (flags & CUSTOS_PUT_APPEND) ? MDB_APPEND : 0);
 	if (rc == MDB_KEYEXIST && (flags & CUSTOS_PUT_APPEND))
 		rc = mdb_put(((ltxn *)txn)->txn, dbi, &k, &v, 0);
-	if (rc) {
-		note_failure(e, rc);
-		return lmdb_err(rc, "write failed");
-	}
+	if (rc)
+		return write_failed(e, rc, "write failed");
 	return CUSTOS_OK;
 }
 
@@ -474,10 +592,8 @@ static int l_del(custos_backend *be, void *txn, unsigned int bucket, const custo
 	rc = mdb_del(((ltxn *)txn)->txn, dbi, &k, NULL);
 	if (rc == MDB_NOTFOUND)
 		return CUSTOS_ENOTFOUND;
-	if (rc) {
-		note_failure(e, rc);
-		return lmdb_err(rc, "delete failed");
-	}
+	if (rc)
+		return write_failed(e, rc, "delete failed");
 	return CUSTOS_OK;
 }
 
@@ -569,8 +685,10 @@ static int l_grow(custos_backend *be)
 	if (enospc)
 		return cu_err(CUSTOS_EFULL, "no space left on the device holding '%s'", e->path);
 	pthread_rwlock_wrlock(&e->grow_lock);
-	mdb_env_info(e->env, &info);
-	mdb_env_stat(e->env, &st);
+	if ((rc = mdb_env_info(e->env, &info)) || (rc = mdb_env_stat(e->env, &st))) {
+		pthread_rwlock_unlock(&e->grow_lock);
+		return lmdb_err(rc, "cannot read the LMDB map's size");
+	}
 	cur = info.me_mapsize;
 	used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
 	step = cur < (1ULL << 30) ? cur : (1ULL << 30);
@@ -587,6 +705,26 @@ static int l_grow(custos_backend *be)
 	rc = mdb_env_set_mapsize(e->env, (size_t)(cur + step));
 	pthread_rwlock_unlock(&e->grow_lock);
 	return rc ? lmdb_err(rc, "cannot grow the map") : CUSTOS_OK;
+}
+
+/* The whole file, with pread, in a read transaction: the snapshot it walks cannot be
+ * recycled by writers of this or any other process until the walk ends. */
+static int l_check(custos_backend *be)
+{
+	lenv *e = ((lmdb_backend *)be)->e;
+	MDB_txn *txn;
+	int rc;
+
+	for (int tries = 0;; tries++) {
+		if ((rc = begin_locked(e, TXN_READ, &txn)))
+			return rc;
+		rc = cu_lmdb_check_file(e->path, mdb_txn_id(txn));
+		mdb_txn_abort(txn);
+		pthread_rwlock_unlock(&e->grow_lock);
+		if (rc != CU_LMDB_RETRY || tries == 3)
+			break;
+	}
+	return rc == CU_LMDB_RETRY ? CUSTOS_EBUSY : rc;
 }
 
 static void l_free(custos_backend *be)
@@ -612,6 +750,7 @@ int cu_backend_lmdb_new(custos_backend **out, const char *path, const custos_db_
 		cu_free(b);
 		return rc;
 	}
+	b->create = opts && (opts->flags & CUSTOS_OPEN_CREATE);
 	custos_backend_init(&b->base, CUSTOS_BACKEND_VERSION);
 	b->base.name = "lmdb";
 	b->base.prepare = l_prepare;
@@ -627,6 +766,7 @@ int cu_backend_lmdb_new(custos_backend **out, const char *path, const custos_db_
 	b->base.cursor_close = l_cursor_close;
 	b->base.grow = l_grow;
 	b->base.free = l_free;
+	b->base.check = l_check;
 	*out = &b->base;
 	return CUSTOS_OK;
 }
