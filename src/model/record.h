@@ -75,4 +75,8 @@ void cu_rec_plain_free(cu_rec_plain *p);
 int cu_rec_build(cu_bytes *out, const cu_rec *r, const cu_bytes *clear, const cu_bytes *const groups[CUSTOS_CLASS_COUNT],
 	const cu_keys *k, const unsigned char dek[CU_KEY_BYTES]);
 
+/* A record of format 3 (custos 0.1.0) rewritten in the current format, its data key kept,
+ * its version one higher (into *version): CUSTOS_EAUTH if it does not authenticate. */
+int cu_rec_upgrade3(cu_bytes *out, uint32_t *version, uint64_t id, const unsigned char *p, size_t n, const cu_keys *k);
+
 #endif
