@@ -53,6 +53,8 @@ typedef struct cu_rec_secrets {
 
 /* Structure only; CUSTOS_EAUTH on any inconsistency. Pointers borrow p. */
 int cu_rec_parse(cu_rec *r, uint64_t id, const unsigned char *p, size_t n);
+/* The header, clear section, nonce and wrap (of wrap_bytes), which formats 3 and 4 share. */
+int cu_rec_parse_head(cu_rec *r, uint64_t id, const unsigned char *p, size_t n, size_t wrap_bytes);
 /* Unwrap the DEK and verify the tag: CUSTOS_OK or CUSTOS_EAUTH (message set). Nothing of
  * the header may be trusted before this succeeds. */
 int cu_rec_open(const cu_rec *r, const cu_keys *k, cu_rec_secrets *s);

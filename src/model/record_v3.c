@@ -21,35 +21,14 @@ static int bad(uint64_t id, const char *what)
 static int parse3(cu_rec *r, const unsigned char **wrap, uint64_t id, const unsigned char *p, size_t n)
 {
 	size_t off;
+	int rc;
 
-	memset(r, 0, sizeof *r);
-	r->id = id;
-	r->p = p;
-	r->n = n;
-	if (n < CU_REC_HEADER + CU_NONCE_BYTES + CU_WRAP3_BYTES + CU_RECORD_TAG_BYTES || p[0] != 3)
-		return bad(id, "its record is truncated or not of format 3");
-	r->state = p[1];
-	r->flags = p[2];
-	r->groups = p[3];
-	r->version = cu_get_u32le(p + 4);
-	r->owner = cu_get_u32le(p + 8);
-	r->team = cu_get_u32le(p + 12);
-	r->dek_ver = cu_get_u16le(p + 16);
-	r->kek_epoch = cu_get_u16le(p + 18);
-	r->clear_len = cu_get_u16le(p + 20);
-	r->created_us = (int64_t)cu_get_u64le(p + 22);
-	r->updated_us = (int64_t)cu_get_u64le(p + 30);
-	if ((r->groups & 1) || r->groups >= (1U << CUSTOS_CLASS_COUNT))
-		return bad(id, "its class bitmap is invalid");
-	off = CU_REC_HEADER;
-	if (r->clear_len > n - off - CU_NONCE_BYTES - CU_WRAP3_BYTES - CU_RECORD_TAG_BYTES)
-		return bad(id, "its clear section overruns the record");
-	r->clear = p + off;
-	off += r->clear_len;
-	r->nonce = p + off;
-	off += CU_NONCE_BYTES;
-	*wrap = p + off;
-	off += CU_WRAP3_BYTES;
+	if (n > 0 && p[0] != 3)
+		return bad(id, "its record is not of format 3");
+	if ((rc = cu_rec_parse_head(r, id, p, n, CU_WRAP3_BYTES)))
+		return rc;
+	*wrap = r->wrap;
+	off = (size_t)(r->wrap - p) + CU_WRAP3_BYTES;
 	for (unsigned c = 1; c < CUSTOS_CLASS_COUNT; c++) {
 		uint16_t len;
 		if (!(r->groups & (1U << c)))
