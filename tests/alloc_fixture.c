@@ -165,6 +165,7 @@ static void add_field(custos_ctx *ctx, const char *name, uint32_t type, uint32_t
 	o.name = name;
 	o.type = type;
 	o.field_class = cls;
+	o.flags = cls == CUSTOS_CLASS_PROFILE ? CUSTOS_FIELD_CLEAR : 0;  /* the profile class is clear */
 	o.enum_values = values;
 	ck_assert_int_eq(custos_schema_add_field(ctx, &o), CUSTOS_OK);
 }
@@ -236,7 +237,7 @@ static void copy_store(custos_backend *to, custos_backend *from)
 	from->abort(from, rt);
 }
 
-static void copy_file(const char *to, const char *from)
+void t_fx_copy_file(const char *to, const char *from)
 {
 	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
 	char buf[65536];
@@ -259,7 +260,7 @@ void t_fx_reset(t_fx *fx)
 	memcpy(fx->key, t_key, sizeof fx->key);
 	if (fx->lmdb) {
 		snprintf(data, sizeof data, "%s/data.mdb", fx->path);
-		copy_file(data, fx->copy);
+		t_fx_copy_file(data, fx->copy);
 		return;
 	}
 	custos_backend_free(fx->kept);

@@ -62,6 +62,8 @@ custos_secret *t_fx_secret(const t_fx *fx);
 custos_backend *t_fx_backend(t_fx *fx, unsigned flags);
 /* Assert the store's audit log verifies through ctx. */
 void t_fx_verify(custos_ctx *ctx);
+/* Copy a file (a store's data file). */
+void t_fx_copy_file(const char *to, const char *from);
 /* BLAKE2b of every key and value of the buckets in mask, whether the store is open or not. */
 void t_fx_digest(t_fx *fx, unsigned mask, unsigned char out[32]);
 

@@ -4,7 +4,9 @@
  * is not CUSTOS_OK; everything it hands out is freed by cleanup, whatever it returned.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alloc_ops.h"
 
@@ -1090,6 +1092,61 @@ static void renormalized(t_call *r)
 	ck_assert_uint_eq(r->before, 0);
 }
 
+/* ---- a store of custos 0.1.0, upgraded at its first read-write open ---- */
+
+#define OLD_CUSTOMERS 40   /* what tests/data/store-0.1.0 holds */
+
+static void old_prepare(t_call *r)
+{
+	const char *data = getenv("CUSTOS_TEST_DATA");
+	char from[512], to[512];
+
+	ck_assert_msg(data != NULL, "CUSTOS_TEST_DATA names the tests' data directory");
+	new_prepare(r);
+	snprintf(to, sizeof to, "%s/%s", r->fx->dir, r->name);
+	ck_assert_int_eq(mkdir(to, 0700), 0);
+	snprintf(from, sizeof from, "%s/store-0.1.0/data.mdb", data);
+	snprintf(to, sizeof to, "%s/%s/data.mdb", r->fx->dir, r->name);
+	t_fx_copy_file(to, from);
+}
+
+static int db_open_old(t_call *r)
+{
+	custos_db_options o;
+	char uri[400];
+
+	t_fx_options(&o);
+	snprintf(uri, sizeof uri, "lmdb:%s/%s", r->fx->dir, r->name);
+	return custos_db_open(&r->db, uri, r->secret, &o);
+}
+
+static void old_opened(t_call *r)
+{
+	uint64_t n = 0;
+
+	ck_assert_int_eq(custos_ctx_open(&r->ctx, r->db, "admin"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_count(&n, r->ctx), CUSTOS_OK);
+	ck_assert_uint_eq(n, OLD_CUSTOMERS);
+	t_fx_verify(r->ctx);
+	ck_assert_msg(custos_db_check(r->ctx) == CUSTOS_OK, "%s", custos_error_last());
+}
+
+/* An upgrade cut short goes on at the next open and loses nothing. */
+static void old_cleanup(t_call *r)
+{
+	char path[400];
+
+	free_call(r);
+	if (r->rc) {
+		r->secret = t_fx_secret(r->fx);
+		ck_assert_msg(db_open_old(r) == CUSTOS_OK, "again: %s", custos_error_last());
+		old_opened(r);
+		free_call(r);
+	}
+	snprintf(path, sizeof path, "%s/%s", r->fx->dir, r->name);
+	t_rmtree(path);
+}
+
 /* ---- the table ---- */
 
 #define W T_WRITE
@@ -1106,6 +1163,8 @@ const t_op t_ops[] = {
 	{ "custos_db_open, read-only", CLOSED, 1, store_prepare, db_open_readonly, free_call, db_opened },
 	{ "custos_db_open_backend with CREATE, the backend again after a failure", CLOSED, 6, retry_prepare,
 	  db_create_backend, retry_cleanup, db_created },
+	{ "custos_db_open, upgrading a store of custos 0.1.0", CLOSED | T_LMDB_STORE, 6, old_prepare, db_open_old,
+	  old_cleanup, old_opened },
 	{ "custos_db_close", CLOSED | T_DROPS, 1, close_prepare, db_close, close_cleanup, NULL },
 	{ "custos_ctx_open", 0, 1, NULL, ctx_open, free_call, ctx_opened },
 	{ "custos_secret_key", 0, 2, NULL, secret_key, free_call, secret_made },

@@ -43,6 +43,7 @@ typedef struct t_call {
 #define T_LMDB_ONLY 0x4U /* allocates on LMDB only (the memory backend's reads allocate nothing) */
 #define T_BATCHES 0x8U   /* index work in batches: a failure may keep index entries (cleanup checks) */
 #define T_DROPS 0x10U    /* a failure may keep the count of the read entries it lost (a meta record) */
+#define T_LMDB_STORE 0x20U /* opens an LMDB store of its own: not run on the memory backend */
 
 typedef struct t_op {
 	const char *name;

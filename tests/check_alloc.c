@@ -155,7 +155,7 @@ static void countdown(const t_op *op, t_mode m)
 	t_outcome o;
 	t_fx fx;
 
-	if (only && !strstr(op->name, only))
+	if ((only && !strstr(op->name, only)) || ((op->flags & T_LMDB_STORE) && !m.lmdb))
 		return;
 	t_fx_create(&fx, m.lmdb);
 	total = run_once(op, &fx, 0, 0, 0).asked;  /* warms caches, counts allocations */

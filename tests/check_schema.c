@@ -258,7 +258,7 @@ START_TEST(field_options_init_fills_defaults_and_checks_the_version)
 	ck_assert_ptr_null(o.name);
 	ck_assert_uint_eq(o.type, 0);
 	ck_assert_uint_eq(o.flags, 0);
-	ck_assert_uint_eq(o.field_class, 0);
+	ck_assert_int_eq(o.field_class, CUSTOS_CLASS_DEFAULT);  /* 0 is the profile class */
 	ck_assert_uint_eq(o.max_bytes, 0);
 	ck_assert_ptr_null(o.enum_values);
 	ck_assert_uint_eq(o.index_bits, 0);
@@ -679,6 +679,33 @@ START_TEST(unknown_field_classes_are_rejected_for_encrypted_fields)
 	add_fails(&o, CUSTOS_EINVALID, "field 'x': 9 is not a field class");
 	o.field_class = CUSTOS_CLASS_COUNT;
 	add_fails(&o, CUSTOS_EINVALID, NULL);
+	o.field_class = -2;
+	add_fails(&o, CUSTOS_EINVALID, "field 'x': -2 is not a field class");
+}
+END_TEST
+
+/* One value, one meaning: the default class is named, and 0 is the profile class, which
+ * holds clear fields only (in structs of versions 1 and 2, written when 0 meant the
+ * default, 0 still means it). */
+START_TEST(the_default_class_has_a_name_and_zero_is_profile)
+{
+	custos_field_options o = opts("everyones", CUSTOS_TYPE_TEXT, 0);
+	custos_schema *s;
+
+	o.field_class = CUSTOS_CLASS_PROFILE;
+	add_fails(&o, CUSTOS_EINVALID, "field 'everyones': the profile class holds clear fields only; choose another "
+		"class for an encrypted field, or make it clear");
+	o = opts("plain", CUSTOS_TYPE_TEXT, 0);
+	ck_assert_int_eq(o.field_class, CUSTOS_CLASS_DEFAULT);
+	add_ok(&o);
+	o = opts("older", CUSTOS_TYPE_TEXT, 0);
+	o.version = 2;
+	o.field_class = 0;
+	add_ok(&o);
+	s = snap();
+	ck_assert_int_eq(custos_schema_field_class(s, pos_of(s, "plain")), CUSTOS_CLASS_NOTES);
+	ck_assert_int_eq(custos_schema_field_class(s, pos_of(s, "older")), CUSTOS_CLASS_NOTES);
+	custos_schema_free(s);
 }
 END_TEST
 
@@ -1537,6 +1564,7 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, enum_values_go_with_enum_fields_only);
 	tcase_add_test(tc, max_bytes_is_checked_against_the_type);
 	tcase_add_test(tc, unknown_field_classes_are_rejected_for_encrypted_fields);
+	tcase_add_test(tc, the_default_class_has_a_name_and_zero_is_profile);
 	tcase_add_test(tc, index_bits_must_follow_the_planner_rule);
 	tcase_add_test(tc, index_bits_apply_only_to_encrypted_searchable_fields);
 	tcase_add_test(tc, bad_enum_value_lists_are_rejected);

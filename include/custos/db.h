@@ -147,6 +147,10 @@ CUSTOS_EXTERN(void) custos_secret_free(custos_secret *secret);
  * by `admin_name`. Opening an existing store checks the secret against the store's
  * key-check value before anything else is read.
  *
+ * A store written by custos 0.1.0 is upgraded to the current formats at its first
+ * read-write open, before this returns (its customers are rewritten, 1,000 per
+ * transaction, and the rewrites logged); it cannot be opened read-only before that.
+ *
  * One LMDB environment serves each path in a process: opening the same path again shares
  * it (and fails with #CUSTOS_EBUSY if the flags differ in #CUSTOS_OPEN_READONLY or the
  * durability). Stale reader slots left by crashed processes are cleared at open.

@@ -72,7 +72,8 @@ typedef enum custos_field_class {
 	CUSTOS_CLASS_ADDRESS = 3,   /**< Postal addresses: `address`. */
 	CUSTOS_CLASS_IDENTITY = 4,  /**< Identity data: `id_number`, `birthday`. */
 	CUSTOS_CLASS_NOTES = 5,     /**< Free text; the default class of encrypted custom fields. */
-	CUSTOS_CLASS_FINANCIAL = 6  /**< Financial data such as credit limits or income. */
+	CUSTOS_CLASS_FINANCIAL = 6, /**< Financial data such as credit limits or income. */
+	CUSTOS_CLASS_DEFAULT = -1   /**< In #custos_field_options: the default, #CUSTOS_CLASS_NOTES for encrypted fields. */
 } custos_field_class;
 
 /** Number of field classes; classes are 0 to CUSTOS_CLASS_COUNT - 1. */
@@ -123,20 +124,22 @@ typedef enum custos_field_norm {
 typedef struct custos_field_options {
 	unsigned int version;    /**< #CUSTOS_FIELD_OPTIONS_VERSION. */
 	const char *name;        /**< `[a-z][a-z0-9_]*`, at most #CUSTOS_NAME_MAX_BYTES bytes, not a built-in name. */
-	uint32_t type;           /**< A #custos_field_type. */
+	int type;                /**< A #custos_field_type. */
 	uint32_t flags;          /**< `CUSTOS_FIELD_*` bits except #CUSTOS_FIELD_BUILTIN. */
-	uint32_t field_class;    /**< A #custos_field_class for encrypted fields; 0 means #CUSTOS_CLASS_NOTES. Ignored for clear fields. */
+	int field_class;         /**< A #custos_field_class for encrypted fields, or #CUSTOS_CLASS_DEFAULT (#CUSTOS_CLASS_NOTES); ignored for clear fields. In versions 1 and 2 of the struct, 0 meant the default. */
 	uint32_t max_bytes;      /**< Longest text, email or phone value in bytes of UTF-8 (a Chinese character takes 3); 0 = type default (1024 for text). At most #CUSTOS_VALUE_MAX_BYTES. */
 	const char *enum_values; /**< For #CUSTOS_TYPE_ENUM: comma-separated values, e.g. "bronze,silver,gold". */
 	uint32_t index_bits;     /**< Blind-index length in bits; 0 = chosen from the store's expected population. */
 	/* Version 2: */
-	uint32_t norm;           /**< A #custos_field_norm for text fields; 0 = #CUSTOS_NORM_EXACT. Must be 0 for other types. */
+	int norm;                /**< A #custos_field_norm for text fields; 0 = #CUSTOS_NORM_EXACT. Must be 0 for other types. */
 } custos_field_options;
 
-/** The current version of #custos_field_options (2 added `norm`; version 1 is still accepted). */
-#define CUSTOS_FIELD_OPTIONS_VERSION 2
+/** The current version of #custos_field_options (2 added `norm`; 3 made `field_class` 0
+ *  mean #CUSTOS_CLASS_PROFILE, the default being #CUSTOS_CLASS_DEFAULT; versions 1 and 2
+ *  are still accepted with their meaning). */
+#define CUSTOS_FIELD_OPTIONS_VERSION 3
 /** Static initialiser for #custos_field_options. */
-#define CUSTOS_FIELD_OPTIONS_INIT { CUSTOS_FIELD_OPTIONS_VERSION, NULL, 0, 0, 0, 0, NULL, 0, 0 }
+#define CUSTOS_FIELD_OPTIONS_INIT { CUSTOS_FIELD_OPTIONS_VERSION, NULL, 0, 0, CUSTOS_CLASS_DEFAULT, 0, NULL, 0, 0 }
 
 /**
  * @brief Fill @p opts with defaults for the given structure version.

@@ -75,6 +75,8 @@ int cu_team_put(cu_op *op, const char *name, uint32_t id);
 int cu_access_next_id(cu_op *op, int which, uint32_t *id);
 /* Tell every context that rights changed. */
 int cu_access_bump(cu_op *op);
+/* Upgrading a custos 0.1.0 store: its access generation, kept raw then, sealed. */
+int cu_access_gen_upgrade(cu_op *op);
 /* The sealed access generation (0 before the first change); CUSTOS_EAUTH when it does not
  * authenticate or is lower than one this process saw before. */
 int cu_access_gen(cu_txn *t, cu_core *core, uint64_t *gen);
@@ -127,6 +129,14 @@ int cu_seals_verify(cu_core *core);
 /* CUSTOS_EAUTH when a block of the log follows entry seq (an older head was put back):
  * writing after it would overwrite the newer blocks. */
 int cu_seals_log_ends(cu_txn *t, uint64_t seq);
+
+/* ---- stores of custos 0.1.0 (access/upgrade.c) ---- */
+/* After unlocking: bring a store of format 1, or one whose upgrade was interrupted, to the
+ * current formats; nothing to do for others. A read-only store cannot be upgraded:
+ * CUSTOS_EVERSION saying to open it read-write once. */
+int cu_upgrade_store(cu_core *core, const custos_secret *secret);
+/* Customers rewritten per transaction (tests lower it to interrupt an upgrade midway). */
+extern size_t cu_upgrade_batch;
 
 /* ---- the permission review (access/review.c) ---- */
 int cu_review_build(custos_review **out, cu_core *core, uint32_t days);

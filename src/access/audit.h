@@ -144,6 +144,10 @@ int cu_audit_close(cu_core *core);
 /* Inside a write transaction: the queued entries, then recs, in blocks; then the usage
  * of operations, the head (with the transaction's digest delta: this must be the last write
  * of a sealed record in the transaction) and any checkpoint due. */
+/* Upgrading a custos 0.1.0 store, in the transaction that brought its other metadata to
+ * the current formats: its head (sequence number and chain hash) with the digest of the meta
+ * and access records as they now stand. */
+int cu_audit_head_upgrade(cu_op *op);
 int cu_audit_write(cu_op *op, const cu_audit_rec *recs, size_t n, int force_checkpoint, cu_audit_commit *c);
 /* The head: last sequence number, chain hash and the digest of the meta and access records
  * (model/meta.h) as of that entry. CUSTOS_ENOTFOUND (with the values of an empty log) before

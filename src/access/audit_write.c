@@ -45,6 +45,38 @@ int cu_audit_head(cu_txn *t, const cu_keys *k, uint64_t *seq, unsigned char h[32
 	return rc;
 }
 
+int cu_audit_head_upgrade(cu_op *op)
+{
+	unsigned char h[32], digest[CU_SEAL_BYTES], head[CU_AUDIT_HEAD_BYTES];
+	cu_bytes b = CU_BYTES_INIT;
+	cu_audit_keys ak;
+	uint64_t seq = 0;
+	int rc = cu_sealed_get(op->txn, op->core->keys, CU_B_META, K_HEAD, sizeof K_HEAD - 1, &b);
+
+	cu_audit_keys_derive(&ak, op->core->keys);
+	cu_audit_chain_start(h, &ak, op->core->keys);
+	cu_audit_keys_wipe(&ak);
+	if (!rc && b.len != 40)
+		rc = cu_err(CUSTOS_EAUTH, "the audit log's head record of this custos 0.1.0 store is damaged");
+	if (!rc) {
+		seq = cu_get_u64le(b.p);
+		memcpy(h, b.p + 8, 32);
+	}
+	cu_bytes_free(&b);
+	if (rc && rc != CUSTOS_ENOTFOUND)
+		return rc;
+	/* The digest of everything the transaction holds now, from scratch: what it changed so
+	 * far is counted in it, so its delta is spent. */
+	if ((rc = cu_meta_digest(op->txn, op->core->keys, digest)))
+		return rc;
+	memset(op->txn->delta, 0, sizeof op->txn->delta);
+	op->txn->delta_dirty = 0;
+	cu_put_u64le(head, seq);
+	memcpy(head + 8, h, 32);
+	memcpy(head + 40, digest, CU_SEAL_BYTES);
+	return cu_sealed_put_head(op->txn, op->core->keys, K_HEAD, sizeof K_HEAD - 1, head, sizeof head);
+}
+
 /* What a checkpoint signs; documented in custos/audit.h so hosts can check signatures
  * themselves. The key is the store's own, so the store needs no naming in the message. */
 static void checkpoint_message(unsigned char m[CKP_MSG], uint64_t seq, const unsigned char h[32], int64_t time_us)

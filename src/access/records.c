@@ -405,6 +405,22 @@ int cu_access_gen(cu_txn *t, cu_core *core, uint64_t *gen)
 	return gen_adopt(&core->gen, &v, *gen, !t->write);
 }
 
+int cu_access_gen_upgrade(cu_op *op)
+{
+	custos_val v;
+	unsigned char raw[8];
+	int rc = cu_get(op->txn, CU_B_META, K_GEN, sizeof K_GEN - 1, &v);
+
+	if (rc == CUSTOS_ENOTFOUND)
+		return CUSTOS_OK;
+	if (rc)
+		return rc;
+	if (v.size != 8)
+		return cu_err(CUSTOS_EAUTH, "the access generation of this custos 0.1.0 store is damaged");
+	memcpy(raw, v.data, sizeof raw);
+	return cu_sealed_put(op->txn, op->core->keys, CU_B_META, K_GEN, sizeof K_GEN - 1, raw, sizeof raw);
+}
+
 int cu_access_bump(cu_op *op)
 {
 	unsigned char v[8];

@@ -163,7 +163,8 @@ static int open_store(custos_db *db, const char *where, const custos_secret *sec
 		if ((rc = cu_core_exists(&db->core, &state)) || state != CU_STORE_PRESENT)
 			return rc ? rc : orphaned(where, create);
 	}
-	if ((rc = cu_core_unlock(&db->core, secret)) || (rc = cu_seals_verify(&db->core)))
+	if ((rc = cu_core_unlock(&db->core, secret)) || (rc = cu_upgrade_store(&db->core, secret)) ||
+	    (rc = cu_seals_verify(&db->core)))
 		return rc;
 	if (o->kdf_opslimit)
 		db->core.kdf_ops = o->kdf_opslimit;

@@ -68,6 +68,8 @@ int custos_field_options_init(custos_field_options *opts, unsigned int version)
 	/* A caller built against version 1 has a struct that ends before norm. */
 	memset(opts, 0, version >= 2 ? sizeof *opts : offsetof(custos_field_options, norm));
 	opts->version = version;
+	if (version >= 3)
+		opts->field_class = CUSTOS_CLASS_DEFAULT;
 	return CUSTOS_OK;
 }
 

@@ -168,7 +168,7 @@ int cu_header_decode(cu_header *h, const unsigned char *p, size_t n)
 	memcpy(h->salt, cu_read_bytes(&r, CU_SALT_BYTES), CU_SALT_BYTES);
 	memcpy(h->kcv, cu_read_bytes(&r, CU_MAC_BYTES), CU_MAC_BYTES);
 	h->keyring_version = cu_read_u32le(&r);
-	if (h->format != CU_FORMAT_VERSION)
+	if (h->format != CU_FORMAT_VERSION && h->format != CU_FORMAT_UPGRADABLE)
 		return cu_err(h->format != 0 ? CUSTOS_EVERSION : CUSTOS_ECORRUPT,
 			"store format %u is not supported by this library (it reads format %u)", h->format,
 			CU_FORMAT_VERSION);
@@ -261,6 +261,42 @@ int cu_keyring_open(cu_keys *k, uint32_t *keyring_version, const unsigned char m
 	memcpy(k->audit_root, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
 	memcpy(k->store_id, p, CU_STORE_ID_BYTES), p += CU_STORE_ID_BYTES;
 	*keyring_version = cu_get_u32le(p);
+	sodium_memzero(plain, sizeof plain);
+	return CUSTOS_OK;
+}
+
+/* The keyring of a format-1 store (custos 0.1.0): sealed with the whole encoded header as
+ * associated data, without the store id and keyring version inside. Read once, to upgrade. */
+#define KEYRING1_PLAIN (1 + 4 + CU_KEY_BYTES + 4 + CU_KEY_BYTES * 3)
+#define KEYRING1_SEALED (CU_NONCE_BYTES + KEYRING1_PLAIN + CU_TAG_BYTES)
+
+int cu_keyring_open_v1(cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const unsigned char *sealed, size_t n,
+	const cu_header *h)
+{
+	unsigned char plain[KEYRING1_PLAIN], seal[CU_KEY_BYTES], ad[8 + CU_HEADER_BYTES];
+	const unsigned char *p = plain;
+	int rc;
+
+	if (n != KEYRING1_SEALED)
+		return cu_err(CUSTOS_ECORRUPT, "the sealed keyring has the wrong size (%zu bytes)", n);
+	crypto_kdf_derive_from_key(seal, sizeof seal, ROOT_SEAL, root_ctx, mk);
+	memcpy(ad, "CUSKRG01", 8);
+	header_encode(ad + 8, h);
+	rc = cu_aead_open(plain, sealed + CU_NONCE_BYTES, n - CU_NONCE_BYTES, ad, sizeof ad, sealed, seal);
+	sodium_memzero(seal, sizeof seal);
+	if (rc)
+		return CUSTOS_EAUTH;
+	if (*p++ != 1) {
+		sodium_memzero(plain, sizeof plain);
+		return cu_err(CUSTOS_EVERSION, "the keyring of this format-1 store has format %u", plain[0]);
+	}
+	k->kek_epoch = cu_get_u32le(p), p += 4;
+	memcpy(k->kek, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	k->idx_version = cu_get_u32le(p), p += 4;
+	memcpy(k->idx_root, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	memcpy(k->meta_key, p, CU_KEY_BYTES), p += CU_KEY_BYTES;
+	memcpy(k->audit_root, p, CU_KEY_BYTES);
+	memcpy(k->store_id, h->store_id, CU_STORE_ID_BYTES);
 	sodium_memzero(plain, sizeof plain);
 	return CUSTOS_OK;
 }

@@ -67,6 +67,8 @@ typedef struct cu_header {
  * header reads as CUSTOS_EAUTH rather than as a wrong key. */
 #define CU_HEADER_STORED (CU_HEADER_BYTES + CU_MAC_BYTES)
 #define CU_FORMAT_VERSION 2U
+/* The store format this library upgrades at open (custos 0.1.0's). */
+#define CU_FORMAT_UPGRADABLE 1U
 
 /* Unlock material handed in by the host, kept in guarded memory. */
 struct custos_secret {
@@ -110,6 +112,12 @@ int cu_header_decode(cu_header *h, const unsigned char *p, size_t n);
 int cu_keyring_seal(cu_bytes *out, const cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const cu_header *h);
 int cu_keyring_open(cu_keys *k, uint32_t *keyring_version, const unsigned char mk[CU_KEY_BYTES],
 	const unsigned char *sealed, size_t n, const cu_header *h);
+/* The keyring of a format-1 store, read once to upgrade it; the store id comes from h.
+ * CUSTOS_EAUTH with no message when it does not authenticate. */
+int cu_keyring_open_v1(cu_keys *k, const unsigned char mk[CU_KEY_BYTES], const unsigned char *sealed, size_t n,
+	const cu_header *h);
+
+
 
 /* Random bytes from pools refilled in bulk (one getrandom per many draws); fork-aware. */
 int cu_random_nonces(unsigned char *out, size_t count);  /* count nonces of CU_NONCE_BYTES */
@@ -148,6 +156,23 @@ void cu_record_mac_init(cu_record_mac *st, const unsigned char dek[CU_KEY_BYTES]
 	const unsigned char nonce[CU_NONCE_BYTES]);
 void cu_record_mac_update(cu_record_mac *st, const void *p, size_t n);
 void cu_record_mac_final(cu_record_mac *st, unsigned char out[CU_RECORD_TAG_BYTES]);
+
+/* Records of format 3 (custos 0.1.0), read once to rewrite them in the current format: the
+ * DEK wrapped with XChaCha20-Poly1305 under the KEK (48 bytes; associated data "CUSDEK02" ‖
+ * store id ‖ id ‖ DEK version ‖ KEK epoch), the record subkey HChaCha20(DEK, nonce), and
+ * ChaCha20 stream c of the subkey (nonce: c ‖ the nonce's last 8 bytes) for class c,
+ * stream 0 giving the tag's one-time key. */
+#define CU_WRAP3_BYTES (CU_KEY_BYTES + CU_TAG_BYTES)
+int cu_dek_unwrap3(unsigned char dek[CU_KEY_BYTES], const cu_keys *k, uint64_t id, uint16_t dek_version,
+	uint16_t kek_epoch, const unsigned char nonce[CU_NONCE_BYTES], const unsigned char wrap[CU_WRAP3_BYTES]);
+void cu_stream3_subkey(unsigned char sub[CU_KEY_BYTES], const unsigned char dek[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES]);
+void cu_stream3_xor(unsigned char *out, const unsigned char *in, size_t n, const unsigned char sub[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES], uint32_t stream);
+void cu_record3_mac_init(cu_record_mac *st, const unsigned char sub[CU_KEY_BYTES],
+	const unsigned char nonce[CU_NONCE_BYTES]);
+/* sodium_unpad with blocks of 16: the unpadded length, or (size_t)-1. */
+size_t cu_unpad16(const unsigned char *buf, size_t padded);
 
 /* Keyed BLAKE2b over a sequence of parts: 32-byte tags for meta records and key checks. */
 typedef crypto_generichash_state cu_mac_state;

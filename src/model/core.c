@@ -276,7 +276,12 @@ static int open_keyring(unlock_ctx *u, const custos_val *sealed)
 	int rc, kcv_ok;
 
 	cu_keys_writable(u->c->keys);
-	rc = cu_keyring_open(u->c->keys, &ring_version, u->mk, sealed->data, sealed->size, h);
+	if (h->format == CU_FORMAT_UPGRADABLE) {
+		rc = cu_keyring_open_v1(u->c->keys, u->mk, sealed->data, sealed->size, h);
+		ring_version = h->keyring_version;  /* the old keyring binds the whole header instead */
+	} else {
+		rc = cu_keyring_open(u->c->keys, &ring_version, u->mk, sealed->data, sealed->size, h);
+	}
 	cu_keys_readonly(u->c->keys);
 	cu_kcv(kcv, u->mk, rc == CUSTOS_OK ? u->c->keys->store_id : h->store_id);
 	kcv_ok = cu_equal(kcv, h->kcv, CU_MAC_BYTES);

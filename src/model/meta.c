@@ -160,6 +160,18 @@ int cu_meta_put(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, s
 	return CUSTOS_OK;
 }
 
+int cu_meta_del(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn)
+{
+	custos_val old;
+	int rc = cu_get(t, bucket, key, kn, &old);
+
+	if (rc)
+		return rc;
+	account(t->delta, k, bucket, key, kn, old.data, old.size);
+	t->delta_dirty = 1;
+	return cu_del(t, bucket, key, kn);
+}
+
 static int sealed_put(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn, const void *p,
 	size_t n, int tracked)
 {

@@ -46,6 +46,8 @@ int cu_sealed_verify(const cu_keys *k, unsigned bucket, const void *key, size_t 
 int cu_sealed_put(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn, const void *p, size_t n);
 /* Store a value that authenticates itself (the header, the keyring) and account for it. */
 int cu_meta_put(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn, const void *v, size_t n);
+/* Delete a record and account for it. */
+int cu_meta_del(cu_txn *t, const cu_keys *k, unsigned bucket, const void *key, size_t kn);
 /* The audit log's head: sealed, but outside the digest it holds. */
 int cu_sealed_put_head(cu_txn *t, const cu_keys *k, const void *key, size_t kn, const void *p, size_t n);
 

@@ -56,7 +56,7 @@ static int parse_classes(cu_rec *r, size_t off)
 	return CUSTOS_OK;
 }
 
-int cu_rec_parse(cu_rec *r, uint64_t id, const unsigned char *p, size_t n)
+int cu_rec_parse_head(cu_rec *r, uint64_t id, const unsigned char *p, size_t n, size_t wrap_bytes)
 {
 	size_t off;
 
@@ -64,10 +64,8 @@ int cu_rec_parse(cu_rec *r, uint64_t id, const unsigned char *p, size_t n)
 	r->id = id;
 	r->p = p;
 	r->n = n;
-	if (n < CU_REC_HEADER + CU_NONCE_BYTES + CU_WRAP_BYTES + CU_RECORD_TAG_BYTES)
+	if (n < CU_REC_HEADER + CU_NONCE_BYTES + wrap_bytes + CU_RECORD_TAG_BYTES)
 		return bad(id, "its record is truncated");
-	if (p[0] != CU_REC_FORMAT)
-		return bad(id, "its record has an unknown format");
 	r->state = p[1];
 	r->flags = p[2];
 	r->groups = p[3];
@@ -82,15 +80,24 @@ int cu_rec_parse(cu_rec *r, uint64_t id, const unsigned char *p, size_t n)
 	if ((r->groups & 1) || r->groups >= (1U << CUSTOS_CLASS_COUNT))
 		return bad(id, "its class bitmap is invalid");
 	off = CU_REC_HEADER;
-	if (r->clear_len > n - off - CU_NONCE_BYTES - CU_WRAP_BYTES - CU_RECORD_TAG_BYTES)
+	if (r->clear_len > n - off - CU_NONCE_BYTES - wrap_bytes - CU_RECORD_TAG_BYTES)
 		return bad(id, "its clear section overruns the record");
 	r->clear = p + off;
 	off += r->clear_len;
 	r->nonce = p + off;
-	off += CU_NONCE_BYTES;
-	r->wrap = p + off;
-	off += CU_WRAP_BYTES;
-	return parse_classes(r, off);
+	r->wrap = p + off + CU_NONCE_BYTES;
+	return CUSTOS_OK;
+}
+
+int cu_rec_parse(cu_rec *r, uint64_t id, const unsigned char *p, size_t n)
+{
+	int rc;
+
+	if (n > 0 && p[0] != CU_REC_FORMAT)
+		return bad(id, "its record has an unknown format");
+	if ((rc = cu_rec_parse_head(r, id, p, n, CU_WRAP_BYTES)))
+		return rc;
+	return parse_classes(r, (size_t)(r->wrap - p) + CU_WRAP_BYTES);
 }
 
 static void record_tag(unsigned char out[CU_RECORD_TAG_BYTES], const unsigned char *p, size_t n, uint64_t id,

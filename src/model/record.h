@@ -53,6 +53,8 @@ typedef struct cu_rec_secrets {
 
 /* Structure only; CUSTOS_EAUTH on any inconsistency. Pointers borrow p. */
 int cu_rec_parse(cu_rec *r, uint64_t id, const unsigned char *p, size_t n);
+/* The header, clear section, nonce and wrap (of wrap_bytes), which formats 3 and 4 share. */
+int cu_rec_parse_head(cu_rec *r, uint64_t id, const unsigned char *p, size_t n, size_t wrap_bytes);
 /* Unwrap the DEK and verify the tag: CUSTOS_OK or CUSTOS_EAUTH (message set). Nothing of
  * the header may be trusted before this succeeds. */
 int cu_rec_open(const cu_rec *r, const cu_keys *k, cu_rec_secrets *s);
@@ -74,5 +76,9 @@ void cu_rec_plain_free(cu_rec_plain *p);
  * absent) holds the TLVs of class c, encrypted in place in out. */
 int cu_rec_build(cu_bytes *out, const cu_rec *r, const cu_bytes *clear, const cu_bytes *const groups[CUSTOS_CLASS_COUNT],
 	const cu_keys *k, const unsigned char dek[CU_KEY_BYTES]);
+
+/* A record of format 3 (custos 0.1.0) rewritten in the current format, its data key kept,
+ * its version one higher (into *version): CUSTOS_EAUTH if it does not authenticate. */
+int cu_rec_upgrade3(cu_bytes *out, uint32_t *version, uint64_t id, const unsigned char *p, size_t n, const cu_keys *k);
 
 #endif

@@ -384,7 +384,7 @@ static int check_limits(const custos_field_options *o, cu_field *f, uint64_t pop
 /* The norm option: only in version 2 of the options, only for text fields. */
 static int check_norm(const custos_field_options *o, cu_field *f)
 {
-	uint32_t norm = o->version >= 2 ? o->norm : 0;
+	int norm = o->version >= 2 ? o->norm : 0;
 
 	if (o->type != CUSTOS_TYPE_TEXT) {
 		if (norm)
@@ -393,8 +393,8 @@ static int check_norm(const custos_field_options *o, cu_field *f)
 		f->norm = 0;
 		return CUSTOS_OK;
 	}
-	if (norm && !custos_field_norm_name((int)norm))
-		return cu_err(CUSTOS_EINVALID, "field '%s': %u is not a custos_field_norm", o->name, norm);
+	if (norm && !custos_field_norm_name(norm))
+		return cu_err(CUSTOS_EINVALID, "field '%s': %d is not a custos_field_norm", o->name, norm);
 	f->norm = (uint8_t)(norm ? norm : CUSTOS_NORM_EXACT);
 	return CUSTOS_OK;
 }
@@ -403,7 +403,7 @@ int cu_schema_add_custom(cu_schema *s, const custos_field_options *o)
 {
 	uint32_t flags = 0;
 	cu_field *f;
-	int rc;
+	int rc, cls;
 
 	if (!o->name || !cu_field_name_ok(o->name))
 		return cu_err(CUSTOS_EINVALID, "field name '%s' is not valid: use 1 to %u characters a-z, 0-9 and _, "
@@ -411,22 +411,28 @@ int cu_schema_add_custom(cu_schema *s, const custos_field_options *o)
 	if (cu_schema_find(s, o->name))
 		return cu_err(CUSTOS_EEXISTS, "field '%s' already exists", o->name);
 	if (!custos_field_type_name((int)o->type))
-		return cu_err(CUSTOS_EINVALID, "field '%s': %u is not a field type", o->name, o->type);
+		return cu_err(CUSTOS_EINVALID, "field '%s': %d is not a field type", o->name, o->type);
 	if ((rc = check_flags(o, &flags)))
 		return rc;
 	if ((o->type == CUSTOS_TYPE_ENUM) != (o->enum_values != NULL))
 		return cu_err(CUSTOS_EINVALID, o->type == CUSTOS_TYPE_ENUM ?
 			"field '%s': an enum field needs enum_values" :
 			"field '%s': enum_values applies only to enum fields", o->name);
-	if ((flags & ENC) && o->field_class >= CUSTOS_CLASS_COUNT)
-		return cu_err(CUSTOS_EINVALID, "field '%s': %u is not a field class", o->name, o->field_class);
+	cls = o->field_class;
+	if (cls == CUSTOS_CLASS_DEFAULT || (o->version < 3 && cls == 0))  /* 0 was the default before version 3 */
+		cls = CUSTOS_CLASS_NOTES;
+	if ((flags & ENC) && (cls < 0 || cls >= CUSTOS_CLASS_COUNT))
+		return cu_err(CUSTOS_EINVALID, "field '%s': %d is not a field class", o->name, o->field_class);
+	if ((flags & ENC) && cls == CUSTOS_CLASS_PROFILE)
+		return cu_err(CUSTOS_EINVALID, "field '%s': the profile class holds clear fields only; choose another "
+			"class for an encrypted field, or make it clear", o->name);
 	if (s->next_id >= 0xFF00)  /* ids from 0xFF00 are reserved for index keys */
 		return cu_err(CUSTOS_EFULL, "no field ids left");
 	if (!(f = field_push(s)))
 		return custos_error_last_code();
 	f->flags = flags;
 	f->type = (uint8_t)o->type;
-	f->cls = (flags & ENC) ? (uint8_t)(o->field_class ? o->field_class : CUSTOS_CLASS_NOTES) : CUSTOS_CLASS_PROFILE;
+	f->cls = (flags & ENC) ? (uint8_t)cls : CUSTOS_CLASS_PROFILE;
 	if (!(f->name = cu_strdup(o->name)))
 		rc = cu_err_oom();
 	f->rules = CU_RULES_CURRENT;
