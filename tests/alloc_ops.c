@@ -1000,6 +1000,9 @@ static void flags_set(t_call *r)
 
 	schema_changed(r);
 	ck_assert_uint_eq(flags_now(r->fx, r->from) & 0x1C, r->flags);
+	/* Dropping an index after the change is done as well as memory allows: what it could
+	 * not drop is left as after a crash, and the check accepts it. */
+	ck_assert_msg(custos_db_check(r->fx->ctx) == CUSTOS_OK, "%s", custos_error_last());
 	if (!(r->flags & CUSTOS_FIELD_SEARCHABLE))
 		return;
 	ck_assert_int_eq(find_into(r, r->from, company ? "Analytical Engines" : "BEA@example.com"), CUSTOS_OK);
