@@ -99,6 +99,27 @@ CUSTOS_EXTERN(void) custos_customer_free(custos_customer *customer);
 CUSTOS_EXTERN(int) custos_customer_set_text(custos_customer *customer, const char *field, const char *value) CUSTOS_WARN_UNUSED;
 
 /**
+ * @brief Set any field from its text form: exactly what custos_customer_get_string()
+ *        prints reads back to the same value, for every type.
+ *
+ * Text, email, phone, date and enum fields as custos_customer_set_text() reads them;
+ * integers in decimal; money as an amount in the currency's major units, with at most its
+ * decimals, and the ISO 4217 code ("1500.00 EUR", "1500 EUR", "-500 JPY"); timestamps as
+ * ISO 8601 ("2026-11-23T20:15:00Z", or with an offset such as "+08:00"; whole seconds
+ * since the epoch are read too); booleans as "true", "false", "1" or "0"; tags as a
+ * comma-separated list, which replaces the field's tags. custos_customer_find() reads the
+ * value searched for the same way (one tag for a tags field). For command lines, imports
+ * and bindings that do not want one setter per type.
+ * @param[in,out] customer The handle.
+ * @param[in] field The field's name.
+ * @param[in] text NUL-terminated UTF-8.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (unknown field, a text that is not a value of the
+ *         field's type: the message says what is expected), #CUSTOS_EFULL (too many tags),
+ *         #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_set_string(custos_customer *customer, const char *field, const char *text) CUSTOS_WARN_UNUSED;
+
+/**
  * @brief Set an integer field.
  * @param[in,out] customer The handle.
  * @param[in] field The field's name.
