@@ -121,7 +121,7 @@ START_TEST(reading_customers)
 	custos_customer *c = NULL;
 	uint64_t id = t_create(T.ctx, "Bea", "bea@example.com");
 
-	FAULTS((t_store *)NULL, custos_customer_get(&c, T.ctx, id), F);
+	FAULTS((t_store *)NULL, custos_customer_lookup(&c, T.ctx, id), F);
 	ck_assert_int_gt(F, 2);
 	custos_customer_free(c);
 }

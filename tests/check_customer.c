@@ -440,7 +440,7 @@ START_TEST(create_assigns_ids_and_metadata)
 	b = t_create(T.ctx, "Ben", NULL);
 	ck_assert_uint_eq(a, 1);
 	ck_assert_uint_eq(b, 2);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, a), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, a), CUSTOS_OK);
 	ck_assert_uint_eq(custos_customer_id(c), 1);
 	ck_assert_uint_eq(custos_customer_version(c), 1);
 	ck_assert_uint_eq(custos_customer_owner(c), 1);
@@ -511,13 +511,13 @@ START_TEST(get_reports_missing_customers)
 
 	open_kind(_i);
 	t_create(T.ctx, "Ada", NULL);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 2), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 2), CUSTOS_ENOTFOUND);
 	ck_assert_ptr_null(c);
 	ck_assert_str_eq(custos_error_last(), "no customer 2");
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 0), CUSTOS_ENOTFOUND);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, UINT64_MAX), CUSTOS_ENOTFOUND);
-	ck_assert_int_eq(custos_customer_get(NULL, T.ctx, 1), CUSTOS_EINVALID);
-	ck_assert_int_eq(custos_customer_get(&c, NULL, 1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 0), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, UINT64_MAX), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_lookup(NULL, T.ctx, 1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_lookup(&c, NULL, 1), CUSTOS_EINVALID);
 	t_store_close(&T);
 }
 END_TEST
@@ -558,7 +558,7 @@ START_TEST(stored_values_of_every_type_round_trip)
 	custos_customer_free(c);
 	if (T.dir[0])
 		t_store_reopen(&T);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_str_eq(text_of(got, "name"), "Chen Mei");
 	ck_assert_str_eq(text_of(got, "email"), "chen@example.com");
 	ck_assert_str_eq(text_of(got, "phone"), "+85291234567");
@@ -598,7 +598,7 @@ START_TEST(update_changes_only_the_given_fields)
 	ck_assert_int_eq(custos_customer_set_text(patch, "company", "Globex"), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_update(T.ctx, id, patch), CUSTOS_OK);
 	custos_customer_free(patch);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_uint_eq(custos_customer_version(got), 2);
 	ck_assert_str_eq(text_of(got, "name"), "Dana");
 	ck_assert_str_eq(text_of(got, "email"), "dana@example.com");
@@ -608,7 +608,7 @@ START_TEST(update_changes_only_the_given_fields)
 	ck_assert_int_eq(custos_customer_set_text(got, "stage", "won"), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_update(T.ctx, id, got), CUSTOS_OK);
 	custos_customer_free(got);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_uint_eq(custos_customer_version(got), 3);
 	ck_assert_str_eq(text_of(got, "stage"), "won");
 	ck_assert_str_eq(text_of(got, "name"), "Dana");
@@ -631,8 +631,8 @@ START_TEST(an_update_against_an_old_version_is_a_conflict)
 
 	open_kind(_i);
 	id = t_create(T.ctx, "Dana", "dana@example.com");
-	ck_assert_int_eq(custos_customer_get(&a, T.ctx, id), CUSTOS_OK);
-	ck_assert_int_eq(custos_customer_get(&b, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&a, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&b, T.ctx, id), CUSTOS_OK);
 	seen = custos_customer_version(a);
 	ck_assert_uint_eq(seen, 1);
 	ck_assert_int_eq(custos_customer_set_text(a, "company", "Globex"), CUSTOS_OK);
@@ -643,12 +643,12 @@ START_TEST(an_update_against_an_old_version_is_a_conflict)
 		"read; read it again and apply the change to what it holds now");
 	ck_assert_int_eq(custos_customer_update_if(T.ctx, id, 0, b), CUSTOS_EINVALID);
 	ck_assert_int_eq(custos_customer_update_if(T.ctx, 99, 1, b), CUSTOS_ENOTFOUND);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_str_eq(text_of(got, "company"), "Globex");
 	ck_assert_uint_eq(custos_customer_version(got), 2);
 	ck_assert_int_eq(custos_customer_update_if(T.ctx, id, custos_customer_version(got), b), CUSTOS_OK);
 	custos_customer_free(got);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_str_eq(text_of(got, "company"), "Initech");
 	custos_customer_free(got);
 	custos_customer_free(a);
@@ -693,7 +693,7 @@ START_TEST(one_patch_applies_to_many_customers)
 	ck_assert_int_eq(custos_customer_update(T.ctx, a, patch), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_update(T.ctx, b, patch), CUSTOS_OK);
 	custos_customer_free(patch);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, b), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, b), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_tag_count(&n, got, "tags"), CUSTOS_OK);
 	ck_assert_uint_eq(n, 1);
 	custos_customer_free(got);
@@ -1155,7 +1155,7 @@ START_TEST(every_type_reads_back_what_get_string_prints)
 				fields[i].name, texts[i][k], custos_error_last());
 		ck_assert_int_eq(custos_customer_create(&id, T.ctx, c), CUSTOS_OK);
 		custos_customer_free(c);
-		ck_assert_int_eq(custos_customer_get(&back, T.ctx, id), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_lookup(&back, T.ctx, id), CUSTOS_OK);
 		for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 			ck_assert_int_eq(custos_customer_get_string(&b, back, fields[i].name), CUSTOS_OK);
 			ck_assert_str_eq((const char *)b.ptr, texts[i][k]);

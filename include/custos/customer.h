@@ -15,7 +15,7 @@
  * @ingroup custos
  *
  * A #custos_customer handle holds one customer's values in memory, decrypted. It comes from
- * custos_customer_new() (an empty draft) or custos_customer_get() and iterators (a stored
+ * custos_customer_new() (an empty draft) or custos_customer_lookup() and iterators (a stored
  * customer). Setters change the handle only and remember which fields were changed;
  * custos_customer_create() and custos_customer_update() write them.
  *
@@ -361,13 +361,13 @@ CUSTOS_EXTERN(int) custos_customer_create_many(uint64_t *ids_out, custos_ctx *ct
  *         #CUSTOS_EAUTH (stored record fails authentication), #CUSTOS_EINVALID,
  *         #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
  */
-CUSTOS_EXTERN(int) custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id) CUSTOS_WARN_UNUSED;
+CUSTOS_EXTERN(int) custos_customer_lookup(custos_customer **out, custos_ctx *ctx, uint64_t id) CUSTOS_WARN_UNUSED;
 
 /**
  * @brief Apply the fields changed on @p changes to stored customer @p id.
  *
  * Only fields set, unset or tagged since @p changes was made by custos_customer_new() or
- * read by custos_customer_get() are written; every other stored field keeps its value.
+ * read by custos_customer_lookup() are written; every other stored field keeps its value.
  * @p changes may be a fresh draft used as a patch. The changes are not consumed: the same
  * handle may be applied to several customers, for example to tag many at once.
  * @param[in] ctx A context whose principal may update the customer.
@@ -484,7 +484,7 @@ CUSTOS_EXTERN(int) custos_iter_next(custos_customer **out, custos_iter *iter) CU
  *
  * The id of a customer whose record is damaged is handed out like any other (for a context
  * whose scope is not `all`, when the customer's ownership entries name the context's
- * principal or team); custos_customer_get() then reports the damage.
+ * principal or team); custos_customer_lookup() then reports the damage.
  * @param[out] out Receives the id.
  * @param[in] iter The iterator.
  * @return #CUSTOS_OK, #CUSTOS_ITEROVER at the end, #CUSTOS_ESTATE or a backend error.

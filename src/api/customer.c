@@ -539,7 +539,7 @@ int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *d
 
 	*damaged = 0;
 	if (!out)
-		return cu_null_arg("custos_customer_get", "out");
+		return cu_null_arg("custos_customer_lookup", "out");
 	*out = NULL;
 	if ((rc = cu_ctx_usable(ctx)))
 		return rc;
@@ -562,7 +562,7 @@ int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *d
 	return rc;
 }
 
-int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
+int custos_customer_lookup(custos_customer **out, custos_ctx *ctx, uint64_t id)
 {
 	int damaged;
 

@@ -106,7 +106,7 @@ class Context:
 
     def get(self, cid):
         h = ctypes.c_void_p()
-        _check(lib.custos_customer_get(ctypes.byref(h), self._h, cid))
+        _check(lib.custos_customer_lookup(ctypes.byref(h), self._h, cid))
         return Customer(h)
 
     def update(self, cid, **fields):

@@ -94,7 +94,7 @@ _PROTOTYPES = {
     "custos_customer_get_string": (_i, [ctypes.POINTER(Buf), _p, _s]),
     "custos_customer_id": (_u64, [_p]),
     "custos_customer_create": (_i, [ctypes.POINTER(_u64), _p, _p]),
-    "custos_customer_get": (_i, [_pp, _p, _u64]),
+    "custos_customer_lookup": (_i, [_pp, _p, _u64]),
     "custos_customer_update": (_i, [_p, _u64, _p]),
     "custos_customer_count": (_i, [ctypes.POINTER(_u64), _p]),
     "custos_customer_find": (_i, [_pp, _p, _s, _s]),
