@@ -135,7 +135,7 @@ static double get_some(custos_ctx *ctx, size_t count)
 
 	for (size_t i = 0; i < SAMPLE; i++) {
 		custos_customer *c;
-		TRY(custos_customer_get(&c, ctx, (i * 104729) % count + 1));
+		TRY(custos_customer_lookup(&c, ctx, (i * 104729) % count + 1));
 		TRY(custos_customer_get_text(&v, c, "name"));
 		TRY(custos_customer_get_text(&v, c, "email"));
 		TRY(custos_customer_get_text(&v, c, "phone"));
@@ -184,7 +184,7 @@ static const char *const shown[] = { "name", "email", "phone", "address", "compa
 static void show_customer(custos_ctx *ctx, uint64_t id)
 {
 	custos_customer *c;
-	int rc = custos_customer_get(&c, ctx, id);
+	int rc = custos_customer_lookup(&c, ctx, id);
 
 	if (rc != CUSTOS_OK) {
 		printf("    customer %llu: %s (%s)\n", (unsigned long long)id, custos_error_name(rc), custos_error_last());

@@ -24,7 +24,7 @@ static custos_customer *get_now(t_fx *fx, uint64_t id)
 {
 	custos_customer *c = NULL;
 
-	ck_assert_int_eq(custos_customer_get(&c, fx->ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, fx->ctx, id), CUSTOS_OK);
 	return c;
 }
 
@@ -453,6 +453,23 @@ static void strings_got(t_call *r)
 	}
 }
 
+/* Every field of a draft set from its text, which get_string gives back. */
+static int set_strings(t_call *r)
+{
+	int rc = CUSTOS_OK;
+
+	for (size_t i = 0; i < T_STRINGS && string_fields[i][1] && !rc; i++)
+		rc = custos_customer_set_string(r->c, string_fields[i][0], string_fields[i][1]);
+	return rc;
+}
+
+static void strings_set(t_call *r)
+{
+	for (size_t i = 0; i < T_STRINGS && string_fields[i][1]; i++)
+		ck_assert_int_eq(custos_customer_get_string(&r->bufs[i], r->c, string_fields[i][0]), CUSTOS_OK);
+	strings_got(r);
+}
+
 /* cy (support) sees contact details masked and financial ones not at all. */
 static void as_cy_prepare(t_call *r)
 {
@@ -462,7 +479,7 @@ static void as_cy_prepare(t_call *r)
 static void masked_prepare(t_call *r)
 {
 	as_cy_prepare(r);
-	ck_assert_int_eq(custos_customer_get(&r->c, r->ctx, r->fx->ids[1]), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&r->c, r->ctx, r->fx->ids[1]), CUSTOS_OK);
 }
 
 static int get_masked_string(t_call *r) { return custos_customer_get_string(&r->bufs[0], r->c, "email"); }
@@ -474,7 +491,7 @@ static void masked_string_got(t_call *r)
 
 /* ---- reads ---- */
 
-static int customer_get(t_call *r) { return custos_customer_get(&r->c, r->fx->ctx, r->fx->ids[0]); }
+static int customer_lookup(t_call *r) { return custos_customer_lookup(&r->c, r->fx->ctx, r->fx->ids[0]); }
 static void customer_got(t_call *r)
 {
 	ck_assert_uint_eq(custos_customer_id(r->c), r->fx->ids[0]);
@@ -482,7 +499,7 @@ static void customer_got(t_call *r)
 	text_is(r, "email", "ada@example.com");
 }
 
-static int customer_get_masked(t_call *r) { return custos_customer_get(&r->c, r->ctx, r->fx->ids[1]); }
+static int customer_lookup_masked(t_call *r) { return custos_customer_lookup(&r->c, r->ctx, r->fx->ids[1]); }
 static void customer_got_masked(t_call *r)
 {
 	int64_t v;
@@ -513,7 +530,7 @@ static void stale_prepare(t_call *r)
 	ck_assert_int_eq(custos_customer_set_text(r->batch[0], "company", "Babbage & Co"), CUSTOS_OK);
 }
 
-static int customer_get_stale(t_call *r) { return custos_customer_get(&r->c, r->fx->ctx, r->fx->ids[0]); }
+static int customer_lookup_stale(t_call *r) { return custos_customer_lookup(&r->c, r->fx->ctx, r->fx->ids[0]); }
 static void customer_got_stale(t_call *r) { text_is(r, "nickname", "Countess"); }
 
 static int customer_update_stale(t_call *r)
@@ -1185,11 +1202,12 @@ const t_op t_ops[] = {
 	{ "custos_customer_add_tag", 0, 1, draft_prepare, add_tag, free_call, tag_added },
 	{ "custos_customer_remove_tag", 0, 1, tagged_prepare, remove_tag, free_call, tag_removed },
 	{ "custos_customer_get_string (every type)", 0, 11, stored_prepare, get_strings, free_call, strings_got },
+	{ "custos_customer_set_string (every type)", 0, 11, draft_prepare, set_strings, free_call, strings_set },
 	{ "custos_customer_get_string (masked)", 0, 1, masked_prepare, get_masked_string, free_call, masked_string_got },
 	/* reads */
-	{ "custos_customer_get", 0, 3, NULL, customer_get, free_call, customer_got },
-	{ "custos_customer_get (masked)", 0, 3, as_cy_prepare, customer_get_masked, free_call, customer_got_masked },
-	{ "custos_customer_get, schema changed by another handle", 0, 3, stale_prepare, customer_get_stale, free_call,
+	{ "custos_customer_lookup", 0, 3, NULL, customer_lookup, free_call, customer_got },
+	{ "custos_customer_lookup (masked)", 0, 3, as_cy_prepare, customer_lookup_masked, free_call, customer_got_masked },
+	{ "custos_customer_lookup, schema changed by another handle", 0, 3, stale_prepare, customer_lookup_stale, free_call,
 	  customer_got_stale },
 	{ "custos_customer_count", 0, 1, NULL, customer_count, free_call, customers_counted },
 	{ "custos_customer_list", 0, 1, NULL, customer_list, free_call, list_opened },

@@ -93,7 +93,7 @@ static void teardown(void)
 static int get_code(int role, uint64_t id)
 {
 	custos_customer *c = NULL;
-	int rc = custos_customer_get(&c, W.ctx[role], id);
+	int rc = custos_customer_lookup(&c, W.ctx[role], id);
 
 	custos_customer_free(c);
 	return rc;
@@ -272,7 +272,7 @@ START_TEST(creating_needs_the_operation_and_the_creator_owns_the_customer)
 
 	c = t_person(W.ctx[REP_B], "New Lead", NULL);
 	ck_assert_int_eq(custos_customer_create(&id, W.ctx[REP_B], c), CUSTOS_OK);
-	ck_assert_int_eq(custos_customer_get(&got, W.ctx[REP_B], id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, W.ctx[REP_B], id), CUSTOS_OK);
 	ck_assert_uint_eq(custos_customer_owner(got), custos_ctx_principal_id(W.ctx[REP_B]));
 	ck_assert_uint_ne(custos_customer_team(got), 0);
 	custos_customer_free(got);
@@ -331,7 +331,7 @@ static void render_get(int role, uint64_t id, char *out, size_t n)
 {
 	custos_customer *c = NULL;
 
-	ck_assert_int_eq(custos_customer_get(&c, W.ctx[role], id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, W.ctx[role], id), CUSTOS_OK);
 	render(c, out, n);
 	custos_customer_free(c);
 }
@@ -412,7 +412,7 @@ START_TEST(batches_and_reassignment_need_their_operations)
 	ck_assert_int_eq(custos_customer_create_many(ids, W.ctx[REP_A], batch, 2), CUSTOS_OK);
 	for (int i = 0; i < 2; i++) {
 		custos_customer *c = NULL;
-		ck_assert_int_eq(custos_customer_get(&c, W.ctx[REP_A], ids[i]), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_lookup(&c, W.ctx[REP_A], ids[i]), CUSTOS_OK);
 		ck_assert_uint_eq(custos_customer_owner(c), custos_ctx_principal_id(W.ctx[REP_A]));
 		custos_customer_free(c);
 		ck_assert_int_eq(get_code(REP_B, ids[i]), CUSTOS_ENOTFOUND);
@@ -436,7 +436,7 @@ START_TEST(support_sees_contact_details_masked_and_address_hidden)
 	custos_buf b = CUSTOS_BUF_INIT;
 	int64_t minor;
 
-	ck_assert_int_eq(custos_customer_get(&c, W.ctx[SUPPORT], W.c_a), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, W.ctx[SUPPORT], W.c_a), CUSTOS_OK);
 	ck_assert_str_eq(text_or(c, "name", "-"), "Chan Tai Man");
 	ck_assert_str_eq(text_or(c, "email", "-"), "c***@example.com");
 	ck_assert_str_eq(text_or(c, "phone", "-"), "+852 ****5678");
@@ -459,13 +459,13 @@ START_TEST(sales_sees_its_customers_with_identity_masked_and_finance_hidden)
 	custos_customer *c;
 	int64_t minor;
 
-	ck_assert_int_eq(custos_customer_get(&c, W.ctx[REP_A], W.c_a), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, W.ctx[REP_A], W.c_a), CUSTOS_OK);
 	ck_assert_str_eq(text_or(c, "email", "-"), "chan@example.com");
 	ck_assert_str_eq(text_or(c, "address", "-"), "1 Harbour Road");
 	ck_assert_str_eq(text_or(c, "id_number", "-"), "****4567");
 	ck_assert_int_eq(custos_customer_get_money(&minor, NULL, c, "credit"), CUSTOS_ENOTFOUND);
 	custos_customer_free(c);
-	ck_assert_int_eq(custos_customer_get(&c, W.ctx[ADMIN], W.c_a), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, W.ctx[ADMIN], W.c_a), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_get_money(&minor, NULL, c, "credit"), CUSTOS_OK);
 	ck_assert_int_eq(minor, 500000);
 	ck_assert_str_eq(text_or(c, "id_number", "-"), "A1234567");
@@ -491,7 +491,7 @@ START_TEST(a_role_with_names_masked_sees_initials_and_typed_getters_refuse_masks
 	ck_assert_int_eq(custos_role_create(W.t.ctx, &ro), CUSTOS_OK);
 	make_principal("desk", "frontdesk", NULL);
 	ck_assert_int_eq(custos_ctx_open(&ctx, W.t.db, "desk"), CUSTOS_OK);
-	ck_assert_int_eq(custos_customer_get(&c, ctx, W.c_a), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, ctx, W.c_a), CUSTOS_OK);
 	ck_assert_str_eq(text_or(c, "name", "-"), "C*** T*** M***");
 	ck_assert_str_eq(text_or(c, "credit", "-"), "***");
 	ck_assert_int_eq(custos_customer_get_money(&minor, NULL, c, "credit"), CUSTOS_EDENIED);
@@ -530,7 +530,7 @@ static const char *seen_masked(custos_ctx *ctx, const char *field, const char *v
 
 	ck_assert_msg(custos_customer_set_text(c, field, value) == CUSTOS_OK, "%s", custos_error_last());
 	id = t_create_draft(W.t.ctx, c);
-	ck_assert_int_eq(custos_customer_get(&c, ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, ctx, id), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_is_masked(c, field), 1);
 	snprintf(buf, sizeof buf, "%s", text_or(c, field, "(absent)"));
 	custos_customer_free(c);
@@ -748,7 +748,7 @@ static void every_call_is_stale(custos_ctx *x, custos_iter *it, custos_audit_ite
 	STALE(custos_customer_new(&c, x));
 	STALE(custos_customer_create(NULL, x, patch));
 	STALE(custos_customer_create_many(NULL, x, batch, 1));
-	STALE(custos_customer_get(&c, x, W.c_a));
+	STALE(custos_customer_lookup(&c, x, W.c_a));
 	STALE(custos_customer_update(x, W.c_a, patch));
 	STALE(custos_customer_update_if(x, W.c_a, 2, patch));
 	STALE(custos_principal_name(&buf, x, 1));
@@ -932,7 +932,7 @@ START_TEST(principal_and_team_names_of_ids)
 	custos_customer *c = NULL;
 	custos_ctx *keeper = NULL;
 
-	ck_assert_int_eq(custos_customer_get(&c, W.ctx[REP_A], W.c_a), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, W.ctx[REP_A], W.c_a), CUSTOS_OK);
 	ck_assert_int_eq(custos_principal_name(&b, W.ctx[REP_A], custos_customer_owner(c)), CUSTOS_OK);
 	ck_assert_str_eq((const char *)b.ptr, "rep_a");
 	ck_assert_uint_eq(b.size, 5);

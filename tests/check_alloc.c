@@ -267,7 +267,7 @@ static void long_log(t_store *t)
 	t_store_open(t, "memory");
 	id = t_create(t->ctx, "Logged", NULL);
 	for (int i = 0; i < 270; i++) {
-		ck_assert_int_eq(custos_customer_get(&c, t->ctx, id), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_lookup(&c, t->ctx, id), CUSTOS_OK);
 		custos_customer_free(c);
 	}
 	ck_assert_int_eq(custos_audit_flush(t->ctx), CUSTOS_OK);

@@ -122,7 +122,7 @@ static void get_ok(custos_ctx *ctx, uint64_t id)
 {
 	custos_customer *c = NULL;
 
-	ck_assert_msg(custos_customer_get(&c, ctx, id) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_msg(custos_customer_lookup(&c, ctx, id) == CUSTOS_OK, "%s", custos_error_last());
 	custos_customer_free(c);
 }
 
@@ -329,14 +329,14 @@ START_TEST(reads_finds_lists_counts_and_denials_are_logged)
 	ck_assert_int_eq(custos_ctx_open(&rep, T.db, "rep"), CUSTOS_OK);
 
 	get_ok(T.ctx, id);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 99), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 99), CUSTOS_ENOTFOUND);
 	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "email", "ann@example.com"), CUSTOS_OK);
 	custos_iter_free(it);
 	ck_assert_int_eq(custos_customer_list(&it, T.ctx, NULL), CUSTOS_OK);
 	custos_iter_free(it);
 	ck_assert_int_eq(custos_customer_count(&n, analyst), CUSTOS_OK);
-	ck_assert_int_eq(custos_customer_get(&c, analyst, id), CUSTOS_EDENIED);
-	ck_assert_int_eq(custos_customer_get(&c, rep, id), CUSTOS_ENOTFOUND);         /* not its customer */
+	ck_assert_int_eq(custos_customer_lookup(&c, analyst, id), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_customer_lookup(&c, rep, id), CUSTOS_ENOTFOUND);         /* not its customer */
 	ck_assert_int_eq(custos_principal_set_role(rep, "ana", "sales"), CUSTOS_EDENIED);  /* lacks the operation */
 	ck_assert_int_eq(custos_principal_set_role(T.ctx, "admin", "sales"), CUSTOS_EDENIED);  /* a rule, in the transaction */
 
@@ -579,7 +579,7 @@ START_TEST(reads_off_still_logs_changes_and_denials)
 	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "email", "ann@example.com"), CUSTOS_OK);
 	custos_iter_free(it);
 	ck_assert_int_eq(custos_customer_count(&n, T.ctx), CUSTOS_OK);
-	ck_assert_int_eq(custos_customer_get(&c, ana, id), CUSTOS_EDENIED);
+	ck_assert_int_eq(custos_customer_lookup(&c, ana, id), CUSTOS_EDENIED);
 	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
 	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ) + raw_count(CUSTOS_AUDIT_FIND) + raw_count(CUSTOS_AUDIT_COUNT), 0);
 	ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_CREATE), 1);
@@ -810,7 +810,7 @@ START_TEST(fail_closed_refuses_reads_it_cannot_log)
 	F->fail_audit = 1;
 	get_ok(T.ctx, id);  /* queued: not known yet that the log cannot be written */
 	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_EIO);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, id), CUSTOS_EIO);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, id), CUSTOS_EIO);
 	ck_assert_ptr_null(c);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "reads are refused: the audit log cannot be written"));
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "the audit disk is unplugged"));
@@ -909,7 +909,7 @@ static void *read_ids(void *arg)
 
 	for (size_t i = 0; i < r->n && !(r->stop && atomic_load(r->stop)); i++) {
 		custos_customer *c = NULL;
-		int rc = custos_customer_get(&c, r->ctx, r->base + i);
+		int rc = custos_customer_lookup(&c, r->ctx, r->base + i);
 		if (rc == CUSTOS_ENOTFOUND)
 			r->served++;
 		else if (rc == CUSTOS_EIO)
@@ -982,7 +982,7 @@ static void *crash_read(void *arg)
 	for (uint64_t i = 0;; i++) {
 		custos_customer *c = NULL;
 		uint64_t id = r->base + i;
-		if (custos_customer_get(&c, r->ctx, id) != CUSTOS_ENOTFOUND || write(r->fd, &id, sizeof id) != sizeof id)
+		if (custos_customer_lookup(&c, r->ctx, id) != CUSTOS_ENOTFOUND || write(r->fd, &id, sizeof id) != sizeof id)
 			_exit(3);
 	}
 	return NULL;
@@ -1558,7 +1558,7 @@ START_TEST(a_customer_rolled_back_to_an_older_copy_is_found)
 	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);
 
 	ck_assert_int_eq(t_raw_put(T.be, T_B_CUSTOMERS, k, 8, old, n), CUSTOS_OK);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, C2), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, C2), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_get_text(&name, c, "name"), CUSTOS_OK);
 	ck_assert_str_eq(name, "Bo Chan");
 	ck_assert_uint_eq(custos_customer_version(c), 1);

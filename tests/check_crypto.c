@@ -67,7 +67,7 @@ static void put_record(t_store *t, unsigned bucket, uint64_t id, const unsigned 
 static int get_code(t_store *t, uint64_t id)
 {
 	custos_customer *c = NULL;
-	int rc = custos_customer_get(&c, t->ctx, id);
+	int rc = custos_customer_lookup(&c, t->ctx, id);
 	if (rc != CUSTOS_OK)
 		ck_assert_ptr_null(c);
 	custos_customer_free(c);
@@ -292,7 +292,7 @@ START_TEST(groups_of_two_versions_do_not_mix_but_a_whole_old_record_reads)
 	/* Rolling a whole record back to an older valid copy is not detectable by
 	 * encryption alone (documented in docs/security.md; the audit chain detects it). */
 	put_record(&t, T_B_CUSTOMERS, id, v1, n1);
-	ck_assert_int_eq(custos_customer_get(&got, t.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, t.ctx, id), CUSTOS_OK);
 	ck_assert_uint_eq(custos_customer_version(got), 1);
 	ck_assert_int_eq(custos_customer_get_text(&email, got, "email"), CUSTOS_OK);
 	ck_assert_str_eq(email, "ines@example.com");

@@ -440,7 +440,7 @@ START_TEST(create_assigns_ids_and_metadata)
 	b = t_create(T.ctx, "Ben", NULL);
 	ck_assert_uint_eq(a, 1);
 	ck_assert_uint_eq(b, 2);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, a), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, a), CUSTOS_OK);
 	ck_assert_uint_eq(custos_customer_id(c), 1);
 	ck_assert_uint_eq(custos_customer_version(c), 1);
 	ck_assert_uint_eq(custos_customer_owner(c), 1);
@@ -511,13 +511,13 @@ START_TEST(get_reports_missing_customers)
 
 	open_kind(_i);
 	t_create(T.ctx, "Ada", NULL);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 2), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 2), CUSTOS_ENOTFOUND);
 	ck_assert_ptr_null(c);
 	ck_assert_str_eq(custos_error_last(), "no customer 2");
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 0), CUSTOS_ENOTFOUND);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, UINT64_MAX), CUSTOS_ENOTFOUND);
-	ck_assert_int_eq(custos_customer_get(NULL, T.ctx, 1), CUSTOS_EINVALID);
-	ck_assert_int_eq(custos_customer_get(&c, NULL, 1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 0), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, UINT64_MAX), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_lookup(NULL, T.ctx, 1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_lookup(&c, NULL, 1), CUSTOS_EINVALID);
 	t_store_close(&T);
 }
 END_TEST
@@ -558,7 +558,7 @@ START_TEST(stored_values_of_every_type_round_trip)
 	custos_customer_free(c);
 	if (T.dir[0])
 		t_store_reopen(&T);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_str_eq(text_of(got, "name"), "Chen Mei");
 	ck_assert_str_eq(text_of(got, "email"), "chen@example.com");
 	ck_assert_str_eq(text_of(got, "phone"), "+85291234567");
@@ -598,7 +598,7 @@ START_TEST(update_changes_only_the_given_fields)
 	ck_assert_int_eq(custos_customer_set_text(patch, "company", "Globex"), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_update(T.ctx, id, patch), CUSTOS_OK);
 	custos_customer_free(patch);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_uint_eq(custos_customer_version(got), 2);
 	ck_assert_str_eq(text_of(got, "name"), "Dana");
 	ck_assert_str_eq(text_of(got, "email"), "dana@example.com");
@@ -608,7 +608,7 @@ START_TEST(update_changes_only_the_given_fields)
 	ck_assert_int_eq(custos_customer_set_text(got, "stage", "won"), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_update(T.ctx, id, got), CUSTOS_OK);
 	custos_customer_free(got);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_uint_eq(custos_customer_version(got), 3);
 	ck_assert_str_eq(text_of(got, "stage"), "won");
 	ck_assert_str_eq(text_of(got, "name"), "Dana");
@@ -631,8 +631,8 @@ START_TEST(an_update_against_an_old_version_is_a_conflict)
 
 	open_kind(_i);
 	id = t_create(T.ctx, "Dana", "dana@example.com");
-	ck_assert_int_eq(custos_customer_get(&a, T.ctx, id), CUSTOS_OK);
-	ck_assert_int_eq(custos_customer_get(&b, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&a, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&b, T.ctx, id), CUSTOS_OK);
 	seen = custos_customer_version(a);
 	ck_assert_uint_eq(seen, 1);
 	ck_assert_int_eq(custos_customer_set_text(a, "company", "Globex"), CUSTOS_OK);
@@ -643,12 +643,12 @@ START_TEST(an_update_against_an_old_version_is_a_conflict)
 		"read; read it again and apply the change to what it holds now");
 	ck_assert_int_eq(custos_customer_update_if(T.ctx, id, 0, b), CUSTOS_EINVALID);
 	ck_assert_int_eq(custos_customer_update_if(T.ctx, 99, 1, b), CUSTOS_ENOTFOUND);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_str_eq(text_of(got, "company"), "Globex");
 	ck_assert_uint_eq(custos_customer_version(got), 2);
 	ck_assert_int_eq(custos_customer_update_if(T.ctx, id, custos_customer_version(got), b), CUSTOS_OK);
 	custos_customer_free(got);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, id), CUSTOS_OK);
 	ck_assert_str_eq(text_of(got, "company"), "Initech");
 	custos_customer_free(got);
 	custos_customer_free(a);
@@ -693,7 +693,7 @@ START_TEST(one_patch_applies_to_many_customers)
 	ck_assert_int_eq(custos_customer_update(T.ctx, a, patch), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_update(T.ctx, b, patch), CUSTOS_OK);
 	custos_customer_free(patch);
-	ck_assert_int_eq(custos_customer_get(&got, T.ctx, b), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&got, T.ctx, b), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_tag_count(&n, got, "tags"), CUSTOS_OK);
 	ck_assert_uint_eq(n, 1);
 	custos_customer_free(got);
@@ -1113,6 +1113,92 @@ START_TEST(iterators_outlive_the_context_they_were_made_with)
 }
 END_TEST
 
+/* Text in and text out agree: whatever custos_customer_get_string() prints,
+ * custos_customer_set_string() reads back to the same value, for every type, and
+ * custos_customer_find() finds it by the same text. */
+START_TEST(every_type_reads_back_what_get_string_prints)
+{
+	static const struct { const char *name; int type; const char *enums; } fields[] = {
+		{ "visits", CUSTOS_TYPE_INTEGER, NULL }, { "credit", CUSTOS_TYPE_MONEY, NULL },
+		{ "since", CUSTOS_TYPE_TIMESTAMP, NULL }, { "opted_in", CUSTOS_TYPE_BOOLEAN, NULL },
+		{ "joined", CUSTOS_TYPE_DATE, NULL }, { "tier", CUSTOS_TYPE_ENUM, "bronze,silver,gold" },
+		{ "labels", CUSTOS_TYPE_TAGS, NULL },
+	};
+	static const char *const texts[][3] = {
+		{ "42", "-9223372036854775808", "0" },
+		{ "1500.00 HKD", "-0.05 EUR", "7 JPY" },
+		{ "2023-11-14T22:13:20Z", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z" },
+		{ "true", "false", "true" },
+		{ "2024-02-29", "0001-01-01", "9999-12-31" },
+		{ "gold", "bronze", "silver" },
+		{ "vip,walk-in", "會員", "a,b,c" },
+	};
+	custos_field_options o = CUSTOS_FIELD_OPTIONS_INIT;
+	custos_customer *c = NULL, *back = NULL;
+	custos_buf b = CUSTOS_BUF_INIT;
+	uint64_t id, ids[4];
+	custos_iter *it;
+
+	open_kind(0);
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		o.name = fields[i].name;
+		o.type = fields[i].type;
+		o.enum_values = fields[i].enums;
+		o.flags = CUSTOS_FIELD_CLEAR | CUSTOS_FIELD_SEARCHABLE;
+		ck_assert_msg(custos_schema_add_field(T.ctx, &o) == CUSTOS_OK, "%s", custos_error_last());
+	}
+	for (size_t k = 0; k < 3; k++) {
+		ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(c, "name", "Round Trip"), CUSTOS_OK);
+		for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+			ck_assert_msg(custos_customer_set_string(c, fields[i].name, texts[i][k]) == CUSTOS_OK, "%s '%s': %s",
+				fields[i].name, texts[i][k], custos_error_last());
+		ck_assert_int_eq(custos_customer_create(&id, T.ctx, c), CUSTOS_OK);
+		custos_customer_free(c);
+		ck_assert_int_eq(custos_customer_lookup(&back, T.ctx, id), CUSTOS_OK);
+		for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+			ck_assert_int_eq(custos_customer_get_string(&b, back, fields[i].name), CUSTOS_OK);
+			ck_assert_str_eq((const char *)b.ptr, texts[i][k]);
+			if (fields[i].type != CUSTOS_TYPE_TAGS) {
+				ck_assert_int_eq(custos_customer_find(&it, T.ctx, fields[i].name, (const char *)b.ptr), CUSTOS_OK);
+				ck_assert_int_eq(custos_iter_next_id(&ids[0], it), CUSTOS_OK);
+				custos_iter_free(it);
+			}
+		}
+		custos_customer_free(back);
+	}
+	/* Other spellings read to the same value, and print back in the one form. */
+	ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_string(c, "credit", "1500 HKD"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_get_string(&b, c, "credit"), CUSTOS_OK);
+	ck_assert_str_eq((const char *)b.ptr, "1500.00 HKD");
+	ck_assert_int_eq(custos_customer_set_string(c, "since", "2023-11-15T06:13:20+08:00"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_get_string(&b, c, "since"), CUSTOS_OK);
+	ck_assert_str_eq((const char *)b.ptr, "2023-11-14T22:13:20Z");
+	ck_assert_int_eq(custos_customer_set_string(c, "labels", "x, y ,x"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_get_string(&b, c, "labels"), CUSTOS_OK);
+	ck_assert_str_eq((const char *)b.ptr, "x,y");
+	ck_assert_int_eq(custos_customer_set_string(c, "credit", "15.001 HKD"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_set_string(c, "labels", "x,,y"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_set_string(c, "nosuch", "1"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_customer_set_string(c, "credit", NULL), CUSTOS_EINVALID);
+	/* A failed set leaves the value as it was. */
+	ck_assert_int_eq(custos_customer_get_string(&b, c, "labels"), CUSTOS_OK);
+	ck_assert_str_eq((const char *)b.ptr, "x,y");
+	custos_customer_free(c);
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "credit", "1500 HKD"), CUSTOS_OK);
+	ck_assert_int_eq(custos_iter_next_id(&ids[0], it), CUSTOS_OK);
+	ck_assert_uint_eq(ids[0], 1);
+	custos_iter_free(it);
+	ck_assert_int_eq(custos_customer_find(&it, T.ctx, "labels", "walk-in"), CUSTOS_OK);
+	ck_assert_int_eq(custos_iter_next_id(&ids[0], it), CUSTOS_OK);
+	ck_assert_uint_eq(ids[0], 1);
+	custos_iter_free(it);
+	custos_buf_dispose(&b);
+	t_store_close(&T);
+}
+END_TEST
+
 static Suite *customer_suite(void)
 {
 	Suite *s = suite_create("customer");
@@ -1147,6 +1233,7 @@ static Suite *customer_suite(void)
 	tcase_add_loop_test(tc, update_errors_leave_the_store_unchanged, 0, 2);
 	tcase_add_loop_test(tc, an_update_against_an_old_version_is_a_conflict, 0, 2);
 	tcase_add_test(tc, iterators_outlive_the_context_they_were_made_with);
+	tcase_add_test(tc, every_type_reads_back_what_get_string_prints);
 	tcase_add_loop_test(tc, one_patch_applies_to_many_customers, 0, 2);
 	tcase_add_loop_test(tc, update_moves_index_entries, 0, 2);
 	tcase_add_loop_test(tc, unique_fields_name_the_holder, 0, 2);

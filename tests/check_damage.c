@@ -84,7 +84,7 @@ static void read_traffic(custos_ctx *ctx)
 	uint64_t id;
 
 	for (uint64_t i = 1; i <= CUSTOMERS; i += 7) {
-		ck_assert_int_eq(custos_customer_get(&c, ctx, i), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_lookup(&c, ctx, i), CUSTOS_OK);
 		custos_customer_free(c);
 	}
 	for (uint64_t i = 3; i <= CUSTOMERS; i += 41) {

@@ -308,7 +308,7 @@ static void flip_bits_in_the_email_entry_of_customer_2(void)
 	custos_backend_free(raw);
 	t_store_reopen(&T);
 
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 2), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 2), CUSTOS_OK);
 	custos_customer_free(c);
 	ck_assert_uint_eq(find_ids("email", "bo@example.com", ids, 2), 0);
 	ck_assert_int_eq(custos_audit_verify(NULL, T.ctx, 0, NULL, 0), CUSTOS_OK);

@@ -260,7 +260,7 @@ START_TEST(acknowledged_commits_survive_a_killed_process)
 		ctx = admin(db);
 		for (uint64_t i = 1; i <= acked; i++) {
 			custos_customer *c;
-			if (custos_customer_get(&c, ctx, i) != CUSTOS_OK)
+			if (custos_customer_lookup(&c, ctx, i) != CUSTOS_OK)
 				bad++;
 			else
 				custos_customer_free(c);
@@ -320,7 +320,7 @@ static void *reader(void *p)
 		custos_iter *it;
 		uint64_t id;
 		char email[64];
-		if (custos_customer_get(&c, a->ctx, (uint64_t)(i % 200) + 1) != CUSTOS_OK)
+		if (custos_customer_lookup(&c, a->ctx, (uint64_t)(i % 200) + 1) != CUSTOS_OK)
 			a->errors++;
 		else
 			custos_customer_free(c);

@@ -177,11 +177,11 @@ START_TEST(an_access_generation_of_the_wrong_size_is_refused)
 	custos_customer *c = NULL;
 
 	ck_assert_int_eq(custos_principal_set_role(T.ctx, "bob", "sales"), CUSTOS_OK);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 1), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 1), CUSTOS_OK);
 	custos_customer_free(c);
 	ck_assert_int_eq(t_raw_put(T.be, T_B_META, "access_gen", 10, "\x01\x00\x00", 3), CUSTOS_OK);
 	c = NULL;
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 1), CUSTOS_EAUTH);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 1), CUSTOS_EAUTH);
 	ck_assert_ptr_null(c);
 }
 END_TEST
@@ -196,13 +196,13 @@ START_TEST(an_access_generation_that_goes_back_is_refused)
 
 	ck_assert_int_eq(custos_principal_set_role(T.ctx, "bob", "sales"), CUSTOS_OK);
 	ck_assert_int_eq(custos_ctx_open(&bob, T.db, "bob"), CUSTOS_OK);
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 1), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 1), CUSTOS_OK);
 	custos_customer_free(c);
 	put_back(&gen);
 	c = NULL;
-	ck_assert_int_eq(custos_customer_get(&c, bob, 1), CUSTOS_EAUTH);
+	ck_assert_int_eq(custos_customer_lookup(&c, bob, 1), CUSTOS_EAUTH);
 	HAS(custos_error_last(), "the access generation went back");
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, 1), CUSTOS_EAUTH);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, 1), CUSTOS_EAUTH);
 	custos_ctx_free(bob);
 }
 END_TEST

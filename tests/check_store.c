@@ -210,7 +210,7 @@ static void run_jobs(job *jobs, int reads)
 		usleep(1000);
 	for (int i = 0; reads && i < THREADS; i++)
 		for (int k = 0; k < 2; k++) {
-			ck_assert_int_eq(custos_customer_get(&c, T.ctx, jobs[i].id), CUSTOS_OK);
+			ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, jobs[i].id), CUSTOS_OK);
 			custos_customer_free(c);
 		}
 	for (int i = 0; i < THREADS; i++)
@@ -253,7 +253,7 @@ START_TEST(concurrent_updates_share_one_commit)
 	ck_assert_int_eq(commits, 2);  /* the first writer's, then one for the three queued behind it */
 	for (int i = 0; i < THREADS; i++) {
 		ck_assert_msg(jobs[i].rc == CUSTOS_OK, "%s", jobs[i].msg);
-		ck_assert_int_eq(custos_customer_get(&c, T.ctx, jobs[i].id), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, jobs[i].id), CUSTOS_OK);
 		ck_assert_int_eq(custos_customer_get_text(&stage, c, "stage"), CUSTOS_OK);
 		ck_assert_str_eq(stage, "won");
 		ck_assert_uint_eq(custos_customer_version(c), 2);

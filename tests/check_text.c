@@ -76,7 +76,7 @@ static const char *stored(uint64_t id, const char *field)
 	custos_customer *c;
 	const char *v;
 
-	ck_assert_int_eq(custos_customer_get(&c, T.ctx, id), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_lookup(&c, T.ctx, id), CUSTOS_OK);
 	ck_assert_msg(custos_customer_get_text(&v, c, field) == CUSTOS_OK, "%s", custos_error_last());
 	snprintf(buf, sizeof buf, "%s", v);
 	custos_customer_free(c);

@@ -282,7 +282,23 @@ START_TEST(timestamps_from_text_stay_within_years_1_to_9999)
 	from_text_ok("since", "253402300799", le64(w, CU_TIMESTAMP_MAX), 8);
 	from_text_bad("since", "253402300800", "field 'since': the time is outside years 1 to 9999");
 	from_text_bad("since", "-62135596801", NULL);
-	from_text_bad("since", "yesterday", "field 'since' is timestamp: write a whole number");
+	from_text_bad("since", "yesterday", "field 'since' is a timestamp: write it as 2026-11-23T20:15:00Z (or with an "
+		"offset such as +08:00)");
+	/* ISO 8601, as custos_customer_get_string() prints it, and with an offset. */
+	from_text_ok("since", "2023-11-14T22:13:20Z", le64(w, 1700000000), 8);
+	from_text_ok("since", "2023-11-15T06:13:20+08:00", le64(w, 1700000000), 8);
+	from_text_ok("since", "2023-11-14T17:13:20-05:00", le64(w, 1700000000), 8);
+	from_text_ok("since", "1969-12-31T23:59:59Z", le64(w, -1), 8);
+	from_text_ok("since", "0001-01-01T00:00:00Z", le64(w, CU_TIMESTAMP_MIN), 8);
+	from_text_ok("since", "9999-12-31T23:59:59Z", le64(w, CU_TIMESTAMP_MAX), 8);
+	from_text_ok("since", "2024-02-29T12:00:00Z", le64(w, 1709208000), 8);
+	from_text_bad("since", "2023-02-29T12:00:00Z", NULL);
+	from_text_bad("since", "2023-13-01T00:00:00Z", NULL);
+	from_text_bad("since", "2023-11-14T24:00:00Z", NULL);
+	from_text_bad("since", "2023-11-14T22:13:20", NULL);
+	from_text_bad("since", "2023-11-14T22:13:20Zx", NULL);
+	from_text_bad("since", "0000-12-31T23:59:59Z", NULL);
+	from_text_bad("since", "9999-12-31T23:59:59-00:01", "field 'since': the time is outside years 1 to 9999");
 }
 END_TEST
 
@@ -301,23 +317,43 @@ START_TEST(booleans_from_text)
 }
 END_TEST
 
-START_TEST(money_from_text_needs_minor_units_and_a_currency)
+static const unsigned char *money(unsigned char w[11], int64_t minor, const char *cur)
+{
+	cu_put_u64le(w, (uint64_t)minor);
+	memcpy(w + 8, cur, 3);
+	return w;
+}
+
+/* The amount in major units with at most the currency's decimals, then the code: what
+ * custos_customer_get_string() prints. */
+START_TEST(money_from_text_is_an_amount_and_a_currency)
 {
 	unsigned char w[11];
 
-	cu_put_u64le(w, 1999);
-	memcpy(w + 8, "EUR", 3);
-	from_text_ok("credit", "1999 EUR", w, 11);
-	cu_put_u64le(w, (uint64_t)(int64_t)-500);
-	memcpy(w + 8, "JPY", 3);
-	from_text_ok("credit", "-500 JPY", w, 11);
-	from_text_bad("credit", "1999", "field 'credit' is money: write minor units and a currency, such as \"1999 EUR\"");
-	from_text_bad("credit", "1.5 EUR", "field 'credit': the amount is not a whole number of minor units");
+	from_text_ok("credit", "19.99 EUR", money(w, 1999, "EUR"), 11);
+	from_text_ok("credit", "1999 EUR", money(w, 199900, "EUR"), 11);
+	from_text_ok("credit", "12.5 EUR", money(w, 1250, "EUR"), 11);
+	from_text_ok("credit", "-0.01 EUR", money(w, -1, "EUR"), 11);
+	from_text_ok("credit", "-500 JPY", money(w, -500, "JPY"), 11);
+	from_text_ok("credit", "1.234 BHD", money(w, 1234, "BHD"), 11);
+	from_text_ok("credit", "92233720368547758.07 EUR", money(w, INT64_MAX, "EUR"), 11);
+	from_text_ok("credit", "-92233720368547758.08 EUR", money(w, INT64_MIN, "EUR"), 11);
+	from_text_bad("credit", "92233720368547758.08 EUR", "field 'credit': the amount is too large");
+	from_text_bad("credit", "99999999999999999999 JPY", "field 'credit': the amount is too large");
+	from_text_bad("credit", "1.999 EUR", "field 'credit': EUR has 2 decimal places");
+	from_text_bad("credit", "1.5 JPY", "field 'credit': JPY has 0 decimal places");
+	from_text_bad("credit", "1999", "field 'credit' is money: write an amount and an ISO 4217 currency code, such "
+		"as \"1500.00 EUR\" or \"-500 JPY\"");
 	from_text_bad("credit", "1999 XYZ", "field 'credit': the currency is not an ISO 4217 code such as EUR");
+	from_text_bad("credit", "1.5.2 EUR", "field 'credit': the amount is not a number such as 1500.00");
 	from_text_bad("credit", "1999 eur", NULL);
 	from_text_bad("credit", "1999 EURO", NULL);
 	from_text_bad("credit", "EUR 1999", NULL);
 	from_text_bad("credit", " EUR", NULL);
+	from_text_bad("credit", ". EUR", NULL);
+	from_text_bad("credit", "1. EUR", NULL);
+	from_text_bad("credit", "-x EUR", NULL);
+	from_text_bad("credit", "1 000 EUR", NULL);
 }
 END_TEST
 
@@ -683,7 +719,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, integers_from_text);
 	tcase_add_test(tc, timestamps_from_text_stay_within_years_1_to_9999);
 	tcase_add_test(tc, booleans_from_text);
-	tcase_add_test(tc, money_from_text_needs_minor_units_and_a_currency);
+	tcase_add_test(tc, money_from_text_is_an_amount_and_a_currency);
 	tcase_add_test(tc, text_of_a_number_field_is_not_a_setter_for_another_type);
 	suite_add_tcase(s, tc);
 

@@ -15,7 +15,7 @@
  * @ingroup custos
  *
  * A #custos_customer handle holds one customer's values in memory, decrypted. It comes from
- * custos_customer_new() (an empty draft) or custos_customer_get() and iterators (a stored
+ * custos_customer_new() (an empty draft) or custos_customer_lookup() and iterators (a stored
  * customer). Setters change the handle only and remember which fields were changed;
  * custos_customer_create() and custos_customer_update() write them.
  *
@@ -97,6 +97,27 @@ CUSTOS_EXTERN(void) custos_customer_free(custos_customer *customer);
  *         long, invalid value: the message names the field and the problem), #CUSTOS_ENOMEM.
  */
 CUSTOS_EXTERN(int) custos_customer_set_text(custos_customer *customer, const char *field, const char *value) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Set any field from its text form: exactly what custos_customer_get_string()
+ *        prints reads back to the same value, for every type.
+ *
+ * Text, email, phone, date and enum fields as custos_customer_set_text() reads them;
+ * integers in decimal; money as an amount in the currency's major units, with at most its
+ * decimals, and the ISO 4217 code ("1500.00 EUR", "1500 EUR", "-500 JPY"); timestamps as
+ * ISO 8601 ("2026-11-23T20:15:00Z", or with an offset such as "+08:00"; whole seconds
+ * since the epoch are read too); booleans as "true", "false", "1" or "0"; tags as a
+ * comma-separated list, which replaces the field's tags. custos_customer_find() reads the
+ * value searched for the same way (one tag for a tags field). For command lines, imports
+ * and bindings that do not want one setter per type.
+ * @param[in,out] customer The handle.
+ * @param[in] field The field's name.
+ * @param[in] text NUL-terminated UTF-8.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID (unknown field, a text that is not a value of the
+ *         field's type: the message says what is expected), #CUSTOS_EFULL (too many tags),
+ *         #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_customer_set_string(custos_customer *customer, const char *field, const char *text) CUSTOS_WARN_UNUSED;
 
 /**
  * @brief Set an integer field.
@@ -340,13 +361,13 @@ CUSTOS_EXTERN(int) custos_customer_create_many(uint64_t *ids_out, custos_ctx *ct
  *         #CUSTOS_EAUTH (stored record fails authentication), #CUSTOS_EINVALID,
  *         #CUSTOS_ESTATE, #CUSTOS_ENOMEM or a backend error.
  */
-CUSTOS_EXTERN(int) custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id) CUSTOS_WARN_UNUSED;
+CUSTOS_EXTERN(int) custos_customer_lookup(custos_customer **out, custos_ctx *ctx, uint64_t id) CUSTOS_WARN_UNUSED;
 
 /**
  * @brief Apply the fields changed on @p changes to stored customer @p id.
  *
  * Only fields set, unset or tagged since @p changes was made by custos_customer_new() or
- * read by custos_customer_get() are written; every other stored field keeps its value.
+ * read by custos_customer_lookup() are written; every other stored field keeps its value.
  * @p changes may be a fresh draft used as a patch. The changes are not consumed: the same
  * handle may be applied to several customers, for example to tag many at once.
  * @param[in] ctx A context whose principal may update the customer.
@@ -463,7 +484,7 @@ CUSTOS_EXTERN(int) custos_iter_next(custos_customer **out, custos_iter *iter) CU
  *
  * The id of a customer whose record is damaged is handed out like any other (for a context
  * whose scope is not `all`, when the customer's ownership entries name the context's
- * principal or team); custos_customer_get() then reports the damage.
+ * principal or team); custos_customer_lookup() then reports the damage.
  * @param[out] out Receives the id.
  * @param[in] iter The iterator.
  * @return #CUSTOS_OK, #CUSTOS_ITEROVER at the end, #CUSTOS_ESTATE or a backend error.

@@ -56,7 +56,7 @@ int cu_run_write_flags(custos_ctx *ctx, uint32_t need, const char *what, int act
  * schema than ours reloads the schema and runs fn once more. */
 int cu_run_read(custos_ctx *ctx, uint32_t need, const char *what, cu_apply_fn fn, void *arg);
 
-/* custos_customer_get(), audited the same way; *damaged is set when it failed because the
+/* custos_customer_lookup(), audited the same way; *damaged is set when it failed because the
  * customer's own stored record is damaged (cu_cust_record_damaged), not for any other reason. */
 int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *damaged);
 

@@ -95,6 +95,23 @@ int custos_customer_set_text(custos_customer *c, const char *field, const char *
 	return store(c, f, cu_value_from_text(f, c->schema->region, value, &b), &b);
 }
 
+int custos_customer_set_string(custos_customer *c, const char *field, const char *text)
+{
+	cu_bytes b = CU_BYTES_SECRET_INIT;
+	const cu_field *f;
+	int rc;
+
+	if ((rc = resolve(c, field, "custos_customer_set_string", &f)))
+		return rc;
+	if (!text)
+		return cu_null_arg("custos_customer_set_string", "text");
+	if (f->type == CUSTOS_TYPE_TAGS)
+		rc = cu_tags_from_text(f, text, &b);
+	else
+		rc = cu_value_from_text(f, c->schema->region, text, &b);
+	return store(c, f, rc, &b);
+}
+
 int custos_customer_set_int(custos_customer *c, const char *field, int64_t value)
 {
 	cu_bytes b = CU_BYTES_SECRET_INIT;
@@ -139,24 +156,6 @@ int custos_customer_set_bool(custos_customer *c, const char *field, int value)
 	return store(c, f, cu_value_from_bool(f, value, &b), &b);
 }
 
-/* Position of a tag in a stored tags value ("a\0b\0"), or -1. */
-static long tag_find(const unsigned char *v, size_t n, const unsigned char *tag, size_t tn, size_t *count)
-{
-	size_t start = 0;
-	long found = -1;
-
-	*count = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i])
-			continue;
-		if (i - start == tn && memcmp(v + start, tag, tn) == 0)
-			found = (long)start;
-		(*count)++;
-		start = i + 1;
-	}
-	return found;
-}
-
 static int tags_field(const custos_customer *c, const char *field, const char *fn, const cu_field **f)
 {
 	int rc = resolve(c, field, fn, f);
@@ -181,7 +180,7 @@ int custos_customer_add_tag(custos_customer *c, const char *field, const char *t
 	if ((rc = cu_tag_normalize(f, tag, &t)))
 		goto out;
 	cur = cu_value_get(c, f, &n);
-	if (cur && tag_find(cur, n, t.p, t.len, &count) >= 0)
+	if (cur && cu_tag_find(cur, n, t.p, t.len, &count) >= 0)
 		goto out;
 	if (cur && count >= CU_TAGS_MAX) {
 		rc = cu_err(CUSTOS_EFULL, "field '%s' already has %d tags, the most it can hold", f->name, CU_TAGS_MAX);
@@ -211,7 +210,7 @@ int custos_customer_remove_tag(custos_customer *c, const char *field, const char
 		return cu_null_arg("custos_customer_remove_tag", "tag");
 	if ((rc = cu_tag_normalize(f, tag, &t)))
 		goto out;
-	if (!(cur = cu_value_get(c, f, &n)) || (at = tag_find(cur, n, t.p, t.len, &count)) < 0) {
+	if (!(cur = cu_value_get(c, f, &n)) || (at = cu_tag_find(cur, n, t.p, t.len, &count)) < 0) {
 		rc = cu_err(CUSTOS_ENOTFOUND, "field '%s' has no such tag", f->name);
 		goto out;
 	}
@@ -375,7 +374,7 @@ int custos_customer_tag_count(size_t *out, const custos_customer *c, const char 
 	if ((v = cu_value_get(c, f, &n)) && is_masked(c, f))
 		return masked_refused(f);
 	if (v)
-		tag_find(v, n, (const unsigned char *)"", 0, &count);
+		cu_tag_find(v, n, (const unsigned char *)"", 0, &count);
 	*out = count;
 	return CUSTOS_OK;
 }
@@ -407,75 +406,6 @@ int custos_customer_get_tag(const char **out, const custos_customer *c, const ch
 	return cu_err(CUSTOS_ENOTFOUND, "field '%s' has %zu tags; there is no tag %zu", f->name, i, index);
 }
 
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian), for any year 1..9999. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	yoe = z - era * 146097;
-	yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
-	doy = (z - era * 146097) - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static int format_value(cu_bytes *b, const cu_field *f, const unsigned char *v, size_t n)
-{
-	char tmp[64];
-	int64_t x, sec, day, y;
-	unsigned mo, d;
-	int digits = 0;
-
-	switch (f->type) {
-	case CUSTOS_TYPE_ENUM:
-		return cu_bytes_append(b, f->enum_values[v[0]], strlen(f->enum_values[v[0]]));
-	case CUSTOS_TYPE_INTEGER:
-		snprintf(tmp, sizeof tmp, "%lld", (long long)(int64_t)cu_get_u64le(v));
-		break;
-	case CUSTOS_TYPE_BOOLEAN:
-		snprintf(tmp, sizeof tmp, "%s", v[0] ? "true" : "false");
-		break;
-	case CUSTOS_TYPE_MONEY: {
-		char cur[4] = { (char)v[8], (char)v[9], (char)v[10], 0 };
-		uint64_t mag, scale = 1;
-		x = (int64_t)cu_get_u64le(v);
-		cu_currency_lookup(cur, &digits);
-		for (int i = 0; i < digits; i++)
-			scale *= 10;
-		mag = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
-		if (digits)
-			snprintf(tmp, sizeof tmp, "%s%llu.%0*llu %s", x < 0 ? "-" : "", (unsigned long long)(mag / scale),
-				digits, (unsigned long long)(mag % scale), cur);
-		else
-			snprintf(tmp, sizeof tmp, "%lld %s", (long long)x, cur);
-		break;
-	}
-	case CUSTOS_TYPE_TIMESTAMP:
-		x = (int64_t)cu_get_u64le(v);
-		day = x >= 0 ? x / 86400 : -((-x + 86399) / 86400);
-		sec = x - day * 86400;
-		civil_from_days(day, &y, &mo, &d);
-		snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, mo, d,
-			(long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60));
-		break;
-	case CUSTOS_TYPE_TAGS:
-		for (size_t i = 0; i < n; i++) {
-			int rc = cu_bytes_append_u8(b, v[i] ? v[i] : (i + 1 < n ? ',' : 0));
-			if (rc)
-				return rc;
-		}
-		b->len--;  /* the final NUL is added by the caller */
-		return CUSTOS_OK;
-	default:
-		return cu_bytes_append(b, v, n);
-	}
-	return cu_bytes_append(b, tmp, strlen(tmp));
-}
-
 int custos_customer_get_string(custos_buf *out, const custos_customer *c, const char *field)
 {
 	cu_bytes b = CU_BYTES_SECRET_INIT;
@@ -491,7 +421,7 @@ int custos_customer_get_string(custos_buf *out, const custos_customer *c, const 
 		return rc;
 	if (!(v = cu_value_get(c, f, &n)))
 		return cu_err(CUSTOS_ENOTFOUND, "field '%s' has no value", f->name);
-	rc = is_masked(c, f) ? cu_bytes_append(&b, v, n) : format_value(&b, f, v, n);
+	rc = is_masked(c, f) ? cu_bytes_append(&b, v, n) : cu_value_format(&b, f, v, n);
 	if (rc || (rc = cu_bytes_append_u8(&b, 0))) {
 		cu_bytes_free(&b);
 		return rc;
@@ -609,7 +539,7 @@ int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *d
 
 	*damaged = 0;
 	if (!out)
-		return cu_null_arg("custos_customer_get", "out");
+		return cu_null_arg("custos_customer_lookup", "out");
 	*out = NULL;
 	if ((rc = cu_ctx_usable(ctx)))
 		return rc;
@@ -632,7 +562,7 @@ int cu_customer_read(custos_customer **out, custos_ctx *ctx, uint64_t id, int *d
 	return rc;
 }
 
-int custos_customer_get(custos_customer **out, custos_ctx *ctx, uint64_t id)
+int custos_customer_lookup(custos_customer **out, custos_ctx *ctx, uint64_t id)
 {
 	int damaged;
 

@@ -352,7 +352,7 @@ int cu_tag_normalize(const cu_field *f, const char *in, cu_bytes *out)
 
 /* ---- numbers from text (find) ---- */
 
-static int parse_i64(const char *s, int64_t *v)
+int cu_parse_i64(const char *s, int64_t *v)
 {
 	char *end;
 	long long x;
@@ -378,20 +378,11 @@ static int number_from_text(const cu_field *f, const char *in, cu_bytes *out)
 			return cu_value_from_bool(f, 0, out);
 		return cu_err(CUSTOS_EINVALID, "field '%s' is a boolean: use 0, 1, true or false", f->name);
 	}
-	if (f->type == CUSTOS_TYPE_MONEY) {
-		const char *sp = strchr(in, ' ');
-		char num[32];
-		if (!sp || (size_t)(sp - in) >= sizeof num)
-			return cu_err(CUSTOS_EINVALID, "field '%s' is money: write minor units and a currency, "
-				"such as \"1999 EUR\"", f->name);
-		memcpy(num, in, (size_t)(sp - in));
-		num[sp - in] = '\0';
-		if (!parse_i64(num, &v))
-			return cu_err(CUSTOS_EINVALID, "field '%s': the amount is not a whole number of minor units",
-				f->name);
-		return cu_value_from_money(f, v, sp + 1, out);
-	}
-	if (!parse_i64(in, &v))
+	if (f->type == CUSTOS_TYPE_MONEY)
+		return cu_money_from_text(f, in, out);
+	if (f->type == CUSTOS_TYPE_TIMESTAMP)
+		return cu_timestamp_from_text(f, in, out);
+	if (!cu_parse_i64(in, &v))
 		return cu_err(CUSTOS_EINVALID, "field '%s' is %s: write a whole number", f->name, type_name(f));
 	return f->type == CUSTOS_TYPE_TIMESTAMP ? cu_value_from_timestamp(f, v, out) : cu_value_from_int(f, v, out);
 }

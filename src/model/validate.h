@@ -44,4 +44,16 @@ int cu_date_check(const char *s, size_t n);
 #define CU_TIMESTAMP_MIN (-62135596800LL) /* 0001-01-01T00:00:00Z */
 #define CU_TIMESTAMP_MAX (253402300799LL) /* 9999-12-31T23:59:59Z */
 
+/* The text form of values that are not text (model/text_form.c): what get_string prints,
+ * and what set_string and find read back. */
+int cu_value_format(cu_bytes *b, const cu_field *f, const unsigned char *v, size_t n);
+int cu_money_from_text(const cu_field *f, const char *in, cu_bytes *out);
+int cu_timestamp_from_text(const cu_field *f, const char *in, cu_bytes *out);
+/* A whole tags value from "a,b,c" (each tag validated, duplicates dropped). */
+int cu_tags_from_text(const cu_field *f, const char *in, cu_bytes *out);
+/* Position of a tag in a stored tags value ("a\0b\0"), or -1; count gets the tags. */
+long cu_tag_find(const unsigned char *v, size_t n, const unsigned char *tag, size_t tn, size_t *count);
+/* A whole decimal int64 (1), or 0. */
+int cu_parse_i64(const char *s, int64_t *v);
+
 #endif

@@ -52,7 +52,12 @@ class Customer:
         return lib.custos_customer_id(self._h)
 
     def __setitem__(self, field, value):
-        _check(lib.custos_customer_set_text(self._h, _enc(field), _enc(value)))
+        """Any field from its text form, as custos_customer_set_string() reads it: "1500.00 HKD",
+        "2026-11-23T20:15:00Z", "true", 42, "vip,regular". Python values are turned into text
+        with str(), booleans as "true"/"false"."""
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        _check(lib.custos_customer_set_string(self._h, _enc(field), _enc(str(value))))
 
     def __getitem__(self, field):
         buf = _ffi.Buf()
@@ -101,7 +106,7 @@ class Context:
 
     def get(self, cid):
         h = ctypes.c_void_p()
-        _check(lib.custos_customer_get(ctypes.byref(h), self._h, cid))
+        _check(lib.custos_customer_lookup(ctypes.byref(h), self._h, cid))
         return Customer(h)
 
     def update(self, cid, **fields):
@@ -110,6 +115,19 @@ class Context:
             _check(lib.custos_customer_update(self._h, cid, c._h))
         finally:
             c.close()
+
+    def add_field(self, name, type, clear=False, searchable=False, enum_values=None):
+        """Add a custom field of a type named as custos_field_type_name() names it
+        ("integer", "money", "timestamp", ...); encrypted unless clear."""
+        opts = _ffi.FieldOptions()
+        _check(lib.custos_field_options_init(ctypes.byref(opts), 3))
+        t = ctypes.c_int()
+        _check(lib.custos_field_type_parse(ctypes.byref(t), _enc(type)))
+        opts.name = _enc(name)
+        opts.type = t.value
+        opts.flags = (_ffi.FIELD_CLEAR if clear else _ffi.FIELD_ENCRYPTED) | (_ffi.FIELD_SEARCHABLE if searchable else 0)
+        opts.enum_values = _enc(enum_values) if enum_values else None
+        _check(lib.custos_schema_add_field(self._h, ctypes.byref(opts)))
 
     def count(self):
         n = ctypes.c_uint64()

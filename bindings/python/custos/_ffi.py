@@ -41,6 +41,21 @@ class DbOptions(ctypes.Structure):
     ]
 
 
+class FieldOptions(ctypes.Structure):
+    """custos_field_options, version 3 (flat: mirrored here on purpose)."""
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("name", _s),
+        ("type", _i),
+        ("flags", _u32),
+        ("field_class", _i),
+        ("max_bytes", _u32),
+        ("enum_values", _s),
+        ("index_bits", _u32),
+        ("norm", _i),
+    ]
+
+
 def _load():
     path = os.environ.get("CUSTOS_LIBRARY") or ctypes.util.find_library("custos")
     if not path:
@@ -70,11 +85,16 @@ _PROTOTYPES = {
     "custos_ctx_free": (None, [_p]),
     "custos_customer_new": (_i, [_pp, _p]),
     "custos_customer_free": (None, [_p]),
+    "custos_field_options_init": (_i, [ctypes.POINTER(FieldOptions), ctypes.c_uint]),
+    "custos_field_options_size": (ctypes.c_size_t, []),
+    "custos_field_type_parse": (_i, [ctypes.POINTER(_i), _s]),
+    "custos_schema_add_field": (_i, [_p, ctypes.POINTER(FieldOptions)]),
     "custos_customer_set_text": (_i, [_p, _s, _s]),
+    "custos_customer_set_string": (_i, [_p, _s, _s]),
     "custos_customer_get_string": (_i, [ctypes.POINTER(Buf), _p, _s]),
     "custos_customer_id": (_u64, [_p]),
     "custos_customer_create": (_i, [ctypes.POINTER(_u64), _p, _p]),
-    "custos_customer_get": (_i, [_pp, _p, _u64]),
+    "custos_customer_lookup": (_i, [_pp, _p, _u64]),
     "custos_customer_update": (_i, [_p, _u64, _p]),
     "custos_customer_count": (_i, [ctypes.POINTER(_u64), _p]),
     "custos_customer_find": (_i, [_pp, _p, _s, _s]),
@@ -91,11 +111,15 @@ for _name, (_res, _args) in _PROTOTYPES.items():
 
 # A mirrored struct that disagrees with the library would be overwritten past its end:
 # refuse to run instead.
-for _c_size, _mirror in ((lib.custos_db_options_size, DbOptions), (lib.custos_buf_size, Buf)):
+for _c_size, _mirror in ((lib.custos_db_options_size, DbOptions), (lib.custos_buf_size, Buf),
+                         (lib.custos_field_options_size, FieldOptions)):
     if _c_size() != ctypes.sizeof(_mirror):
         raise ImportError("%s is %d bytes in libcustos but %d in this binding: they do not match"
                           % (_mirror.__name__, _c_size(), ctypes.sizeof(_mirror)))
 
+FIELD_ENCRYPTED = 0x1
+FIELD_CLEAR = 0x2
+FIELD_SEARCHABLE = 0x4
 OPEN_CREATE = 0x1
 OPEN_EXCL = 0x2
 OPEN_READONLY = 0x4

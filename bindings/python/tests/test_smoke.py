@@ -33,6 +33,26 @@ def test_create_get_and_find_a_customer():
         assert ctx.count() == 1
 
 
+def test_fields_of_every_type_are_set_and_read_as_text():
+    with custos.Store("memory:", key=KEY, create=True) as store:
+        ctx = store.context("admin")
+        ctx.add_field("visits", "integer")
+        ctx.add_field("credit", "money")
+        ctx.add_field("since", "timestamp")
+        ctx.add_field("opted_in", "boolean")
+        cid = ctx.create(name="Chan Tai Man", visits=42, credit="1500.00 HKD", since="2023-11-15T06:13:20+08:00",
+                         opted_in=True, tags="vip,regular")
+        c = ctx.get(cid)
+        assert c["visits"] == "42"
+        assert c["credit"] == "1500.00 HKD"
+        assert c["since"] == "2023-11-14T22:13:20Z"
+        assert c["opted_in"] == "true"
+        assert c["tags"] == "vip,regular"
+        with pytest.raises(custos.Error) as e:
+            ctx.update(cid, credit="15.001 HKD")
+        assert e.value.message == "field 'credit': HKD has 2 decimal places"
+
+
 def test_errors_carry_code_name_and_message():
     with custos.Store("memory:", key=KEY, create=True) as store:
         ctx = store.context("admin")
