@@ -419,6 +419,38 @@ START_TEST(two_processes_write_one_store)
 }
 END_TEST
 
+/* A context's rights are checked again as soon as anything committed, even by another
+ * process: a read that follows a demotion made elsewhere is refused, however many reads
+ * in the commit before were served without looking at the rights again. */
+static int demote_rep(custos_ctx *ctx, void *arg)
+{
+	(void)arg;
+	return custos_principal_set_role(ctx, "rep", "auditor");
+}
+
+START_TEST(a_demotion_by_another_process_stops_a_context_at_its_next_read)
+{
+	t_store t;
+	custos_ctx *rep;
+	uint64_t n = 99;
+
+	t_store_open(&t, "lmdb");
+	ck_assert_int_eq(custos_principal_create(NULL, t.ctx, "rep", "support", NULL), CUSTOS_OK);
+	t_create(t.ctx, "Chan Tai Man", NULL);
+	ck_assert_int_eq(custos_ctx_open(&rep, t.db, "rep"), CUSTOS_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(count(rep), 1);
+	/* The child commits the demotion and exits normally (it never reaches the crash). */
+	ck_assert_int_eq(t_crash_during(&t, demote_rep, NULL, 1000000), 0);
+	ck_assert_int_eq(custos_customer_count(&n, rep), CUSTOS_ESTATE);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "open a new context"));
+	ck_assert_uint_eq(n, 99);
+	custos_ctx_free(rep);
+	ck_assert_uint_eq(count(t.ctx), 1);
+	t_store_close(&t);
+}
+END_TEST
+
 START_TEST(readonly_open_of_a_missing_store_is_not_found)
 {
 	char dir[256], uri[300];
@@ -1350,6 +1382,7 @@ static Suite *lmdb_suite(void)
 	tcase_add_test(tc, handles_refuse_to_work_after_fork);
 	tcase_add_test(tc, threads_share_a_store);
 	tcase_add_test(tc, two_processes_write_one_store);
+	tcase_add_test(tc, a_demotion_by_another_process_stops_a_context_at_its_next_read);
 	tcase_add_test(tc, readonly_open_of_a_missing_store_is_not_found);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("results");

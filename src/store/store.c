@@ -112,6 +112,15 @@ int cu_del(cu_txn *t, unsigned bucket, const void *k, size_t kn)
 	return checked(t->st->be->del(t->st->be, t->h, bucket, &key));
 }
 
+int cu_txn_id(cu_txn *t, uint64_t *id)
+{
+	custos_backend *be = t->st->be;
+
+	if (be->version < 2 || !be->txn_id)
+		return CUSTOS_ENOTSUPPORTED;
+	return checked(be->txn_id(be, t->h, id));
+}
+
 int cu_cursor_open(cu_cursor *c, cu_txn *t, unsigned bucket)
 {
 	c->t = t;

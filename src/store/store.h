@@ -75,6 +75,9 @@ int cu_put(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, 
 int cu_put_flags(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn, unsigned flags);
 int cu_del(cu_txn *t, unsigned bucket, const void *k, size_t kn);
 
+/* The commit t sees, when the backend says (CUSTOS_ENOTSUPPORTED when it does not). */
+int cu_txn_id(cu_txn *t, uint64_t *id);
+
 int cu_cursor_open(cu_cursor *c, cu_txn *t, unsigned bucket);
 int cu_cursor_seek(cu_cursor *c, const void *k, size_t kn, custos_val *key, custos_val *val);
 int cu_cursor_next(cu_cursor *c, custos_val *key, custos_val *val);

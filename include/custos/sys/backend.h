@@ -137,13 +137,20 @@ struct custos_backend {
 	 * Called with no transaction of this backend open on the calling thread.
 	 */
 	int (*check)(custos_backend *be);
+	/**
+	 * Optional (may be NULL). The commit a transaction sees, as a number that grows with
+	 * every commit of the store (by any process): two read transactions with the same
+	 * number see the same data. custos uses it to skip checks whose answer cannot have
+	 * changed since the last one (a context's rights); without it, it checks every time.
+	 */
+	int (*txn_id)(custos_backend *be, void *txn, uint64_t *out);
 	/* ---- methods added in version 3 go below this line ---- */
 };
 
 /** The version of #custos_backend this header declares. */
 #define CUSTOS_BACKEND_VERSION 2
 /** Static initialiser for a #custos_backend with no methods. */
-#define CUSTOS_BACKEND_INIT { CUSTOS_BACKEND_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define CUSTOS_BACKEND_INIT { CUSTOS_BACKEND_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * @brief Zero a backend struct and set its version.

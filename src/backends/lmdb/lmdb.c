@@ -737,6 +737,13 @@ static void l_free(custos_backend *be)
 	cu_free(b);
 }
 
+static int l_txn_id(custos_backend *be, void *txn, uint64_t *out)
+{
+	(void)be;
+	*out = (uint64_t)mdb_txn_id(((ltxn *)txn)->txn);
+	return CUSTOS_OK;
+}
+
 int cu_backend_lmdb_new(custos_backend **out, const char *path, const custos_db_options *opts)
 {
 	lmdb_backend *b;
@@ -767,6 +774,7 @@ int cu_backend_lmdb_new(custos_backend **out, const char *path, const custos_db_
 	b->base.grow = l_grow;
 	b->base.free = l_free;
 	b->base.check = l_check;
+	b->base.txn_id = l_txn_id;
 	*out = &b->base;
 	return CUSTOS_OK;
 }

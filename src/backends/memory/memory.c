@@ -33,6 +33,7 @@ typedef struct mem_backend {
 	size_t nbuckets;
 	undo *log;         /* of the open write transaction */
 	int writing;
+	uint64_t commits;  /* write transactions committed: the transaction id */
 } mem_backend;
 
 typedef struct mem_cursor {
@@ -362,8 +363,17 @@ static int m_commit(custos_backend *be, void *txn)
 	if (txn == &m->writing) {
 		log_free(m);
 		m->writing = 0;
+		m->commits++;
 	}
 	pthread_rwlock_unlock(&m->lock);
+	return CUSTOS_OK;
+}
+
+static int m_txn_id(custos_backend *be, void *txn, uint64_t *out)
+{
+	mem_backend *m = (mem_backend *)be;
+
+	*out = m->commits + (txn == &m->writing);  /* under the lock the transaction holds */
 	return CUSTOS_OK;
 }
 
@@ -517,6 +527,7 @@ int cu_backend_memory_new(custos_backend **out)
 	m->base.prepare = m_prepare;
 	m->base.begin = m_begin;
 	m->base.commit = m_commit;
+	m->base.txn_id = m_txn_id;
 	m->base.abort = m_abort;
 	m->base.get = m_get;
 	m->base.put = m_put;
