@@ -67,6 +67,7 @@ static int k_cursor_next(custos_backend *be, void *c, custos_val *ko, custos_val
 	return IN(be)->cursor_next(IN(be), c, ko, vo);
 }
 static void k_cursor_close(custos_backend *be, void *c) { IN(be)->cursor_close(IN(be), c); }
+static int k_txn_id(custos_backend *be, void *t, uint64_t *out) { return IN(be)->txn_id(IN(be), t, out); }
 static void k_free(custos_backend *be) { free(be); }
 
 static custos_backend *kept_new(t_fx *fx)
@@ -88,6 +89,7 @@ static custos_backend *kept_new(t_fx *fx)
 	k->base.cursor_seek = k_cursor_seek;
 	k->base.cursor_next = k_cursor_next;
 	k->base.cursor_close = k_cursor_close;
+	k->base.txn_id = fx->kept->txn_id ? k_txn_id : NULL;
 	k->base.free = k_free;
 	return &k->base;
 }
