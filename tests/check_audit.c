@@ -641,6 +641,49 @@ START_TEST(entries_hold_no_personal_data)
 }
 END_TEST
 
+/* An iterator ends at the last entry committed when it was made: entries committed while
+ * it is read (its own AUDIT entry, here committed by a flush) are the next reading's, so
+ * what a reading returns does not depend on when the flusher runs. */
+START_TEST(a_reading_ends_where_the_log_ended_when_it_began)
+{
+	custos_audit_iter *it = NULL;
+	custos_audit_entry *e;
+	uint64_t last = 0;
+	size_t n = 0;
+	int rc;
+
+	t_store_open(&T, "memory");
+	t_create(T.ctx, "Ann Lee", "ann@example.com");
+	t_create(T.ctx, "Bo Chan", "bo@example.com");
+	ck_assert_int_eq(custos_audit_read(&it, T.ctx, 0), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_flush(T.ctx), CUSTOS_OK);  /* commits the reading's entry */
+	t_create(T.ctx, "Cy Wong", "cy@example.com");
+	while ((rc = custos_audit_next(&e, it)) == CUSTOS_OK) {
+		last = custos_audit_entry_seq(e);
+		ck_assert_int_eq(custos_audit_entry_action(e), CUSTOS_AUDIT_CREATE);
+		custos_audit_entry_free(e);
+		n++;
+	}
+	ck_assert_int_eq(rc, CUSTOS_ITEROVER);
+	ck_assert_int_eq(custos_audit_next(&e, it), CUSTOS_ITEROVER);
+	custos_audit_iter_free(it);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(last, 2);
+	/* The next reading starts there: the first reading's entry, then the third create. */
+	ck_assert_int_eq(custos_audit_read(&it, T.ctx, last), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_next(&e, it), CUSTOS_OK);
+	ck_assert_uint_eq(custos_audit_entry_seq(e), 3);
+	ck_assert_int_eq(custos_audit_entry_action(e), CUSTOS_AUDIT_AUDIT);
+	custos_audit_entry_free(e);
+	ck_assert_int_eq(custos_audit_next(&e, it), CUSTOS_OK);
+	ck_assert_uint_eq(custos_audit_entry_seq(e), 4);
+	ck_assert_int_eq(custos_audit_entry_action(e), CUSTOS_AUDIT_CREATE);
+	custos_audit_entry_free(e);
+	ck_assert_int_eq(custos_audit_next(&e, it), CUSTOS_ITEROVER);
+	custos_audit_iter_free(it);
+}
+END_TEST
+
 START_TEST(the_log_is_read_a_page_at_a_time_by_those_allowed)
 {
 	custos_audit_iter *it = NULL;
@@ -1980,6 +2023,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, reads_off_still_logs_changes_and_denials);
 	tcase_add_test(tc, entries_hold_no_personal_data);
 	tcase_add_test(tc, the_log_is_read_a_page_at_a_time_by_those_allowed);
+	tcase_add_test(tc, a_reading_ends_where_the_log_ended_when_it_began);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("modes");

@@ -172,12 +172,17 @@ CUSTOS_EXTERN(int) custos_audit_verify(uint64_t *first_bad, custos_ctx *ctx, uin
  * @brief Read the log in sequence order, a page at a time.
  *
  * Reading writes nothing: it returns what is committed, also on a store opened read-only
- * or found damaged. Call custos_audit_flush() first to include the reads queued so far.
+ * or found damaged. The iterator ends at the last entry committed when this call is made
+ * (or, when the log's head does not authenticate, wherever the log stops or fails to
+ * check); entries committed later, this call's own #CUSTOS_AUDIT_AUDIT entry among them,
+ * are for a later call with @p after_seq set to the last sequence number seen. Call
+ * custos_audit_flush() first to include the reads queued so far.
  * @param[out] out Receives the iterator, owned by the caller.
  * @param[in] ctx A context holding #CUSTOS_OP_AUDIT. The iterator keeps a reference on it:
  *            the context may be freed first; the iterator stays usable until it is freed.
  * @param[in] after_seq Start after this sequence number (0 = from the first entry).
- * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE, #CUSTOS_ENOMEM.
+ * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE, #CUSTOS_ENOMEM
+ *         or a backend error.
  */
 CUSTOS_EXTERN(int) custos_audit_read(custos_audit_iter **out, custos_ctx *ctx, uint64_t after_seq) CUSTOS_WARN_UNUSED;
 

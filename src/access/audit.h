@@ -177,9 +177,12 @@ typedef int (*cu_audit_entry_fn)(const cu_audit_rec *r, uint64_t seq, void *arg)
 int cu_audit_block_check(const cu_audit_keys *ak, uint64_t expect, unsigned char h[32], const custos_val *key,
 	const custos_val *val, cu_audit_entry_fn fn, void *arg, uint64_t *bad);
 /* A reader's place in the log: the last entry handed out, and the last block checked
- * (entries before+1 to last) with the chain hashes before and after it. */
+ * (entries before+1 to last) with the chain hashes before and after it; with bounded, it
+ * reads no entry past upto. */
 typedef struct cu_audit_reader {
 	uint64_t after;
+	uint64_t upto;
+	int bounded;
 	uint64_t before, last;
 	unsigned char h_before[32], h_last[32];
 	int known;
@@ -189,6 +192,9 @@ typedef struct cu_audit_reader {
  * bad entry) the entries before that one are still in out. rd->after is the caller's to
  * advance. */
 int cu_audit_page(cu_core *core, cu_audit_reader *rd, cu_audit_rec *out, uint64_t *seqs, size_t max, size_t *count);
+/* Bound rd at the last entry committed now. A head that does not authenticate leaves it
+ * unbounded: reading the pages then says what is wrong where it is. */
+int cu_audit_reader_bound(cu_core *core, cu_audit_reader *rd);
 
 /* ---- verification (verify.c) ---- */
 

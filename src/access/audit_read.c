@@ -76,7 +76,7 @@ static int collect(const cu_audit_rec *r, uint64_t seq, void *arg)
 {
 	page_args *p = arg;
 
-	if (seq > p->rd->after && p->count < p->max) {
+	if (seq > p->rd->after && (!p->rd->bounded || seq <= p->rd->upto) && p->count < p->max) {
 		p->out[p->count] = *r;
 		p->seqs[p->count++] = seq;
 	}
@@ -159,11 +159,44 @@ static int page_fn(cu_txn *t, void *arg)
 	     rc = cu_cursor_next(&cur, &key, &v)) {
 		if (key.size < 1 || key.data[0] != 'B')
 			break;
+		if (p->rd->bounded && p->count && p->seqs[p->count - 1] >= p->rd->upto)
+			break;  /* the bound is reached: later blocks are not this reader's */
 		if ((rc = read_block(p, t, &key, &v)))
 			break;
 	}
 	cu_cursor_close(&cur);
 	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}
+
+typedef struct bound_args {
+	cu_core *core;
+	cu_audit_reader *rd;
+} bound_args;
+
+static int bound_fn(cu_txn *t, void *arg)
+{
+	bound_args *b = arg;
+	unsigned char h[32], digest[CU_SEAL_BYTES];
+	cu_audit_keys ak;
+	int rc;
+
+	cu_audit_keys_derive(&ak, b->core->keys);
+	rc = cu_audit_head(t, b->core->keys, &b->rd->upto, h, digest, &ak);
+	cu_audit_keys_wipe(&ak);
+	if (rc == CUSTOS_ENOTFOUND)
+		rc = CUSTOS_OK;  /* no entry yet: upto is 0 */
+	if (rc == CUSTOS_EAUTH)
+		return CUSTOS_OK;
+	b->rd->bounded = !rc;
+	return rc;
+}
+
+int cu_audit_reader_bound(cu_core *core, cu_audit_reader *rd)
+{
+	bound_args b = { core, rd };
+
+	rd->bounded = 0;
+	return cu_store_read(&core->store, bound_fn, &b);
 }
 
 int cu_audit_page(cu_core *core, cu_audit_reader *rd, cu_audit_rec *out, uint64_t *seqs, size_t max, size_t *count)

@@ -104,10 +104,14 @@ int custos_audit_read(custos_audit_iter **out, custos_ctx *ctx, uint64_t after_s
 	*out = NULL;
 	if ((rc = cu_ctx_current(ctx)) || (rc = cu_access_check(ctx, CUSTOS_OP_AUDIT, "read the audit log")))
 		return rc;
-	if ((rc = cu_log_read(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, CUSTOS_OK, SEEN_READ)))
-		return rc;
 	if (!(it = cu_calloc(1, sizeof *it)))
 		return cu_err_oom();
+	/* The entries committed before this call's own: the same whenever the flusher runs. */
+	if ((rc = cu_audit_reader_bound(ctx->core, &it->rd)) ||
+	    (rc = cu_log_read(ctx, CUSTOS_AUDIT_AUDIT, CUSTOS_OP_AUDIT, 0, 0, CUSTOS_OK, SEEN_READ))) {
+		cu_free(it);
+		return rc;
+	}
 	it->ctx = cu_ctx_ref(ctx);
 	it->rd.after = after_seq;
 	*out = it;
@@ -128,7 +132,7 @@ int custos_audit_next(custos_audit_entry **out, custos_audit_iter *it)
 			cu_err_restore(&it->err);
 			return rc;
 		}
-		if (it->exhausted)
+		if (it->exhausted || (it->rd.bounded && it->rd.after >= it->rd.upto))
 			return CUSTOS_ITEROVER;
 		if ((rc = cu_ctx_current(it->ctx)))
 			return rc;
