@@ -430,6 +430,51 @@ START_TEST(identifiers_drop_separators_and_width_and_case)
 }
 END_TEST
 
+/* ASCII text takes a shortcut past the code point buffers: for every ASCII character
+ * and every combination of flags, and for random ASCII strings, it must give what the
+ * general path gives. The general path is reached by a leading U+00E9, which no flag
+ * changes and which composes with no ASCII character, so fold("\u00E9" s) is
+ * "\u00E9" fold(s) when both paths agree. */
+static void expect_ascii_agrees(const char *s, size_t n, unsigned flags)
+{
+	char with[128], *fast = NULL, *slow = NULL;
+	size_t fn = 0, sn = 0;
+
+	ck_assert_uint_lt(n + 2, sizeof with);
+	memcpy(with, "\xC3\xA9", 2);
+	memcpy(with + 2, s, n);
+	ck_assert_int_eq(cu_utf8_fold(&fast, &fn, s, n, flags), CUSTOS_OK);
+	ck_assert_int_eq(cu_utf8_fold(&slow, &sn, with, n + 2, flags), CUSTOS_OK);
+	ck_assert_msg(sn == fn + 2 && !memcmp(slow, "\xC3\xA9", 2) && !memcmp(slow + 2, fast, fn),
+		"flags %u: \"%.*s\" folds to \"%.*s\", the general path to \"%.*s\"", flags, (int)n, s, (int)fn, fast,
+		(int)sn, slow);
+	ck_assert_int_eq(fast[fn], '\0');
+	cu_free_secret(fast, fn + 1);
+	cu_free_secret(slow, sn + 1);
+}
+
+START_TEST(ascii_folds_as_the_general_path_does)
+{
+	unsigned seed = 7;
+	char s[64];
+
+	for (unsigned flags = 1; flags < 8; flags++) {
+		for (int c = 1; c < 128; c++) {
+			s[0] = 'x';
+			s[1] = (char)c;
+			s[2] = 'Y';
+			expect_ascii_agrees(s, 3, flags);
+		}
+		for (int r = 0; r < 200; r++) {
+			size_t n = (size_t)(rand_r(&seed) % 60);
+			for (size_t i = 0; i < n; i++)
+				s[i] = (char)(1 + rand_r(&seed) % 127);
+			expect_ascii_agrees(s, n, flags);
+		}
+	}
+}
+END_TEST
+
 /* The three forms of one vector line: NFKC, case folded, identifier. */
 static void check_fold_vector(const char *line)
 {
@@ -492,6 +537,7 @@ START_TEST(folding_fails_cleanly_without_memory)
 	fail_each_allocation(identifier, longin, strlen(longin), longwant);
 	fail_each_allocation(casefold, "STRA\xC3\x9F" "E", 7, "strasse");
 	fail_each_allocation(nfkc, "\xEF\xAC\x81", 3, "fi");
+	fail_each_allocation(identifier, "AB-12 3", 7, "ab123");  /* the ASCII path */
 }
 END_TEST
 
@@ -524,6 +570,7 @@ static Suite *unicode_suite(void)
 	tcase_add_test(fold, case_folding_is_full_and_canonical);
 	tcase_add_test(fold, identifiers_drop_separators_and_width_and_case);
 	tcase_add_test(fold, every_folding_vector_from_the_unicode_database);
+	tcase_add_test(fold, ascii_folds_as_the_general_path_does);
 	tcase_add_test(fold, trimming_takes_every_unicode_space);
 	tcase_add_test(errors, folding_fails_cleanly_without_memory);
 	suite_add_tcase(s, nfc);

@@ -64,9 +64,6 @@ static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, un
 	return CUSTOS_OK;
 }
 
-/* Read, authenticate and decode customer id; the record's secrets stay in s for a rewrite.
- * The record is borrowed from the backend until the next backend call, so it is decoded
- * completely before any other call is made. */
 /* The version a write of c gets: records keep it in 32 bits, and it never wraps to an
  * older value (the audit replay tells record versions apart by it). */
 static int next_version(const custos_customer *c, uint32_t *v)
@@ -78,6 +75,9 @@ static int next_version(const custos_customer *c, uint32_t *v)
 	return CUSTOS_OK;
 }
 
+/* Read, authenticate and decode customer id; the record's secrets stay in s for a rewrite.
+ * The record is borrowed from the backend until the next backend call, so it is decoded
+ * completely before any other call is made. */
 static int load_with_secrets(cu_op *op, uint64_t id, unsigned classes, cu_rec_secrets *s, custos_customer **out)
 {
 	unsigned char k[8];

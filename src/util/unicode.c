@@ -433,6 +433,29 @@ static int case_fold(cpbuf *b, const cpbuf *a, int compat)
 	return CUSTOS_OK;
 }
 
+/* cu_utf8_fold() of ASCII text: NFC and NFKC leave every ASCII character as it is, and
+ * full case folding maps only A-Z there, so no code point buffer is needed. */
+static int fold_ascii(char **out, size_t *out_len, const char *in, size_t len, unsigned flags)
+{
+	char *buf = cu_malloc(len + 1);
+	size_t n = 0;
+
+	if (!buf)
+		return cu_err_oom();
+	for (size_t i = 0; i < len; i++) {
+		char ch = in[i];
+		if ((flags & CU_FOLD_SEPARATORS) && is_separator((unsigned char)ch))
+			continue;
+		if ((flags & CU_FOLD_CASE) && ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*out_len = n;
+	return CUSTOS_OK;
+}
+
 int cu_utf8_fold(char **out, size_t *out_len, const char *in, size_t len, unsigned flags)
 {
 	int compat = (flags & CU_FOLD_COMPAT) != 0, rc;
@@ -442,6 +465,8 @@ int cu_utf8_fold(char **out, size_t *out_len, const char *in, size_t len, unsign
 
 	if (flags == 0)
 		return cu_utf8_nfc(out, out_len, in, len);
+	if (is_ascii(in, len))
+		return fold_ascii(out, out_len, in, len, flags);
 	if ((rc = scan(in, len, &ncp, &q)))
 		return rc;
 	b.p = b.local;   /* nothing to wipe unless case folding fills it */
