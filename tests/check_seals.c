@@ -310,6 +310,26 @@ START_TEST(an_altered_header_is_tampering_not_a_wrong_key)
 }
 END_TEST
 
+/* custos_db_rekey() promises that the old secret stops opening the store, even with the
+ * older header and keyring put back (what a file copy or a backup holds): the audit head's
+ * digest of the meta records tells them from the current ones. */
+START_TEST(an_older_header_and_keyring_put_back_after_a_rekey_are_found)
+{
+	static const unsigned char next_key[32] = { 7, 7, 7 };
+	saved header = save(T_B_META, "header", 6), keyring = save(T_B_META, "keyring", 7);
+	custos_secret *next = NULL;
+	char msg[600];
+
+	ck_assert_int_eq(custos_secret_key(&next, next_key, sizeof next_key), CUSTOS_OK);
+	ck_assert_int_eq(custos_db_rekey(T.ctx, next), CUSTOS_OK);
+	custos_secret_free(next);
+	put_back(&header);
+	put_back(&keyring);
+	ck_assert_int_eq(reopen_code(msg, sizeof msg), CUSTOS_EAUTH);
+	HAS(msg, "does not match the store header or keyring");
+}
+END_TEST
+
 START_TEST(a_wrong_key_or_an_altered_salt_says_both)
 {
 	static const unsigned char other[32] = { 9, 9, 9 };
@@ -374,6 +394,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, an_altered_header_is_tampering_not_a_wrong_key);
 	tcase_add_test(tc, a_wrong_key_or_an_altered_salt_says_both);
+	tcase_add_test(tc, an_older_header_and_keyring_put_back_after_a_rekey_are_found);
 	suite_add_tcase(s, tc);
 	return s;
 }
