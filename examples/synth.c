@@ -88,11 +88,13 @@ static void hk_phone(char *out, size_t n, uint64_t form, unsigned number)
 {
 	unsigned hi = number / 10000, lo = number % 10000;
 
-	switch (form % 5) {
+	switch (form % 7) {
 	case 0: snprintf(out, n, "+852 %04u %04u", hi, lo); break;
 	case 1: snprintf(out, n, "%04u %04u", hi, lo); break;
 	case 2: snprintf(out, n, "+852-%04u-%04u", hi, lo); break;
 	case 3: snprintf(out, n, "%04u%04u", hi, lo); break;
+	case 4: snprintf(out, n, "852 %04u %04u", hi, lo); break;      /* the country code without + */
+	case 5: snprintf(out, n, "(852) %04u %04u", hi, lo); break;
 	default: snprintf(out, n, "+852 %04u-%04u", hi, lo); break;
 	}
 }
