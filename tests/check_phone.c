@@ -356,6 +356,44 @@ START_TEST(every_example_number_of_the_metadata_is_valid)
 }
 END_TEST
 
+/* The plans are compiled into digit masks at the first check; reading the text gives the
+ * same lengths for every plan. Digits are drawn at random and, half the time, steered
+ * towards digits some entry still agrees with, so long prefixes are reached too; every
+ * prefix length k of every drawn string is compared. */
+START_TEST(compiled_plans_agree_with_their_text)
+{
+	unsigned seed = 852, plans = 0;
+	long compared = 0, nonzero = 0;
+	char d[20];
+
+	for (unsigned cc = 1; cc < 1000; cc++) {
+		if (cu_phone_plan_lengths(cc, "", 0, 0) < 0)
+			continue;
+		plans++;
+		for (int round = 0; round < 200; round++) {
+			size_t n = 1 + (size_t)rand_r(&seed) % 17;
+			for (size_t i = 0; i < n; i++) {
+				d[i] = (char)('0' + rand_r(&seed) % 10);
+				for (int t = 0; t < 10 && (round & 1) && cu_phone_plan_lengths(cc, d, i + 1, 0) == 0; t++)
+					d[i] = (char)('0' + (d[i] - '0' + 1) % 10);
+			}
+			for (size_t k = 0; k <= n; k++) {
+				long long text = cu_phone_plan_lengths(cc, d, k, 0);
+				long long fast = cu_phone_plan_lengths(cc, d, k, 1);
+				ck_assert_msg(fast == text, "+%u, %zu of %.*s: compiled %llx, text %llx", cc, k, (int)n, d,
+					(unsigned long long)fast, (unsigned long long)text);
+				compared++;
+				nonzero += text > 0 && k >= 4;
+			}
+		}
+	}
+	ck_assert_uint_gt(plans, 200);
+	ck_assert_int_gt(compared, 400000);
+	ck_assert_int_gt(nonzero, 50000);
+	ck_assert_int_eq(cu_phone_plan_lengths(997, "1234567", 7, 1), -1);
+}
+END_TEST
+
 /* The rules of custos 0.1.0, kept so that old stores still find what they hold. */
 START_TEST(the_old_rules_give_the_old_forms)
 {
@@ -523,6 +561,7 @@ static Suite *phone_suite(void)
 	tcase_add_test(tc, what_no_region_numbers_is_refused_with_the_reason);
 	tcase_add_test(tc, real_formats_of_each_region_are_read);
 	tcase_add_test(tc, every_example_number_of_the_metadata_is_valid);
+	tcase_add_test(tc, compiled_plans_agree_with_their_text);
 	tcase_add_test(tc, the_old_rules_give_the_old_forms);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("regions");

@@ -31,6 +31,7 @@
  * When no reading is valid, the reason comes from the one a person most likely meant: the
  * region's international prefix if one matched, else "00", else the national number.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,6 +99,25 @@ static unsigned item_mask(const char **p)
 	return mask;
 }
 
+/* The lengths after an entry's ':' ("8", "5-8", "7,9-10"); advances *p past them. */
+static lengths read_lengths(const char **p)
+{
+	lengths lens = 0;
+
+	for (;;) {
+		unsigned a = read_number(p), b = a;
+		if (**p == '-') {
+			(*p)++;
+			b = read_number(p);
+		}
+		for (; a <= b; a++)
+			lens |= (lengths)1 << a;
+		if (**p != ',')
+			return lens;
+		(*p)++;
+	}
+}
+
 /* Read the entry at p: whether its prefix agrees with the first k digits of d (as far as
  * both go), its prefix length and its lengths. Returns where the next entry starts. */
 static const char *entry(const char *p, const char *d, size_t k, int *agrees, size_t *plen, lengths *lens)
@@ -112,19 +132,7 @@ static const char *entry(const char *p, const char *d, size_t k, int *agrees, si
 	}
 	*plen = i;
 	p++;
-	*lens = 0;
-	for (;;) {
-		unsigned a = read_number(&p), b = a;
-		if (*p == '-') {
-			p++;
-			b = read_number(&p);
-		}
-		for (; a <= b; a++)
-			*lens |= (lengths)1 << a;
-		if (*p != ',')
-			break;
-		p++;
-	}
+	*lens = read_lengths(&p);
 	return *p == ' ' ? p + 1 : p;
 }
 
@@ -156,14 +164,82 @@ static lengths prefixes_of(const char *list, const char *d, size_t n)
 	return agreeing(list, d, n, 1) & (((lengths)2 << n) - 1);
 }
 
-/* lengths_after() over every piece of a plan's numbers. */
-static lengths plan_lengths(const struct cu_phone_plan *p, const char *d, size_t k)
+/* ---- the plans' numbers, compiled once ----
+ * Reading a plan's text for every number made checking one the costliest step of storing
+ * a customer (Hong Kong's plan has some 300 entries). The first check compiles every plan
+ * into digit masks in static storage, so nothing is allocated; should the tables ever
+ * outgrow it, the text is read as before. */
+
+#define ITEMS_MAX 8        /* the longest prefix in the metadata has 8 items */
+#define COMPILED_MAX 8192  /* the metadata has some 5,900 entries */
+
+typedef struct centry {
+	uint16_t mask[ITEMS_MAX];   /* the digits each item of the prefix allows */
+	uint8_t plen;
+	lengths lens;
+} centry;
+
+static centry compiled[COMPILED_MAX];
+static uint16_t plan_first[COUNT(cu_phone_plans)], plan_count[COUNT(cu_phone_plans)];
+static int compiled_ok;
+static pthread_once_t compile_once = PTHREAD_ONCE_INIT;
+
+/* The entry at p into e; where the next entry starts, or NULL when its prefix is too long. */
+static const char *compile_entry(const char *p, centry *e)
+{
+	for (e->plen = 0; *p != ':'; e->plen++) {
+		if (e->plen == ITEMS_MAX)
+			return NULL;
+		e->mask[e->plen] = (uint16_t)item_mask(&p);
+	}
+	p++;
+	e->lens = read_lengths(&p);
+	return *p == ' ' ? p + 1 : p;
+}
+
+static void compile_all(void)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < COUNT(cu_phone_plans); i++) {
+		plan_first[i] = (uint16_t)used;
+		for (size_t j = 0; j < CU_PHONE_PIECES && cu_phone_plans[i].numbers[j]; j++)
+			for (const char *p = cu_phone_plans[i].numbers[j]; *p; used++)
+				if (used == COMPILED_MAX || !(p = compile_entry(p, &compiled[used])))
+					return;
+		plan_count[i] = (uint16_t)(used - plan_first[i]);
+	}
+	compiled_ok = 1;
+}
+
+/* lengths_after() over every piece of a plan's numbers, from the text. */
+static lengths plan_lengths_text(const struct cu_phone_plan *p, const char *d, size_t k)
 {
 	lengths all = 0;
 
 	for (size_t i = 0; i < CU_PHONE_PIECES && p->numbers[i]; i++)
 		all |= lengths_after(p->numbers[i], d, k);
 	return all;
+}
+
+/* The same from the compiled plans, when they could be compiled. */
+static lengths plan_lengths(const struct cu_phone_plan *p, const char *d, size_t k)
+{
+	size_t at = (size_t)(p - cu_phone_plans);
+	const centry *e, *end;
+	lengths all = 0;
+
+	(void)pthread_once(&compile_once, compile_all);
+	if (!compiled_ok)
+		return plan_lengths_text(p, d, k);
+	for (e = compiled + plan_first[at], end = e + plan_count[at]; e < end; e++) {
+		size_t m = e->plen < k ? e->plen : k, i = 0;
+		while (i < m && (e->mask[i] >> (d[i] - '0') & 1))
+			i++;
+		if (i == m)
+			all |= e->lens;
+	}
+	return all & ~(((lengths)1 << k) - 1);
 }
 
 /* ---- tables ---- */
@@ -262,6 +338,18 @@ int cu_phone_valid(unsigned cc, const char *nsn, size_t n)
 	if (!p)
 		return -1;
 	return n < 32 && (plan_lengths(p, nsn, n) >> n & 1);
+}
+
+long long cu_phone_plan_lengths(unsigned cc, const char *d, size_t k, int use_compiled)
+{
+	const struct cu_phone_plan *p = plan_of(cc);
+
+	if (!p)
+		return -1;
+	if (!use_compiled)
+		return plan_lengths_text(p, d, k);
+	(void)pthread_once(&compile_once, compile_all);
+	return compiled_ok ? (long long)plan_lengths(p, d, k) : -2;
 }
 
 /* ---- reading the characters ---- */
@@ -587,7 +675,11 @@ int cu_phone_normalize(char out[CU_PHONE_MAX + 1], const char *in, const char *d
 	ccl = code_digits(r.cc);
 	if (ccl + r.nn > E164_DIGITS)
 		return refuse(why, "is too long to be a phone number (E.164 allows 15 digits)");
-	snprintf(out, CU_PHONE_MAX + 1, "+%u%.*s", r.cc, (int)r.nn, r.nsn);
+	out[0] = '+';
+	for (size_t i = ccl, cc = r.cc; i > 0; i--, cc /= 10)
+		out[i] = (char)('0' + cc % 10);
+	memcpy(out + 1 + ccl, r.nsn, r.nn);
+	out[1 + ccl + r.nn] = '\0';
 	return CUSTOS_OK;
 }
 

@@ -43,6 +43,11 @@ int cu_phone_read(const char *in, char digits[CU_PHONE_READ_MAX], size_t *n, int
  * has no plan for cc (such as +997). For tests and the migration. */
 int cu_phone_valid(unsigned cc, const char *nsn, size_t n);
 
+/* For tests: the lengths (bit n: n digits) that calling code cc's plan allows for a number
+ * agreeing with the first k digits of d, read from the compiled plans (compiled != 0; -2
+ * when they could not be compiled) or from the plan's text; -1 when cc has no plan. */
+long long cu_phone_plan_lengths(unsigned cc, const char *d, size_t k, int compiled);
+
 /* Length of the country calling code the ITU assigned at the start of digits (n of them),
  * 0 if none. Assigned codes are prefix-free (no code begins another). */
 size_t cu_phone_code_length(const char *digits, size_t n);
