@@ -67,7 +67,6 @@ static int64_t now_us(void)
 int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly)
 {
 	cu_audit *a = cu_calloc(1, sizeof *a);
-	pthread_condattr_t ca;
 
 	if (!a)
 		return cu_err_oom();
@@ -86,10 +85,7 @@ int cu_audit_new(cu_audit **out, const custos_db_options *o, int readonly)
 		return cu_err_oom();
 	}
 	pthread_mutex_init(&a->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&a->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	cu_clock_cond_init(&a->wake);
 	pthread_cond_init(&a->done, NULL);
 	cu_usage_init(&a->usage);
 	a->fork_gen = cu_fork_generation();
@@ -412,17 +408,6 @@ int cu_audit_queue_entry(cu_core *core, const cu_audit_rec *r)
 
 /* ---- the flusher thread ---- */
 
-static void deadline(struct timespec *ts, int64_t wait_us)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += (time_t)(wait_us / 1000000);
-	ts->tv_nsec += (long)(wait_us % 1000000) * 1000;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static void *flusher(void *arg)
 {
 	cu_audit *a = arg;
@@ -441,7 +426,7 @@ static void *flusher(void *arg)
 			int64_t until = a->queued_at[a->head % a->cap] + age_us;
 			if (queued(a) >= a->batch || until < retry_at)
 				until = retry_at;
-			deadline(&ts, until > now ? until - now : 1000);
+			cu_clock_deadline(&ts, until > now ? until - now : 1000);
 			pthread_cond_timedwait(&a->wake, &a->mu, &ts);
 			continue;
 		}

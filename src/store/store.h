@@ -34,7 +34,12 @@ typedef struct cu_store {
 	atomic_int damaged;       /* CU_DAMAGE_*: what a check found, what may still be written */
 	pthread_mutex_t queue_lock;
 	pthread_cond_t queue_done;
+	pthread_cond_t queue_grew;  /* a writer joined the queue (on CLOCK_MONOTONIC) */
 	struct cu_write_req *queue, **queue_tail;
+	int queued;               /* writes in the queue */
+	int group_target;         /* writes a leader waits a moment for (see gather()) */
+	unsigned long groups;     /* groups led so far */
+	int64_t last_commit_us;   /* how long the last group took */
 	int leading;              /* a leader is running a batch */
 } cu_store;
 
