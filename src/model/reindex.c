@@ -66,7 +66,7 @@ int cu_job_end(cu_op *op, const cu_job *job)
 int cu_job_field(cu_op *op, const cu_field **out)
 {
 	const cu_field *f;
-	cu_job job;
+	cu_job job = { 0 };
 	int rc;
 
 	*out = NULL;
