@@ -556,18 +556,29 @@ int cu_is_zero(const void *p, size_t n)
 
 void cu_bidx_keys_derive(cu_bidx_keys *bk, const cu_keys *k, uint32_t field_id)
 {
+	crypto_generichash_state st;
+
 	crypto_kdf_derive_from_key(bk->index, CU_KEY_BYTES, field_id, "CUSBIDX1", k->idx_root);
 	crypto_kdf_derive_from_key(bk->verify, sizeof bk->verify, field_id, "CUSBVER2", k->idx_root);
+	crypto_generichash_init(&st, bk->index, CU_KEY_BYTES, 32);
+	memcpy(bk->keyed, &st, sizeof bk->keyed);
+	sodium_memzero(&st, sizeof st);
 }
 
 uint32_t cu_bidx_value(const cu_bidx_keys *bk, const void *norm, size_t n, unsigned bits)
 {
+	crypto_generichash_state st;
 	unsigned char h[32];
 	uint32_t v;
 
-	/* Full 32-byte output, then truncate: a short outlen would be a different hash. */
-	crypto_generichash(h, sizeof h, norm, n, bk->index, CU_KEY_BYTES);
+	/* BLAKE2b-256 keyed with bk->index, from the state after the key block. Full 32-byte
+	 * output, then truncate: a short outlen would be a different hash. */
+	memcpy(&st, bk->keyed, sizeof st);
+	crypto_generichash_update(&st, norm, n);
+	crypto_generichash_final(&st, h, sizeof h);
+	sodium_memzero(&st, sizeof st);
 	v = cu_get_u32be(h);
+	sodium_memzero(h, sizeof h);
 	return bits >= 32 ? v : v & ~(UINT32_MAX >> bits);
 }
 

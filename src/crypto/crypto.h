@@ -217,6 +217,9 @@ int cu_is_zero(const void *p, size_t n);
 typedef struct cu_bidx_keys {
 	unsigned char index[CU_KEY_BYTES];
 	unsigned char verify[16];
+	/* BLAKE2b's state after its key block, so a value costs one compression, not two;
+	 * kept as bytes (copied to an aligned state for use), as secret as the key. */
+	unsigned char keyed[sizeof(crypto_generichash_state)];
 } cu_bidx_keys;
 void cu_bidx_keys_derive(cu_bidx_keys *bk, const cu_keys *k, uint32_t field_id);
 uint32_t cu_bidx_value(const cu_bidx_keys *bk, const void *norm, size_t n, unsigned bits);
