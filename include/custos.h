@@ -24,5 +24,6 @@
 #include "custos/schema.h"
 #include "custos/customer.h"
 #include "custos/audit.h"
+#include "custos/event.h"
 
 #endif

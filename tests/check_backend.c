@@ -527,6 +527,85 @@ START_TEST(cursor_seek_lands_on_first_key_at_or_after_probe)
 }
 END_TEST
 
+/* Backends that read backwards (memory, lmdb; the example does not) land on the last key
+ * before a probe and step back to the first, in a read and in a write transaction. */
+START_TEST(cursor_seek_before_and_prev_walk_backwards)
+{
+	char dir[256];
+	custos_backend *be = make_prepared(_i, dir);
+	custos_val k, v, p;
+	void *txn, *cur;
+
+	if (_i == K_SORTED) {  /* the example backend: version 3 without the optional pair */
+		ck_assert(be->cursor_seek_before == NULL && be->cursor_prev == NULL);
+		drop(be, _i, dir);
+		return;
+	}
+	ck_assert(be->cursor_seek_before != NULL && be->cursor_prev != NULL);
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_WRITE, &txn), CUSTOS_OK);
+	/* Before anything is in the bucket, and with a key in a neighbouring bucket. */
+	ck_assert_int_eq(put_s(be, txn, 1, "zz", "other"), CUSTOS_OK);
+	ck_assert_int_eq(be->cursor_open(be, txn, 2, &cur), CUSTOS_OK);
+	p = sv("m");
+	ck_assert_int_eq(be->cursor_seek_before(be, cur, &p, &k, &v), CUSTOS_ITEROVER);
+	be->cursor_close(be, cur);
+	ck_assert_int_eq(put_s(be, txn, 2, "b", "vb"), CUSTOS_OK);
+	ck_assert_int_eq(put_s(be, txn, 2, "d", "vd"), CUSTOS_OK);
+	ck_assert_int_eq(put_s(be, txn, 2, "dd", "vdd"), CUSTOS_OK);
+	ck_assert_int_eq(put_s(be, txn, 2, "f", "vf"), CUSTOS_OK);
+	/* In the write transaction: its own writes. */
+	ck_assert_int_eq(be->cursor_open(be, txn, 2, &cur), CUSTOS_OK);
+	p = sv("e");
+	ck_assert_int_eq(be->cursor_seek_before(be, cur, &p, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "dd");
+	be->cursor_close(be, cur);
+	ck_assert_int_eq(be->commit(be, txn), CUSTOS_OK);
+
+	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
+	ck_assert_int_eq(be->cursor_open(be, txn, 2, &cur), CUSTOS_OK);
+	/* The empty probe: the last key; then every key backwards, then the start. */
+	p.data = NULL;
+	p.size = 0;
+	ck_assert_int_eq(be->cursor_seek_before(be, cur, &p, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "f");
+	ASSERT_KEY(v, "vf");
+	ck_assert_int_eq(be->cursor_prev(be, cur, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "dd");
+	ASSERT_KEY(v, "vdd");
+	ck_assert_int_eq(be->cursor_prev(be, cur, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "d");
+	ck_assert_int_eq(be->cursor_prev(be, cur, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "b");
+	ck_assert_int_eq(be->cursor_prev(be, cur, &k, &v), CUSTOS_ITEROVER);
+	/* Equal to a key: the one before it; a prefix: before it too. */
+	p = sv("dd");
+	ck_assert_int_eq(be->cursor_seek_before(be, cur, &p, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "d");
+	p = sv("d");
+	p.size = 2; /* "d\0" sorts after "d", before "dd" */
+	ck_assert_int_eq(be->cursor_seek_before(be, cur, &p, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "d");
+	/* After every key: the last; forwards again from a backwards position. */
+	p = sv("g");
+	ck_assert_int_eq(be->cursor_seek_before(be, cur, &p, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "f");
+	ck_assert_int_eq(be->cursor_next(be, cur, &k, &v), CUSTOS_ITEROVER);
+	p = sv("d");
+	ck_assert_int_eq(be->cursor_seek_before(be, cur, &p, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "b");
+	ck_assert_int_eq(be->cursor_next(be, cur, &k, &v), CUSTOS_OK);
+	ASSERT_KEY(k, "d");
+	/* At or before the first key: nothing. */
+	p = sv("b");
+	ck_assert_int_eq(be->cursor_seek_before(be, cur, &p, &k, &v), CUSTOS_ITEROVER);
+	p = sv("a");
+	ck_assert_int_eq(be->cursor_seek_before(be, cur, &p, &k, &v), CUSTOS_ITEROVER);
+	be->cursor_close(be, cur);
+	be->abort(be, txn);
+	drop(be, _i, dir);
+}
+END_TEST
+
 START_TEST(cursor_in_write_txn_sees_own_writes)
 {
 	char dir[256];
@@ -1069,6 +1148,7 @@ static Suite *backend_suite(void)
 	tcase_add_loop_test(tc, cursor_walks_keys_in_memcmp_then_length_order, 0, K_COUNT);
 	tcase_add_loop_test(tc, cursor_on_empty_bucket_is_iterover, 0, K_COUNT);
 	tcase_add_loop_test(tc, cursor_seek_lands_on_first_key_at_or_after_probe, 0, K_COUNT);
+	tcase_add_loop_test(tc, cursor_seek_before_and_prev_walk_backwards, 0, K_COUNT);
 	tcase_add_loop_test(tc, cursor_in_write_txn_sees_own_writes, 0, K_COUNT);
 	tcase_add_loop_test(tc, put_append_hint_stores_increasing_keys, 0, K_COUNT);
 	tcase_add_loop_test(tc, read_txn_after_commit_sees_the_write, 0, K_COUNT);

@@ -63,9 +63,12 @@ typedef enum custos_audit_action {
 	CUSTOS_AUDIT_SCHEMA = 10,  /**< The schema changed. */
 	CUSTOS_AUDIT_KEYS = 11,    /**< The store's secret changed. */
 	CUSTOS_AUDIT_AUDIT = 12,   /**< The audit log was read, verified or the permissions reviewed. */
-	CUSTOS_AUDIT_DROPPED = 13  /**< This many queued entries were lost (custos_audit_entry_version()): best-effort
+	CUSTOS_AUDIT_DROPPED = 13, /**< This many queued entries were lost (custos_audit_entry_version()): best-effort
 	                                mode found the queue full after a failed commit, or a close could not write
 	                                the log. */
+	CUSTOS_AUDIT_EVENT = 14,   /**< An event was appended to a customer's timeline (its sequence number is the
+	                                entry's version, the classes hold the notes class when it has text). */
+	CUSTOS_AUDIT_TIMELINE = 15 /**< A customer's timeline was listed (the classes decrypted). */
 } custos_audit_action;
 
 /** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_grant_change() of the entry). */
@@ -226,7 +229,7 @@ CUSTOS_EXTERN(uint32_t) custos_audit_entry_classes(const custos_audit_entry *e);
 CUSTOS_EXTERN(int) custos_audit_entry_result(const custos_audit_entry *e);
 /** @brief The version a change made: the customer's record version after a
  *  #CUSTOS_AUDIT_CREATE, #CUSTOS_AUDIT_UPDATE or #CUSTOS_AUDIT_REASSIGN, the schema version
- *  after a #CUSTOS_AUDIT_SCHEMA. @param[in] e The entry. @return The version, 0 for other
+ *  after a #CUSTOS_AUDIT_SCHEMA, the event's sequence number for a #CUSTOS_AUDIT_EVENT. @param[in] e The entry. @return The version, 0 for other
  *  actions or NULL. */
 CUSTOS_EXTERN(uint32_t) custos_audit_entry_version(const custos_audit_entry *e);
 /** @brief What a #CUSTOS_AUDIT_GRANT entry changed. @param[in] e The entry.

@@ -9,10 +9,12 @@
 #include "crypto/crypto.h"
 
 /* How much of the struct each version has: a host built against version 1 passes a
- * struct that ends before `check`. */
+ * struct that ends before `check`, one built against version 2 one that ends before
+ * `cursor_seek_before`. */
 static size_t backend_size(unsigned int version)
 {
-	return version == 1 ? offsetof(custos_backend, check) : sizeof(custos_backend);
+	return version == 1 ? offsetof(custos_backend, check) :
+	       version == 2 ? offsetof(custos_backend, cursor_seek_before) : sizeof(custos_backend);
 }
 
 int custos_backend_init(custos_backend *be, unsigned int version)

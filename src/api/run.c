@@ -93,7 +93,7 @@ static int audit_write(run *r, cu_op *op)
 	if (n && !recs)
 		return cu_err_oom();
 	for (size_t i = 0; i < op->nwrites; i++) {
-		cu_audit_rec_init(&recs[i], r->ctx, r->action, r->need);
+		cu_audit_rec_init(&recs[i], r->ctx, op->writes[i].action ? op->writes[i].action : r->action, r->need);
 		recs[i].customer = op->writes[i].customer;
 		recs[i].version = op->writes[i].version;
 		recs[i].classes = op->writes[i].classes;

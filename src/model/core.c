@@ -45,6 +45,12 @@ void cu_op_release(cu_op *op)
 int cu_op_note_write(cu_op *op, uint64_t customer, uint32_t version, uint32_t classes, const unsigned char *record,
 	size_t n)
 {
+	return cu_op_note_write_as(op, 0, customer, version, classes, record, n);
+}
+
+int cu_op_note_write_as(cu_op *op, int action, uint64_t customer, uint32_t version, uint32_t classes,
+	const unsigned char *record, size_t n)
+{
 	cu_write_note *w;
 
 	if (op->nwrites == op->cwrites) {
@@ -56,6 +62,7 @@ int cu_op_note_write(cu_op *op, uint64_t customer, uint32_t version, uint32_t cl
 		op->cwrites = cap;
 	}
 	w = &op->writes[op->nwrites++];
+	w->action = action;
 	w->customer = customer;
 	w->version = version;
 	w->classes = classes;

@@ -61,6 +61,7 @@ typedef struct cu_counters {
 
 /* A customer write made by an operation, for its audit entry. */
 typedef struct cu_write_note {
+	int action;                          /* CUSTOS_AUDIT_*, or 0: the operation's own */
 	uint64_t customer;
 	uint32_t version;
 	uint32_t classes;                    /* classes whose values changed */
@@ -140,6 +141,10 @@ void cu_op_release(cu_op *op);
 /* Remember a customer write for the audit log. */
 int cu_op_note_write(cu_op *op, uint64_t customer, uint32_t version, uint32_t classes, const unsigned char *record,
 	size_t n);
+/* The same for a write that is audited as `action` whatever the operation is (an event
+ * appended: version is its sequence number, the hash that of its stored value). */
+int cu_op_note_write_as(cu_op *op, int action, uint64_t customer, uint32_t version, uint32_t classes,
+	const unsigned char *record, size_t n);
 /* The blind-index keys of a field, from the cache when possible. */
 void cu_core_bidx_keys(cu_core *c, uint16_t field_id, cu_bidx_keys *out);
 int cu_counters_get(cu_op *op, cu_counters **out);

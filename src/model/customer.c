@@ -75,26 +75,45 @@ static int next_version(const custos_customer *c, uint32_t *v)
 	return CUSTOS_OK;
 }
 
-/* Read, authenticate and decode customer id; the record's secrets stay in s for a rewrite.
- * The record is borrowed from the backend until the next backend call, so it is decoded
- * completely before any other call is made. */
-static int load_with_secrets(cu_op *op, uint64_t id, unsigned classes, cu_rec_secrets *s, custos_customer **out)
+/* Read and authenticate customer id's record (borrowed from the backend into r) and check
+ * that op reaches it; its data key goes to s. */
+static int open_reached(cu_op *op, uint64_t id, cu_rec *r, cu_rec_secrets *s)
 {
 	unsigned char k[8];
 	custos_val v;
-	cu_rec r;
 	int rc;
 
 	id_key(k, id);
 	if ((rc = cu_get(op->txn, CU_B_CUSTOMERS, k, 8, &v)))
 		return rc == CUSTOS_ENOTFOUND ? not_found(id) : rc;
-	if ((rc = cu_rec_parse(&r, id, v.data, v.size)) || (rc = cu_rec_open(&r, op->core->keys, s)))
+	if ((rc = cu_rec_parse(r, id, v.data, v.size)) || (rc = cu_rec_open(r, op->core->keys, s)))
 		return rc;
 	/* The central scope check, on the authenticated header: a customer out of reach is
 	 * exactly as absent as one that does not exist. */
-	if (!cu_op_reaches(op, r.owner, r.team))
-		return not_found(id);
+	return cu_op_reaches(op, r->owner, r->team) ? CUSTOS_OK : not_found(id);
+}
+
+/* Read, authenticate and decode customer id; the record's secrets stay in s for a rewrite.
+ * The record is borrowed from the backend until the next backend call, so it is decoded
+ * completely before any other call is made. */
+static int load_with_secrets(cu_op *op, uint64_t id, unsigned classes, cu_rec_secrets *s, custos_customer **out)
+{
+	cu_rec r;
+	int rc;
+
+	if ((rc = open_reached(op, id, &r, s)))
+		return rc;
 	return decode_record(op, &r, s, classes, out);
+}
+
+int cu_cust_open_key(cu_op *op, uint64_t id, cu_rec_secrets *s)
+{
+	cu_rec r;
+	int rc = open_reached(op, id, &r, s);
+
+	if (rc)
+		cu_rec_close(s);
+	return rc;
 }
 
 int cu_cust_reachable(cu_op *op, uint64_t id, int *yes)

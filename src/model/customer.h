@@ -33,6 +33,11 @@ int cu_cust_ids(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t 
 
 /* Change a customer's owner and team (the customer must be within op's scope). */
 int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team);
+/* Open customer id's data key, for its events: the record is read and authenticated and
+ * must be within op's scope (CUSTOS_ENOTFOUND otherwise, as for a missing id); s is wiped
+ * on failure, and by the caller with cu_rec_close() after use. */
+struct cu_rec_secrets;
+int cu_cust_open_key(cu_op *op, uint64_t id, struct cu_rec_secrets *s);
 /* Is customer id present and within op's scope? Authenticates the record, decrypts nothing. */
 int cu_cust_reachable(cu_op *op, uint64_t id, int *yes);
 /* A page of the ids op may reach, ascending, after after_id. *last_seen is the last id

@@ -12,7 +12,7 @@
 #include "util/error.h"
 
 const char *const cu_bucket_names[CU_B_COUNT] = {
-	"meta", "customers", "index", "access", "audit",
+	"meta", "customers", "index", "access", "audit", "events", "metrics",
 };
 
 #define GROW_ATTEMPTS 16
@@ -139,6 +139,28 @@ int cu_cursor_seek(cu_cursor *c, const void *k, size_t kn, custos_val *key, cust
 int cu_cursor_next(cu_cursor *c, custos_val *key, custos_val *v)
 {
 	return checked(c->t->st->be->cursor_next(c->t->st->be, c->h, key, v));
+}
+
+int cu_cursor_backwards(const cu_cursor *c)
+{
+	const custos_backend *be = c->t->st->be;
+	return be->version >= 3 && be->cursor_seek_before && be->cursor_prev;
+}
+
+int cu_cursor_seek_before(cu_cursor *c, const void *k, size_t kn, custos_val *key, custos_val *v)
+{
+	custos_val want = val(k, kn);
+
+	if (!cu_cursor_backwards(c))
+		return CUSTOS_ENOTSUPPORTED;
+	return checked(c->t->st->be->cursor_seek_before(c->t->st->be, c->h, &want, key, v));
+}
+
+int cu_cursor_prev(cu_cursor *c, custos_val *key, custos_val *v)
+{
+	if (!cu_cursor_backwards(c))
+		return CUSTOS_ENOTSUPPORTED;
+	return checked(c->t->st->be->cursor_prev(c->t->st->be, c->h, key, v));
 }
 
 void cu_cursor_close(cu_cursor *c)

@@ -18,6 +18,8 @@ enum cu_bucket {
 	CU_B_INDEX,        /* field id ‖ value or blind index ‖ id -> verifier or empty */
 	CU_B_ACCESS,       /* principals, teams, roles: typed keys (see access/access.h) */
 	CU_B_AUDIT,        /* 'B' ‖ first seq -> block of entries; 'C' ‖ seq -> checkpoint */
+	CU_B_EVENTS,       /* customer id ‖ time ‖ seq -> timeline event (model/timeline/) */
+	CU_B_METRICS,      /* customer id -> the customer's timeline summary and metrics */
 	CU_B_COUNT
 };
 
@@ -86,6 +88,11 @@ int cu_txn_id(cu_txn *t, uint64_t *id);
 int cu_cursor_open(cu_cursor *c, cu_txn *t, unsigned bucket);
 int cu_cursor_seek(cu_cursor *c, const void *k, size_t kn, custos_val *key, custos_val *val);
 int cu_cursor_next(cu_cursor *c, custos_val *key, custos_val *val);
+/* Reading backwards, when the backend can (cu_cursor_backwards(); CUSTOS_ENOTSUPPORTED
+ * otherwise): the last key < k (the last key for kn 0), and the key before the current. */
+int cu_cursor_backwards(const cu_cursor *c);
+int cu_cursor_seek_before(cu_cursor *c, const void *k, size_t kn, custos_val *key, custos_val *val);
+int cu_cursor_prev(cu_cursor *c, custos_val *key, custos_val *val);
 void cu_cursor_close(cu_cursor *c);
 
 /* Run fn in a write transaction and commit it. Writers of this process are serialised and

@@ -145,12 +145,23 @@ struct custos_backend {
 	 */
 	int (*txn_id)(custos_backend *be, void *txn, uint64_t *out);
 	/* ---- methods added in version 3 go below this line ---- */
+	/**
+	 * Optional (may be NULL; a backend has both of these or neither). Position at the last
+	 * key < `key` (the last key of the bucket when `key->size` is 0); #CUSTOS_ITEROVER if
+	 * none. custos reads newest-first listings backwards with it; without it, it reads them
+	 * forwards and keeps the last ones.
+	 */
+	int (*cursor_seek_before)(custos_backend *be, void *cursor, const custos_val *key, custos_val *key_out,
+		custos_val *val_out);
+	/** Optional, with `cursor_seek_before`: move to the previous key; #CUSTOS_ITEROVER at the start. */
+	int (*cursor_prev)(custos_backend *be, void *cursor, custos_val *key_out, custos_val *val_out);
+	/* ---- methods added in version 4 go below this line ---- */
 };
 
 /** The version of #custos_backend this header declares. */
-#define CUSTOS_BACKEND_VERSION 2
+#define CUSTOS_BACKEND_VERSION 3
 /** Static initialiser for a #custos_backend with no methods. */
-#define CUSTOS_BACKEND_INIT { CUSTOS_BACKEND_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define CUSTOS_BACKEND_INIT { CUSTOS_BACKEND_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * @brief Zero a backend struct and set its version.

@@ -658,6 +658,32 @@ static int l_cursor_next(custos_backend *be, void *cursor, custos_val *key_out, 
 	return cursor_get(cursor, &k, MDB_NEXT, key_out, val_out);
 }
 
+static int l_cursor_seek_before(custos_backend *be, void *cursor, const custos_val *key, custos_val *key_out,
+	custos_val *val_out)
+{
+	MDB_val k = { key->size, (void *)key->data };
+	int rc;
+
+	(void)be;
+	if (key->size > 511)
+		return cu_err(CUSTOS_EINVALID, "lmdb backend: keys are 1 to 511 bytes");
+	if (!key->size)
+		return cursor_get(cursor, &k, MDB_LAST, key_out, val_out);
+	/* The first key >= key, then one back; none >= key: the last key is the one. */
+	rc = cursor_get(cursor, &k, MDB_SET_RANGE, key_out, val_out);
+	if (rc == CUSTOS_ITEROVER)
+		return cursor_get(cursor, &k, MDB_LAST, key_out, val_out);
+	return rc ? rc : cursor_get(cursor, &k, MDB_PREV, key_out, val_out);
+}
+
+static int l_cursor_prev(custos_backend *be, void *cursor, custos_val *key_out, custos_val *val_out)
+{
+	MDB_val k;
+
+	(void)be;
+	return cursor_get(cursor, &k, MDB_PREV, key_out, val_out);
+}
+
 static void l_cursor_close(custos_backend *be, void *cursor)
 {
 	lcursor *c = cursor;
@@ -771,6 +797,8 @@ int cu_backend_lmdb_new(custos_backend **out, const char *path, const custos_db_
 	b->base.cursor_seek = l_cursor_seek;
 	b->base.cursor_next = l_cursor_next;
 	b->base.cursor_close = l_cursor_close;
+	b->base.cursor_seek_before = l_cursor_seek_before;
+	b->base.cursor_prev = l_cursor_prev;
 	b->base.grow = l_grow;
 	b->base.free = l_free;
 	b->base.check = l_check;

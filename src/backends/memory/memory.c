@@ -127,6 +127,22 @@ static node *lower_bound(node *n, const unsigned char *k, size_t kn, int strict)
 	return best;
 }
 
+/* Last node with key < k (every key when kn is 0: the last node). */
+static node *upper_bound_before(node *n, const unsigned char *k, size_t kn)
+{
+	node *best = NULL;
+
+	while (n) {
+		if (kn == 0 || cmp(n->k, n->kn, k, kn) < 0) {
+			best = n;
+			n = n->r;
+		} else {
+			n = n->l;
+		}
+	}
+	return best;
+}
+
 static void node_free(node *n)
 {
 	if (!n)
@@ -494,6 +510,25 @@ static int m_cursor_next(custos_backend *be, void *cursor, custos_val *key_out, 
 	return cursor_land(c, lower_bound(c->m->roots[c->bucket], c->key, c->kn, 1), key_out, val_out);
 }
 
+static int m_cursor_seek_before(custos_backend *be, void *cursor, const custos_val *key, custos_val *key_out,
+	custos_val *val_out)
+{
+	mem_cursor *c = cursor;
+
+	(void)be;
+	return cursor_land(c, upper_bound_before(c->m->roots[c->bucket], key->data, key->size), key_out, val_out);
+}
+
+static int m_cursor_prev(custos_backend *be, void *cursor, custos_val *key_out, custos_val *val_out)
+{
+	mem_cursor *c = cursor;
+
+	(void)be;
+	if (!c->positioned)
+		return cu_err(CUSTOS_EINVALID, "memory backend: cursor_prev before a seek");
+	return cursor_land(c, upper_bound_before(c->m->roots[c->bucket], c->key, c->kn), key_out, val_out);
+}
+
 static void m_cursor_close(custos_backend *be, void *cursor)
 {
 	mem_cursor *c = cursor;
@@ -536,6 +571,8 @@ int cu_backend_memory_new(custos_backend **out)
 	m->base.cursor_seek = m_cursor_seek;
 	m->base.cursor_next = m_cursor_next;
 	m->base.cursor_close = m_cursor_close;
+	m->base.cursor_seek_before = m_cursor_seek_before;
+	m->base.cursor_prev = m_cursor_prev;
 	m->base.free = m_free;
 	pthread_rwlock_init(&m->lock, NULL);
 	*out = &m->base;

@@ -1,0 +1,113 @@
+/*
+ * model/timeline/timeline.h — a customer's timeline: events appended in time order, and
+ * the summary (sequence counter, points balance, metrics) kept with them.
+ *
+ * Bucket `events`, key: customer id (u64 BE) ‖ time (µs since the epoch, u64 BE) ‖ seq
+ * (u32 BE), so one customer's events are consecutive and in time order, those of the same
+ * time in the order they were appended. Value (format 1, little-endian numbers):
+ *
+ *   format u8 ‖ kind u8 ‖ flags u8 (bit 0: texts follow) ‖ author u32 ‖ recorded i64
+ *   the kind's clear values:
+ *     purchase     amount i64 ‖ currency 3 ‖ quantity u32
+ *     interaction  channel u8 ‖ direction u8
+ *     feedback     scale u8 ‖ score u8
+ *     note         (nothing)
+ *     points       op u8 ‖ points i64 ‖ expires i64
+ *   nonce (12 random bytes)
+ *   when texts follow: length u16 ‖ ciphertext of that length, a multiple of 16:
+ *     (length u16 ‖ per text: which u8 ‖ length u16 ‖ UTF-8 ‖ zeros to a multiple of 16)
+ *     XOR the ChaCha20 (IETF) stream under the customer's data key with that nonce,
+ *     from block 1 on
+ *   tag: Poly1305 over "CUSEVT01" ‖ store id ‖ the key ‖ all of the above, under the
+ *     one-time key of block 0 of that stream
+ *
+ * Bucket `metrics`, key: customer id (u64 BE). Value (format 1): the summary below, then
+ * a 16-byte keyed BLAKE2b tag under the store's meta key over "CUSMET01" ‖ store id ‖ id
+ * ‖ the value, so a summary edited or moved between customers fails.
+ */
+#ifndef CU_MODEL_TIMELINE_H
+#define CU_MODEL_TIMELINE_H
+
+#include "custos/audit.h"
+#include "custos/event.h"
+#include "model/core.h"
+#include "util/bytes.h"
+
+/* What a draft has had set (custos_event.set). */
+enum { CU_EV_TIME = 1, CU_EV_AMOUNT = 2, CU_EV_QUANTITY = 4, CU_EV_CHANNEL = 8, CU_EV_SCORE = 16, CU_EV_POINTS = 32 };
+
+#define CU_EVENT_KEY 20
+#define CU_POINTS_MAX 1000000000000000LL   /* 10^15, in magnitude */
+
+struct custos_event {
+	uint8_t kind;
+	uint8_t masked;          /* its texts were masked for the reader */
+	uint8_t texts;           /* bit w: text w present */
+	unsigned set;            /* CU_EV_* */
+	uint64_t customer;
+	uint32_t seq, author;
+	int64_t time_us, recorded_us;
+	int64_t amount;
+	char currency[4];
+	uint32_t quantity;
+	uint8_t channel, direction, scale, score, points_op;
+	int64_t points, expires_us;
+	cu_bytes text[CUSTOS_EVENT_TEXT_COUNT];  /* secret; NUL-terminated when present */
+};
+typedef struct custos_event cu_event;
+
+int cu_event_alloc(cu_event **out, int kind);
+void cu_event_destroy(cu_event *e);
+/* Does kind take text `which`? Is it required? */
+int cu_event_takes(int kind, int which);
+int cu_event_requires(int kind, int which);
+
+/* Per currency, what the customer spent. */
+#define CU_SPEND_MAX 16
+typedef struct cu_spend {
+	char code[4];
+	int64_t total;
+} cu_spend;
+
+/* The customer's timeline summary, kept in the same transaction as each event. */
+typedef struct cu_summary {
+	uint32_t events;                 /* the last sequence number given */
+	uint32_t orders;                 /* purchases */
+	int64_t first_purchase, last_purchase, last_interaction;   /* 0: none */
+	int64_t points;                  /* balance, never below 0 */
+	uint32_t nps_n, csat_n;
+	uint64_t nps_sum, csat_sum;
+	uint8_t ncur;
+	cu_spend spend[CU_SPEND_MAX];
+} cu_summary;
+
+/* The summary of customer id in op's transaction (all zero when it has no events yet);
+ * CUSTOS_EAUTH when it does not authenticate. */
+int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s);
+int cu_summary_store(cu_op *op, uint64_t id, const cu_summary *s);
+/* Fold an event (checked) into a summary: CUSTOS_EINVALID when the points would go below
+ * zero, CUSTOS_EFULL when the sequence or the currencies run out or a sum overflows. */
+int cu_summary_add(cu_summary *s, const cu_event *e);
+
+/* Check a draft whole before it is appended at op->now_us: what its kind needs, its time. */
+int cu_event_check(const cu_event *e, int64_t now_us);
+
+/* Append a checked draft to customer id (in op's scope): its sequence number to *seq. */
+int cu_timeline_append(cu_op *op, uint64_t id, const cu_event *e, uint32_t *seq);
+
+/* What a listing wants, and where it is. */
+typedef struct cu_event_query {
+	uint64_t customer;
+	int newest_first;
+	uint32_t kinds;            /* bits (1 << kind); 0: all */
+	int64_t from_us, until_us; /* until 0: no bound */
+	int have_pos;              /* pos holds the key of the last event returned */
+	unsigned char pos[CU_EVENT_KEY];
+	int texts;                 /* decrypt texts: 0 none, 1 clear, 2 masked */
+} cu_event_query;
+
+/* Up to max events after q's position, in q's order, into out[]; *n of them. *done when
+ * none is left. The customer is checked to be in op's scope first. */
+int cu_timeline_page(cu_op *op, cu_event_query *q, cu_event **out, size_t max, size_t *n, int *done);
+
+#endif

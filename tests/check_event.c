@@ -1,0 +1,924 @@
+/*
+ * check_event — the timeline: events of every kind appended and read back exactly, their
+ * refusals (exact codes, the store unchanged), listings in both orders against a model of
+ * what they must return, on every backend (the example backend reads newest first without
+ * a backwards cursor), permissions and visibility, the points balance, tampering, audit.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend_sorted.h"
+#include "support.h"
+
+#define B_EVENTS 5
+#define B_METRICS 6
+#define HOUR_US (3600LL * 1000000)
+#define DAY_US (24 * HOUR_US)
+#define T0 (1700000000LL * 1000000)   /* 2023-11-14 */
+
+static const char *const kinds[] = { "memory", "lmdb", "sorted" };
+
+static void open_kind(t_store *t, int i)
+{
+	custos_backend *be = NULL;
+
+	if (i < 2) {
+		t_store_open(t, kinds[i]);
+		return;
+	}
+	ck_assert_int_eq(example_sorted_backend_new(&be), CUSTOS_OK);
+	t_store_open_backend(t, be, NULL);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- drafts ---- */
+
+static custos_event *purchase(int64_t t, int64_t amount, const char *cur, const char *item)
+{
+	custos_event *e = NULL;
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_PURCHASE), CUSTOS_OK);
+	if (t)
+		ck_assert_int_eq(custos_event_set_time(e, t), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_amount(e, amount, cur), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ITEM, item), CUSTOS_OK);
+	return e;
+}
+
+static custos_event *points(int64_t t, int op, int64_t n, int64_t expires)
+{
+	custos_event *e = NULL;
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_POINTS), CUSTOS_OK);
+	if (t)
+		ck_assert_int_eq(custos_event_set_time(e, t), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_points(e, op, n, expires), CUSTOS_OK);
+	return e;
+}
+
+static uint32_t append(custos_ctx *ctx, uint64_t id, custos_event *e)
+{
+	uint32_t seq = 0;
+
+	ck_assert_msg(custos_event_append(&seq, ctx, id, e) == CUSTOS_OK, "append: %s", custos_error_last());
+	custos_event_free(e);
+	return seq;
+}
+
+/* Every event of a listing, newest or oldest first, into out (at most max). */
+static size_t list_all(custos_ctx *ctx, uint64_t id, const custos_event_list_options *o, custos_event **out,
+	size_t max)
+{
+	custos_event_iter *it = NULL;
+	custos_event *e;
+	size_t n = 0;
+	int rc;
+
+	ck_assert_msg(custos_event_list(&it, ctx, id, o) == CUSTOS_OK, "list: %s", custos_error_last());
+	while ((rc = custos_event_iter_next(&e, it)) == CUSTOS_OK) {
+		ck_assert_uint_lt(n, max);
+		out[n++] = e;
+	}
+	ck_assert_int_eq(rc, CUSTOS_ITEROVER);
+	ck_assert_int_eq(custos_event_iter_next(&e, it), CUSTOS_ITEROVER);
+	custos_event_iter_free(it);
+	return n;
+}
+
+static void free_all(custos_event **e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		custos_event_free(e[i]);
+}
+
+/* ---- 1. every kind, read back exactly ---- */
+
+START_TEST(events_of_every_kind_read_back_exactly)
+{
+	t_store t;
+	custos_event *e = NULL, *got[8];
+	const char *s, *cur;
+	int64_t minor, qty, pts, exp;
+	int a, b;
+	uint64_t id;
+	size_t n;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "陳大文", "tai.man@example.com");
+
+	e = purchase(T0, 12990, "HKD", "  Octopus card top-up  ");
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ORDER, "PO-2023-0042"), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_quantity(e, 3), CUSTOS_OK);
+	ck_assert_uint_eq(append(t.ctx, id, e), 1);
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_INTERACTION), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_time(e, T0 + HOUR_US), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_channel(e, CUSTOS_CHANNEL_VISIT, CUSTOS_DIRECTION_IN), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_SUBJECT, "尺寸查詢"), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, "Asked for size 42\nin black"), CUSTOS_OK);
+	ck_assert_uint_eq(append(t.ctx, id, e), 2);
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_FEEDBACK), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_time(e, T0 + 2 * HOUR_US), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_NPS, 0), CUSTOS_OK);
+	ck_assert_uint_eq(append(t.ctx, id, e), 3);
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_NOTE), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_time(e, T0 + 3 * HOUR_US), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, "Prefers WhatsApp"), CUSTOS_OK);
+	ck_assert_uint_eq(append(t.ctx, id, e), 4);
+
+	e = points(T0 + 4 * HOUR_US, CUSTOS_POINTS_EARN, 130, T0 + 365 * DAY_US);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, "double points day"), CUSTOS_OK);
+	ck_assert_uint_eq(append(t.ctx, id, e), 5);
+	ck_assert_uint_eq(append(t.ctx, id, points(T0 + 5 * HOUR_US, CUSTOS_POINTS_ADJUST, -30, 0)), 6);
+
+	n = list_all(t.ctx, id, NULL, got, 8);
+	ck_assert_uint_eq(n, 6);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(custos_event_seq(got[i]), i + 1);
+		ck_assert_uint_eq(custos_event_customer(got[i]), id);
+		ck_assert_int_eq(custos_event_time(got[i]), T0 + (int64_t)i * HOUR_US);
+		ck_assert_uint_eq(custos_event_author(got[i]), 1);   /* the admin */
+		ck_assert_int_ge(custos_event_recorded(got[i]), now_us() - 60 * 1000000LL);
+		ck_assert_int_eq(custos_event_is_masked(got[i]), 0);
+	}
+	ck_assert_int_eq(custos_event_kind_of(got[0]), CUSTOS_EVENT_PURCHASE);
+	ck_assert_int_eq(custos_event_get_purchase(&minor, &cur, &qty, got[0]), CUSTOS_OK);
+	ck_assert_int_eq(minor, 12990);
+	ck_assert_str_eq(cur, "HKD");
+	ck_assert_int_eq(qty, 3);
+	ck_assert_int_eq(custos_event_get_text(&s, got[0], CUSTOS_EVENT_ITEM), CUSTOS_OK);
+	ck_assert_str_eq(s, "Octopus card top-up");
+	ck_assert_int_eq(custos_event_get_text(&s, got[0], CUSTOS_EVENT_ORDER), CUSTOS_OK);
+	ck_assert_str_eq(s, "PO-2023-0042");
+	ck_assert_int_eq(custos_event_get_text(&s, got[0], CUSTOS_EVENT_BODY), CUSTOS_ENOTFOUND);
+	ck_assert_ptr_null(s);
+	ck_assert_int_eq(custos_event_get_channel(&a, &b, got[0]), CUSTOS_EINVALID);
+
+	ck_assert_int_eq(custos_event_get_channel(&a, &b, got[1]), CUSTOS_OK);
+	ck_assert_int_eq(a, CUSTOS_CHANNEL_VISIT);
+	ck_assert_int_eq(b, CUSTOS_DIRECTION_IN);
+	ck_assert_int_eq(custos_event_get_text(&s, got[1], CUSTOS_EVENT_SUBJECT), CUSTOS_OK);
+	ck_assert_str_eq(s, "尺寸查詢");
+	ck_assert_int_eq(custos_event_get_text(&s, got[1], CUSTOS_EVENT_BODY), CUSTOS_OK);
+	ck_assert_str_eq(s, "Asked for size 42\nin black");
+
+	ck_assert_int_eq(custos_event_get_score(&a, &b, got[2]), CUSTOS_OK);
+	ck_assert_int_eq(a, CUSTOS_SCALE_NPS);
+	ck_assert_int_eq(b, 0);
+	ck_assert_int_eq(custos_event_get_text(&s, got[2], CUSTOS_EVENT_BODY), CUSTOS_ENOTFOUND);
+
+	ck_assert_int_eq(custos_event_get_text(&s, got[3], CUSTOS_EVENT_BODY), CUSTOS_OK);
+	ck_assert_str_eq(s, "Prefers WhatsApp");
+
+	ck_assert_int_eq(custos_event_get_points(&a, &pts, &exp, got[4]), CUSTOS_OK);
+	ck_assert_int_eq(a, CUSTOS_POINTS_EARN);
+	ck_assert_int_eq(pts, 130);
+	ck_assert_int_eq(exp, T0 + 365 * DAY_US);
+	ck_assert_int_eq(custos_event_get_text(&s, got[4], CUSTOS_EVENT_BODY), CUSTOS_OK);
+	ck_assert_str_eq(s, "double points day");
+	ck_assert_int_eq(custos_event_get_points(&a, &pts, &exp, got[5]), CUSTOS_OK);
+	ck_assert_int_eq(a, CUSTOS_POINTS_ADJUST);
+	ck_assert_int_eq(pts, -30);
+	ck_assert_int_eq(exp, 0);
+
+	/* Read back: not changeable, not appendable. */
+	ck_assert_int_eq(custos_event_set_text(got[3], CUSTOS_EVENT_BODY, "changed"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_append(NULL, t.ctx, id, got[3]), CUSTOS_EINVALID);
+	free_all(got, n);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(an_event_without_a_time_is_at_its_append)
+{
+	t_store t;
+	custos_event *e = NULL, *got[2];
+	int64_t before = now_us(), after;
+	uint64_t id;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Rosa Chan", NULL);
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_NOTE), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_time(e), 0);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, "walk-in"), CUSTOS_OK);
+	ck_assert_uint_eq(append(t.ctx, id, e), 1);
+	after = now_us();
+	ck_assert_uint_eq(list_all(t.ctx, id, NULL, got, 2), 1);
+	ck_assert_int_ge(custos_event_time(got[0]), before);
+	ck_assert_int_le(custos_event_time(got[0]), after);
+	ck_assert_int_eq(custos_event_time(got[0]), custos_event_recorded(got[0]));
+	free_all(got, 1);
+	t_store_close(&t);
+}
+END_TEST
+
+/* ---- 2. refusals ---- */
+
+START_TEST(setters_refuse_what_no_event_may_hold)
+{
+	custos_event *e = NULL;
+	char long_text[CUSTOS_EVENT_TEXT_MAX_BYTES + 2];
+
+	ck_assert_int_eq(custos_event_new(&e, 0), CUSTOS_EINVALID);
+	ck_assert_ptr_null(e);
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_KIND_MAX + 1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_new(NULL, CUSTOS_EVENT_NOTE), CUSTOS_EINVALID);
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_PURCHASE), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_quantity(e, -2), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "-2 is negative"));
+	ck_assert_int_eq(custos_event_set_quantity(e, 0), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_quantity(e, (int64_t)UINT32_MAX + 1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_amount(e, 100, "XYZ"), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "'XYZ' is not an ISO 4217 currency code"));
+	ck_assert_int_eq(custos_event_set_amount(e, 100, "hkd"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_amount(e, 100, NULL), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_NPS, 5), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "is a purchase event, not a feedback event"));
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_SUBJECT, "x"), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "a purchase event has no subject text"));
+	ck_assert_int_eq(custos_event_set_text(e, 4, "x"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ITEM, "bad \xC3"), CUSTOS_EINVALID);
+	memset(long_text, 'a', sizeof long_text - 1);
+	long_text[sizeof long_text - 1] = 0;
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ITEM, long_text), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_time(e, -1), CUSTOS_EINVALID);
+	custos_event_free(e);
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_FEEDBACK), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_NPS, 11), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "11 is outside the NPS scale's 0 to 10"));
+	ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_NPS, -1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_CSAT, 0), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "0 is outside the CSAT scale's 1 to 5"));
+	ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_CSAT, 6), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_score(e, 3, 3), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_CSAT, 5), CUSTOS_OK);
+	custos_event_free(e);
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_INTERACTION), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_channel(e, 0, CUSTOS_DIRECTION_IN), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_channel(e, CUSTOS_CHANNEL_MAX + 1, CUSTOS_DIRECTION_IN), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_channel(e, CUSTOS_CHANNEL_CHAT, 3), CUSTOS_EINVALID);
+	custos_event_free(e);
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_POINTS), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_EARN, 0, 0), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_REDEEM, -5, 0), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_ADJUST, 0, 0), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_EARN, 1000000000000001LL, 0), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_REDEEM, 5, T0), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "only earned points expire"));
+	ck_assert_int_eq(custos_event_set_points(e, 9, 5, 0), CUSTOS_EINVALID);
+	custos_event_free(e);
+}
+END_TEST
+
+static void unchanged_append(t_store *t, uint64_t id, custos_event *e, int code, const char *says)
+{
+	T_UNCHANGED(t, custos_event_append(NULL, t->ctx, id, e), code);
+	ck_assert_msg(strstr(custos_error_last(), says) != NULL, "'%s' does not say '%s'", custos_error_last(), says);
+	custos_event_free(e);
+}
+
+START_TEST(appends_that_are_refused_change_nothing)
+{
+	t_store t;
+	custos_event *e = NULL;
+	uint64_t id;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Mona Lee", NULL);
+	ck_assert_uint_eq(append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 50, 0)), 1);
+
+	/* What each kind needs. */
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_PURCHASE), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ITEM, "tea"), CUSTOS_OK);
+	unchanged_append(&t, id, e, CUSTOS_EINVALID, "needs an amount and a currency");
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_PURCHASE), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_amount(e, 100, "HKD"), CUSTOS_OK);
+	unchanged_append(&t, id, e, CUSTOS_EINVALID, "needs its item text");
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_NOTE), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, "   "), CUSTOS_OK);  /* empty: unset */
+	unchanged_append(&t, id, e, CUSTOS_EINVALID, "needs its body text");
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_INTERACTION), CUSTOS_OK);
+	unchanged_append(&t, id, e, CUSTOS_EINVALID, "needs a channel and a direction");
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_FEEDBACK), CUSTOS_OK);
+	unchanged_append(&t, id, e, CUSTOS_EINVALID, "needs a score");
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_POINTS), CUSTOS_OK);
+	unchanged_append(&t, id, e, CUSTOS_EINVALID, "needs an operation and a number of points");
+
+	/* The future: a day is allowed, more is not. */
+	e = purchase(now_us() + DAY_US + 120 * 1000000LL, 100, "HKD", "tea");
+	unchanged_append(&t, id, e, CUSTOS_EINVALID, "at most a day in the future");
+	ck_assert_uint_eq(append(t.ctx, id, purchase(now_us() + DAY_US - 120 * 1000000LL, 100, "HKD", "tea")), 2);
+	/* Earned points that expire before they are earned. */
+	e = points(T0, CUSTOS_POINTS_EARN, 5, T0);
+	unchanged_append(&t, id, e, CUSTOS_EINVALID, "must expire after the event's time");
+
+	/* The balance is 50: redeeming, expiring or adjusting below it is refused. */
+	unchanged_append(&t, id, points(0, CUSTOS_POINTS_REDEEM, 51, 0), CUSTOS_EINVALID,
+		"redeem 51 points would take customer");
+	unchanged_append(&t, id, points(0, CUSTOS_POINTS_EXPIRE, 60, 0), CUSTOS_EINVALID, "balance of 50 below zero");
+	unchanged_append(&t, id, points(0, CUSTOS_POINTS_ADJUST, -51, 0), CUSTOS_EINVALID, "below zero");
+	ck_assert_uint_eq(append(t.ctx, id, points(0, CUSTOS_POINTS_REDEEM, 20, 0)), 3);
+	ck_assert_uint_eq(append(t.ctx, id, points(0, CUSTOS_POINTS_ADJUST, -30, 0)), 4);
+	unchanged_append(&t, id, points(0, CUSTOS_POINTS_REDEEM, 1, 0), CUSTOS_EINVALID, "balance of 0 below zero");
+
+	/* No such customer; NULLs. */
+	unchanged_append(&t, id + 1, purchase(T0, 1, "HKD", "tea"), CUSTOS_ENOTFOUND, "no customer");
+	e = purchase(T0, 1, "HKD", "tea");
+	ck_assert_int_eq(custos_event_append(NULL, NULL, id, e), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_append(NULL, t.ctx, id, NULL), CUSTOS_EINVALID);
+	custos_event_free(e);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(a_customer_spends_in_sixteen_currencies_at_most)
+{
+	static const char *const codes[] = { "HKD", "USD", "EUR", "GBP", "JPY", "CNY", "TWD", "SGD", "AUD", "CAD",
+		"CHF", "KRW", "THB", "MYR", "PHP", "INR", "NZD" };
+	t_store t;
+	uint64_t id;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Sam Wong", NULL);
+	for (size_t i = 0; i < 16; i++)
+		ck_assert_uint_eq(append(t.ctx, id, purchase(T0, 100, codes[i], "gift")), i + 1);
+	ck_assert_uint_eq(append(t.ctx, id, purchase(T0, 100, "HKD", "gift")), 17);
+	unchanged_append(&t, id, purchase(T0, 100, codes[16], "gift"), CUSTOS_EFULL, "already spent in 16 currencies");
+	t_store_close(&t);
+}
+END_TEST
+
+/* ---- 3. listings against a model ---- */
+
+typedef struct ev_model {
+	int64_t time;
+	uint32_t seq;
+	int kind;
+} ev_model;
+
+static int model_cmp(const void *a, const void *b)
+{
+	const ev_model *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static custos_event *random_event(int kind, int64_t time, unsigned *seed)
+{
+	custos_event *e = NULL;
+	char text[40];
+
+	ck_assert_int_eq(custos_event_new(&e, kind), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_time(e, time), CUSTOS_OK);
+	snprintf(text, sizeof text, "text %u", rand_r(seed) % 1000);
+	switch (kind) {
+	case CUSTOS_EVENT_PURCHASE:
+		ck_assert_int_eq(custos_event_set_amount(e, rand_r(seed) % 100000 - 1000, "HKD"), CUSTOS_OK);
+		ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ITEM, text), CUSTOS_OK);
+		break;
+	case CUSTOS_EVENT_INTERACTION:
+		ck_assert_int_eq(custos_event_set_channel(e, 1 + (int)(rand_r(seed) % 6), 1 + (int)(rand_r(seed) % 2)),
+			CUSTOS_OK);
+		break;
+	case CUSTOS_EVENT_FEEDBACK:
+		ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_CSAT, 1 + (int)(rand_r(seed) % 5)), CUSTOS_OK);
+		break;
+	case CUSTOS_EVENT_NOTE:
+		ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, text), CUSTOS_OK);
+		break;
+	default:
+		ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_EARN, 1 + rand_r(seed) % 100, 0), CUSTOS_OK);
+		break;
+	}
+	return e;
+}
+
+/* What a listing must return, from the model: in order, filtered, after a position, limited. */
+static size_t expected(const ev_model *m, size_t n, const custos_event_list_options *o, ev_model *out)
+{
+	size_t k = 0;
+
+	for (size_t j = 0; j < n; j++) {
+		const ev_model *x = o->newest_first ? &m[n - 1 - j] : &m[j];
+		if (o->kinds && !(o->kinds & (1U << x->kind)))
+			continue;
+		if (x->time < o->from_us || (o->until_us && x->time >= o->until_us))
+			continue;
+		if (o->after_seq) {
+			ev_model pos = { o->after_time_us, o->after_seq, 0 };
+			int c = model_cmp(x, &pos);
+			if (o->newest_first ? c >= 0 : c <= 0)
+				continue;
+		}
+		if (o->limit && k == o->limit)
+			break;
+		out[k++] = *x;
+	}
+	return k;
+}
+
+#define MODEL_EVENTS 300
+
+START_TEST(listings_return_what_a_model_of_the_timeline_says)
+{
+	static ev_model m[MODEL_EVENTS], want[MODEL_EVENTS];
+	static custos_event *got[MODEL_EVENTS];
+	unsigned seed = 20261123;
+	t_store t;
+	uint64_t id, other;
+	size_t n;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Ada Ho", NULL);
+	other = t_create(t.ctx, "Bob Ho", NULL);
+	/* Times drawn from a few hours, so that many events share a time (then seq orders them),
+	 * and appended out of time order. The neighbour's events must never show up. */
+	for (size_t i = 0; i < MODEL_EVENTS; i++) {
+		int kind = 1 + (int)(rand_r(&seed) % CUSTOS_EVENT_KIND_MAX);
+		int64_t time = T0 + (int64_t)(rand_r(&seed) % 40) * HOUR_US / 4;
+		m[i].time = time;
+		m[i].kind = kind;
+		m[i].seq = append(t.ctx, id, random_event(kind, time, &seed));
+		ck_assert_uint_eq(m[i].seq, i + 1);
+		if (i % 7 == 0)
+			(void)append(t.ctx, other, random_event(kind, time, &seed));
+	}
+	qsort(m, MODEL_EVENTS, sizeof m[0], model_cmp);
+
+	for (int q = 0; q < 120; q++) {
+		custos_event_list_options o = CUSTOS_EVENT_LIST_OPTIONS_INIT;
+		o.newest_first = q % 2;
+		if (q % 3 == 1)
+			o.kinds = (uint32_t)(rand_r(&seed) % 0x3E) & 0x3E;
+		if (q % 5 >= 2) {
+			o.from_us = T0 + (int64_t)(rand_r(&seed) % 20) * HOUR_US / 4;
+			if (q % 2)
+				o.until_us = o.from_us + 1 + (int64_t)(rand_r(&seed) % 30) * HOUR_US / 4;
+		}
+		if (q % 4 == 3) {  /* resume after a random event */
+			const ev_model *p = &m[rand_r(&seed) % MODEL_EVENTS];
+			o.after_time_us = p->time;
+			o.after_seq = p->seq;
+		}
+		if (q % 6 == 5)
+			o.limit = 1 + rand_r(&seed) % 90;
+		n = list_all(t.ctx, id, &o, got, MODEL_EVENTS);
+		ck_assert_uint_eq(n, expected(m, MODEL_EVENTS, &o, want));
+		for (size_t j = 0; j < n; j++) {
+			ck_assert_uint_eq(custos_event_customer(got[j]), id);
+			ck_assert_msg(custos_event_seq(got[j]) == want[j].seq, "query %d, event %zu: seq %u, want %u", q, j,
+				custos_event_seq(got[j]), want[j].seq);
+			ck_assert_int_eq(custos_event_time(got[j]), want[j].time);
+			ck_assert_int_eq(custos_event_kind_of(got[j]), want[j].kind);
+		}
+		free_all(got, n);
+	}
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(paging_by_the_last_event_seen_visits_each_event_once)
+{
+	static custos_event *page[MODEL_EVENTS];
+	unsigned seed = 7;
+	t_store t;
+	uint64_t id;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Page Turner", NULL);
+	for (int i = 0; i < 150; i++)
+		(void)append(t.ctx, id, random_event(CUSTOS_EVENT_NOTE, T0 + (int64_t)(rand_r(&seed) % 50) * HOUR_US, &seed));
+	for (int newest = 0; newest < 2; newest++) {
+		custos_event_list_options o = CUSTOS_EVENT_LIST_OPTIONS_INIT;
+		unsigned char seen[151] = { 0 };
+		int64_t last_time = newest ? INT64_MAX : -1;
+		size_t total = 0, n;
+
+		o.newest_first = newest;
+		o.limit = 17;
+		do {
+			n = list_all(t.ctx, id, &o, page, MODEL_EVENTS);
+			ck_assert_uint_le(n, 17);
+			for (size_t j = 0; j < n; j++) {
+				uint32_t s = custos_event_seq(page[j]);
+				int64_t tm = custos_event_time(page[j]);
+				ck_assert_uint_eq(seen[s], 0);
+				seen[s] = 1;
+				ck_assert(newest ? tm <= last_time : tm >= last_time);
+				last_time = tm;
+			}
+			if (n) {
+				o.after_time_us = custos_event_time(page[n - 1]);
+				o.after_seq = custos_event_seq(page[n - 1]);
+			}
+			total += n;
+			free_all(page, n);
+		} while (n == 17);
+		ck_assert_uint_eq(total, 150);
+	}
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(list_options_are_checked)
+{
+	custos_event_list_options o = CUSTOS_EVENT_LIST_OPTIONS_INIT;
+	custos_event_iter *it = NULL;
+	custos_event *e = NULL;
+	t_store t;
+	uint64_t id;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Opt Chan", NULL);
+	o.kinds = 1;  /* bit 0 is no kind */
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, &o), CUSTOS_EINVALID);
+	ck_assert_ptr_null(it);
+	o.kinds = 1U << 6;
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, &o), CUSTOS_EINVALID);
+	o.kinds = 0;
+	o.from_us = T0;
+	o.until_us = T0;
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, &o), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "is not after from_us"));
+	o.until_us = 0;
+	o.from_us = -5;
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, &o), CUSTOS_EINVALID);
+	o.from_us = 0;
+	o.version = 2;
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, &o), CUSTOS_EVERSION);
+	ck_assert_int_eq(custos_event_list(NULL, t.ctx, id, NULL), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_list(&it, NULL, id, NULL), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id + 5, NULL), CUSTOS_ENOTFOUND);
+	ck_assert_ptr_null(it);
+	/* A customer without events: an empty listing. */
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_iter_next(&e, it), CUSTOS_ITEROVER);
+	ck_assert_int_eq(custos_event_iter_next(NULL, it), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_iter_next(&e, NULL), CUSTOS_EINVALID);
+	custos_event_iter_free(it);
+	custos_event_iter_free(NULL);
+	ck_assert_int_eq(custos_event_list_options_init(&o, 1), CUSTOS_OK);
+	ck_assert_uint_eq(o.version, 1);
+	ck_assert_int_eq(custos_event_list_options_init(&o, 0), CUSTOS_EVERSION);
+	ck_assert_int_eq(custos_event_list_options_init(NULL, 1), CUSTOS_EINVALID);
+	ck_assert_uint_eq(custos_event_list_options_size(), sizeof o);
+	t_store_close(&t);
+}
+END_TEST
+
+/* ---- 4. permissions ---- */
+
+static custos_ctx *as(t_store *t, const char *name, const char *role, uint32_t *id)
+{
+	custos_ctx *c = NULL;
+
+	ck_assert_msg(custos_principal_create(id, t->ctx, name, role, NULL) == CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_int_eq(custos_ctx_open(&c, t->db, name), CUSTOS_OK);
+	return c;
+}
+
+static void make_role(t_store *t, const char *name, uint32_t ops, int notes)
+{
+	custos_role_options r = CUSTOS_ROLE_OPTIONS_INIT;
+	int vis[CUSTOS_CLASS_COUNT] = { CUSTOS_VIS_CLEAR, CUSTOS_VIS_CLEAR, CUSTOS_VIS_CLEAR, CUSTOS_VIS_CLEAR,
+		CUSTOS_VIS_CLEAR, CUSTOS_VIS_CLEAR, CUSTOS_VIS_CLEAR };
+
+	vis[CUSTOS_CLASS_NOTES] = notes;
+	r.name = name;
+	r.operations = ops;
+	r.scope = CUSTOS_SCOPE_ALL;
+	r.visibility = vis;
+	r.visibility_count = CUSTOS_CLASS_COUNT;
+	ck_assert_msg(custos_role_create(t->ctx, &r) == CUSTOS_OK, "%s", custos_error_last());
+}
+
+START_TEST(scope_rights_and_visibility_rule_the_timeline)
+{
+	custos_ctx *alice, *bob, *viewer, *masked, *blind;
+	uint32_t alice_id = 0, nina_id = 0;
+	custos_event *got[4], *e = NULL;
+	custos_event_iter *it = NULL;
+	const char *s;
+	t_store t;
+	uint64_t mine, hers;
+
+	open_kind(&t, _i);
+	alice = as(&t, "alice", "sales", &alice_id);
+	bob = as(&t, "bob", "sales", NULL);
+	make_role(&t, "viewer", CUSTOS_OP_READ, CUSTOS_VIS_CLEAR);
+	make_role(&t, "masked_notes", CUSTOS_OP_READ, CUSTOS_VIS_MASKED);
+	make_role(&t, "no_notes", CUSTOS_OP_READ | CUSTOS_OP_UPDATE, CUSTOS_VIS_HIDDEN);
+	viewer = as(&t, "vera", "viewer", NULL);
+	masked = as(&t, "max", "masked_notes", NULL);
+	blind = as(&t, "nina", "no_notes", &nina_id);
+	mine = t_create(alice, "Alice's Customer", NULL);
+	hers = t_create(bob, "Bob's Customer", NULL);
+
+	ck_assert_uint_eq(append(alice, mine, purchase(T0, 500, "HKD", "secret item")), 1);
+	/* Out of scope: as absent as a missing customer, for appends and listings. */
+	e = purchase(T0, 500, "HKD", "x");
+	T_UNCHANGED(&t, custos_event_append(NULL, alice, hers, e), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_event_list(&it, alice, hers, NULL), CUSTOS_ENOTFOUND);
+	ck_assert_ptr_null(it);
+	/* Without the update right: denied. */
+	T_UNCHANGED(&t, custos_event_append(NULL, viewer, mine, e), CUSTOS_EDENIED);
+	custos_event_free(e);
+	/* Appending text the context cannot read is allowed (it adds, it overwrites nothing). */
+	ck_assert_uint_eq(append(blind, mine, purchase(T0 + 1, 700, "HKD", "written blind")), 2);
+
+	ck_assert_uint_eq(list_all(viewer, mine, NULL, got, 4), 2);
+	ck_assert_int_eq(custos_event_get_text(&s, got[1], CUSTOS_EVENT_ITEM), CUSTOS_OK);
+	ck_assert_str_eq(s, "written blind");
+	ck_assert_uint_eq(custos_event_author(got[0]), alice_id);
+	ck_assert_uint_eq(custos_event_author(got[1]), nina_id);
+	ck_assert_uint_ne(alice_id, nina_id);
+	free_all(got, 2);
+
+	ck_assert_uint_eq(list_all(masked, mine, NULL, got, 4), 2);
+	ck_assert_int_eq(custos_event_is_masked(got[0]), 1);
+	ck_assert_int_eq(custos_event_get_text(&s, got[0], CUSTOS_EVENT_ITEM), CUSTOS_OK);
+	ck_assert_str_eq(s, "***");
+	ck_assert_int_eq(custos_event_get_text(&s, got[0], CUSTOS_EVENT_ORDER), CUSTOS_ENOTFOUND);
+	free_all(got, 2);
+
+	ck_assert_uint_eq(list_all(blind, mine, NULL, got, 4), 2);
+	ck_assert_int_eq(custos_event_get_text(&s, got[0], CUSTOS_EVENT_ITEM), CUSTOS_ENOTFOUND);
+	{
+		int64_t minor;
+		ck_assert_int_eq(custos_event_get_purchase(&minor, NULL, NULL, got[1]), CUSTOS_OK);
+		ck_assert_int_eq(minor, 700);
+	}
+	free_all(got, 2);
+
+	/* A customer reassigned away while an iterator runs: the next page says so. */
+	for (int i = 0; i < 70; i++)
+		ck_assert_uint_eq(append(alice, mine, points(T0 + 10 + i, CUSTOS_POINTS_EARN, 1, 0)), 3 + (uint32_t)i);
+	ck_assert_int_eq(custos_event_list(&it, alice, mine, NULL), CUSTOS_OK);
+	for (int i = 0; i < 64; i++) {
+		ck_assert_int_eq(custos_event_iter_next(&e, it), CUSTOS_OK);
+		custos_event_free(e);
+	}
+	ck_assert_int_eq(custos_customer_reassign(t.ctx, mine, "bob"), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_iter_next(&e, it), CUSTOS_ENOTFOUND);
+	custos_event_iter_free(it);
+
+	custos_ctx_free(alice);
+	custos_ctx_free(bob);
+	custos_ctx_free(viewer);
+	custos_ctx_free(masked);
+	custos_ctx_free(blind);
+	t_store_close(&t);
+}
+END_TEST
+
+/* ---- 5. audit ---- */
+
+START_TEST(appends_and_listings_are_audited)
+{
+	custos_audit_iter *ai = NULL;
+	custos_audit_entry *a;
+	custos_event_iter *it = NULL;
+	t_store t;
+	uint64_t id;
+	int events = 0, listings = 0;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Audit Me", NULL);
+	(void)append(t.ctx, id, purchase(T0, 1, "HKD", "a"));
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 3, 0));
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, NULL), CUSTOS_OK);
+	custos_event_iter_free(it);
+	ck_assert_int_eq(custos_audit_flush(t.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_read(&ai, t.ctx, 0), CUSTOS_OK);
+	while (custos_audit_next(&a, ai) == CUSTOS_OK) {
+		if (custos_audit_entry_action(a) == CUSTOS_AUDIT_EVENT) {
+			events++;
+			ck_assert_uint_eq(custos_audit_entry_customer(a), id);
+			ck_assert_uint_eq(custos_audit_entry_version(a), (uint32_t)events);
+			ck_assert_uint_eq(custos_audit_entry_classes(a), events == 1 ? 1U << CUSTOS_CLASS_NOTES : 0);
+			ck_assert_uint_eq(custos_audit_entry_operation(a), CUSTOS_OP_UPDATE);
+		}
+		if (custos_audit_entry_action(a) == CUSTOS_AUDIT_TIMELINE) {
+			listings++;
+			ck_assert_uint_eq(custos_audit_entry_customer(a), id);
+			ck_assert_uint_eq(custos_audit_entry_classes(a), 1U << CUSTOS_CLASS_NOTES);
+		}
+		custos_audit_entry_free(a);
+	}
+	custos_audit_iter_free(ai);
+	ck_assert_int_eq(events, 2);
+	ck_assert_int_eq(listings, 1);
+	ck_assert_int_eq(custos_audit_verify(NULL, t.ctx, 0, NULL, 0), CUSTOS_OK);
+	t_store_close(&t);
+}
+END_TEST
+
+/* ---- 6. names ---- */
+
+START_TEST(names_of_the_event_enumerations_round_trip)
+{
+	struct {
+		const char *(*name)(int);
+		int (*parse)(int *, const char *);
+		int lo, hi;
+		const char *first, *last;
+	} e[] = {
+		{ custos_event_kind_name, custos_event_kind_parse, 1, CUSTOS_EVENT_KIND_MAX, "purchase", "points" },
+		{ custos_channel_name, custos_channel_parse, 1, CUSTOS_CHANNEL_MAX, "phone", "other" },
+		{ custos_direction_name, custos_direction_parse, 1, 2, "in", "out" },
+		{ custos_scale_name, custos_scale_parse, 1, 2, "nps", "csat" },
+		{ custos_points_op_name, custos_points_op_parse, 1, 4, "earn", "adjust" },
+		{ custos_event_text_name, custos_event_text_parse, 0, CUSTOS_EVENT_TEXT_COUNT - 1, "item", "body" },
+	};
+	int v;
+
+	for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
+		ck_assert_str_eq(e[i].name(e[i].lo), e[i].first);
+		ck_assert_str_eq(e[i].name(e[i].hi), e[i].last);
+		ck_assert_ptr_null(e[i].name(e[i].lo - 1));
+		ck_assert_ptr_null(e[i].name(e[i].hi + 1));
+		for (int k = e[i].lo; k <= e[i].hi; k++) {
+			ck_assert_int_eq(e[i].parse(&v, e[i].name(k)), CUSTOS_OK);
+			ck_assert_int_eq(v, k);
+		}
+		ck_assert_int_eq(e[i].parse(&v, "nonsense"), CUSTOS_EINVALID);
+		ck_assert_int_eq(e[i].parse(NULL, e[i].first), CUSTOS_EINVALID);
+		ck_assert_int_eq(e[i].parse(&v, NULL), CUSTOS_EINVALID);
+	}
+}
+END_TEST
+
+/* ---- 7. damage and secrecy ---- */
+
+START_TEST(damaged_events_and_summaries_are_errors_never_crashes)
+{
+	unsigned char keys[64][T_KEY_MAX], *val, *orig;
+	size_t lens[64], nkeys, vn, on;
+	custos_event *got[64];
+	custos_event_iter *it;
+	custos_event *e;
+	unsigned seed = 99;
+	t_store t;
+	uint64_t id, other;
+	int rc;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Damage Ng", NULL);
+	other = t_create(t.ctx, "Other Ng", NULL);
+	for (int i = 0; i < 20; i++)
+		(void)append(t.ctx, id, random_event(1 + i % CUSTOS_EVENT_KIND_MAX, T0 + i * HOUR_US, &seed));
+	(void)append(t.ctx, other, purchase(T0, 5, "HKD", "x"));
+	nkeys = t_raw_keys(t.be, B_EVENTS, NULL, 0, keys, lens, 64);
+	ck_assert_uint_eq(nkeys, 21);
+
+	/* Flip random bits of random events, one at a time: every listing that reaches the
+	 * event fails with EAUTH naming it, and the store is whole again once it is put back. */
+	for (int round = 0; round < 200; round++) {
+		size_t k = rand_r(&seed) % 20;  /* the first customer's */
+		ck_assert_int_eq(t_raw_get(t.be, B_EVENTS, keys[k], lens[k], &orig, &on), CUSTOS_OK);
+		t_raw_flip(t.be, B_EVENTS, keys[k], lens[k], (long)(rand_r(&seed) % on), (unsigned char)(1 + rand_r(&seed) % 255));
+		ck_assert_int_eq(custos_event_list(&it, t.ctx, id, NULL), CUSTOS_EAUTH);
+		ck_assert_msg(strstr(custos_error_last(), "of customer") != NULL, "%s", custos_error_last());
+		ck_assert_int_eq(t_raw_put(t.be, B_EVENTS, keys[k], lens[k], orig, on), CUSTOS_OK);
+		free(orig);
+	}
+	/* Truncated and extended values. */
+	ck_assert_int_eq(t_raw_get(t.be, B_EVENTS, keys[3], lens[3], &orig, &on), CUSTOS_OK);
+	for (size_t cut = 0; cut < on; cut += 3) {
+		ck_assert_int_eq(t_raw_put(t.be, B_EVENTS, keys[3], lens[3], orig, cut), CUSTOS_OK);
+		ck_assert_int_eq(custos_event_list(&it, t.ctx, id, NULL), CUSTOS_EAUTH);
+	}
+	val = malloc(on + 16);
+	memcpy(val, orig, on);
+	memset(val + on, 0, 16);
+	ck_assert_int_eq(t_raw_put(t.be, B_EVENTS, keys[3], lens[3], val, on + 16), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, NULL), CUSTOS_EAUTH);
+	free(val);
+	/* Moved to another time, or to another customer: the key is bound. */
+	ck_assert_int_eq(t_raw_del(t.be, B_EVENTS, keys[3], lens[3]), CUSTOS_OK);
+	keys[3][15] ^= 1;
+	ck_assert_int_eq(t_raw_put(t.be, B_EVENTS, keys[3], lens[3], orig, on), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, NULL), CUSTOS_EAUTH);
+	ck_assert_int_eq(t_raw_del(t.be, B_EVENTS, keys[3], lens[3]), CUSTOS_OK);
+	keys[3][15] ^= 1;
+	ck_assert_int_eq(t_raw_put(t.be, B_EVENTS, keys[3], lens[3], orig, on), CUSTOS_OK);
+	ck_assert_int_eq(t_raw_get(t.be, B_EVENTS, keys[20], lens[20], &val, &vn), CUSTOS_OK);
+	ck_assert_int_eq(t_raw_put(t.be, B_EVENTS, keys[4], lens[4], val, vn), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, NULL), CUSTOS_EAUTH);
+	free(val);
+	free(orig);
+	ck_assert_int_eq(t_raw_get(t.be, B_EVENTS, keys[5], lens[5], &val, &vn), CUSTOS_OK);
+	ck_assert_int_eq(t_raw_put(t.be, B_EVENTS, keys[4], lens[4], val, vn), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, NULL), CUSTOS_EAUTH);
+	free(val);
+
+	/* A summary flipped anywhere: the next append is refused and changes nothing. */
+	{
+		unsigned char k8[8];
+		for (int i = 0; i < 8; i++)
+			k8[i] = (unsigned char)(other >> (56 - 8 * i));
+		ck_assert_int_eq(t_raw_get(t.be, B_METRICS, k8, 8, &orig, &on), CUSTOS_OK);
+		for (size_t at = 0; at < on; at++) {
+			t_raw_flip(t.be, B_METRICS, k8, 8, (long)at, 0x10);
+			e = purchase(T0, 5, "HKD", "x");
+			T_UNCHANGED(&t, custos_event_append(NULL, t.ctx, other, e), CUSTOS_EAUTH);
+			custos_event_free(e);
+			t_raw_flip(t.be, B_METRICS, k8, 8, (long)at, 0x10);
+		}
+		free(orig);
+		ck_assert_uint_eq(append(t.ctx, other, purchase(T0, 5, "HKD", "x")), 2);
+	}
+	rc = (int)list_all(t.ctx, other, NULL, got, 64);
+	ck_assert_int_eq(rc, 2);
+	free_all(got, 2);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(event_texts_are_not_in_the_files)
+{
+	static const char canary[] = "CANARY-timeline-7f3a";
+	custos_event *e = NULL;
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, "lmdb");
+	id = t_create(t.ctx, "Canary Lau", NULL);
+	e = purchase(T0, 1, "HKD", canary);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ORDER, canary), CUSTOS_OK);
+	(void)append(t.ctx, id, e);
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_INTERACTION), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_channel(e, CUSTOS_CHANNEL_CHAT, CUSTOS_DIRECTION_OUT), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_SUBJECT, canary), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, canary), CUSTOS_OK);
+	(void)append(t.ctx, id, e);
+	custos_ctx_free(t.ctx);
+	ck_assert_int_eq(custos_db_close(t.db), CUSTOS_OK);
+	t.db = NULL;
+	t.ctx = NULL;
+	ck_assert_int_eq(t_grep_dir(t.dir, canary, strlen(canary)), 0);
+	ck_assert_int_gt(t_grep_dir(t.dir, "HKD", 3), 0);  /* the clear values are there */
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(events_survive_a_reopen)
+{
+	custos_event *got[4];
+	const char *s;
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, "lmdb");
+	id = t_create(t.ctx, "Persist Yu", NULL);
+	(void)append(t.ctx, id, purchase(T0, 2500, "EUR", "Café crème"));
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 25, 0));
+	t_store_reopen(&t);
+	ck_assert_uint_eq(append(t.ctx, id, points(T0 + 1, CUSTOS_POINTS_REDEEM, 25, 0)), 3);
+	ck_assert_uint_eq(list_all(t.ctx, id, NULL, got, 4), 3);
+	ck_assert_int_eq(custos_event_get_text(&s, got[0], CUSTOS_EVENT_ITEM), CUSTOS_OK);
+	ck_assert_str_eq(s, "Café crème");
+	free_all(got, 3);
+	t_store_close(&t);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("event");
+	TCase *tc = tcase_create("event");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, events_of_every_kind_read_back_exactly, 0, 3);
+	tcase_add_loop_test(tc, an_event_without_a_time_is_at_its_append, 0, 3);
+	tcase_add_test(tc, setters_refuse_what_no_event_may_hold);
+	tcase_add_loop_test(tc, appends_that_are_refused_change_nothing, 0, 3);
+	tcase_add_loop_test(tc, a_customer_spends_in_sixteen_currencies_at_most, 0, 2);
+	tcase_add_loop_test(tc, listings_return_what_a_model_of_the_timeline_says, 0, 3);
+	tcase_add_loop_test(tc, paging_by_the_last_event_seen_visits_each_event_once, 0, 3);
+	tcase_add_loop_test(tc, list_options_are_checked, 0, 2);
+	tcase_add_loop_test(tc, scope_rights_and_visibility_rule_the_timeline, 0, 3);
+	tcase_add_loop_test(tc, appends_and_listings_are_audited, 0, 2);
+	tcase_add_test(tc, names_of_the_event_enumerations_round_trip);
+	tcase_add_loop_test(tc, damaged_events_and_summaries_are_errors_never_crashes, 0, 3);
+	tcase_add_test(tc, event_texts_are_not_in_the_files);
+	tcase_add_test(tc, events_survive_a_reopen);
+	suite_add_tcase(s, tc);
+	return t_run(s);
+}
