@@ -25,5 +25,6 @@
 #include "custos/customer.h"
 #include "custos/audit.h"
 #include "custos/event.h"
+#include "custos/batch.h"
 
 #endif

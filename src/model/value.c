@@ -28,6 +28,29 @@ int cu_customer_alloc(custos_customer **out, cu_schema *s, const unsigned char s
 	return CUSTOS_OK;
 }
 
+int cu_customer_clone(custos_customer **out, const custos_customer *c)
+{
+	custos_customer *d;
+	int rc;
+
+	if ((rc = cu_customer_alloc(&d, c->schema, c->store_id)))
+		return rc;
+	if (c->arena.len && (rc = cu_bytes_append(&d->arena, c->arena.p, c->arena.len))) {
+		cu_customer_destroy(d);
+		return rc;
+	}
+	memcpy(d->slots, c->slots, c->schema->nfields * sizeof *d->slots);
+	d->id = c->id;
+	d->version = c->version;
+	d->created_us = c->created_us;
+	d->updated_us = c->updated_us;
+	d->owner = c->owner;
+	d->team = c->team;
+	d->state = c->state;
+	*out = d;
+	return CUSTOS_OK;
+}
+
 void cu_customer_destroy(custos_customer *c)
 {
 	if (!c)

@@ -35,6 +35,8 @@ struct custos_customer {
 int cu_customer_alloc(custos_customer **out, cu_schema *s, const unsigned char store_id[16]);
 int cu_customer_same_store(const custos_customer *c, const unsigned char store_id[16]);
 void cu_customer_destroy(custos_customer *c);
+/* A copy of c, with the same schema snapshot, values and dirty marks. */
+int cu_customer_clone(custos_customer **out, const custos_customer *c);
 
 const cu_field *cu_customer_field(const custos_customer *c, const char *name);
 int cu_value_store(custos_customer *c, const cu_field *f, const void *p, size_t n, int dirty);

@@ -45,6 +45,27 @@ int cu_event_alloc(cu_event **out, int kind)
 	return CUSTOS_OK;
 }
 
+int cu_event_clone(cu_event **out, const cu_event *e)
+{
+	cu_event *d = NULL;
+	int rc;
+
+	if ((rc = cu_event_alloc(&d, e->kind)))
+		return rc;
+	*d = *e;  /* the new texts held nothing yet */
+	for (int w = 0; w < CUSTOS_EVENT_TEXT_COUNT; w++)
+		d->text[w] = (cu_bytes)CU_BYTES_SECRET_INIT;
+	for (int w = 0; w < CUSTOS_EVENT_TEXT_COUNT && !rc; w++)
+		if (e->text[w].len)
+			rc = cu_bytes_append(&d->text[w], e->text[w].p, e->text[w].len);
+	if (rc) {
+		cu_event_destroy(d);
+		return rc;
+	}
+	*out = d;
+	return CUSTOS_OK;
+}
+
 void cu_event_destroy(cu_event *e)
 {
 	if (!e)

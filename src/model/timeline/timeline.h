@@ -58,6 +58,8 @@ typedef struct custos_event cu_event;
 
 int cu_event_alloc(cu_event **out, int kind);
 void cu_event_destroy(cu_event *e);
+/* A copy of a draft, texts included. */
+int cu_event_clone(cu_event **out, const cu_event *e);
 /* Does kind take text `which`? Is it required? */
 int cu_event_takes(int kind, int which);
 int cu_event_requires(int kind, int which);
