@@ -12,8 +12,8 @@
 #include "backend_sorted.h"
 #include "support.h"
 
-#define B_EVENTS 5
-#define B_METRICS 6
+#define B_EVENTS T_B_EVENTS
+#define B_METRICS T_B_METRICS
 #define HOUR_US (3600LL * 1000000)
 #define DAY_US (24 * HOUR_US)
 #define T0 (1700000000LL * 1000000)   /* 2023-11-14 */
@@ -899,6 +899,299 @@ START_TEST(events_survive_a_reopen)
 }
 END_TEST
 
+/* ---- 8. metrics ---- */
+
+#define M_CUSTOMERS 10000
+#define M_CURRENCIES 4
+
+typedef struct cust_model {
+	int64_t events, orders, points, i30, i90, nps_n, nps_sum, csat_n, csat_sum;
+	int64_t first, last, last_interaction;   /* µs; 0: none */
+	int64_t spend[M_CURRENCIES];
+} cust_model;
+
+static const char *const m_codes[M_CURRENCIES] = { "HKD", "USD", "JPY", "EUR" };
+
+/* What the events listed for a customer say its metrics are. */
+static void rebuild_from_events(custos_ctx *ctx, uint64_t id, int64_t now, cust_model *m)
+{
+	custos_event_iter *it = NULL;
+	custos_event *e;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	ck_assert_int_eq(custos_event_list(&it, ctx, id, NULL), CUSTOS_OK);
+	while ((rc = custos_event_iter_next(&e, it)) == CUSTOS_OK) {
+		int64_t t = custos_event_time(e), minor, qty, pts, exp;
+		const char *cur;
+		int a, b;
+		m->events++;
+		switch (custos_event_kind_of(e)) {
+		case CUSTOS_EVENT_PURCHASE:
+			ck_assert_int_eq(custos_event_get_purchase(&minor, &cur, &qty, e), CUSTOS_OK);
+			for (int k = 0; k < M_CURRENCIES; k++)
+				if (!strcmp(cur, m_codes[k]))
+					m->spend[k] += minor;
+			if (!m->orders || t < m->first)
+				m->first = t;
+			if (!m->orders || t > m->last)
+				m->last = t;
+			m->orders++;
+			break;
+		case CUSTOS_EVENT_INTERACTION:
+			if (t > m->last_interaction)
+				m->last_interaction = t;
+			m->i30 += t > now - 30 * DAY_US;
+			m->i90 += t > now - 90 * DAY_US;
+			break;
+		case CUSTOS_EVENT_FEEDBACK:
+			ck_assert_int_eq(custos_event_get_score(&a, &b, e), CUSTOS_OK);
+			if (a == CUSTOS_SCALE_NPS)
+				m->nps_n++, m->nps_sum += b;
+			else
+				m->csat_n++, m->csat_sum += b;
+			break;
+		case CUSTOS_EVENT_POINTS:
+			ck_assert_int_eq(custos_event_get_points(&a, &pts, &exp, e), CUSTOS_OK);
+			m->points += a == CUSTOS_POINTS_EARN || a == CUSTOS_POINTS_ADJUST ? pts : -pts;
+			break;
+		default:
+			break;
+		}
+		custos_event_free(e);
+	}
+	ck_assert_int_eq(rc, CUSTOS_ITEROVER);
+	custos_event_iter_free(it);
+}
+
+static void expect_int(const custos_customer *c, const char *name, int64_t want)
+{
+	int64_t v = -12345;
+	ck_assert_msg(custos_customer_get_int(&v, c, name) == CUSTOS_OK, "%s: %s", name, custos_error_last());
+	ck_assert_msg(v == want, "customer %llu %s: %lld, want %lld", (unsigned long long)custos_customer_id(c), name,
+		(long long)v, (long long)want);
+}
+
+static void expect_time(const custos_customer *c, const char *name, int64_t want_us)
+{
+	int64_t v = 0;
+	if (!want_us) {
+		ck_assert_int_eq(custos_customer_get_timestamp(&v, c, name), CUSTOS_ENOTFOUND);
+		return;
+	}
+	ck_assert_int_eq(custos_customer_get_timestamp(&v, c, name), CUSTOS_OK);
+	ck_assert_int_eq(v, want_us / 1000000);
+}
+
+static void expect_average(const custos_customer *c, const char *name, int64_t sum, int64_t n)
+{
+	const char *s = NULL;
+	char want[32];
+	if (!n) {
+		ck_assert_int_eq(custos_customer_get_text(&s, c, name), CUSTOS_ENOTFOUND);
+		return;
+	}
+	snprintf(want, sizeof want, "%lld.%02lld", (long long)((sum * 100 + n / 2) / n / 100),
+		(long long)((sum * 100 + n / 2) / n % 100));
+	ck_assert_int_eq(custos_customer_get_text(&s, c, name), CUSTOS_OK);
+	ck_assert_str_eq(s, want);
+}
+
+START_TEST(metrics_agree_with_the_events_of_ten_thousand_customers)
+{
+	static cust_model model[M_CUSTOMERS];
+	static uint64_t ids[M_CUSTOMERS];
+	custos_customer **drafts = calloc(M_CUSTOMERS, sizeof *drafts);
+	int64_t now = now_us();
+	unsigned seed = 31337;
+	custos_batch *b = NULL;
+	t_store t;
+
+	t_store_open(&t, "memory");
+	for (size_t i = 0; i < M_CUSTOMERS; i++)
+		drafts[i] = t_person(t.ctx, "Metric Customer", NULL);
+	ck_assert_int_eq(custos_customer_create_many(ids, t.ctx, drafts, M_CUSTOMERS), CUSTOS_OK);
+	for (size_t i = 0; i < M_CUSTOMERS; i++)
+		custos_customer_free(drafts[i]);
+	free(drafts);
+
+	/* 50,000 random events in batches of 1,000; times on the half hour, up to 120 days
+	 * back, so no interaction sits on a 30- or 90-day boundary while the test runs. */
+	for (int batch = 0; batch < 50; batch++) {
+		ck_assert_int_eq(custos_batch_new(&b, t.ctx), CUSTOS_OK);
+		for (int j = 0; j < 1000; j++) {
+			size_t who = rand_r(&seed) % M_CUSTOMERS;
+			cust_model *m = &model[who];
+			int64_t time = now - (int64_t)(rand_r(&seed) % (120 * 24)) * HOUR_US - HOUR_US / 2;
+			int kind = 1 + (int)(rand_r(&seed) % CUSTOS_EVENT_KIND_MAX);
+			custos_event *e = NULL;
+			ck_assert_int_eq(custos_event_new(&e, kind), CUSTOS_OK);
+			ck_assert_int_eq(custos_event_set_time(e, time), CUSTOS_OK);
+			switch (kind) {
+			case CUSTOS_EVENT_PURCHASE: {
+				int k = (int)(rand_r(&seed) % M_CURRENCIES);
+				int64_t amount = (int64_t)(rand_r(&seed) % 200000) - 5000;
+				ck_assert_int_eq(custos_event_set_amount(e, amount, m_codes[k]), CUSTOS_OK);
+				ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ITEM, "item"), CUSTOS_OK);
+				m->spend[k] += amount;
+				if (!m->orders || time < m->first)
+					m->first = time;
+				if (!m->orders || time > m->last)
+					m->last = time;
+				m->orders++;
+				break;
+			}
+			case CUSTOS_EVENT_INTERACTION:
+				ck_assert_int_eq(custos_event_set_channel(e, CUSTOS_CHANNEL_PHONE, CUSTOS_DIRECTION_OUT), CUSTOS_OK);
+				if (time > m->last_interaction)
+					m->last_interaction = time;
+				m->i30 += time > now - 30 * DAY_US;
+				m->i90 += time > now - 90 * DAY_US;
+				break;
+			case CUSTOS_EVENT_FEEDBACK:
+				if (rand_r(&seed) % 2) {
+					int score = (int)(rand_r(&seed) % 11);
+					ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_NPS, score), CUSTOS_OK);
+					m->nps_n++, m->nps_sum += score;
+				} else {
+					int score = 1 + (int)(rand_r(&seed) % 5);
+					ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_CSAT, score), CUSTOS_OK);
+					m->csat_n++, m->csat_sum += score;
+				}
+				break;
+			case CUSTOS_EVENT_NOTE:
+				ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, "note"), CUSTOS_OK);
+				break;
+			default: {
+				int64_t n = 1 + rand_r(&seed) % 500;
+				int op = m->points >= n && rand_r(&seed) % 3 == 0 ? CUSTOS_POINTS_REDEEM : CUSTOS_POINTS_EARN;
+				ck_assert_int_eq(custos_event_set_points(e, op, n, 0), CUSTOS_OK);
+				m->points += op == CUSTOS_POINTS_EARN ? n : -n;
+				break;
+			}
+			}
+			m->events++;
+			ck_assert_int_eq(custos_batch_append(b, ids[who], e), CUSTOS_OK);
+			custos_event_free(e);
+		}
+		ck_assert_msg(custos_batch_commit(b) == CUSTOS_OK, "%s", custos_error_last());
+		custos_batch_free(b);
+	}
+
+	for (size_t i = 0; i < M_CUSTOMERS; i++) {
+		cust_model r;
+		custos_customer *c = NULL;
+		const char *s;
+		int64_t minor;
+
+		ck_assert_int_eq(custos_customer_lookup(&c, t.ctx, ids[i]), CUSTOS_OK);
+		rebuild_from_events(t.ctx, ids[i], now, &r);
+		ck_assert_mem_eq(&r, &model[i], sizeof r);   /* the events hold what was appended */
+		expect_int(c, "events", r.events);
+		expect_int(c, "orders", r.orders);
+		expect_int(c, "points", r.points);
+		expect_int(c, "feedback_count", r.nps_n + r.csat_n);
+		/* Counted when its last interaction was appended, which saw all of them. */
+		expect_int(c, "interactions_30d", r.i30);
+		expect_int(c, "interactions_90d", r.i90);
+		expect_time(c, "first_purchase", r.orders ? r.first : 0);
+		expect_time(c, "last_purchase", r.orders ? r.last : 0);
+		expect_time(c, "last_interaction", r.last_interaction);
+		expect_average(c, "nps_average", r.nps_sum, r.nps_n);
+		expect_average(c, "csat_average", r.csat_sum, r.csat_n);
+		for (int k = 0; k < M_CURRENCIES; k++) {
+			char name[16];
+			const char *cur;
+			snprintf(name, sizeof name, "spend_%s", m_codes[k]);
+			if (!r.spend[k]) {  /* no purchase in it, or purchases summing to zero */
+				int rc = custos_customer_get_money(&minor, &cur, c, name);
+				ck_assert(rc == CUSTOS_ENOTFOUND || (rc == CUSTOS_OK && minor == 0));
+				continue;
+			}
+			ck_assert_int_eq(custos_customer_get_money(&minor, &cur, c, name), CUSTOS_OK);
+			ck_assert_int_eq(minor, r.spend[k]);
+			ck_assert_str_eq(cur, m_codes[k]);
+		}
+		if (r.orders) {
+			ck_assert_int_eq(custos_customer_get_text(&s, c, "spend"), CUSTOS_OK);
+			ck_assert_uint_gt(strlen(s), 4);
+		} else {
+			ck_assert_int_eq(custos_customer_get_text(&s, c, "spend"), CUSTOS_ENOTFOUND);
+		}
+		custos_customer_free(c);
+	}
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(metrics_read_like_fields_and_cannot_be_set)
+{
+	custos_customer *c = NULL, *copy = NULL;
+	custos_field_options fo = CUSTOS_FIELD_OPTIONS_INIT;
+	custos_buf buf = { 0 };
+	const char *s;
+	int64_t v;
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, "memory");
+	id = t_create(t.ctx, "Metric Mo", NULL);
+	/* A customer without events: zero counts, no times. */
+	ck_assert_int_eq(custos_customer_lookup(&c, t.ctx, id), CUSTOS_OK);
+	expect_int(c, "orders", 0);
+	expect_int(c, "points", 0);
+	ck_assert_int_eq(custos_customer_get_timestamp(&v, c, "last_purchase"), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_get_money(&v, NULL, c, "spend_HKD"), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_customer_get_int(&v, c, "spend_XYZ"), CUSTOS_EINVALID);   /* no currency */
+	ck_assert_int_eq(custos_customer_get_int(&v, c, "last_purchase"), CUSTOS_ENOTFOUND);  /* none yet */
+	ck_assert_int_eq(custos_customer_set_int(c, "orders", 5), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "metric of the customer's timeline"));
+	custos_customer_free(c);
+
+	(void)append(t.ctx, id, purchase(T0, 129900, "HKD", "watch"));
+	(void)append(t.ctx, id, purchase(T0 + DAY_US, 2000, "USD", "strap"));
+	(void)append(t.ctx, id, purchase(T0 + 2 * DAY_US, -20000, "HKD", "refund"));
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 1299, 0));
+	ck_assert_int_eq(custos_customer_lookup(&c, t.ctx, id), CUSTOS_OK);
+	expect_int(c, "orders", 3);
+	expect_int(c, "events", 4);
+	expect_int(c, "points", 1299);
+	expect_time(c, "first_purchase", T0);
+	expect_time(c, "last_purchase", T0 + 2 * DAY_US);
+	ck_assert_int_eq(custos_customer_get_int(&v, c, "last_purchase"), CUSTOS_EINVALID);  /* a timestamp */
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "custos_customer_get_timestamp"));
+	ck_assert_int_eq(custos_customer_get_text(&s, c, "spend"), CUSTOS_OK);
+	ck_assert_str_eq(s, "1099.00 HKD, 20.00 USD");
+	ck_assert_int_eq(custos_customer_get_string(&buf, c, "spend_HKD"), CUSTOS_OK);
+	ck_assert_str_eq((const char *)buf.ptr, "1099.00 HKD");
+	custos_buf_dispose(&buf);
+	ck_assert_int_eq(custos_customer_get_string(&buf, c, "orders"), CUSTOS_OK);
+	ck_assert_str_eq((const char *)buf.ptr, "3");
+	custos_buf_dispose(&buf);
+	ck_assert_int_eq(custos_customer_is_masked(c, "orders"), 0);
+	/* An update through a read handle leaves the metrics to the events. */
+	ck_assert_int_eq(custos_customer_set_text(c, "company", "Mo Watches"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update(t.ctx, id, c), CUSTOS_OK);
+	custos_customer_free(c);
+	ck_assert_int_eq(custos_customer_lookup(&c, t.ctx, id), CUSTOS_OK);
+	expect_int(c, "orders", 3);
+	custos_customer_free(c);
+	/* A draft has no metrics. */
+	ck_assert_int_eq(custos_customer_new(&copy, t.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_get_int(&v, copy, "orders"), CUSTOS_EINVALID);
+	custos_customer_free(copy);
+	/* No custom field may take a metric's name. */
+	fo.name = "orders";
+	fo.type = CUSTOS_TYPE_INTEGER;
+	ck_assert_int_eq(custos_schema_add_field(t.ctx, &fo), CUSTOS_EEXISTS);
+	fo.name = "spend_eur";  /* lower case: not a currency code, so a field may have it */
+	ck_assert_int_eq(custos_schema_add_field(t.ctx, &fo), CUSTOS_OK);
+	fo.name = "spend_EUR";
+	ck_assert_int_eq(custos_schema_add_field(t.ctx, &fo), CUSTOS_EINVALID);   /* upper case is no field name */
+	t_store_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("event");
@@ -919,6 +1212,8 @@ int main(void)
 	tcase_add_loop_test(tc, damaged_events_and_summaries_are_errors_never_crashes, 0, 3);
 	tcase_add_test(tc, event_texts_are_not_in_the_files);
 	tcase_add_test(tc, events_survive_a_reopen);
+	tcase_add_test(tc, metrics_agree_with_the_events_of_ten_thousand_customers);
+	tcase_add_test(tc, metrics_read_like_fields_and_cannot_be_set);
 	suite_add_tcase(s, tc);
 	return t_run(s);
 }

@@ -138,8 +138,11 @@ void t_digest(custos_backend *be, unsigned char out[32])
 	crypto_generichash_init(&st, NULL, 0, 32);
 	ck_assert_int_eq(be->begin(be, CUSTOS_TXN_READ, &txn), CUSTOS_OK);
 	for (unsigned b = 0; b < T_B_COUNT; b++) {
+		rc = be->cursor_open(be, txn, b, &cur);
+		if (rc == CUSTOS_EINVALID && b >= T_B_EVENTS)
+			continue;  /* a backend prepared with the buckets of custos 0.1.0 */
 		crypto_generichash_update(&st, (const unsigned char *)&b, sizeof b);
-		ck_assert_int_eq(be->cursor_open(be, txn, b, &cur), CUSTOS_OK);
+		ck_assert_int_eq(rc, CUSTOS_OK);
 		for (rc = be->cursor_seek(be, cur, &empty, &k, &v); rc == CUSTOS_OK; rc = be->cursor_next(be, cur, &k, &v)) {
 			uint64_t kn = k.size, vn = v.size;
 			crypto_generichash_update(&st, (const unsigned char *)&kn, 8);
@@ -330,13 +333,14 @@ int t_run(Suite *s)
 
 custos_backend *t_raw_open(const t_store *t)
 {
-	static const char *const names[] = { "meta", "customers", "index", "access", "audit" };
+	static const char *const names[T_B_COUNT] = { "meta", "customers", "index", "access", "audit", "events",
+		"metrics" };
 	custos_backend *be = NULL;
 	char uri[300];
 
 	snprintf(uri, sizeof uri, "lmdb:%s/store", t->dir);
 	ck_assert_int_eq(custos_backend_open(&be, uri, NULL), CUSTOS_OK);
-	ck_assert_int_eq(be->prepare(be, names, 5), CUSTOS_OK);
+	ck_assert_int_eq(be->prepare(be, names, T_B_COUNT), CUSTOS_OK);
 	return be;
 }
 

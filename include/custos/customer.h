@@ -26,6 +26,17 @@
  * Strings returned by getters are borrowed from the handle: valid until the handle is
  * freed or changed by a setter. Freeing a handle wipes its decrypted values.
  *
+ * A customer read from the store also has its timeline's metrics (custos/event.h), read
+ * with the getters like fields that cannot be set, kept by custos in the transaction of
+ * every event: `events`, `orders`, `points` (the loyalty balance), `feedback_count`,
+ * `interactions_30d` and `interactions_90d` (integers; the interactions dated in the 30
+ * and 90 days before the customer's last interaction was appended), `first_purchase`,
+ * `last_purchase` and `last_interaction` (timestamps; no value before the first),
+ * `spend_XXX` for each ISO 4217 currency XXX the customer bought in (money),
+ * `spend` (text: every currency's total, "1099.00 HKD, 20.00 USD"), `nps_average` and
+ * `csat_average` (text with two decimals, "8.50"; no value before the first score). No
+ * custom field may take one of these names.
+ *
  * Threading: a customer handle or iterator belongs to one thread at a time.
  * @{
  */

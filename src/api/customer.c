@@ -9,6 +9,7 @@
 #include "model/currency.h"
 #include "model/customer.h"
 #include "model/index.h"
+#include "model/timeline/timeline.h"
 #include "model/validate.h"
 #include "util/alloc.h"
 
@@ -41,9 +42,29 @@ static int resolve(const custos_customer *c, const char *field, const char *fn, 
 		return cu_null_arg(fn, "customer");
 	if (!field)
 		return cu_null_arg(fn, "field");
-	if (!(*f = cu_customer_field(c, field)))
+	if (!(*f = cu_customer_field(c, field))) {
+		if (cu_metric_name_reserved(field))
+			return cu_err(CUSTOS_EINVALID, "'%s' is a metric of the customer's timeline, kept by custos from its "
+				"events; it cannot be set", field);
 		return cu_err(CUSTOS_EINVALID, "unknown field '%.64s'", field);
+	}
 	return CUSTOS_OK;
+}
+
+/* For getters: a field of the schema, or a metric of a customer read from the store. */
+static int resolve_read(const custos_customer *c, const char *field, const char *fn, const cu_field **f)
+{
+	int rc;
+
+	if (!c)
+		return cu_null_arg(fn, "customer");
+	if (!field)
+		return cu_null_arg(fn, "field");
+	if ((*f = cu_customer_field(c, field)))
+		return CUSTOS_OK;
+	if ((rc = cu_metrics_find(c, field, f)) || *f)
+		return rc;
+	return cu_err(CUSTOS_EINVALID, "unknown field '%.64s'", field);
 }
 
 static int is_text_type(const cu_field *f)
@@ -241,6 +262,8 @@ int custos_customer_unset(custos_customer *c, const char *field)
 
 static int is_masked(const custos_customer *c, const cu_field *f)
 {
+	if (f->id == CU_METRIC_FIELD_ID)
+		return 0;  /* metrics are clear values, as their events hold them */
 	return c->slots[cu_schema_pos(c->schema, f)].masked;
 }
 
@@ -255,7 +278,7 @@ static int get_value(const custos_customer *c, const char *field, const char *fn
 {
 	int rc;
 
-	if ((rc = resolve(c, field, fn, f)))
+	if ((rc = resolve_read(c, field, fn, f)))
 		return rc;
 	if (!type_ok(*f))
 		return wrong_getter(*f, getter_for(*f));
@@ -282,7 +305,7 @@ int custos_customer_get_text(const char **out, const custos_customer *c, const c
 
 	if (!out)
 		return cu_null_arg("custos_customer_get_text", "out");
-	if ((rc = resolve(c, field, "custos_customer_get_text", &f)))
+	if ((rc = resolve_read(c, field, "custos_customer_get_text", &f)))
 		return rc;
 	v = cu_value_get(c, f, &n);
 	if (v && is_masked(c, f)) {  /* masked values of any type are text */
@@ -417,7 +440,7 @@ int custos_customer_get_string(custos_buf *out, const custos_customer *c, const 
 	if (!out)
 		return cu_null_arg("custos_customer_get_string", "out");
 	custos_buf_dispose(out);
-	if ((rc = resolve(c, field, "custos_customer_get_string", &f)))
+	if ((rc = resolve_read(c, field, "custos_customer_get_string", &f)))
 		return rc;
 	if (!(v = cu_value_get(c, f, &n)))
 		return cu_err(CUSTOS_ENOTFOUND, "field '%s' has no value", f->name);

@@ -9,6 +9,7 @@
 #include "model/index.h"
 #include "model/record.h"
 #include "model/reindex.h"
+#include "model/timeline/timeline.h"
 #include "model/validate.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -140,6 +141,10 @@ int cu_cust_load(cu_op *op, uint64_t id, custos_customer **out)
 	int rc = load_with_secrets(op, id, op->visible, &s, out);
 
 	cu_rec_close(&s);
+	if (!rc && (rc = cu_metrics_load(op, *out))) {
+		cu_customer_destroy(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "custos/global.h"
 #include "model/phone.h"
 #include "model/schema.h"
+#include "model/timeline/timeline.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -410,6 +411,9 @@ int cu_schema_add_custom(cu_schema *s, const custos_field_options *o)
 			"starting with a letter", o->name ? o->name : "(null)", CUSTOS_NAME_MAX_BYTES);
 	if (cu_schema_find(s, o->name))
 		return cu_err(CUSTOS_EEXISTS, "field '%s' already exists", o->name);
+	if (cu_metric_name_reserved(o->name))
+		return cu_err(CUSTOS_EEXISTS, "'%s' is the name of a timeline metric, which customers read like a field; "
+			"choose another name", o->name);
 	if (!custos_field_type_name((int)o->type))
 		return cu_err(CUSTOS_EINVALID, "field '%s': %d is not a field type", o->name, o->type);
 	if ((rc = check_flags(o, &flags)))

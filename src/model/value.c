@@ -1,6 +1,7 @@
 /*
  * model/value.c — customer handles: slots, the secret arena, and the section codec.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "model/validate.h"
@@ -40,6 +41,19 @@ int cu_customer_clone(custos_customer **out, const custos_customer *c)
 		return rc;
 	}
 	memcpy(d->slots, c->slots, c->schema->nfields * sizeof *d->slots);
+	if (c->summary_len && !(d->summary = cu_malloc(c->summary_len)))
+		rc = cu_err_oom();
+	else if (c->summary_len)
+		memcpy(d->summary, c->summary, c->summary_len);
+	d->summary_len = d->summary ? c->summary_len : 0;
+	d->metrics_built = c->metrics_built;
+	for (size_t i = 0; i < c->nmetrics && !rc; i++)
+		rc = cu_customer_add_metric(d, c->metrics[i].name, c->metrics[i].f.type, c->marena.p + c->metrics[i].off,
+			c->metrics[i].len);
+	if (rc) {
+		cu_customer_destroy(d);
+		return rc;
+	}
 	d->id = c->id;
 	d->version = c->version;
 	d->created_us = c->created_us;
@@ -56,6 +70,9 @@ void cu_customer_destroy(custos_customer *c)
 	if (!c)
 		return;
 	cu_bytes_free(&c->arena);
+	cu_bytes_free(&c->marena);
+	cu_free(c->metrics);
+	cu_free(c->summary);
 	cu_free(c->slots);
 	cu_schema_unref(c->schema);
 	cu_free(c);
@@ -64,6 +81,45 @@ void cu_customer_destroy(custos_customer *c)
 const cu_field *cu_customer_field(const custos_customer *c, const char *name)
 {
 	return cu_schema_find(c->schema, name);
+}
+
+const cu_field *cu_customer_metric(const custos_customer *c, const char *name)
+{
+	for (size_t i = 0; i < c->nmetrics; i++)
+		if (!strcmp(c->metrics[i].name, name))
+			return &c->metrics[i].f;
+	return NULL;
+}
+
+int cu_customer_add_metric(custos_customer *c, const char *name, int type, const void *p, size_t n)
+{
+	size_t off = c->marena.len;
+	cu_metric *m;
+	int rc;
+
+	if (c->nmetrics == c->cmetrics) {
+		size_t cap = c->cmetrics ? c->cmetrics * 2 : 16;
+		cu_metric *g = cu_realloc(c->metrics, cap * sizeof *g);
+		if (!g)
+			return cu_err_oom();
+		c->metrics = g;
+		c->cmetrics = cap;
+		for (size_t i = 0; i < c->nmetrics; i++)  /* the names moved with their metrics */
+			c->metrics[i].f.name = c->metrics[i].name;
+	}
+	if ((rc = cu_bytes_append(&c->marena, p, n)) || (rc = cu_bytes_append_u8(&c->marena, 0)))
+		return rc;
+	m = &c->metrics[c->nmetrics++];
+	memset(m, 0, sizeof *m);
+	snprintf(m->name, sizeof m->name, "%s", name);
+	m->f.id = CU_METRIC_FIELD_ID;
+	m->f.type = (uint8_t)type;
+	m->f.cls = CUSTOS_CLASS_PROFILE;
+	m->f.flags = CUSTOS_FIELD_CLEAR | CUSTOS_FIELD_BUILTIN;
+	m->f.name = m->name;
+	m->off = (uint32_t)off;
+	m->len = (uint32_t)n;
+	return CUSTOS_OK;
 }
 
 int cu_value_store(custos_customer *c, const cu_field *f, const void *p, size_t n, int dirty)
@@ -132,7 +188,14 @@ void cu_value_remove(custos_customer *c, const cu_field *f, int dirty)
 
 const unsigned char *cu_value_get(const custos_customer *c, const cu_field *f, size_t *n)
 {
-	const cu_slot *s = &c->slots[cu_schema_pos(c->schema, f)];
+	const cu_slot *s;
+
+	if (f->id == CU_METRIC_FIELD_ID) {
+		const cu_metric *m = (const cu_metric *)(const void *)f;  /* f is the metric's first member */
+		*n = m->len;
+		return c->marena.p + m->off;
+	}
+	s = &c->slots[cu_schema_pos(c->schema, f)];
 
 	if (!s->present)
 		return NULL;

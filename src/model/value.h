@@ -20,6 +20,15 @@ typedef struct cu_slot {
 	uint8_t masked;      /* value shown masked: never written back */
 } cu_slot;
 
+/* A metric of the customer's timeline, read like a read-only field (model/timeline/). */
+#define CU_METRIC_FIELD_ID 0xFFFF
+#define CU_METRIC_NAME 24
+typedef struct cu_metric {
+	cu_field f;               /* id CU_METRIC_FIELD_ID, name pointing at `name` */
+	char name[CU_METRIC_NAME];
+	uint32_t off, len;        /* stored form in the handle's metric arena, then a NUL */
+} cu_metric;
+
 struct custos_customer {
 	cu_schema *schema;
 	unsigned char store_id[16];
@@ -30,6 +39,12 @@ struct custos_customer {
 	uint8_t state;
 	cu_slot *slots;
 	cu_bytes arena;
+	void *summary;            /* the timeline summary it was read with (model/timeline/), or NULL */
+	size_t summary_len;
+	int metrics_built;        /* metrics made from it, on first use */
+	cu_metric *metrics;
+	size_t nmetrics, cmetrics;
+	cu_bytes marena;
 };
 
 int cu_customer_alloc(custos_customer **out, cu_schema *s, const unsigned char store_id[16]);
@@ -39,6 +54,10 @@ void cu_customer_destroy(custos_customer *c);
 int cu_customer_clone(custos_customer **out, const custos_customer *c);
 
 const cu_field *cu_customer_field(const custos_customer *c, const char *name);
+/* A metric of a customer read from the store, by name; NULL when it has none of that name. */
+const cu_field *cu_customer_metric(const custos_customer *c, const char *name);
+/* Add a metric with its stored form (as a field of that type stores it). */
+int cu_customer_add_metric(custos_customer *c, const char *name, int type, const void *p, size_t n);
 int cu_value_store(custos_customer *c, const cu_field *f, const void *p, size_t n, int dirty);
 /* A setter's store: first copies the live values into a fresh arena when overwritten ones
  * outweigh them, so a draft reused for many customers stays the size of one. p must not

@@ -366,6 +366,34 @@ static int decode(cu_event **out, const unsigned char *key, const unsigned char 
 
 /* ---- appending ---- */
 
+/* The customer's interactions in the 30 and 90 days up to now (the one just appended
+ * included), read from its events in op's transaction. */
+static int count_interactions(cu_op *op, uint64_t id, cu_summary *sum)
+{
+	unsigned char lo[CU_EVENT_KEY], hi[CU_EVENT_KEY];
+	int64_t from90 = op->now_us - 90 * DAY_US, from30 = op->now_us - 30 * DAY_US;
+	custos_val k, v;
+	cu_cursor c;
+	int rc;
+
+	sum->i30 = sum->i90 = 0;
+	sum->counted_at = op->now_us;
+	event_key(lo, id, from90 > 0 ? from90 : 0, 0);
+	event_key(hi, id, op->now_us + 1, 0);
+	if ((rc = cu_cursor_open(&c, op->txn, CU_B_EVENTS)))
+		return rc;
+	for (rc = cu_cursor_seek(&c, lo, sizeof lo, &k, &v); rc == CUSTOS_OK; rc = cu_cursor_next(&c, &k, &v)) {
+		if (k.size != CU_EVENT_KEY || memcmp(k.data, hi, CU_EVENT_KEY) >= 0)
+			break;
+		if (v.size < 2 || v.data[1] != CUSTOS_EVENT_INTERACTION)
+			continue;
+		sum->i90 += (int64_t)cu_get_u64be(k.data + 8) > from90;
+		sum->i30 += (int64_t)cu_get_u64be(k.data + 8) > from30;
+	}
+	cu_cursor_close(&c);
+	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}
+
 int cu_timeline_append(cu_op *op, uint64_t id, const cu_event *draft, uint32_t *seq)
 {
 	cu_bytes stored = CU_BYTES_INIT;
@@ -389,6 +417,7 @@ int cu_timeline_append(cu_op *op, uint64_t id, const cu_event *draft, uint32_t *
 	event_key(key, id, e.time_us, e.seq);
 	if ((rc = encode(&stored, &e, key, op->core->keys, s.dek)) ||
 	    (rc = cu_put(op->txn, CU_B_EVENTS, key, sizeof key, stored.p, stored.len)) ||
+	    (e.kind == CUSTOS_EVENT_INTERACTION && (rc = count_interactions(op, id, &sum))) ||
 	    (rc = cu_summary_store(op, id, &sum)))
 		goto done;
 	rc = cu_op_note_write_as(op, CUSTOS_AUDIT_EVENT, id, e.seq, e.texts ? 1U << CUSTOS_CLASS_NOTES : 0, stored.p,

@@ -9,7 +9,7 @@
 #include "util/error.h"
 
 #define SUMMARY_FORMAT 1
-#define SUMMARY_FIXED (1 + 4 + 4 + 8 * 3 + 8 + 4 + 8 + 4 + 8 + 1)
+#define SUMMARY_FIXED (1 + 4 + 4 + 8 * 3 + 8 + 4 + 4 + 8 + 4 + 8 + 4 + 8 + 1)
 #define SPEND_BYTES (3 + 8)
 #define SUMMARY_TAG 16
 
@@ -62,6 +62,9 @@ int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s)
 	s->last_purchase = (int64_t)cu_read_u64le(&r);
 	s->last_interaction = (int64_t)cu_read_u64le(&r);
 	s->points = (int64_t)cu_read_u64le(&r);
+	s->i30 = cu_read_u32le(&r);
+	s->i90 = cu_read_u32le(&r);
+	s->counted_at = (int64_t)cu_read_u64le(&r);
 	s->nps_n = cu_read_u32le(&r);
 	s->nps_sum = cu_read_u64le(&r);
 	s->csat_n = cu_read_u32le(&r);
@@ -94,6 +97,9 @@ int cu_summary_store(cu_op *op, uint64_t id, const cu_summary *s)
 	cu_put_u64le(p, (uint64_t)s->last_purchase), p += 8;
 	cu_put_u64le(p, (uint64_t)s->last_interaction), p += 8;
 	cu_put_u64le(p, (uint64_t)s->points), p += 8;
+	cu_put_u32le(p, s->i30), p += 4;
+	cu_put_u32le(p, s->i90), p += 4;
+	cu_put_u64le(p, (uint64_t)s->counted_at), p += 8;
 	cu_put_u32le(p, s->nps_n), p += 4;
 	cu_put_u64le(p, s->nps_sum), p += 8;
 	cu_put_u32le(p, s->csat_n), p += 4;

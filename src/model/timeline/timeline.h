@@ -21,7 +21,8 @@
  *   tag: Poly1305 over "CUSEVT01" ‖ store id ‖ the key ‖ all of the above, under the
  *     one-time key of block 0 of that stream
  *
- * Bucket `metrics`, key: customer id (u64 BE). Value (format 1): the summary below, then
+ * Bucket `metrics`, key: customer id (u64 BE). Value (format 1): the summary below (in
+ * its order, little-endian; spend as count u8 then per currency code 3 ‖ total i64), then
  * a 16-byte keyed BLAKE2b tag under the store's meta key over "CUSMET01" ‖ store id ‖ id
  * ‖ the value, so a summary edited or moved between customers fails.
  */
@@ -31,6 +32,7 @@
 #include "custos/audit.h"
 #include "custos/event.h"
 #include "model/core.h"
+#include "model/value.h"
 #include "util/bytes.h"
 
 /* What a draft has had set (custos_event.set). */
@@ -77,6 +79,8 @@ typedef struct cu_summary {
 	uint32_t orders;                 /* purchases */
 	int64_t first_purchase, last_purchase, last_interaction;   /* 0: none */
 	int64_t points;                  /* balance, never below 0 */
+	uint32_t i30, i90;               /* interactions in the 30 and 90 days before counted_at */
+	int64_t counted_at;              /* when they were counted (0: never) */
 	uint32_t nps_n, csat_n;
 	uint64_t nps_sum, csat_sum;
 	uint8_t ncur;
@@ -90,6 +94,16 @@ int cu_summary_store(cu_op *op, uint64_t id, const cu_summary *s);
 /* Fold an event (checked) into a summary: CUSTOS_EINVALID when the points would go below
  * zero, CUSTOS_EFULL when the sequence or the currencies run out or a sum overflows. */
 int cu_summary_add(cu_summary *s, const cu_event *e);
+
+/* The metrics a customer handle shows (orders, spend, ...), from its summary in op's
+ * transaction; nothing for a customer without events. */
+int cu_metrics_load(cu_op *op, custos_customer *c);
+/* The metric called `name` of a customer read from the store, into *f (NULL when `name` is
+ * no metric's); CUSTOS_ENOTFOUND when it is one this customer has no value of (no
+ * purchase yet: no first_purchase). The handle's metrics are made on the first call. */
+int cu_metrics_find(const custos_customer *c, const char *name, const cu_field **f);
+/* The names metrics take, which no custom field may take: 1 when `name` is one. */
+int cu_metric_name_reserved(const char *name);
 
 /* Check a draft whole before it is appended at op->now_us: what its kind needs, its time. */
 int cu_event_check(const cu_event *e, int64_t now_us);
