@@ -73,6 +73,7 @@ size_t custos_batch_count(const custos_batch *b)
 static int adding(custos_batch *b, const void *what, const char *what_name, const char *fn, uint32_t need,
 	const char *doing)
 {
+	batch_write *w;
 	int rc;
 
 	if (!b)
@@ -86,14 +87,9 @@ static int adding(custos_batch *b, const void *what, const char *what_name, cons
 			CUSTOS_BATCH_MAX);
 	if ((rc = cu_ctx_usable(b->ctx)) || (rc = cu_access_check(b->ctx, need, doing)))
 		return rc;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		batch_write *w = cu_realloc(b->w, cap * sizeof *w);
-		if (!w)
-			return cu_err_oom();
-		b->w = w;
-		b->cap = cap;
-	}
+	if (!(w = cu_array_room(b->w, &b->cap, b->n, sizeof *w)))
+		return CUSTOS_ENOMEM;
+	b->w = w;
 	return CUSTOS_OK;
 }
 

@@ -51,16 +51,11 @@ int cu_op_note_write(cu_op *op, uint64_t customer, uint32_t version, uint32_t cl
 int cu_op_note_write_as(cu_op *op, int action, uint64_t customer, uint32_t version, uint32_t classes,
 	const unsigned char *record, size_t n)
 {
-	cu_write_note *w;
+	cu_write_note *w = cu_array_room(op->writes, &op->cwrites, op->nwrites, sizeof *w);
 
-	if (op->nwrites == op->cwrites) {
-		size_t cap = op->cwrites ? op->cwrites * 2 : 16;
-		cu_write_note *g = cu_realloc(op->writes, cap * sizeof *g);
-		if (!g)
-			return cu_err_oom();
-		op->writes = g;
-		op->cwrites = cap;
-	}
+	if (!w)
+		return CUSTOS_ENOMEM;
+	op->writes = w;
 	w = &op->writes[op->nwrites++];
 	w->action = action;
 	w->customer = customer;

@@ -97,16 +97,11 @@ int cu_customer_add_metric(custos_customer *c, const char *name, int type, const
 	cu_metric *m;
 	int rc;
 
-	if (c->nmetrics == c->cmetrics) {
-		size_t cap = c->cmetrics ? c->cmetrics * 2 : 16;
-		cu_metric *g = cu_realloc(c->metrics, cap * sizeof *g);
-		if (!g)
-			return cu_err_oom();
-		c->metrics = g;
-		c->cmetrics = cap;
-		for (size_t i = 0; i < c->nmetrics; i++)  /* the names moved with their metrics */
-			c->metrics[i].f.name = c->metrics[i].name;
-	}
+	if (!(m = cu_array_room(c->metrics, &c->cmetrics, c->nmetrics, sizeof *m)))
+		return CUSTOS_ENOMEM;
+	c->metrics = m;
+	for (size_t i = 0; i < c->nmetrics; i++)  /* the names move with their metrics */
+		c->metrics[i].f.name = c->metrics[i].name;
 	if ((rc = cu_bytes_append(&c->marena, p, n)) || (rc = cu_bytes_append_u8(&c->marena, 0)))
 		return rc;
 	m = &c->metrics[c->nmetrics++];

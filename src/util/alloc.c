@@ -6,6 +6,7 @@
 
 
 #include "util/alloc.h"
+#include "util/error.h"
 
 /* Per thread, so a test's countdown counts only its own thread's allocations (the audit
  * flusher allocates on its own schedule). */
@@ -105,4 +106,19 @@ void cu_free_secret(void *p, size_t n)
 		return;
 	cu_wipe(p, n);
 	free(p);
+}
+
+void *cu_array_room(void *arr, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *g;
+
+	if (n < *cap)
+		return arr;
+	if (!(g = cu_realloc(arr, c * size))) {
+		(void)cu_err_oom();
+		return NULL;
+	}
+	*cap = c;
+	return g;
 }

@@ -14,6 +14,10 @@ void *cu_realloc(void *p, size_t n);
 void cu_free(void *p);
 char *cu_strdup(const char *s);
 char *cu_strndup(const char *s, size_t n);
+/* Room for one more element in a growing array (arr of *cap elements of `size` bytes, n in
+ * use), doubled from 16 when full: the array to use from now on, or NULL (the message set)
+ * with arr as it was. */
+void *cu_array_room(void *arr, size_t *cap, size_t n, size_t size);
 /* Wipe n bytes so the compiler cannot elide it (libc's explicit_bzero). */
 void cu_wipe(void *p, size_t n);
 /* Wipe n bytes then free (for memory that held plaintext). */
