@@ -1192,6 +1192,262 @@ START_TEST(metrics_read_like_fields_and_cannot_be_set)
 }
 END_TEST
 
+/* ---- 9. the points ledger ---- */
+
+static int64_t metric(custos_ctx *ctx, uint64_t id, const char *name)
+{
+	custos_customer *c = NULL;
+	int64_t v = -1;
+
+	ck_assert_int_eq(custos_customer_lookup(&c, ctx, id), CUSTOS_OK);
+	ck_assert_msg(custos_customer_get_int(&v, c, name) == CUSTOS_OK, "%s: %s", name, custos_error_last());
+	custos_customer_free(c);
+	return v;
+}
+
+START_TEST(redeems_spend_the_points_that_expire_soonest)
+{
+	custos_event *got[16], *e;
+	int64_t pts, exp;
+	uint64_t n = 99;
+	t_store t;
+	uint64_t id;
+	int op;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Points Poon", NULL);
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 100, T0 + 10 * DAY_US));
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 50, T0 + 5 * DAY_US));
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 30, 0));
+	(void)append(t.ctx, id, points(T0 + DAY_US, CUSTOS_POINTS_REDEEM, 60, 0));  /* 50 of day 5, 10 of day 10 */
+	ck_assert_int_eq(custos_points_expire(&n, t.ctx, T0 + 4 * DAY_US), CUSTOS_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(custos_points_expire(&n, t.ctx, T0 + 11 * DAY_US), CUSTOS_OK);
+	ck_assert_uint_eq(n, 1);  /* the 90 left of day 10; day 5's lot was spent */
+	ck_assert_int_eq(custos_points_expire(&n, t.ctx, T0 + 11 * DAY_US), CUSTOS_OK);
+	ck_assert_uint_eq(n, 0);  /* idempotent */
+	ck_assert_uint_eq(list_all(t.ctx, id, NULL, got, 16), 5);
+	e = got[4];
+	ck_assert_int_eq(custos_event_get_points(&op, &pts, &exp, e), CUSTOS_OK);
+	ck_assert_int_eq(op, CUSTOS_POINTS_EXPIRE);
+	ck_assert_int_eq(pts, 90);
+	ck_assert_int_eq(custos_event_time(e), T0 + 10 * DAY_US);
+	ck_assert_uint_eq(custos_event_seq(e), 5);
+	free_all(got, 5);
+	ck_assert_int_eq(metric(t.ctx, id, "points"), 30);
+	ck_assert_int_eq(metric(t.ctx, id, "points_earned"), 180);
+	ck_assert_int_eq(metric(t.ctx, id, "points_redeemed"), 60);
+	ck_assert_int_eq(metric(t.ctx, id, "points_expired"), 90);
+	ck_assert_int_eq(metric(t.ctx, id, "points_adjusted"), 0);
+	ck_assert_int_eq(custos_points_expire(NULL, t.ctx, -1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_points_expire(NULL, t.ctx, now_us() + 2 * DAY_US), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_points_expire(NULL, NULL, T0), CUSTOS_EINVALID);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(expired_points_cannot_be_redeemed)
+{
+	t_store t;
+	uint64_t id, n = 0;
+
+	open_kind(&t, _i);
+	id = t_create(t.ctx, "Late Lee", NULL);
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 10, T0 + 5 * DAY_US));
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 4, 0));
+	unchanged_append(&t, id, points(T0 + 6 * DAY_US, CUSTOS_POINTS_REDEEM, 5, 0), CUSTOS_EINVALID,
+		"has 4 points good at the redeem's time (the rest expired");
+	ck_assert_uint_eq(append(t.ctx, id, points(T0 + 4 * DAY_US, CUSTOS_POINTS_REDEEM, 12, 0)), 3);  /* in time */
+	/* An adjustment adds points that never expire; taking some away spends the soonest. */
+	ck_assert_uint_eq(append(t.ctx, id, points(T0 + 6 * DAY_US, CUSTOS_POINTS_ADJUST, 7, 0)), 4);
+	ck_assert_uint_eq(append(t.ctx, id, points(T0 + 6 * DAY_US, CUSTOS_POINTS_ADJUST, -1, 0)), 5);
+	ck_assert_int_eq(custos_points_expire(&n, t.ctx, T0 + 30 * DAY_US), CUSTOS_OK);
+	ck_assert_uint_eq(n, 0);  /* the adjustment took the last expiring point */
+	ck_assert_int_eq(metric(t.ctx, id, "points"), 8);
+	t_store_close(&t);
+}
+END_TEST
+
+/* A model of one customer's lots, as the ledger is documented to keep them. */
+typedef struct lot_model {
+	int64_t expires[512], left[512];
+	int n;
+} lot_model;
+
+static void lm_add(lot_model *m, int64_t expires, int64_t pts)
+{
+	int i, j;
+
+	for (i = 0; i < m->n && m->expires[i] < expires; i++)
+		;
+	if (i < m->n && m->expires[i] == expires) {
+		m->left[i] += pts;
+		return;
+	}
+	ck_assert_int_lt(m->n, 512);
+	for (j = m->n; j > i; j--)
+		m->expires[j] = m->expires[j - 1], m->left[j] = m->left[j - 1];
+	m->expires[i] = expires;
+	m->left[i] = pts;
+	m->n++;
+}
+
+static int64_t lm_sum(const lot_model *m, int64_t good_after)
+{
+	int64_t s = 0;
+	for (int i = 0; i < m->n; i++)
+		if (m->expires[i] > good_after)
+			s += m->left[i];
+	return s;
+}
+
+static void lm_spend(lot_model *m, int64_t pts, int64_t good_after)
+{
+	int w = 0;
+	for (int i = 0; i < m->n; i++) {
+		if (pts > 0 && m->expires[i] > good_after) {
+			int64_t take = m->left[i] < pts ? m->left[i] : pts;
+			m->left[i] -= take, pts -= take;
+		}
+		if (m->left[i] > 0)
+			m->expires[w] = m->expires[i], m->left[w++] = m->left[i];
+	}
+	m->n = w;
+}
+
+/* Random earns with random expiries, redeems, adjustments, explicit expiries and expiry
+ * runs on many customers, against the model: each append succeeds or is refused exactly
+ * when the model says, each run appends the expiries the model says, and every ledger
+ * reconciles with its totals and its events. */
+START_TEST(the_ledger_reconciles_for_random_histories)
+{
+	enum { N = 40, STEPS = 1500 };
+	static lot_model lm[N];
+	uint64_t ids[N], expired_events = 0, refused = 0;
+	unsigned seed = 555;
+	t_store t;
+
+	memset(lm, 0, sizeof lm);
+	open_kind(&t, _i);
+	for (int i = 0; i < N; i++)
+		ids[i] = t_create(t.ctx, "Ledger Lam", NULL);
+	for (int step = 0; step < STEPS; step++) {
+		int who = (int)(rand_r(&seed) % N), r = (int)(rand_r(&seed) % 10), ok, op;
+		int64_t time = T0 + (int64_t)step * HOUR_US, pts, exp;
+		uint64_t n = 0, due = 0;
+		custos_event *e;
+
+		if (r == 9) {  /* an expiry run: every customer's lots that expired by now */
+			for (int c = 0; c < N; c++)
+				for (int i = 0; i < lm[c].n && lm[c].expires[i] <= time; i++)
+					due++;
+			ck_assert_int_eq(custos_points_expire(&n, t.ctx, time), CUSTOS_OK);
+			ck_assert_uint_eq(n, due);
+			for (int c = 0; c < N; c++)
+				while (lm[c].n && lm[c].expires[0] <= time)
+					lm_spend(&lm[c], lm[c].left[0], INT64_MIN);
+			expired_events += n;
+			continue;
+		}
+		if (r < 4) {
+			e = points(time, CUSTOS_POINTS_EARN, 1 + rand_r(&seed) % 100,
+				rand_r(&seed) % 3 ? time + (int64_t)(1 + rand_r(&seed) % 400) * HOUR_US : 0);
+		} else if (r < 7) {
+			e = points(time, CUSTOS_POINTS_REDEEM, 1 + rand_r(&seed) % 60, 0);
+		} else if (r < 8) {
+			int64_t d = (int64_t)(rand_r(&seed) % 41) - 20;
+			e = points(time, CUSTOS_POINTS_ADJUST, d ? d : 3, 0);
+		} else {
+			e = points(time, CUSTOS_POINTS_EXPIRE, 1 + rand_r(&seed) % 30, 0);
+		}
+		ck_assert_int_eq(custos_event_get_points(&op, &pts, &exp, e), CUSTOS_OK);
+		switch (op) {
+		case CUSTOS_POINTS_EARN: ok = 1; break;
+		case CUSTOS_POINTS_REDEEM: ok = lm_sum(&lm[who], time) >= pts; break;
+		case CUSTOS_POINTS_ADJUST: ok = pts > 0 || lm_sum(&lm[who], INT64_MIN) >= -pts; break;
+		default: ok = lm_sum(&lm[who], INT64_MIN) >= pts; break;
+		}
+		ck_assert_int_eq(custos_event_append(NULL, t.ctx, ids[who], e), ok ? CUSTOS_OK : CUSTOS_EINVALID);
+		custos_event_free(e);
+		refused += !ok;
+		if (!ok)
+			continue;
+		if (op == CUSTOS_POINTS_EARN)
+			lm_add(&lm[who], exp ? exp : INT64_MAX, pts);
+		else if (op == CUSTOS_POINTS_ADJUST && pts > 0)
+			lm_add(&lm[who], INT64_MAX, pts);
+		else
+			lm_spend(&lm[who], pts < 0 ? -pts : pts, op == CUSTOS_POINTS_REDEEM ? time : INT64_MIN);
+		ck_assert_int_eq(metric(t.ctx, ids[who], "points"), lm_sum(&lm[who], INT64_MIN));
+	}
+	ck_assert_uint_gt(expired_events, 0);
+	ck_assert_uint_gt(refused, 0);
+	for (int i = 0; i < N; i++) {
+		cust_model r;
+		int64_t earned = metric(t.ctx, ids[i], "points_earned"), redeemed = metric(t.ctx, ids[i], "points_redeemed");
+		int64_t expired = metric(t.ctx, ids[i], "points_expired"), adjusted = metric(t.ctx, ids[i], "points_adjusted");
+		int64_t bal = metric(t.ctx, ids[i], "points");
+		ck_assert_int_ge(bal, 0);
+		ck_assert_int_eq(bal, lm_sum(&lm[i], INT64_MIN));
+		ck_assert_int_eq(earned - redeemed - expired + adjusted, bal);
+		rebuild_from_events(t.ctx, ids[i], now_us(), &r);
+		ck_assert_int_eq(r.points, bal);
+	}
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(a_tampered_ledger_is_refused)
+{
+	unsigned char k[9];
+	custos_event *e;
+	t_store t;
+	uint64_t id;
+
+	t_store_open(&t, "memory");
+	id = t_create(t.ctx, "Tamper Tse", NULL);
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 10, T0 + DAY_US));
+	for (int i = 0; i < 8; i++)
+		k[i] = (unsigned char)(id >> (56 - 8 * i));
+	k[8] = 'L';
+	for (long at = 0; at < 5 + 16 + 16; at++) {
+		t_raw_flip(t.be, T_B_METRICS, k, sizeof k, at, 0x01);
+		e = points(T0, CUSTOS_POINTS_REDEEM, 1, 0);
+		T_UNCHANGED(&t, custos_event_append(NULL, t.ctx, id, e), CUSTOS_EAUTH);
+		custos_event_free(e);
+		ck_assert_int_eq(custos_points_expire(NULL, t.ctx, T0 + 2 * DAY_US), CUSTOS_EAUTH);
+		t_raw_flip(t.be, T_B_METRICS, k, sizeof k, at, 0x01);
+	}
+	ck_assert_uint_eq(append(t.ctx, id, points(T0, CUSTOS_POINTS_REDEEM, 1, 0)), 2);
+	t_store_close(&t);
+}
+END_TEST
+
+START_TEST(an_expiry_run_leaves_customers_out_of_scope_alone)
+{
+	custos_ctx *sal = NULL;
+	t_store t;
+	uint64_t mine, other, n = 0;
+
+	t_store_open(&t, "memory");
+	ck_assert_int_eq(custos_principal_create(NULL, t.ctx, "sal", "sales", NULL), CUSTOS_OK);
+	ck_assert_int_eq(custos_ctx_open(&sal, t.db, "sal"), CUSTOS_OK);
+	other = t_create(t.ctx, "Admin's", NULL);
+	mine = t_create(sal, "Sal's", NULL);
+	(void)append(t.ctx, other, points(T0, CUSTOS_POINTS_EARN, 10, T0 + DAY_US));
+	(void)append(sal, mine, points(T0, CUSTOS_POINTS_EARN, 10, T0 + DAY_US));
+	ck_assert_int_eq(custos_points_expire(&n, sal, T0 + 2 * DAY_US), CUSTOS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(metric(t.ctx, mine, "points"), 0);
+	ck_assert_int_eq(metric(t.ctx, other, "points"), 10);
+	ck_assert_int_eq(custos_points_expire(&n, t.ctx, T0 + 2 * DAY_US), CUSTOS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(metric(t.ctx, other, "points"), 0);
+	custos_ctx_free(sal);
+	t_store_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("event");
@@ -1214,6 +1470,11 @@ int main(void)
 	tcase_add_test(tc, events_survive_a_reopen);
 	tcase_add_test(tc, metrics_agree_with_the_events_of_ten_thousand_customers);
 	tcase_add_test(tc, metrics_read_like_fields_and_cannot_be_set);
+	tcase_add_loop_test(tc, redeems_spend_the_points_that_expire_soonest, 0, 3);
+	tcase_add_loop_test(tc, expired_points_cannot_be_redeemed, 0, 3);
+	tcase_add_loop_test(tc, the_ledger_reconciles_for_random_histories, 0, 2);
+	tcase_add_test(tc, a_tampered_ledger_is_refused);
+	tcase_add_test(tc, an_expiry_run_leaves_customers_out_of_scope_alone);
 	suite_add_tcase(s, tc);
 	return t_run(s);
 }

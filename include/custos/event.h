@@ -81,8 +81,8 @@ typedef enum custos_scale {
 /** What a points event does to the balance. */
 typedef enum custos_points_op {
 	CUSTOS_POINTS_EARN = 1,   /**< Adds points (more than 0), optionally expiring at a time. */
-	CUSTOS_POINTS_REDEEM = 2, /**< Spends points (more than 0, at most the balance). */
-	CUSTOS_POINTS_EXPIRE = 3, /**< Removes expired points (more than 0, at most the balance). */
+	CUSTOS_POINTS_REDEEM = 2, /**< Spends points (more than 0, at most those good at its time), soonest to expire first. */
+	CUSTOS_POINTS_EXPIRE = 3, /**< Removes expired points (more than 0, at most the balance), soonest to expire first. */
 	CUSTOS_POINTS_ADJUST = 4  /**< Adds or removes points (not 0); the balance may not go below 0. */
 } custos_points_op;
 
@@ -267,6 +267,26 @@ CUSTOS_EXTERN(int) custos_event_iter_next(custos_event **out, custos_event_iter 
 
 /** @brief Free an iterator. @param[in] iter The iterator; NULL is accepted. */
 CUSTOS_EXTERN(void) custos_event_iter_free(custos_event_iter *iter);
+
+/**
+ * @brief Record the expiry of loyalty points: every lot of earned points whose expiry has
+ *        come by @p as_of_us becomes an expire event at its expiry time.
+ *
+ * Points are kept in lots by expiry: a redeem spends the points that expire soonest among
+ * those still good at its time, an expiry or an adjustment that takes points away spends
+ * the soonest of all, and an adjustment that adds points adds points that never expire.
+ * Points past their expiry stay in the balance, but cannot be redeemed, until this
+ * records their expiry (maintenance runs it). Customers are done a few hundred per
+ * transaction; a failure leaves the ones done before it done, and a second run finishes
+ * the work (it is idempotent). Customers outside the context's scope are left alone.
+ * @param[out] events_out Receives the number of expire events appended; may be NULL.
+ * @param[in] ctx A context holding #CUSTOS_OP_UPDATE.
+ * @param[in] as_of_us Expire what expired at or before this time (microseconds since the
+ *            epoch, at most a day ahead of the store's clock), usually now.
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_EDENIED, #CUSTOS_EAUTH (a ledger or
+ *         record that does not authenticate), #CUSTOS_ESTATE, #CUSTOS_ENOMEM, #CUSTOS_EIO.
+ */
+CUSTOS_EXTERN(int) custos_points_expire(uint64_t *events_out, custos_ctx *ctx, int64_t as_of_us) CUSTOS_WARN_UNUSED;
 
 /** @brief The event's kind. @param[in] event The event. @return A #custos_event_kind, 0 for NULL. */
 CUSTOS_EXTERN(int) custos_event_kind_of(const custos_event *event);

@@ -10,6 +10,7 @@
 #include "model/timeline/timeline.h"
 #include "model/validate.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/unicode.h"
 
 #define PAGE 64
@@ -491,4 +492,48 @@ int custos_event_get_text(const char **out, const custos_event *e, int which)
 			custos_event_text_name(which));
 	*out = (const char *)e->text[which].p;
 	return CUSTOS_OK;
+}
+
+/* ---- expiry of points ---- */
+
+typedef struct expire_arg {
+	int64_t as_of;
+	uint64_t after, after_next;   /* where this step starts, and where the next one does */
+	uint64_t events;              /* appended by this step */
+	int done;
+} expire_arg;
+
+static int expire_fn(cu_op *op, void *arg)
+{
+	expire_arg *a = arg;
+
+	a->after_next = a->after;     /* run again whole after the map grows */
+	a->events = 0;
+	return cu_timeline_expire(op, a->as_of, &a->after_next, 256, &a->done, &a->events);
+}
+
+int custos_points_expire(uint64_t *events_out, custos_ctx *ctx, int64_t as_of_us)
+{
+	expire_arg a;
+	uint64_t total = 0;
+	int rc;
+
+	if (events_out)
+		*events_out = 0;
+	if ((rc = cu_ctx_usable(ctx)))
+		return rc;
+	if (as_of_us < 0 || as_of_us > cu_clock_wall_us() + 86400LL * 1000000)
+		return cu_err(CUSTOS_EINVALID, "custos_points_expire: %lld is not a time from 1970 to a day from now",
+			(long long)as_of_us);
+	memset(&a, 0, sizeof a);
+	a.as_of = as_of_us;
+	do {
+		if ((rc = cu_run_write(ctx, CUSTOS_OP_UPDATE, "expire points", CUSTOS_AUDIT_EVENT, expire_fn, &a, NULL)))
+			break;
+		total += a.events;
+		a.after = a.after_next;
+	} while (!a.done);
+	if (events_out)
+		*events_out = total;
+	return rc;
 }

@@ -413,6 +413,14 @@ int cu_timeline_append(cu_op *op, uint64_t id, const cu_event *draft, uint32_t *
 		e.time_us = op->now_us;
 	if ((rc = cu_summary_load(op, id, &sum)) || (rc = cu_summary_add(&sum, &e)))
 		goto done;
+	if (e.kind == CUSTOS_EVENT_POINTS) {
+		cu_ledger l;
+		if (!(rc = cu_ledger_load(op, id, &l)) && !(rc = cu_ledger_apply(&l, &e)))
+			rc = cu_ledger_store(op, id, &l);
+		cu_ledger_free(&l);
+		if (rc)
+			goto done;
+	}
 	e.seq = sum.events;
 	event_key(key, id, e.time_us, e.seq);
 	if ((rc = encode(&stored, &e, key, op->core->keys, s.dek)) ||
@@ -571,5 +579,67 @@ int cu_timeline_page(cu_op *op, cu_event_query *q, cu_event **out, size_t max, s
 		while (*n > 0)
 			cu_event_destroy(out[--*n]);
 	}
+	return rc;
+}
+
+/* ---- expiry of points ---- */
+
+int cu_timeline_expire(cu_op *op, int64_t as_of, uint64_t *after, size_t max, int *done, uint64_t *events)
+{
+	unsigned char from[9];
+	uint64_t ids[256];
+	size_t n = 0;
+	custos_val k, v;
+	cu_cursor c;
+	int rc;
+
+	*done = 0;
+	if (max > sizeof ids / sizeof ids[0])
+		max = sizeof ids / sizeof ids[0];
+	/* The customers with a ledger after *after: keys id ‖ 'L' among the summaries. */
+	cu_put_u64be(from, *after);
+	from[8] = 'L' + 1;
+	if ((rc = cu_cursor_open(&c, op->txn, CU_B_METRICS)))
+		return rc;
+	for (rc = cu_cursor_seek(&c, from, sizeof from, &k, &v); rc == CUSTOS_OK && n < max;
+	     rc = cu_cursor_next(&c, &k, &v))
+		if (k.size == 9 && k.data[8] == 'L')
+			ids[n++] = cu_get_u64be(k.data);
+	cu_cursor_close(&c);
+	if (rc == CUSTOS_ITEROVER)
+		*done = 1, rc = CUSTOS_OK;
+	for (size_t i = 0; i < n && !rc; i++) {
+		int64_t expires, points;
+		cu_ledger l;
+		int due;
+
+		*after = ids[i];
+		if ((rc = cu_ledger_load(op, ids[i], &l)))
+			break;
+		due = cu_ledger_due(&l, as_of, &expires, &points);
+		cu_ledger_free(&l);
+		while (due && !rc) {
+			cu_event e;
+			uint32_t seq;
+			memset(&e, 0, sizeof e);
+			e.kind = CUSTOS_EVENT_POINTS;
+			e.points_op = CUSTOS_POINTS_EXPIRE;
+			e.points = points;
+			e.time_us = expires;
+			e.set = CU_EV_TIME | CU_EV_POINTS;
+			rc = cu_timeline_append(op, ids[i], &e, &seq);
+			if (rc == CUSTOS_ENOTFOUND) {  /* out of the context's scope: another's to expire */
+				rc = CUSTOS_OK;
+				break;
+			}
+			if (!rc && !(rc = cu_ledger_load(op, ids[i], &l))) {
+				(*events)++;
+				due = cu_ledger_due(&l, as_of, &expires, &points);
+				cu_ledger_free(&l);
+			}
+		}
+	}
+	if (!rc && n < max)
+		*done = 1;
 	return rc;
 }

@@ -17,7 +17,8 @@
 
 static const char *const fixed_names[] = {
 	"events", "orders", "spend", "first_purchase", "last_purchase", "last_interaction", "interactions_30d",
-	"interactions_90d", "points", "feedback_count", "nps_average", "csat_average",
+	"interactions_90d", "points", "points_earned", "points_redeemed", "points_expired", "points_adjusted",
+	"feedback_count", "nps_average", "csat_average",
 };
 
 int cu_metric_name_reserved(const char *name)
@@ -113,7 +114,9 @@ static int build(custos_customer *c)
 
 	memset(&zero, 0, sizeof zero);
 	if ((rc = add_int(c, "events", s->events)) || (rc = add_int(c, "orders", s->orders)) ||
-	    (rc = add_int(c, "points", s->points)) || (rc = add_int(c, "interactions_30d", s->i30)) ||
+	    (rc = add_int(c, "points", s->points)) || (rc = add_int(c, "points_earned", s->earned)) ||
+	    (rc = add_int(c, "points_redeemed", s->redeemed)) || (rc = add_int(c, "points_expired", s->expired)) ||
+	    (rc = add_int(c, "points_adjusted", s->adjusted)) || (rc = add_int(c, "interactions_30d", s->i30)) ||
 	    (rc = add_int(c, "interactions_90d", s->i90)) ||
 	    (rc = add_int(c, "feedback_count", (int64_t)s->nps_n + s->csat_n)) || (rc = add_spend_list(c, s)))
 		return rc;

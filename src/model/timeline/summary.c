@@ -9,7 +9,7 @@
 #include "util/error.h"
 
 #define SUMMARY_FORMAT 1
-#define SUMMARY_FIXED (1 + 4 + 4 + 8 * 3 + 8 + 4 + 4 + 8 + 4 + 8 + 4 + 8 + 1)
+#define SUMMARY_FIXED (1 + 4 + 4 + 8 * 3 + 8 + 8 * 4 + 4 + 4 + 8 + 4 + 8 + 4 + 8 + 1)
 #define SPEND_BYTES (3 + 8)
 #define SUMMARY_TAG 16
 
@@ -62,6 +62,10 @@ int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s)
 	s->last_purchase = (int64_t)cu_read_u64le(&r);
 	s->last_interaction = (int64_t)cu_read_u64le(&r);
 	s->points = (int64_t)cu_read_u64le(&r);
+	s->earned = (int64_t)cu_read_u64le(&r);
+	s->redeemed = (int64_t)cu_read_u64le(&r);
+	s->expired = (int64_t)cu_read_u64le(&r);
+	s->adjusted = (int64_t)cu_read_u64le(&r);
 	s->i30 = cu_read_u32le(&r);
 	s->i90 = cu_read_u32le(&r);
 	s->counted_at = (int64_t)cu_read_u64le(&r);
@@ -97,6 +101,10 @@ int cu_summary_store(cu_op *op, uint64_t id, const cu_summary *s)
 	cu_put_u64le(p, (uint64_t)s->last_purchase), p += 8;
 	cu_put_u64le(p, (uint64_t)s->last_interaction), p += 8;
 	cu_put_u64le(p, (uint64_t)s->points), p += 8;
+	cu_put_u64le(p, (uint64_t)s->earned), p += 8;
+	cu_put_u64le(p, (uint64_t)s->redeemed), p += 8;
+	cu_put_u64le(p, (uint64_t)s->expired), p += 8;
+	cu_put_u64le(p, (uint64_t)s->adjusted), p += 8;
 	cu_put_u32le(p, s->i30), p += 4;
 	cu_put_u32le(p, s->i90), p += 4;
 	cu_put_u64le(p, (uint64_t)s->counted_at), p += 8;
@@ -147,6 +155,12 @@ static int add_points(cu_summary *s, const cu_event *e)
 		return cu_err(CUSTOS_EINVALID, "the points balance of customer %llu would exceed %lld",
 			(unsigned long long)e->customer, (long long)(INT64_MAX / 2));
 	s->points += delta;
+	switch (e->points_op) {
+	case CUSTOS_POINTS_EARN: s->earned += e->points; break;
+	case CUSTOS_POINTS_REDEEM: s->redeemed += e->points; break;
+	case CUSTOS_POINTS_EXPIRE: s->expired += e->points; break;
+	default: s->adjusted += e->points; break;
+	}
 	return CUSTOS_OK;
 }
 

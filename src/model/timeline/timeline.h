@@ -79,6 +79,7 @@ typedef struct cu_summary {
 	uint32_t orders;                 /* purchases */
 	int64_t first_purchase, last_purchase, last_interaction;   /* 0: none */
 	int64_t points;                  /* balance, never below 0 */
+	int64_t earned, redeemed, expired, adjusted;   /* points, all time; adjusted is signed */
 	uint32_t i30, i90;               /* interactions in the 30 and 90 days before counted_at */
 	int64_t counted_at;              /* when they were counted (0: never) */
 	uint32_t nps_n, csat_n;
@@ -94,6 +95,30 @@ int cu_summary_store(cu_op *op, uint64_t id, const cu_summary *s);
 /* Fold an event (checked) into a summary: CUSTOS_EINVALID when the points would go below
  * zero, CUSTOS_EFULL when the sequence or the currencies run out or a sum overflows. */
 int cu_summary_add(cu_summary *s, const cu_event *e);
+
+/* A customer's points as lots by expiry (ledger.c). */
+#define CU_LOTS_MAX 4096
+typedef struct cu_lot {
+	int64_t expires;                 /* INT64_MAX: never */
+	int64_t remaining;
+} cu_lot;
+typedef struct cu_ledger {
+	cu_lot *lots;                    /* soonest first */
+	size_t n, cap;
+} cu_ledger;
+int cu_ledger_load(cu_op *op, uint64_t id, cu_ledger *l);
+int cu_ledger_store(cu_op *op, uint64_t id, const cu_ledger *l);
+void cu_ledger_free(cu_ledger *l);
+/* Apply a checked points event: CUSTOS_EINVALID when it would spend points the customer
+ * does not have (a redeem: points good at the event's time), CUSTOS_EFULL past
+ * CU_LOTS_MAX lots. */
+int cu_ledger_apply(cu_ledger *l, const cu_event *e);
+/* 1 and the soonest lot's expiry and points when it expired at as_of, else 0. */
+int cu_ledger_due(const cu_ledger *l, int64_t as_of, int64_t *expires, int64_t *points);
+/* Record the expiry of every lot of customers after *after (in op's scope) that expired at
+ * as_of, each as an expire event at its expiry time, for at most max customers: *after
+ * moves on, *done when none is left, *events counts the events appended. */
+int cu_timeline_expire(cu_op *op, int64_t as_of, uint64_t *after, size_t max, int *done, uint64_t *events);
 
 /* The metrics a customer handle shows (orders, spend, ...), from its summary in op's
  * transaction; nothing for a customer without events. */
