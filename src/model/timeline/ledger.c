@@ -18,7 +18,7 @@
 
 #define LEDGER_FORMAT 1
 #define LOT_BYTES 16
-#define LEDGER_TAG 16
+#define LEDGER_TAG CU_TIMELINE_TAG
 #define NEVER INT64_MAX
 
 static const char ledger_label[8] = { 'C', 'U', 'S', 'L', 'O', 'T', '0', '1' };
@@ -27,21 +27,6 @@ static void ledger_key(unsigned char k[9], uint64_t id)
 {
 	cu_put_u64be(k, id);
 	k[8] = 'L';
-}
-
-static void ledger_tag(unsigned char out[LEDGER_TAG], const cu_keys *k, uint64_t id, const unsigned char *p, size_t n)
-{
-	unsigned char idb[8], full[CU_MAC_BYTES];
-	cu_mac_state st;
-
-	cu_put_u64le(idb, id);
-	cu_mac_init(&st, k->meta_key);
-	cu_mac_update(&st, ledger_label, sizeof ledger_label);
-	cu_mac_update(&st, k->store_id, CU_STORE_ID_BYTES);
-	cu_mac_update(&st, idb, sizeof idb);
-	cu_mac_update(&st, p, n);
-	cu_mac_final(&st, full);
-	memcpy(out, full, LEDGER_TAG);
 }
 
 void cu_ledger_free(cu_ledger *l)
@@ -63,7 +48,7 @@ int cu_ledger_load(cu_op *op, uint64_t id, cu_ledger *l)
 		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
 	if (v.size < 5 + LEDGER_TAG)
 		return cu_err(CUSTOS_EAUTH, "the points of customer %llu are too short to be a ledger", (unsigned long long)id);
-	ledger_tag(tag, op->core->keys, id, v.data, v.size - LEDGER_TAG);
+	cu_timeline_tag(tag, op->core->keys, ledger_label, id, v.data, v.size - LEDGER_TAG);
 	if (!cu_equal(tag, v.data + v.size - LEDGER_TAG, LEDGER_TAG))
 		return cu_err(CUSTOS_EAUTH, "the points ledger of customer %llu was modified or moved", (unsigned long long)id);
 	n = cu_get_u32le(v.data + 1);
@@ -99,7 +84,7 @@ int cu_ledger_store(cu_op *op, uint64_t id, const cu_ledger *l)
 		cu_put_u64le(p, (uint64_t)l->lots[i].expires), p += 8;
 		cu_put_u64le(p, (uint64_t)l->lots[i].remaining), p += 8;
 	}
-	ledger_tag(p, op->core->keys, id, buf, (size_t)(p - buf));
+	cu_timeline_tag(p, op->core->keys, ledger_label, id, buf, (size_t)(p - buf));
 	rc = cu_put(op->txn, CU_B_METRICS, k, sizeof k, buf, n);
 	cu_free(buf);
 	return rc;

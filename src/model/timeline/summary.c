@@ -11,24 +11,24 @@
 #define SUMMARY_FORMAT 1
 #define SUMMARY_FIXED (1 + 4 + 4 + 8 * 3 + 8 + 8 * 4 + 4 + 4 + 8 + 4 + 8 + 4 + 8 + 1)
 #define SPEND_BYTES (3 + 8)
-#define SUMMARY_TAG 16
+#define SUMMARY_TAG CU_TIMELINE_TAG
 
 static const char summary_label[8] = { 'C', 'U', 'S', 'M', 'E', 'T', '0', '1' };
 
-static void summary_tag(unsigned char out[SUMMARY_TAG], const cu_keys *k, uint64_t id, const unsigned char *p,
-	size_t n)
+void cu_timeline_tag(unsigned char out[CU_TIMELINE_TAG], const cu_keys *k, const char label[8], uint64_t id,
+	const unsigned char *p, size_t n)
 {
 	unsigned char idb[8], full[CU_MAC_BYTES];
 	cu_mac_state st;
 
 	cu_put_u64le(idb, id);
 	cu_mac_init(&st, k->meta_key);
-	cu_mac_update(&st, summary_label, sizeof summary_label);
+	cu_mac_update(&st, label, 8);
 	cu_mac_update(&st, k->store_id, CU_STORE_ID_BYTES);
 	cu_mac_update(&st, idb, sizeof idb);
 	cu_mac_update(&st, p, n);
 	cu_mac_final(&st, full);
-	memcpy(out, full, SUMMARY_TAG);
+	memcpy(out, full, CU_TIMELINE_TAG);
 }
 
 static int damaged(uint64_t id, const char *what)
@@ -50,7 +50,7 @@ int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s)
 		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
 	if (v.size < SUMMARY_FIXED + SUMMARY_TAG)
 		return damaged(id, "is too short to be one");
-	summary_tag(tag, op->core->keys, id, v.data, v.size - SUMMARY_TAG);
+	cu_timeline_tag(tag, op->core->keys, summary_label, id, v.data, v.size - SUMMARY_TAG);
 	if (!cu_equal(tag, v.data + v.size - SUMMARY_TAG, SUMMARY_TAG))
 		return damaged(id, "was modified or moved");
 	cu_reader_init(&r, v.data, v.size - SUMMARY_TAG);
@@ -117,7 +117,7 @@ int cu_summary_store(cu_op *op, uint64_t id, const cu_summary *s)
 		memcpy(p, s->spend[i].code, 3), p += 3;
 		cu_put_u64le(p, (uint64_t)s->spend[i].total), p += 8;
 	}
-	summary_tag(p, op->core->keys, id, buf, (size_t)(p - buf));
+	cu_timeline_tag(p, op->core->keys, summary_label, id, buf, (size_t)(p - buf));
 	p += SUMMARY_TAG;
 	return cu_put(op->txn, CU_B_METRICS, k, 8, buf, (size_t)(p - buf));
 }

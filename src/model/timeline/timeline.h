@@ -88,6 +88,12 @@ typedef struct cu_summary {
 	cu_spend spend[CU_SPEND_MAX];
 } cu_summary;
 
+/* The tag of a summary or ledger: 16 bytes of keyed BLAKE2b under the meta key over
+ * label ‖ store id ‖ id (u64 LE) ‖ the value's n bytes. */
+#define CU_TIMELINE_TAG 16
+void cu_timeline_tag(unsigned char out[CU_TIMELINE_TAG], const cu_keys *k, const char label[8], uint64_t id,
+	const unsigned char *p, size_t n);
+
 /* The summary of customer id in op's transaction (all zero when it has no events yet);
  * CUSTOS_EAUTH when it does not authenticate. */
 int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s);
