@@ -2,9 +2,10 @@
  * examples/demo.c — the main demonstration: an LMDB store in a local folder, loaded with
  * the synthetic customers of a Hong Kong retailer (Chinese and English names, +852 mobiles
  * written the ways people write them, addresses in Chinese), searched by email, updated,
- * and summarised with timings; then a
- * sales rep, a manager and a support agent see the same store differently, and an auditor
- * reads and verifies the audit log.
+ * and summarised with timings; then each customer gets a timeline of about ten events
+ * (purchases, WhatsApp chats and shop visits, feedback, loyalty points, notes) whose
+ * metrics custos keeps; then a sales rep, a manager and a support agent see the same
+ * store differently, and an auditor reads and verifies the audit log.
  *
  *   custos-demo [--dir DIR] [--count N] [--fresh]
  *
@@ -160,6 +161,176 @@ static double update_some(custos_ctx *ctx, size_t count)
 	return now() - t0;
 }
 
+/* ---- the timeline ---- */
+
+#define EVENT_BATCH 1000
+#define DAY_US (86400LL * 1000000)
+
+static const char *const items[] = {
+	"珍珠奶茶 (large)", "Octopus card top-up", "鐵觀音 250 g", "Egg tarts, box of 6", "Mooncakes 雙黃白蓮蓉",
+	"Wireless earbuds", "Phone case", "Dim sum voucher", "Herbal tea 廿四味", "Gift card",
+};
+static const char *const subjects[] = {
+	"Asked about opening hours", "尺寸查詢", "Delivery to Tsuen Wan", "Return of a damaged box",
+	"會員積分", "Birthday offer",
+};
+
+/* A small deterministic generator, so the demo prints the same store every time. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 33;
+}
+
+/* One event of customer i's timeline, the k-th, at time t: mostly purchases with the
+ * points they earn, chats and visits, some feedback, an occasional redeem or note. */
+static custos_event *hk_event(uint64_t *seed, int64_t t, int64_t *points)
+{
+	custos_event *e = NULL;
+	uint64_t r = rnd(seed) % 100;
+
+	if (r < 45) {
+		int64_t amount = (int64_t)(20 + rnd(seed) % 800) * 100 + (int64_t)(rnd(seed) % 10) * 10;
+		TRY(custos_event_new(&e, CUSTOS_EVENT_PURCHASE));
+		TRY(custos_event_set_amount(e, amount, rnd(seed) % 20 ? "HKD" : "CNY"));
+		TRY(custos_event_set_quantity(e, 1 + (int64_t)(rnd(seed) % 3)));
+		TRY(custos_event_set_text(e, CUSTOS_EVENT_ITEM, items[rnd(seed) % (sizeof items / sizeof items[0])]));
+	} else if (r < 70) {
+		int visit = rnd(seed) % 3 == 0;
+		TRY(custos_event_new(&e, CUSTOS_EVENT_INTERACTION));
+		TRY(custos_event_set_channel(e, visit ? CUSTOS_CHANNEL_VISIT : CUSTOS_CHANNEL_CHAT,
+			visit || rnd(seed) % 2 ? CUSTOS_DIRECTION_IN : CUSTOS_DIRECTION_OUT));
+		TRY(custos_event_set_text(e, CUSTOS_EVENT_SUBJECT, subjects[rnd(seed) % (sizeof subjects / sizeof subjects[0])]));
+		if (!visit)
+			TRY(custos_event_set_text(e, CUSTOS_EVENT_BODY, "WhatsApp: replied within the hour"));
+	} else if (r < 80) {
+		int nps = rnd(seed) % 2;
+		TRY(custos_event_new(&e, CUSTOS_EVENT_FEEDBACK));
+		TRY(custos_event_set_score(e, nps ? CUSTOS_SCALE_NPS : CUSTOS_SCALE_CSAT,
+			nps ? (int)(4 + rnd(seed) % 7) : (int)(2 + rnd(seed) % 4)));
+		if (rnd(seed) % 2)
+			TRY(custos_event_set_text(e, CUSTOS_EVENT_BODY, nps ? "店員好有禮貌" : "Queue was long"));
+	} else if (r < 95 || *points < 100) {
+		int64_t n = (int64_t)(10 + rnd(seed) % 200);
+		TRY(custos_event_new(&e, CUSTOS_EVENT_POINTS));
+		TRY(custos_event_set_points(e, CUSTOS_POINTS_EARN, n, t + 365 * DAY_US));
+		*points += n;
+	} else {
+		TRY(custos_event_new(&e, CUSTOS_EVENT_POINTS));
+		TRY(custos_event_set_points(e, CUSTOS_POINTS_REDEEM, 100, 0));
+		TRY(custos_event_set_text(e, CUSTOS_EVENT_BODY, "HK$10 off"));
+		*points -= 100;
+	}
+	TRY(custos_event_set_time(e, t));
+	return e;
+}
+
+/* About ten events per customer over the last year, in time order per customer, 1,000
+ * events per commit through a write batch. */
+static double grow_timeline(custos_ctx *ctx, size_t count, size_t *events)
+{
+	int tty = isatty(STDOUT_FILENO);
+	int64_t start = (int64_t)time(NULL) * 1000000 - 365 * DAY_US;
+	custos_batch *b = NULL;
+	double t0 = now();
+
+	*events = 0;
+	TRY(custos_batch_new(&b, ctx));
+	for (size_t i = 0; i < count; i++) {
+		uint64_t seed = i * 2654435761ULL + 7;
+		size_t n = 6 + rnd(&seed) % 9;
+		int64_t slot = 360 * DAY_US / (int64_t)n, points = 0;
+		for (size_t k = 0; k < n; k++) {
+			/* the k-th of n slots of the last 360 days, at a random moment of it */
+			int64_t t = start + (int64_t)k * slot + (int64_t)(rnd(&seed) % (uint64_t)slot);
+			custos_event *e = hk_event(&seed, t, &points);
+			TRY(custos_batch_append(b, i + 1, e));
+			custos_event_free(e);
+			if (custos_batch_count(b) == EVENT_BATCH) {
+				TRY(custos_batch_commit(b));
+				custos_batch_free(b);
+				TRY(custos_batch_new(&b, ctx));
+			}
+			(*events)++;
+		}
+		if (tty && i % 1000 == 999) {
+			printf("\r  timeline: %zu / %zu customers", i + 1, count);
+			fflush(stdout);
+		}
+	}
+	TRY(custos_batch_commit(b));
+	custos_batch_free(b);
+	if (tty)
+		printf("\r%60s\r", "");
+	return now() - t0;
+}
+
+static double list_some(custos_ctx *ctx, size_t count, size_t *listed)
+{
+	custos_event_list_options o = CUSTOS_EVENT_LIST_OPTIONS_INIT;
+	double t0 = now();
+	custos_event *e;
+	const char *v;
+
+	o.newest_first = 1;
+	o.limit = 10;
+	*listed = 0;
+	for (size_t i = 0; i < SAMPLE; i++) {
+		custos_event_iter *it;
+		TRY(custos_event_list(&it, ctx, (i * 104729) % count + 1, &o));
+		while (custos_event_iter_next(&e, it) == CUSTOS_OK) {
+			(void)custos_event_get_text(&v, e, CUSTOS_EVENT_ITEM);
+			(void)custos_event_get_text(&v, e, CUSTOS_EVENT_BODY);
+			custos_event_free(e);
+			(*listed)++;
+		}
+		custos_event_iter_free(it);
+	}
+	return now() - t0;
+}
+
+static void show_metrics(custos_ctx *ctx, uint64_t id)
+{
+	static const char *const names[] = { "orders", "spend", "last_purchase", "points", "interactions_90d",
+		"nps_average", "csat_average" };
+	custos_event_list_options o = CUSTOS_EVENT_LIST_OPTIONS_INIT;
+	custos_event_iter *it;
+	custos_customer *c;
+	custos_event *e;
+	custos_buf v = CUSTOS_BUF_INIT;
+	const char *name;
+
+	TRY(custos_customer_lookup(&c, ctx, id));
+	TRY(custos_customer_get_text(&name, c, "name"));
+	printf("  %s (customer %llu):", name, (unsigned long long)id);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (custos_customer_get_string(&v, c, names[i]) == CUSTOS_OK) {
+			printf("%s %s=%s", i == 4 ? "\n   " : "", names[i], (const char *)v.ptr);
+			custos_buf_dispose(&v);
+		}
+	printf("\n    latest:");
+	custos_customer_free(c);
+	o.newest_first = 1;
+	o.limit = 3;
+	TRY(custos_event_list(&it, ctx, id, &o));
+	while (custos_event_iter_next(&e, it) == CUSTOS_OK) {
+		const char *text = NULL;
+		char pts[48] = "";
+		int64_t n, exp;
+		int op;
+		if (custos_event_get_points(&op, &n, &exp, e) == CUSTOS_OK)
+			snprintf(pts, sizeof pts, " %s %lld", custos_points_op_name(op), (long long)n);
+		if (custos_event_get_text(&text, e, CUSTOS_EVENT_ITEM) != CUSTOS_OK &&
+		    custos_event_get_text(&text, e, CUSTOS_EVENT_SUBJECT) != CUSTOS_OK)
+			(void)custos_event_get_text(&text, e, CUSTOS_EVENT_BODY);
+		printf(" [%s%s%s%s]", custos_event_kind_name(custos_event_kind_of(e)), pts, text ? ": " : "",
+			text ? text : "");
+		custos_event_free(e);
+	}
+	custos_event_iter_free(it);
+	printf("\n");
+}
+
 static void show_errors(custos_ctx *ctx)
 {
 	custos_customer *c;
@@ -309,7 +480,8 @@ int main(int argc, char **argv)
 	custos_db *db;
 	custos_ctx *ctx;
 	uint64_t stored;
-	double t0, t_open, t_load, t_find, t_get, t_upd;
+	double t0, t_open, t_load, t_find, t_get, t_upd, t_events, t_list;
+	size_t events, listed;
 	struct stat st;
 	synth_person p;
 
@@ -353,6 +525,8 @@ int main(int argc, char **argv)
 	t_find = find_some(ctx, count, &hits);
 	t_get = get_some(ctx, count);
 	t_upd = update_some(ctx, count);
+	t_events = grow_timeline(ctx, count, &events);
+	t_list = list_some(ctx, count, &listed);
 	TRY(custos_customer_count(&stored, ctx));
 
 	printf("Timings (one thread):\n");
@@ -361,6 +535,12 @@ int main(int argc, char **argv)
 	line("find by email (any letter case)", SAMPLE, t_find);
 	line("get by id, decrypt every field", SAMPLE, t_get);
 	line("update stage and add a tag", SAMPLE, t_upd);
+	line("append timeline events (1,000 per commit)", events, t_events);
+	line("list 10 latest events, texts decrypted", SAMPLE, t_list);
+
+	printf("\nTimelines and the metrics custos keeps with them:\n");
+	for (uint64_t id = 1; id <= 3 && id <= count; id++)
+		show_metrics(ctx, id);
 
 	printf("\nWhat bad input gets:\n");
 	show_errors(ctx);
@@ -372,6 +552,7 @@ int main(int argc, char **argv)
 	printf("\nSummary:\n");
 	printf("  customers stored         %llu\n", (unsigned long long)stored);
 	printf("  emails found             %zu of %d\n", hits, SAMPLE);
+	printf("  timeline events          %zu (%zu listed back)\n", events, listed);
 	if (stat(file, &st) == 0)
 		printf("  data file                %.1f MiB (%.0f bytes per customer)\n", (double)st.st_size / 1048576.0,
 			(double)st.st_size / (double)count);
