@@ -26,5 +26,6 @@
 #include "custos/audit.h"
 #include "custos/event.h"
 #include "custos/batch.h"
+#include "custos/history.h"
 
 #endif

@@ -228,7 +228,7 @@ END_TEST
 /* Per action, the entries committed so far, straight from the backend; and the largest
  * number of entries one block holds, and how many blocks there are. */
 typedef struct raw_census {
-	size_t per_action[CUSTOS_AUDIT_TIMELINE + 1];
+	size_t per_action[CUSTOS_AUDIT_HISTORY + 1];
 	size_t blocks, largest;
 	uint64_t dropped;   /* the sum of the dropped entries' counts */
 } raw_census;
@@ -263,7 +263,7 @@ static raw_census raw_scan(custos_backend *be)
 			c.largest = count;
 		for (size_t i = 0; i < count; i++) {
 			const unsigned char *e = v.data + off, *p = e + 3;
-			ck_assert_uint_le(e[1], CUSTOS_AUDIT_TIMELINE);
+			ck_assert_uint_le(e[1], CUSTOS_AUDIT_HISTORY);
 			c.per_action[e[1]]++;
 			if (e[1] == CUSTOS_AUDIT_DROPPED) {  /* actor, role, time, then the version (flags 0x08) */
 				ck_assert_uint_eq(e[2], 0x08);

@@ -71,7 +71,7 @@ START_TEST(a_batch_commits_creates_updates_and_appends_together)
 	const char *s;
 	t_store t;
 	uint64_t id, created;
-	int per_action[16] = { 0 };
+	int per_action[32] = { 0 };
 
 	t_store_open(&t, kinds[_i]);
 	id = t_create(t.ctx, "Existing Chan", "existing@example.com");

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend_sorted.h"
 #include "support.h"
 
 #define B_EVENTS T_B_EVENTS
@@ -18,19 +17,7 @@
 #define DAY_US (24 * HOUR_US)
 #define T0 (1700000000LL * 1000000)   /* 2023-11-14 */
 
-static const char *const kinds[] = { "memory", "lmdb", "sorted" };
 
-static void open_kind(t_store *t, int i)
-{
-	custos_backend *be = NULL;
-
-	if (i < 2) {
-		t_store_open(t, kinds[i]);
-		return;
-	}
-	ck_assert_int_eq(example_sorted_backend_new(&be), CUSTOS_OK);
-	t_store_open_backend(t, be, NULL);
-}
 
 static int64_t now_us(void)
 {
@@ -112,7 +99,7 @@ START_TEST(events_of_every_kind_read_back_exactly)
 	uint64_t id;
 	size_t n;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "陳大文", "tai.man@example.com");
 
 	e = purchase(T0, 12990, "HKD", "  Octopus card top-up  ");
@@ -207,7 +194,7 @@ START_TEST(an_event_without_a_time_is_at_its_append)
 	int64_t before = now_us(), after;
 	uint64_t id;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Rosa Chan", NULL);
 	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_NOTE), CUSTOS_OK);
 	ck_assert_int_eq(custos_event_time(e), 0);
@@ -298,7 +285,7 @@ START_TEST(appends_that_are_refused_change_nothing)
 	custos_event *e = NULL;
 	uint64_t id;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Mona Lee", NULL);
 	ck_assert_uint_eq(append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 50, 0)), 1);
 
@@ -353,7 +340,7 @@ START_TEST(a_customer_spends_in_sixteen_currencies_at_most)
 	t_store t;
 	uint64_t id;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Sam Wong", NULL);
 	for (size_t i = 0; i < 16; i++)
 		ck_assert_uint_eq(append(t.ctx, id, purchase(T0, 100, codes[i], "gift")), i + 1);
@@ -444,7 +431,7 @@ START_TEST(listings_return_what_a_model_of_the_timeline_says)
 	uint64_t id, other;
 	size_t n;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Ada Ho", NULL);
 	other = t_create(t.ctx, "Bob Ho", NULL);
 	/* Times drawn from a few hours, so that many events share a time (then seq orders them),
@@ -500,7 +487,7 @@ START_TEST(paging_by_the_last_event_seen_visits_each_event_once)
 	t_store t;
 	uint64_t id;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Page Turner", NULL);
 	for (int i = 0; i < 150; i++)
 		(void)append(t.ctx, id, random_event(CUSTOS_EVENT_NOTE, T0 + (int64_t)(rand_r(&seed) % 50) * HOUR_US, &seed));
@@ -544,7 +531,7 @@ START_TEST(list_options_are_checked)
 	t_store t;
 	uint64_t id;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Opt Chan", NULL);
 	o.kinds = 1;  /* bit 0 is no kind */
 	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, &o), CUSTOS_EINVALID);
@@ -618,7 +605,7 @@ START_TEST(scope_rights_and_visibility_rule_the_timeline)
 	t_store t;
 	uint64_t mine, hers;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	alice = as(&t, "alice", "sales", &alice_id);
 	bob = as(&t, "bob", "sales", NULL);
 	make_role(&t, "viewer", CUSTOS_OP_READ, CUSTOS_VIS_CLEAR);
@@ -698,7 +685,7 @@ START_TEST(appends_and_listings_are_audited)
 	uint64_t id;
 	int events = 0, listings = 0;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Audit Me", NULL);
 	(void)append(t.ctx, id, purchase(T0, 1, "HKD", "a"));
 	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 3, 0));
@@ -778,7 +765,7 @@ START_TEST(damaged_events_and_summaries_are_errors_never_crashes)
 	uint64_t id, other;
 	int rc;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Damage Ng", NULL);
 	other = t_create(t.ctx, "Other Ng", NULL);
 	for (int i = 0; i < 20; i++)
@@ -1214,7 +1201,7 @@ START_TEST(redeems_spend_the_points_that_expire_soonest)
 	uint64_t id;
 	int op;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Points Poon", NULL);
 	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 100, T0 + 10 * DAY_US));
 	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 50, T0 + 5 * DAY_US));
@@ -1251,7 +1238,7 @@ START_TEST(expired_points_cannot_be_redeemed)
 	t_store t;
 	uint64_t id, n = 0;
 
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	id = t_create(t.ctx, "Late Lee", NULL);
 	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 10, T0 + 5 * DAY_US));
 	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 4, 0));
@@ -1328,7 +1315,7 @@ START_TEST(the_ledger_reconciles_for_random_histories)
 	t_store t;
 
 	memset(lm, 0, sizeof lm);
-	open_kind(&t, _i);
+	t_store_open_kind(&t, _i);
 	for (int i = 0; i < N; i++)
 		ids[i] = t_create(t.ctx, "Ledger Lam", NULL);
 	for (int step = 0; step < STEPS; step++) {

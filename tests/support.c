@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "backend_sorted.h"
 #include "support.h"
 
 const unsigned char t_key[32] = {
@@ -126,6 +127,18 @@ void t_store_close(t_store *t)
 	custos_db_close(t->db);
 	t_rmtree(t->dir);
 	memset(t, 0, sizeof *t);
+}
+
+void t_store_open_kind(t_store *t, int i)
+{
+	custos_backend *be = NULL;
+
+	if (i < 2) {
+		t_store_open(t, i == 0 ? "memory" : "lmdb");
+		return;
+	}
+	ck_assert_int_eq(example_sorted_backend_new(&be), CUSTOS_OK);
+	t_store_open_backend(t, be, NULL);
 }
 
 void t_digest(custos_backend *be, unsigned char out[32])
@@ -334,7 +347,7 @@ int t_run(Suite *s)
 custos_backend *t_raw_open(const t_store *t)
 {
 	static const char *const names[T_B_COUNT] = { "meta", "customers", "index", "access", "audit", "events",
-		"metrics" };
+		"metrics", "history" };
 	custos_backend *be = NULL;
 	char uri[300];
 

@@ -34,6 +34,9 @@ void t_store_reopen_opts(t_store *t, const custos_db_options *opts);
 /* A new store on a backend the test made (which the store then owns). */
 void t_store_open_backend(t_store *t, custos_backend *be, const custos_db_options *opts);
 void t_store_close(t_store *t);
+/* Open a new store on backend number i: 0 memory, 1 lmdb, 2 the example backend (which
+ * has no backwards cursor), for tests looped over all three. */
+void t_store_open_kind(t_store *t, int i);
 
 /* Make a temporary directory for the test; removed by t_rmtree(). */
 void t_tmpdir(char *out, size_t n);
@@ -102,7 +105,7 @@ int t_crash_during(const t_store *t, int (*action)(custos_ctx *ctx, void *arg), 
  * code, or CUSTOS_OK. Leaves nothing open. */
 int t_probe(const t_store *t);
 /* Bucket numbers (the order custos declares them). */
-enum { T_B_META, T_B_CUSTOMERS, T_B_INDEX, T_B_ACCESS, T_B_AUDIT, T_B_EVENTS, T_B_METRICS, T_B_COUNT };
+enum { T_B_META, T_B_CUSTOMERS, T_B_INDEX, T_B_ACCESS, T_B_AUDIT, T_B_EVENTS, T_B_METRICS, T_B_HISTORY, T_B_COUNT };
 
 /* ---- LMDB's data file seen from outside, for damage tests (LMDB 0.9 on a 64-bit host).
  * Written apart from the library's own reader, so a test does not trust what it tests. ---- */

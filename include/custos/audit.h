@@ -68,7 +68,8 @@ typedef enum custos_audit_action {
 	                                the log. */
 	CUSTOS_AUDIT_EVENT = 14,   /**< An event was appended to a customer's timeline (its sequence number is the
 	                                entry's version, the classes hold the notes class when it has text). */
-	CUSTOS_AUDIT_TIMELINE = 15 /**< A customer's timeline was listed (the classes decrypted). */
+	CUSTOS_AUDIT_TIMELINE = 15, /**< A customer's timeline was listed (the classes decrypted). */
+	CUSTOS_AUDIT_HISTORY = 16  /**< A customer's field history was listed (the classes the context sees). */
 } custos_audit_action;
 
 /** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_grant_change() of the entry). */

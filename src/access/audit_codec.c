@@ -98,7 +98,7 @@ int cu_audit_decode(cu_audit_rec *r, const unsigned char *e, size_t n, int64_t b
 	uint64_t v;
 	unsigned char f;
 
-	if (n < 6 || e[0] != n || e[1] < CUSTOS_AUDIT_CREATE || e[1] > CUSTOS_AUDIT_TIMELINE || (e[2] & 0x80))
+	if (n < 6 || e[0] != n || e[1] < CUSTOS_AUDIT_CREATE || e[1] > CUSTOS_AUDIT_HISTORY || (e[2] & 0x80))
 		return CUSTOS_EAUTH;
 	memset(r, 0, sizeof *r);
 	r->action = e[1];

@@ -33,6 +33,10 @@ int cu_ctx_current(custos_ctx *ctx);
 custos_ctx *cu_ctx_ref(custos_ctx *ctx);
 void cu_ctx_unref(custos_ctx *ctx);
 
+/* Hand text built in b (a secret buffer: wiped when disposed) to the caller as out, with
+ * its NUL; b is freed on failure and belongs to out on success. */
+int cu_buf_take(custos_buf *out, cu_bytes *b);
+
 /* libgit2's rule: 0 and versions newer than the library knows are rejected. */
 int cu_check_version(unsigned int version, unsigned int max, const char *what);
 int cu_null_arg(const char *fn, const char *arg);

@@ -445,14 +445,11 @@ int custos_customer_get_string(custos_buf *out, const custos_customer *c, const 
 	if (!(v = cu_value_get(c, f, &n)))
 		return cu_err(CUSTOS_ENOTFOUND, "field '%s' has no value", f->name);
 	rc = is_masked(c, f) ? cu_bytes_append(&b, v, n) : cu_value_format(&b, f, v, n);
-	if (rc || (rc = cu_bytes_append_u8(&b, 0))) {
+	if (rc) {
 		cu_bytes_free(&b);
 		return rc;
 	}
-	out->ptr = b.p;
-	out->size = b.len - 1;
-	out->reserved = b.cap;
-	return CUSTOS_OK;
+	return cu_buf_take(out, &b);
 }
 
 int custos_customer_is_masked(const custos_customer *c, const char *field)

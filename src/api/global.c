@@ -3,6 +3,7 @@
  */
 #include <stdatomic.h>
 
+#include "api/api.h"
 #include "crypto/crypto.h"
 #include "custos/buffer.h"
 #include "custos/global.h"
@@ -45,6 +46,20 @@ size_t custos_value_max_bytes(void) { return CUSTOS_VALUE_MAX_BYTES; }
 size_t custos_name_max_bytes(void) { return CUSTOS_NAME_MAX_BYTES; }
 size_t custos_batch_max(void) { return CUSTOS_BATCH_MAX; }
 size_t custos_buf_size(void) { return sizeof(custos_buf); }
+
+int cu_buf_take(custos_buf *out, cu_bytes *b)
+{
+	int rc = cu_bytes_append_u8(b, 0);
+
+	if (rc) {
+		cu_bytes_free(b);
+		return rc;
+	}
+	out->ptr = b->p;
+	out->size = b->len - 1;
+	out->reserved = b->cap;
+	return CUSTOS_OK;
+}
 
 void custos_buf_dispose(custos_buf *buf)
 {

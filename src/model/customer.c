@@ -367,10 +367,7 @@ static int reindex_changed(cu_op *op, const custos_customer *c, const cu_slot *o
 		const cu_slot *o = &old[i], *n = &c->slots[i];
 		if (building && building->id == f->id)
 			f = building;  /* being made searchable: its entries are kept already */
-		if (!(f->flags & CUSTOS_FIELD_SEARCHABLE) || !n->dirty)
-			continue;
-		if (o->present == n->present && (!o->present || (o->len == n->len &&
-		    memcmp(c->arena.p + o->off, c->arena.p + n->off, o->len) == 0)))
+		if (!(f->flags & CUSTOS_FIELD_SEARCHABLE) || !n->dirty || !cu_slot_differs(c, o, n))
 			continue;
 		if (o->present)
 			rc = cu_index_remove(op, f, id, c->arena.p + o->off, o->len);
@@ -414,7 +411,8 @@ int cu_cust_update(cu_op *op, uint64_t id, uint32_t expected, const custos_custo
 	hdr.state = c->state;
 	hdr.created_us = c->created_us;
 	hdr.updated_us = op->now_us > c->updated_us ? op->now_us : c->updated_us;
-	rc = write_record(op, c, &hdr, s.dek, 0, classes_of(changes, 1));
+	if (!(rc = write_record(op, c, &hdr, s.dek, 0, classes_of(changes, 1))))
+		rc = cu_history_record(op, id, hdr.version, c, old, s.dek);
 out:
 	cu_rec_close(&s);
 	cu_free(old);

@@ -181,6 +181,12 @@ void cu_value_remove(custos_customer *c, const cu_field *f, int dirty)
 	s->dirty |= (uint8_t)dirty;
 }
 
+int cu_slot_differs(const custos_customer *c, const cu_slot *o, const cu_slot *n)
+{
+	return o->present != n->present || (o->present && (o->len != n->len ||
+	       memcmp(c->arena.p + o->off, c->arena.p + n->off, o->len) != 0));
+}
+
 const unsigned char *cu_value_get(const custos_customer *c, const cu_field *f, size_t *n)
 {
 	const cu_slot *s;

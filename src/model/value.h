@@ -64,6 +64,9 @@ int cu_value_store(custos_customer *c, const cu_field *f, const void *p, size_t 
  * point into c's arena, and no slot offsets may be held across the call. */
 int cu_value_set(custos_customer *c, const cu_field *f, const void *p, size_t n);
 void cu_value_remove(custos_customer *c, const cu_field *f, int dirty);
+/* Does slot n of c hold another value than slot o (both of c's arena): set, unset or
+ * different bytes? */
+int cu_slot_differs(const custos_customer *c, const cu_slot *o, const cu_slot *n);
 /* Borrowed stored form, or NULL when absent. */
 const unsigned char *cu_value_get(const custos_customer *c, const cu_field *f, size_t *n);
 

@@ -20,6 +20,7 @@ enum cu_bucket {
 	CU_B_AUDIT,        /* 'B' ‖ first seq -> block of entries; 'C' ‖ seq -> checkpoint */
 	CU_B_EVENTS,       /* customer id ‖ time ‖ seq -> timeline event (model/timeline/) */
 	CU_B_METRICS,      /* customer id -> the customer's timeline summary and metrics */
+	CU_B_HISTORY,      /* customer id ‖ record version -> the fields that version changed, old values */
 	CU_B_COUNT
 };
 

@@ -12,7 +12,7 @@
 #include "util/error.h"
 
 #define EVENT_FORMAT 1
-#define EV_NONCE 12
+#define EV_NONCE CU_TIMELINE_NONCE
 #define EV_HEAD 15                  /* format, kind, flags, author, recorded */
 #define EV_F_TEXTS 1
 #define DAY_US (86400LL * 1000000)
@@ -141,26 +141,33 @@ static void event_key(unsigned char k[CU_EVENT_KEY], uint64_t id, int64_t time_u
 	cu_put_u32be(k + 16, seq);
 }
 
-static void full_nonce(unsigned char n24[CU_NONCE_BYTES], const unsigned char *n12)
+void cu_timeline_nonce(unsigned char n24[CU_NONCE_BYTES], const unsigned char *n12)
 {
 	memset(n24, 0, CU_NONCE_BYTES - EV_NONCE);
 	memcpy(n24 + CU_NONCE_BYTES - EV_NONCE, n12, EV_NONCE);
+}
+
+void cu_timeline_seal(unsigned char out[CU_RECORD_TAG_BYTES], const unsigned char *dek, const unsigned char *n12,
+	const char label[8], const unsigned char store_id[CU_STORE_ID_BYTES], const unsigned char *key, size_t key_len,
+	const unsigned char *p, size_t n)
+{
+	unsigned char n24[CU_NONCE_BYTES];
+	cu_record_mac st;
+
+	cu_timeline_nonce(n24, n12);
+	cu_record_mac_init(&st, dek, n24);
+	cu_record_mac_update(&st, label, 8);
+	cu_record_mac_update(&st, store_id, CU_STORE_ID_BYTES);
+	cu_record_mac_update(&st, key, key_len);
+	cu_record_mac_update(&st, p, n);
+	cu_record_mac_final(&st, out);
 }
 
 static void event_tag(unsigned char out[CU_RECORD_TAG_BYTES], const unsigned char *dek, const unsigned char *n12,
 	const unsigned char store_id[CU_STORE_ID_BYTES], const unsigned char key[CU_EVENT_KEY], const unsigned char *p,
 	size_t n)
 {
-	unsigned char n24[CU_NONCE_BYTES];
-	cu_record_mac st;
-
-	full_nonce(n24, n12);
-	cu_record_mac_init(&st, dek, n24);
-	cu_record_mac_update(&st, event_label, sizeof event_label);
-	cu_record_mac_update(&st, store_id, CU_STORE_ID_BYTES);
-	cu_record_mac_update(&st, key, CU_EVENT_KEY);
-	cu_record_mac_update(&st, p, n);
-	cu_record_mac_final(&st, out);
+	cu_timeline_seal(out, dek, n12, event_label, store_id, key, CU_EVENT_KEY, p, n);
 }
 
 /* The plaintext of the texts: length u16 ‖ (which u8 ‖ length u16 ‖ bytes)* ‖ zeros to 16. */
@@ -227,7 +234,7 @@ static int encode(cu_bytes *out, const cu_event *e, const unsigned char key[CU_E
 	}
 	p += body_bytes(e->kind);
 	memcpy(p, nonce + CU_NONCE_BYTES - EV_NONCE, EV_NONCE);
-	full_nonce(n24, p);
+	cu_timeline_nonce(n24, p);
 	p += EV_NONCE;
 	if (e->texts) {
 		cu_put_u16le(p, (uint16_t)plain.len);
@@ -257,7 +264,7 @@ static int open_texts(cu_event *e, const unsigned char *ct, size_t n, const unsi
 	size_t len;
 	int rc;
 
-	full_nonce(n24, n12);
+	cu_timeline_nonce(n24, n12);
 	if ((rc = cu_bytes_resize(&plain, n)))
 		return rc;
 	cu_stream_xor_at(plain.p, ct, n, dek, n24, 1);

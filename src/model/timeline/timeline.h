@@ -32,6 +32,7 @@
 #include "custos/audit.h"
 #include "custos/event.h"
 #include "model/core.h"
+#include "model/record.h"
 #include "model/value.h"
 #include "util/bytes.h"
 
@@ -88,6 +89,16 @@ typedef struct cu_summary {
 	cu_spend spend[CU_SPEND_MAX];
 } cu_summary;
 
+/* Events and history entries are sealed alike: texts encrypted with the ChaCha20 stream
+ * under the customer's data key and a random 12-byte nonce (as the last 12 bytes of a
+ * 24-byte one), from block 1 on, and a Poly1305 tag under block 0's one-time key over
+ * label ‖ store id ‖ the storage key ‖ the value's n bytes. */
+#define CU_TIMELINE_NONCE 12
+void cu_timeline_nonce(unsigned char n24[CU_NONCE_BYTES], const unsigned char *n12);
+void cu_timeline_seal(unsigned char out[CU_RECORD_TAG_BYTES], const unsigned char *dek, const unsigned char *n12,
+	const char label[8], const unsigned char store_id[CU_STORE_ID_BYTES], const unsigned char *key, size_t key_len,
+	const unsigned char *p, size_t n);
+
 /* The tag of a summary or ledger: 16 bytes of keyed BLAKE2b under the meta key over
  * label ‖ store id ‖ id (u64 LE) ‖ the value's n bytes. */
 #define CU_TIMELINE_TAG 16
@@ -125,6 +136,36 @@ int cu_ledger_due(const cu_ledger *l, int64_t as_of, int64_t *expires, int64_t *
  * as_of, each as an expire event at its expiry time, for at most max customers: *after
  * moves on, *done when none is left, *events counts the events appended. */
 int cu_timeline_expire(cu_op *op, int64_t as_of, uint64_t *after, size_t max, int *done, uint64_t *events);
+
+/* ---- field history (history.c) ---- */
+#define CU_HISTORY_KEY 12
+/* One recorded change: the record version it made, who, when, and per field changed its
+ * id and old value (in `values`, secret). */
+typedef struct cu_change_field {
+	uint16_t id;
+	uint8_t present;      /* the field had a value before */
+	uint32_t off, len;
+} cu_change_field;
+typedef struct custos_change {
+	uint64_t customer;
+	uint32_t version, author;
+	int64_t time_us;
+	size_t count;
+	cu_change_field *fields;
+	cu_bytes values;
+	cu_schema *schema;    /* set by the API layer, for names */
+	const void *ctx;      /* the context it was read through, for visibility */
+} cu_change;
+/* Record the fields of c (dirty, with old slots `old`) whose value changed, as the change
+ * that made `version`, encrypted under dek. Nothing when no value changed. */
+int cu_history_record(cu_op *op, uint64_t id, uint32_t version, const custos_customer *c, const cu_slot *old,
+	const unsigned char dek[CU_KEY_BYTES]);
+/* Up to max changes of customer id made before version `before` (0: all), newest first;
+ * *done when none is left. The customer must be in op's scope. */
+int cu_history_page(cu_op *op, uint64_t id, uint32_t before, cu_change **out, size_t max, size_t *n, int *done);
+/* The change that made `version` (CUSTOS_ENOTFOUND when none was recorded). */
+int cu_history_get(cu_op *op, uint64_t id, uint32_t version, cu_change **out);
+void cu_change_destroy(cu_change *ch);
 
 /* The metrics a customer handle shows (orders, spend, ...), from its summary in op's
  * transaction; nothing for a customer without events. */
