@@ -62,6 +62,7 @@ class Customer:
 
     @property
     def id(self):
+        """The customer's id; 0 for a draft."""
         return lib.custos_customer_id(self._h)
 
     def __setitem__(self, field, value):
@@ -73,6 +74,8 @@ class Customer:
         _check(lib.custos_customer_set_string(self._h, _enc(field), _enc(str(value))))
 
     def __getitem__(self, field):
+        """Any field, or timeline metric ("orders", "spend_HKD", ...), as text, as
+        custos_customer_get_string() writes it; KeyError when it has no value."""
         buf = _ffi.Buf()
         rc = lib.custos_customer_get_string(ctypes.byref(buf), self._h, _enc(field))
         if rc == -3:  # CUSTOS_ENOTFOUND: no value
@@ -84,6 +87,7 @@ class Customer:
             lib.custos_buf_dispose(ctypes.byref(buf))
 
     def close(self):
+        """Free (and wipe) the customer's values now."""
         if self._h:
             lib.custos_customer_free(self._h)
             self._h = None
@@ -460,6 +464,7 @@ class Context:
         _check(lib.custos_ctx_open(ctypes.byref(self._h), store._h, _enc(principal)))
 
     def new_customer(self, **fields):
+        """A draft Customer with the given fields set from their text forms."""
         h = ctypes.c_void_p()
         _check(lib.custos_customer_new(ctypes.byref(h), self._h))
         c = Customer(h)
@@ -468,6 +473,7 @@ class Context:
         return c
 
     def create(self, **fields):
+        """Create a customer with the given fields and return its id."""
         c = self.new_customer(**fields)
         cid = ctypes.c_uint64()
         try:
@@ -477,11 +483,13 @@ class Context:
         return cid.value
 
     def get(self, cid):
+        """The Customer with id cid, decrypted as this context sees it."""
         h = ctypes.c_void_p()
         _check(lib.custos_customer_lookup(ctypes.byref(h), self._h, cid))
         return Customer(h)
 
     def update(self, cid, **fields):
+        """Set the given fields of customer cid, leaving the others as they are."""
         c = self.new_customer(**fields)
         try:
             _check(lib.custos_customer_update(self._h, cid, c._h))
@@ -502,6 +510,7 @@ class Context:
         _check(lib.custos_schema_add_field(self._h, ctypes.byref(opts)))
 
     def count(self):
+        """The number of customers visible to this context."""
         n = ctypes.c_uint64()
         _check(lib.custos_customer_count(ctypes.byref(n), self._h))
         return n.value
@@ -566,6 +575,7 @@ class Context:
         return Batch(self)
 
     def close(self):
+        """Release the context now."""
         if self._h:
             lib.custos_ctx_free(self._h)
             self._h = None
@@ -601,9 +611,11 @@ class Store:
 
     @property
     def backend(self):
+        """The name of the store's backend ("memory", "lmdb", ...)."""
         return lib.custos_db_backend_name(self._h).decode()
 
     def context(self, principal):
+        """A Context acting for the principal of that name."""
         return Context(self, principal)
 
     def close(self):
