@@ -1,10 +1,23 @@
-"""A first Python binding of custos over ctypes: stores, contexts and customers.
+"""A first Python binding of custos over ctypes: stores, contexts, customers, timeline
+events and write batches.
 
     import custos
     with custos.Store("memory:", passphrase="...", create=True) as store:
         ctx = store.context("admin")
         cid = ctx.create(name="Chan Tai Man", email="tm.chan@example.com")
         print(ctx.get(cid)["email"])
+
+        sale = custos.Event("purchase", item="Oolong 250 g")
+        sale.set_amount(12990, "HKD")           # minor units: HK$129.90
+        ctx.append_event(cid, sale)             # -> 1, the event's sequence number
+        for e in ctx.events(cid, newest_first=True, kinds=["purchase"]):
+            print(e.seq, e.time, e.amount, e["item"])
+        print(ctx.get(cid)["spend_HKD"])        # timeline metrics read like fields
+
+Times are integers, microseconds since the epoch, as in C. Enumerations (event kinds,
+channels, directions, scales, points operations, event texts) are given and returned by
+the names the library gives them ("purchase", "visit", "in", "nps", "earn", "item"); see
+enum_names(). The C integer values are accepted too.
 
 Errors raise custos.Error with the library's code, its name and the thread's message,
 read right after the failing call (the message is thread-local in C).
@@ -14,7 +27,7 @@ import ctypes
 from . import _ffi
 from ._ffi import lib
 
-__all__ = ["Error", "Store", "Context", "Customer", "version"]
+__all__ = ["Error", "Store", "Context", "Customer", "Event", "Events", "Batch", "enum_names", "version"]
 
 
 class Error(Exception):
@@ -49,6 +62,7 @@ class Customer:
 
     @property
     def id(self):
+        """The customer's id; 0 for a draft."""
         return lib.custos_customer_id(self._h)
 
     def __setitem__(self, field, value):
@@ -60,6 +74,8 @@ class Customer:
         _check(lib.custos_customer_set_string(self._h, _enc(field), _enc(str(value))))
 
     def __getitem__(self, field):
+        """Any field, or timeline metric ("orders", "spend_HKD", ...), as text, as
+        custos_customer_get_string() writes it; KeyError when it has no value."""
         buf = _ffi.Buf()
         rc = lib.custos_customer_get_string(ctypes.byref(buf), self._h, _enc(field))
         if rc == -3:  # CUSTOS_ENOTFOUND: no value
@@ -71,9 +87,369 @@ class Customer:
             lib.custos_buf_dispose(ctypes.byref(buf))
 
     def close(self):
+        """Free (and wipe) the customer's values now."""
         if self._h:
             lib.custos_customer_free(self._h)
             self._h = None
+
+    def __del__(self):
+        self.close()
+
+# The event enumerations: the library's name and parse functions, and the first value.
+_ENUMS = {
+    "event_kind": (lib.custos_event_kind_name, lib.custos_event_kind_parse, 1),
+    "channel": (lib.custos_channel_name, lib.custos_channel_parse, 1),
+    "direction": (lib.custos_direction_name, lib.custos_direction_parse, 1),
+    "scale": (lib.custos_scale_name, lib.custos_scale_parse, 1),
+    "points_op": (lib.custos_points_op_name, lib.custos_points_op_parse, 1),
+    "event_text": (lib.custos_event_text_name, lib.custos_event_text_parse, 0),
+}
+
+
+def enum_names(enumeration):
+    """The names of one of the event enumerations, in the order of their C values, as the
+    library names them: enumeration is "event_kind", "channel", "direction", "scale",
+    "points_op" or "event_text". enum_names("channel") is ("phone", "email", "visit",
+    "chat", "social", "other")."""
+    name, _, v = _ENUMS[enumeration]
+    out = []
+    while True:
+        s = name(v)
+        if s is None:
+            return tuple(out)
+        out.append(s.decode())
+        v += 1
+
+
+def _to_int(enumeration, value):
+    # A name is parsed by the library (an unknown one is its CUSTOS_EINVALID and message);
+    # an int is passed as it is, for the library to check.
+    if isinstance(value, str):
+        out = ctypes.c_int()
+        _check(_ENUMS[enumeration][1](ctypes.byref(out), value.encode()))
+        return out.value
+    return int(value)
+
+
+def _to_name(enumeration, value):
+    s = _ENUMS[enumeration][0](value)
+    return value if s is None else s.decode()
+
+
+class Event:
+    """One timeline event: a draft to fill and append, or an event read back by
+    Context.events(). Freed (and wiped) when closed or collected.
+
+    Event(kind, time=None, **texts) makes a draft of a kind ("purchase", "interaction",
+    "feedback", "note", "points"), optionally at a time (microseconds since the epoch;
+    by default the time of its append) and with texts given by name: item and order for
+    purchases, subject and body for interactions, body for feedback, notes and points.
+    The set_* methods fill the values of its kind; event[text] = "..." sets a text.
+    A draft is not changed by appending it: it may be appended again as a new event.
+    """
+
+    def __init__(self, kind, time=None, **texts):
+        self._h = None
+        h = ctypes.c_void_p()
+        _check(lib.custos_event_new(ctypes.byref(h), _to_int("event_kind", kind)))
+        self._h = h
+        if time is not None:
+            self.time = time
+        for which, text in texts.items():
+            self[which] = text
+
+    @classmethod
+    def _wrap(cls, handle):
+        e = cls.__new__(cls)
+        e._h = handle
+        return e
+
+    # ---- setters ----
+
+    def set_amount(self, minor_units, currency):
+        """A purchase's amount in the currency's minor units (12990 for HK$129.90; negative
+        for a refund) and its ISO 4217 code ("HKD")."""
+        _check(lib.custos_event_set_amount(self._h, minor_units, _enc(currency)))
+
+    def set_quantity(self, quantity):
+        """A purchase's quantity, 1 to 4,294,967,295 (1 unless set)."""
+        _check(lib.custos_event_set_quantity(self._h, quantity))
+
+    def set_channel(self, channel, direction):
+        """An interaction's channel ("phone", "email", "visit", "chat", "social", "other")
+        and direction ("in": from the customer, "out": to the customer)."""
+        _check(lib.custos_event_set_channel(self._h, _to_int("channel", channel), _to_int("direction", direction)))
+
+    def set_score(self, scale, score):
+        """A feedback's score on its scale: "nps" 0 to 10 or "csat" 1 to 5."""
+        _check(lib.custos_event_set_score(self._h, _to_int("scale", scale), score))
+
+    def set_points(self, op, points, expires=0):
+        """A points event's operation ("earn", "redeem", "expire", "adjust") and points
+        (more than 0; for "adjust" not 0, negative removes points). expires: for "earn",
+        when the points expire (microseconds since the epoch), 0 for never."""
+        _check(lib.custos_event_set_points(self._h, _to_int("points_op", op), points, expires))
+
+    def __setitem__(self, which, text):
+        """Set a text by name ("item", "order", "subject", "body"); None or "" unsets it.
+        The library trims it and puts it in Unicode NFC."""
+        _check(lib.custos_event_set_text(self._h, _to_int("event_text", which), _enc(text or "")))
+
+    # ---- getters ----
+
+    @property
+    def kind(self):
+        """The kind's name: "purchase", "interaction", "feedback", "note" or "points"."""
+        return _to_name("event_kind", lib.custos_event_kind_of(self._h))
+
+    @property
+    def time(self):
+        """When the event happened, in microseconds since the epoch (0 for a draft whose time
+        is not set: it takes the time of its append). Settable on a draft."""
+        return lib.custos_event_time(self._h)
+
+    @time.setter
+    def time(self, time_us):
+        _check(lib.custos_event_set_time(self._h, time_us))
+
+    @property
+    def seq(self):
+        """The event's sequence number in its customer's timeline, from 1; 0 for a draft."""
+        return lib.custos_event_seq(self._h)
+
+    @property
+    def customer(self):
+        """The id of the event's customer; 0 for a draft."""
+        return lib.custos_event_customer(self._h)
+
+    @property
+    def recorded(self):
+        """When the event was appended, in microseconds since the epoch; 0 for a draft."""
+        return lib.custos_event_recorded(self._h)
+
+    @property
+    def author(self):
+        """The id of the principal who appended the event; 0 for a draft."""
+        return lib.custos_event_author(self._h)
+
+    @property
+    def masked(self):
+        """Whether the texts were masked ("***") for the context that listed the event."""
+        return lib.custos_event_is_masked(self._h) == 1
+
+    def _get(self, fn, *outs):
+        rc = fn(*[ctypes.byref(o) for o in outs], self._h)
+        if rc == _ffi.ENOTFOUND:  # a draft whose values are not set
+            return False
+        _check(rc)
+        return True
+
+    @property
+    def amount(self):
+        """A purchase's (minor_units, currency), as (12990, "HKD"); None while not set.
+        Raises Error (CUSTOS_EINVALID) for another kind."""
+        minor, cur = ctypes.c_int64(), ctypes.c_char_p()
+        if not self._get(lambda m, c, h: lib.custos_event_get_purchase(m, c, None, h), minor, cur):
+            return None
+        return minor.value, cur.value.decode()
+
+    @property
+    def quantity(self):
+        """A purchase's quantity; None while its amount is not set. Raises Error
+        (CUSTOS_EINVALID) for another kind."""
+        qty = ctypes.c_int64()
+        if not self._get(lambda q, h: lib.custos_event_get_purchase(None, None, q, h), qty):
+            return None
+        return qty.value
+
+    @property
+    def channel(self):
+        """An interaction's (channel, direction) by name, as ("visit", "in"); None while not
+        set. Raises Error (CUSTOS_EINVALID) for another kind."""
+        ch, d = ctypes.c_int(), ctypes.c_int()
+        if not self._get(lib.custos_event_get_channel, ch, d):
+            return None
+        return _to_name("channel", ch.value), _to_name("direction", d.value)
+
+    @property
+    def score(self):
+        """A feedback's (scale, score), as ("nps", 9); None while not set. Raises Error
+        (CUSTOS_EINVALID) for another kind."""
+        scale, score = ctypes.c_int(), ctypes.c_int()
+        if not self._get(lib.custos_event_get_score, scale, score):
+            return None
+        return _to_name("scale", scale.value), score.value
+
+    @property
+    def points(self):
+        """A points event's (op, points, expires), as ("earn", 130, 0): points are negative
+        for an adjustment that removes points, expires is 0 for none. None while not set.
+        Raises Error (CUSTOS_EINVALID) for another kind."""
+        op, pts, exp = ctypes.c_int(), ctypes.c_int64(), ctypes.c_int64()
+        if not self._get(lib.custos_event_get_points, op, pts, exp):
+            return None
+        return _to_name("points_op", op.value), pts.value, exp.value
+
+    def __getitem__(self, which):
+        """A text by name ("item", "order", "subject", "body"): the text, or "***" when the
+        listing context sees the notes class masked. KeyError when the event has no such
+        text or the context does not see the notes class."""
+        out = ctypes.c_char_p()
+        rc = lib.custos_event_get_text(ctypes.byref(out), self._h, _to_int("event_text", which))
+        if rc == _ffi.ENOTFOUND:
+            raise KeyError(which)
+        _check(rc)
+        return out.value.decode()
+
+    def get(self, which, default=None):
+        """A text by name, or default when the event has none."""
+        try:
+            return self[which]
+        except KeyError:
+            return default
+
+    def __repr__(self):
+        if not self._h:
+            return "<custos.Event (closed)>"
+        return "<custos.Event %s customer=%d seq=%d time=%d>" % (self.kind, self.customer, self.seq, self.time)
+
+    def close(self):
+        """Free (and wipe) the event now."""
+        if self._h:
+            lib.custos_event_free(self._h)
+            self._h = None
+
+    def __del__(self):
+        self.close()
+
+
+class Events:
+    """An iterator over one customer's events, from Context.events(). The C iterator is
+    freed when the listing is exhausted, when iterating raises, on close() or at the end of
+    a with block, or when the object is collected."""
+
+    def __init__(self, ctx, cid, opts):
+        self._ctx = ctx  # the C iterator keeps its own reference too
+        self._h = ctypes.c_void_p()
+        _check(lib.custos_event_list(ctypes.byref(self._h), ctx._h, cid, ctypes.byref(opts)))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self._h:
+            raise StopIteration
+        h = ctypes.c_void_p()
+        rc = lib.custos_event_iter_next(ctypes.byref(h), self._h)
+        if rc == _ffi.ITEROVER:
+            self.close()
+            raise StopIteration
+        if rc != _ffi.OK:
+            err = Error(rc)  # read the message before another call can replace it
+            self.close()
+            raise err
+        return Event._wrap(h)
+
+    def close(self):
+        """Free the C iterator now; iterating afterwards gives nothing more."""
+        if self._h:
+            lib.custos_event_iter_free(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+class Batch:
+    """A list of writes (customers to create, updates, events to append) made as one
+    context and stored together by commit(), in one transaction: all or nothing.
+
+    Writes are copied when added (the caller may close or reuse its events at once) and
+    checked then for what does not depend on the store; the rest is checked in order at
+    the commit. A commit that fails raises Error whose message starts with the failing
+    write's position from 0 ("write 2: ..."); nothing is stored then, and the batch may be
+    committed again once the cause is removed.
+
+    Nothing is ever committed implicitly: call commit(). Used as a context manager, the
+    batch is only freed at the end of the with block, so leaving it without commit() (or
+    by an exception) discards the writes.
+
+        with ctx.batch() as b:
+            b.create(name="New Lam")
+            b.append(cid, sale)
+            b.commit()
+            new_id, seq = b.ids[0], b.seqs[1]
+    """
+
+    def __init__(self, ctx):
+        self._ctx = ctx  # the C batch keeps its own reference too
+        self._h = ctypes.c_void_p()
+        _check(lib.custos_batch_new(ctypes.byref(self._h), ctx._h))
+
+    def _add(self, rc):
+        _check(rc)
+        return len(self) - 1
+
+    def create(self, **fields):
+        """Add a customer to create, with fields given as Context.create() takes them.
+        Returns the write's position."""
+        c = self._ctx.new_customer(**fields)
+        try:
+            return self._add(lib.custos_batch_create(self._h, c._h))
+        finally:
+            c.close()
+
+    def update(self, cid, **fields):
+        """Add an update of customer cid, with fields given as Context.update() takes them.
+        Returns the write's position."""
+        c = self._ctx.new_customer(**fields)
+        try:
+            return self._add(lib.custos_batch_update(self._h, cid, c._h))
+        finally:
+            c.close()
+
+    def append(self, cid, event):
+        """Add a draft Event to append to customer cid's timeline. Returns the write's position."""
+        return self._add(lib.custos_batch_append(self._h, cid, event._h))
+
+    def __len__(self):
+        """The number of writes added."""
+        return lib.custos_batch_count(self._h)
+
+    def commit(self):
+        """Store every write in one transaction, or none (raising Error). After a success
+        ids and seqs hold the results and the batch takes no more writes (CUSTOS_ESTATE)."""
+        _check(lib.custos_batch_commit(self._h))
+
+    @property
+    def ids(self):
+        """After a commit: for each write in order, the customer it created (the new id),
+        updated or appended to; 0 for every write before a commit."""
+        return [lib.custos_batch_id(self._h, i) for i in range(len(self))]
+
+    @property
+    def seqs(self):
+        """After a commit: for each write in order, the sequence number its event received;
+        0 for creates and updates, and for every write before a commit."""
+        return [lib.custos_batch_seq(self._h, i) for i in range(len(self))]
+
+    def close(self):
+        """Free the batch and its writes now, committed or not."""
+        if self._h:
+            lib.custos_batch_free(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def __del__(self):
         self.close()
@@ -88,6 +464,7 @@ class Context:
         _check(lib.custos_ctx_open(ctypes.byref(self._h), store._h, _enc(principal)))
 
     def new_customer(self, **fields):
+        """A draft Customer with the given fields set from their text forms."""
         h = ctypes.c_void_p()
         _check(lib.custos_customer_new(ctypes.byref(h), self._h))
         c = Customer(h)
@@ -96,6 +473,7 @@ class Context:
         return c
 
     def create(self, **fields):
+        """Create a customer with the given fields and return its id."""
         c = self.new_customer(**fields)
         cid = ctypes.c_uint64()
         try:
@@ -105,11 +483,13 @@ class Context:
         return cid.value
 
     def get(self, cid):
+        """The Customer with id cid, decrypted as this context sees it."""
         h = ctypes.c_void_p()
         _check(lib.custos_customer_lookup(ctypes.byref(h), self._h, cid))
         return Customer(h)
 
     def update(self, cid, **fields):
+        """Set the given fields of customer cid, leaving the others as they are."""
         c = self.new_customer(**fields)
         try:
             _check(lib.custos_customer_update(self._h, cid, c._h))
@@ -130,6 +510,7 @@ class Context:
         _check(lib.custos_schema_add_field(self._h, ctypes.byref(opts)))
 
     def count(self):
+        """The number of customers visible to this context."""
         n = ctypes.c_uint64()
         _check(lib.custos_customer_count(ctypes.byref(n), self._h))
         return n.value
@@ -149,7 +530,52 @@ class Context:
         finally:
             lib.custos_iter_free(it)
 
+    def append_event(self, cid, event):
+        """Append a draft Event to customer cid's timeline in its own durable commit and
+        return its sequence number (1, 2, 3, ...). A refused event (a value its kind needs
+        is missing, a time more than a day ahead, a redeem above the points balance)
+        raises Error and changes nothing."""
+        seq = ctypes.c_uint32()
+        _check(lib.custos_event_append(ctypes.byref(seq), self._h, cid, event._h))
+        return seq.value
+
+    def events(self, cid, newest_first=False, kinds=None, since=None, until=None, after=None, limit=None):
+        """Customer cid's events in time order (events at the same time in the order they
+        were appended), as an Events iterator of Event; errors in the options or an unknown
+        customer raise here, not at the first next().
+
+        kinds: one kind or an iterable of kinds, by name or value; None for every kind.
+        since, until: only events at or after since and before until (microseconds since
+        the epoch); None (or 0) for no bound. after: resume after this event in the
+        listing's order, an Event read back or a (time, seq) pair: pass the last event of
+        the previous page. limit: at most this many events (1 or more); None for all."""
+        opts = _ffi.EventListOptions()
+        _check(lib.custos_event_list_options_init(ctypes.byref(opts), _ffi.EVENT_LIST_OPTIONS_VERSION))
+        opts.newest_first = 1 if newest_first else 0
+        if kinds is not None:
+            if isinstance(kinds, (str, int)):
+                kinds = [kinds]
+            for k in kinds:
+                k = _to_int("event_kind", k)
+                if not 0 <= k < 32:  # would not fit the 32 bits of kinds: no kind at all
+                    raise ValueError("%d is no event kind" % k)
+                opts.kinds |= 1 << k
+        opts.from_us = since or 0
+        opts.until_us = until or 0
+        if after is not None:
+            opts.after_time_us, opts.after_seq = (after.time, after.seq) if isinstance(after, Event) else after
+        if limit is not None:
+            if limit < 1:
+                raise ValueError("limit must be 1 or more (None for no limit), not %r" % (limit,))
+            opts.limit = limit
+        return Events(self, cid, opts)
+
+    def batch(self):
+        """A new, empty Batch of writes made as this context."""
+        return Batch(self)
+
     def close(self):
+        """Release the context now."""
         if self._h:
             lib.custos_ctx_free(self._h)
             self._h = None
@@ -185,9 +611,11 @@ class Store:
 
     @property
     def backend(self):
+        """The name of the store's backend ("memory", "lmdb", ...)."""
         return lib.custos_db_backend_name(self._h).decode()
 
     def context(self, principal):
+        """A Context acting for the principal of that name."""
         return Context(self, principal)
 
     def close(self):

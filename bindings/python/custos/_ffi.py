@@ -2,7 +2,8 @@
 
 Every function gets argtypes and restype: ctypes would otherwise assume int returns and
 truncate pointers on 64-bit machines. Only opaque pointers, fixed-width integers, size_t,
-UTF-8 strings, custos_buf and the flat option structs cross the boundary.
+UTF-8 strings (also as borrowed `const char **` out-parameters), custos_buf and the flat
+option structs cross the boundary.
 """
 import ctypes
 import ctypes.util
@@ -56,6 +57,20 @@ class FieldOptions(ctypes.Structure):
     ]
 
 
+class EventListOptions(ctypes.Structure):
+    """custos_event_list_options, version 1 (flat: mirrored here on purpose)."""
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("newest_first", _i),
+        ("kinds", _u32),
+        ("from_us", _i64),
+        ("until_us", _i64),
+        ("after_time_us", _i64),
+        ("after_seq", _u32),
+        ("limit", _u32),
+    ]
+
+
 def _load():
     path = os.environ.get("CUSTOS_LIBRARY") or ctypes.util.find_library("custos")
     if not path:
@@ -102,6 +117,56 @@ _PROTOTYPES = {
     "custos_iter_next_id": (_i, [ctypes.POINTER(_u64), _p]),
     "custos_iter_free": (None, [_p]),
     "custos_buf_dispose": (None, [ctypes.POINTER(Buf)]),
+    # event.h
+    "custos_event_list_options_init": (_i, [ctypes.POINTER(EventListOptions), ctypes.c_uint]),
+    "custos_event_list_options_size": (ctypes.c_size_t, []),
+    "custos_event_new": (_i, [_pp, _i]),
+    "custos_event_free": (None, [_p]),
+    "custos_event_set_time": (_i, [_p, _i64]),
+    "custos_event_set_amount": (_i, [_p, _i64, _s]),
+    "custos_event_set_quantity": (_i, [_p, _i64]),
+    "custos_event_set_channel": (_i, [_p, _i, _i]),
+    "custos_event_set_score": (_i, [_p, _i, _i]),
+    "custos_event_set_points": (_i, [_p, _i, _i64, _i64]),
+    "custos_event_set_text": (_i, [_p, _i, _s]),
+    "custos_event_append": (_i, [ctypes.POINTER(_u32), _p, _u64, _p]),
+    "custos_event_list": (_i, [_pp, _p, _u64, ctypes.POINTER(EventListOptions)]),
+    "custos_event_iter_next": (_i, [_pp, _p]),
+    "custos_event_iter_free": (None, [_p]),
+    "custos_event_kind_of": (_i, [_p]),
+    "custos_event_customer": (_u64, [_p]),
+    "custos_event_seq": (_u32, [_p]),
+    "custos_event_time": (_i64, [_p]),
+    "custos_event_recorded": (_i64, [_p]),
+    "custos_event_author": (_u32, [_p]),
+    "custos_event_get_purchase": (_i, [ctypes.POINTER(_i64), ctypes.POINTER(_s), ctypes.POINTER(_i64), _p]),
+    "custos_event_get_channel": (_i, [ctypes.POINTER(_i), ctypes.POINTER(_i), _p]),
+    "custos_event_get_score": (_i, [ctypes.POINTER(_i), ctypes.POINTER(_i), _p]),
+    "custos_event_get_points": (_i, [ctypes.POINTER(_i), ctypes.POINTER(_i64), ctypes.POINTER(_i64), _p]),
+    "custos_event_get_text": (_i, [ctypes.POINTER(_s), _p, _i]),
+    "custos_event_is_masked": (_i, [_p]),
+    "custos_event_kind_name": (_s, [_i]),
+    "custos_event_kind_parse": (_i, [ctypes.POINTER(_i), _s]),
+    "custos_channel_name": (_s, [_i]),
+    "custos_channel_parse": (_i, [ctypes.POINTER(_i), _s]),
+    "custos_direction_name": (_s, [_i]),
+    "custos_direction_parse": (_i, [ctypes.POINTER(_i), _s]),
+    "custos_scale_name": (_s, [_i]),
+    "custos_scale_parse": (_i, [ctypes.POINTER(_i), _s]),
+    "custos_points_op_name": (_s, [_i]),
+    "custos_points_op_parse": (_i, [ctypes.POINTER(_i), _s]),
+    "custos_event_text_name": (_s, [_i]),
+    "custos_event_text_parse": (_i, [ctypes.POINTER(_i), _s]),
+    # batch.h
+    "custos_batch_new": (_i, [_pp, _p]),
+    "custos_batch_free": (None, [_p]),
+    "custos_batch_create": (_i, [_p, _p]),
+    "custos_batch_update": (_i, [_p, _u64, _p]),
+    "custos_batch_append": (_i, [_p, _u64, _p]),
+    "custos_batch_count": (ctypes.c_size_t, [_p]),
+    "custos_batch_commit": (_i, [_p]),
+    "custos_batch_id": (_u64, [_p, ctypes.c_size_t]),
+    "custos_batch_seq": (_u32, [_p, ctypes.c_size_t]),
 }
 
 for _name, (_res, _args) in _PROTOTYPES.items():
@@ -112,7 +177,8 @@ for _name, (_res, _args) in _PROTOTYPES.items():
 # A mirrored struct that disagrees with the library would be overwritten past its end:
 # refuse to run instead.
 for _c_size, _mirror in ((lib.custos_db_options_size, DbOptions), (lib.custos_buf_size, Buf),
-                         (lib.custos_field_options_size, FieldOptions)):
+                         (lib.custos_field_options_size, FieldOptions),
+                         (lib.custos_event_list_options_size, EventListOptions)):
     if _c_size() != ctypes.sizeof(_mirror):
         raise ImportError("%s is %d bytes in libcustos but %d in this binding: they do not match"
                           % (_mirror.__name__, _c_size(), ctypes.sizeof(_mirror)))
@@ -123,5 +189,7 @@ FIELD_SEARCHABLE = 0x4
 OPEN_CREATE = 0x1
 OPEN_EXCL = 0x2
 OPEN_READONLY = 0x4
+EVENT_LIST_OPTIONS_VERSION = 1
 OK = 0
+ENOTFOUND = -3
 ITEROVER = -31
