@@ -565,6 +565,9 @@ START_TEST(list_options_are_checked)
 	ck_assert_int_eq(custos_event_list_options_init(&o, 0), CUSTOS_EVERSION);
 	ck_assert_int_eq(custos_event_list_options_init(NULL, 1), CUSTOS_EINVALID);
 	ck_assert_uint_eq(custos_event_list_options_size(), sizeof o);
+	ck_assert_uint_eq(custos_event_text_count(), CUSTOS_EVENT_TEXT_COUNT);
+	ck_assert_uint_eq(custos_event_text_max_bytes(), CUSTOS_EVENT_TEXT_MAX_BYTES);
+	ck_assert_int_eq(custos_event_kind_max(), CUSTOS_EVENT_KIND_MAX);
 	t_store_close(&t);
 }
 END_TEST

@@ -99,6 +99,13 @@ typedef enum custos_event_text {
 /** The longest text, in bytes of UTF-8. */
 #define CUSTOS_EVENT_TEXT_MAX_BYTES 4000
 
+/** @brief #CUSTOS_EVENT_TEXT_COUNT, for FFI. @return The number of event texts. */
+CUSTOS_EXTERN(size_t) custos_event_text_count(void);
+/** @brief #CUSTOS_EVENT_TEXT_MAX_BYTES, for FFI. @return The longest text, in bytes. */
+CUSTOS_EXTERN(size_t) custos_event_text_max_bytes(void);
+/** @brief #CUSTOS_EVENT_KIND_MAX, for FFI. @return The highest event kind. */
+CUSTOS_EXTERN(int) custos_event_kind_max(void);
+
 /** Options for custos_event_list(). */
 typedef struct custos_event_list_options {
 	unsigned int version;   /**< #CUSTOS_EVENT_LIST_OPTIONS_VERSION. */

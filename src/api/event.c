@@ -35,6 +35,9 @@ NAMES(custos_points_op_name, custos_points_op_parse, points_names, 1, "custos_po
 NAMES(custos_event_text_name, custos_event_text_parse, text_names, 0, "custos_event_text_parse")
 
 size_t custos_event_list_options_size(void) { return sizeof(custos_event_list_options); }
+size_t custos_event_text_count(void) { return CUSTOS_EVENT_TEXT_COUNT; }
+size_t custos_event_text_max_bytes(void) { return CUSTOS_EVENT_TEXT_MAX_BYTES; }
+int custos_event_kind_max(void) { return CUSTOS_EVENT_KIND_MAX; }
 
 int custos_event_list_options_init(custos_event_list_options *opts, unsigned int version)
 {
