@@ -180,6 +180,34 @@ START_TEST(a_store_of_custos_0_1_0_is_upgraded_and_keeps_everything)
 		ck_assert_uint_eq(find_ids(T.ctx, "phone", "+44 20 7946 0958", ids, 16), 8);
 		everything_is_there();
 	}
+	/* The buckets this version added are there: its customers get events and history. */
+	{
+		custos_event_iter *ei = NULL;
+		custos_history_iter *hi = NULL;
+		custos_customer *c = NULL;
+		custos_change *ch = NULL;
+		custos_event *ev = NULL;
+		uint32_t seq = 0;
+		ck_assert_int_eq(custos_event_new(&ev, CUSTOS_EVENT_NOTE), CUSTOS_OK);
+		ck_assert_int_eq(custos_event_set_text(ev, CUSTOS_EVENT_BODY, "after the upgrade"), CUSTOS_OK);
+		ck_assert_int_eq(custos_event_append(&seq, T.ctx, 2, ev), CUSTOS_OK);
+		ck_assert_uint_eq(seq, 1);
+		custos_event_free(ev);
+		ck_assert_int_eq(custos_event_list(&ei, T.ctx, 2, NULL), CUSTOS_OK);
+		ck_assert_int_eq(custos_event_iter_next(&ev, ei), CUSTOS_OK);
+		ck_assert_uint_eq(custos_event_seq(ev), 1);
+		custos_event_free(ev);
+		custos_event_iter_free(ei);
+		ck_assert_int_eq(custos_customer_new(&c, T.ctx), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_set_text(c, "company", "Upgraded Ltd"), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_update(T.ctx, 2, c), CUSTOS_OK);
+		custos_customer_free(c);
+		ck_assert_int_eq(custos_history_list(&hi, T.ctx, 2, 0), CUSTOS_OK);
+		ck_assert_int_eq(custos_history_next(&ch, hi), CUSTOS_OK);
+		ck_assert_str_eq(custos_change_field(ch, 0), "company");
+		custos_change_free(ch);
+		custos_history_iter_free(hi);
+	}
 }
 END_TEST
 
