@@ -1438,6 +1438,91 @@ START_TEST(an_expiry_run_leaves_customers_out_of_scope_alone)
 }
 END_TEST
 
+/* ---- 10. the store check ---- */
+
+static void key_of(unsigned char k[8], uint64_t id)
+{
+	for (int i = 0; i < 8; i++)
+		k[i] = (unsigned char)(id >> (56 - 8 * i));
+}
+
+static uint64_t checked_store(t_store *t, int i)
+{
+	custos_customer *c = NULL;
+	uint64_t id;
+
+	t_store_open_kind(t, i);
+	id = t_create(t->ctx, "Check Cheung", NULL);
+	(void)append(t->ctx, id, purchase(T0, 100, "HKD", "tea"));
+	(void)append(t->ctx, id, points(T0, CUSTOS_POINTS_EARN, 30, T0 + DAY_US));
+	ck_assert_int_eq(custos_customer_new(&c, t->ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "company", "Cheung Co"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update(t->ctx, id, c), CUSTOS_OK);
+	custos_customer_free(c);
+	ck_assert_int_eq(custos_db_check(t->ctx), CUSTOS_OK);
+	return id;
+}
+
+START_TEST(the_store_check_finds_timelines_that_disagree)
+{
+	unsigned char keys[8][T_KEY_MAX], k8[8], k9[9], *old, *v;
+	size_t lens[8], on, vn;
+	t_store t;
+	uint64_t id;
+
+	/* An event deleted. */
+	id = checked_store(&t, _i);
+	ck_assert_uint_eq(t_raw_keys(t.be, T_B_EVENTS, NULL, 0, keys, lens, 8), 2);
+	ck_assert_int_eq(t_raw_del(t.be, T_B_EVENTS, keys[0], lens[0]), CUSTOS_OK);
+	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "event 1 of customer 1 is missing"));
+	t_store_close(&t);
+
+	/* An older summary put back (it authenticates: only the events tell). */
+	id = checked_store(&t, _i);
+	key_of(k8, id);
+	ck_assert_int_eq(t_raw_get(t.be, T_B_METRICS, k8, 8, &old, &on), CUSTOS_OK);
+	(void)append(t.ctx, id, purchase(T0 + 1, 50, "HKD", "more tea"));
+	ck_assert_int_eq(t_raw_put(t.be, T_B_METRICS, k8, 8, old, on), CUSTOS_OK);
+	free(old);
+	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "beyond or repeating the 2 its summary counts"));
+	t_store_close(&t);
+
+	/* An older ledger put back. */
+	id = checked_store(&t, _i);
+	memcpy(k9, k8, 8);
+	key_of(k9, id);
+	k9[8] = 'L';
+	ck_assert_int_eq(t_raw_get(t.be, T_B_METRICS, k9, 9, &old, &on), CUSTOS_OK);
+	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_REDEEM, 10, 0));
+	ck_assert_int_eq(t_raw_put(t.be, T_B_METRICS, k9, 9, old, on), CUSTOS_OK);
+	free(old);
+	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "ledger of customer 1 holds 30 points, its balance is 20"));
+	t_store_close(&t);
+
+	/* A customer's events copied under an id that has no customer. */
+	id = checked_store(&t, _i);
+	ck_assert_uint_eq(t_raw_keys(t.be, T_B_EVENTS, NULL, 0, keys, lens, 8), 2);
+	ck_assert_int_eq(t_raw_get(t.be, T_B_EVENTS, keys[0], lens[0], &v, &vn), CUSTOS_OK);
+	keys[0][7] = 77;
+	ck_assert_int_eq(t_raw_put(t.be, T_B_EVENTS, keys[0], lens[0], v, vn), CUSTOS_OK);
+	free(v);
+	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "events bucket holds data of customer 77, which does not exist"));
+	t_store_close(&t);
+
+	/* A history entry flipped. */
+	id = checked_store(&t, _i);
+	ck_assert_uint_eq(t_raw_keys(t.be, T_B_HISTORY, NULL, 0, keys, lens, 8), 1);
+	t_raw_flip(t.be, T_B_HISTORY, keys[0], lens[0], -1, 0x80);
+	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_EAUTH);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "history entry of customer 1 at version 2"));
+	t_store_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("event");
@@ -1465,6 +1550,7 @@ int main(void)
 	tcase_add_loop_test(tc, the_ledger_reconciles_for_random_histories, 0, 2);
 	tcase_add_test(tc, a_tampered_ledger_is_refused);
 	tcase_add_test(tc, an_expiry_run_leaves_customers_out_of_scope_alone);
+	tcase_add_loop_test(tc, the_store_check_finds_timelines_that_disagree, 0, 3);
 	suite_add_tcase(s, tc);
 	return t_run(s);
 }

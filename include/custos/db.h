@@ -241,7 +241,11 @@ CUSTOS_EXTERN(int) custos_db_rekey(custos_ctx *ctx, const custos_secret *secret)
  * <li>the counters agree with the records (number of customers, next id);</li>
  * <li>the indexes hold exactly the entries the customers need: every searchable value
  *     (each tag of a tags field), owner and team has its entry, every blind index entry
- *     carries the verifier recomputed from the decrypted value, and no entry is stray.</li>
+ *     carries the verifier recomputed from the decrypted value, and no entry is stray;</li>
+ * <li>each customer's timeline: every event, history entry and points ledger authenticates
+ *     and decodes, the events are numbered 1 to n without a gap, the summary's metrics and
+ *     the ledger's lots say what the events say, and no event, summary or history entry
+ *     belongs to a customer that does not exist.</li>
  * </ol>
  * Values are decrypted inside the library to compare them with the index; nothing of them
  * leaves it, and messages name customer ids, fields and kinds of entry, never a value.
@@ -265,8 +269,9 @@ CUSTOS_EXTERN(int) custos_db_rekey(custos_ctx *ctx, const custos_secret *secret)
  *     put back from an older copy (tampering or damage); the message names it (for a
  *     customer, its id);</li>
  * <li>#CUSTOS_ECORRUPT: the storage is damaged or inconsistent (a missing, stray or
- *     mismatched index entry, counters that disagree with the records); the message names
- *     where and what;</li>
+ *     mismatched index entry, counters that disagree with the records, a missing event, a
+ *     timeline summary or ledger that disagrees with the events); the message names where
+ *     and what;</li>
  * <li>#CUSTOS_EDENIED, #CUSTOS_ESTATE, #CUSTOS_EINVALID;</li>
  * <li>#CUSTOS_EIO, #CUSTOS_ENOMEM, #CUSTOS_EBACKEND.</li>
  * </ul>

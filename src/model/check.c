@@ -7,6 +7,7 @@
 
 #include "model/check.h"
 #include "model/customer.h"
+#include "model/timeline/timeline.h"
 #include "model/index.h"
 #include "model/meta.h"
 #include "util/alloc.h"
@@ -87,6 +88,8 @@ static int check_customer(check *c, uint64_t id)
 		return rc;
 	rc = cu_index_customer(c->op, cust, NULL, CU_INDEX_VERIFY, &c->needed);
 	c->in_index = rc == CUSTOS_ECORRUPT;
+	if (!rc)
+		rc = cu_timeline_check(c->op, id, cust->version);
 	cu_customer_destroy(cust);
 	c->customers++;
 	c->last_id = id;
@@ -320,7 +323,7 @@ static int store_fn(cu_txn *t, void *arg)
 		return rc;
 	cu_op_init(&op, c->core, t, s);
 	c->op = &op;
-	if (!(rc = check_customers(c)) && !(rc = check_counters(c))) {
+	if (!(rc = check_customers(c)) && !(rc = check_counters(c)) && !(rc = cu_timeline_orphans(c->op))) {
 		c->in_index = 1;  /* from here on, only the index is read */
 		if (!(rc = count_entries(c)) && c->held != c->needed)
 			rc = find_stray(c);

@@ -167,6 +167,13 @@ int cu_history_page(cu_op *op, uint64_t id, uint32_t before, cu_change **out, si
 int cu_history_get(cu_op *op, uint64_t id, uint32_t version, cu_change **out);
 void cu_change_destroy(cu_change *ch);
 
+/* ---- custos_db_check() (check.c) ---- */
+/* Customer id's events, summary, ledger and history (its record at `version`) agree and
+ * authenticate: CUSTOS_ECORRUPT or CUSTOS_EAUTH naming what does not. */
+int cu_timeline_check(cu_op *op, uint64_t id, uint32_t version);
+/* No event, summary, ledger or history entry of a customer that does not exist. */
+int cu_timeline_orphans(cu_op *op);
+
 /* The metrics a customer handle shows (orders, spend, ...), from its summary in op's
  * transaction; nothing for a customer without events. */
 int cu_metrics_load(cu_op *op, custos_customer *c);
