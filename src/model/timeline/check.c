@@ -4,6 +4,7 @@
  * n without a gap, and the summary and ledger say what the events say. And no event,
  * summary or history entry belongs to a customer that does not exist.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "model/customer.h"
@@ -13,53 +14,17 @@
 
 #define DAY_US (86400LL * 1000000)
 
-/* What the events say the summary holds. */
+/* What the events say the summary holds: folded as appends fold them, and the
+ * interactions counted as the last count (at counted_at) saw them. */
 static int fold(cu_summary *s, const cu_event *e, int64_t counted_at)
 {
-	unsigned i;
+	int rc = cu_summary_fold(s, e, 0);
 
-	s->events++;
-	switch (e->kind) {
-	case CUSTOS_EVENT_PURCHASE:
-		for (i = 0; i < s->ncur && memcmp(s->spend[i].code, e->currency, 3); i++)
-			;
-		if (i == CU_SPEND_MAX)
-			return 1;
-		if (i == s->ncur)
-			memcpy(s->spend[s->ncur++].code, e->currency, 4);
-		s->spend[i].total += e->amount;
-		if (!s->orders || e->time_us < s->first_purchase)
-			s->first_purchase = e->time_us;
-		if (!s->orders || e->time_us > s->last_purchase)
-			s->last_purchase = e->time_us;
-		s->orders++;
-		break;
-	case CUSTOS_EVENT_INTERACTION:
-		if (e->time_us > s->last_interaction)
-			s->last_interaction = e->time_us;
-		if (counted_at && e->time_us <= counted_at) {
-			s->i90 += e->time_us > counted_at - 90 * DAY_US;
-			s->i30 += e->time_us > counted_at - 30 * DAY_US;
-		}
-		break;
-	case CUSTOS_EVENT_FEEDBACK:
-		if (e->scale == CUSTOS_SCALE_NPS)
-			s->nps_n++, s->nps_sum += e->score;
-		else
-			s->csat_n++, s->csat_sum += e->score;
-		break;
-	case CUSTOS_EVENT_POINTS:
-		switch (e->points_op) {
-		case CUSTOS_POINTS_EARN: s->earned += e->points, s->points += e->points; break;
-		case CUSTOS_POINTS_REDEEM: s->redeemed += e->points, s->points -= e->points; break;
-		case CUSTOS_POINTS_EXPIRE: s->expired += e->points, s->points -= e->points; break;
-		default: s->adjusted += e->points, s->points += e->points; break;
-		}
-		break;
-	default:
-		break;
+	if (!rc && e->kind == CUSTOS_EVENT_INTERACTION && counted_at && e->time_us <= counted_at) {
+		s->i90 += e->time_us > counted_at - 90 * DAY_US;
+		s->i30 += e->time_us > counted_at - 30 * DAY_US;
 	}
-	return 0;
+	return rc;
 }
 
 static int differs(uint64_t id, const char *what, long long stored, long long events)
@@ -126,9 +91,12 @@ int cu_timeline_check(cu_op *op, uint64_t id, uint32_t version)
 					"its summary counts", (unsigned long long)id, seq, stored.events);
 			else if (!rc)
 				seen[seq / 8] |= (unsigned char)(1U << (seq % 8));
-			if (!rc && fold(&ev, page[i], stored.counted_at))
-				rc = cu_err(CUSTOS_ECORRUPT, "customer %llu has events in more currencies than a summary holds",
-					(unsigned long long)id);
+			if (!rc && (rc = fold(&ev, page[i], stored.counted_at)) && rc != CUSTOS_ENOMEM) {
+				char why[256];
+				snprintf(why, sizeof why, "%s", custos_error_last());
+				rc = cu_err(CUSTOS_ECORRUPT, "the events of customer %llu cannot be summed: %s",
+					(unsigned long long)id, why);
+			}
 			cu_event_destroy(page[i]);
 		}
 	}

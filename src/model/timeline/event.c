@@ -418,7 +418,7 @@ int cu_timeline_append(cu_op *op, uint64_t id, const cu_event *draft, uint32_t *
 	e.recorded_us = op->now_us;
 	if (!(e.set & CU_EV_TIME))
 		e.time_us = op->now_us;
-	if ((rc = cu_summary_load(op, id, &sum)) || (rc = cu_summary_add(&sum, &e)))
+	if ((rc = cu_summary_load(op, id, &sum)) || (rc = cu_summary_fold(&sum, &e, 1)))
 		goto done;
 	if (e.kind == CUSTOS_EVENT_POINTS) {
 		cu_ledger l;

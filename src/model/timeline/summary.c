@@ -142,12 +142,12 @@ static int add_spend(cu_summary *s, const cu_event *e)
 	return CUSTOS_OK;
 }
 
-static int add_points(cu_summary *s, const cu_event *e)
+static int add_points(cu_summary *s, const cu_event *e, int in_order)
 {
 	int64_t delta = e->points_op == CUSTOS_POINTS_EARN || e->points_op == CUSTOS_POINTS_ADJUST ? e->points :
 	                -e->points;
 
-	if (s->points + delta < 0)  /* both within 2^63: |points| and the balance are bounded */
+	if (in_order && s->points + delta < 0)  /* both within 2^63: |points| and the balance are bounded */
 		return cu_err(CUSTOS_EINVALID, "%s %lld points would take customer %llu's balance of %lld below zero",
 			custos_points_op_name(e->points_op), (long long)(delta < 0 ? -delta : delta),
 			(unsigned long long)e->customer, (long long)s->points);
@@ -164,7 +164,7 @@ static int add_points(cu_summary *s, const cu_event *e)
 	return CUSTOS_OK;
 }
 
-int cu_summary_add(cu_summary *s, const cu_event *e)
+int cu_summary_fold(cu_summary *s, const cu_event *e, int in_order)
 {
 	int rc;
 
@@ -195,7 +195,7 @@ int cu_summary_add(cu_summary *s, const cu_event *e)
 			s->csat_n++, s->csat_sum += e->score;
 		break;
 	case CUSTOS_EVENT_POINTS:
-		if ((rc = add_points(s, e)))
+		if ((rc = add_points(s, e, in_order)))
 			return rc;
 		break;
 	default:

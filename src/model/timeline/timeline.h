@@ -110,8 +110,11 @@ void cu_timeline_tag(unsigned char out[CU_TIMELINE_TAG], const cu_keys *k, const
 int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s);
 int cu_summary_store(cu_op *op, uint64_t id, const cu_summary *s);
 /* Fold an event (checked) into a summary: CUSTOS_EINVALID when the points would go below
- * zero, CUSTOS_EFULL when the sequence or the currencies run out or a sum overflows. */
-int cu_summary_add(cu_summary *s, const cu_event *e);
+ * zero (when in_order: events folded in the order they were appended; a check folds them
+ * in time order, where a backdated redeem may come first), CUSTOS_EFULL when the sequence
+ * or the currencies run out or a sum overflows. The interactions of 30 and 90 days are
+ * counted apart. */
+int cu_summary_fold(cu_summary *s, const cu_event *e, int in_order);
 
 /* A customer's points as lots by expiry (ledger.c). */
 #define CU_LOTS_MAX 4096
