@@ -4,6 +4,7 @@
  * write fails and wherever the backend refuses; replayed whole after the map grows.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -322,6 +323,143 @@ START_TEST(adds_that_are_refused_say_why)
 }
 END_TEST
 
+/* ---- many writers, many kills ---- */
+
+typedef struct writer_arg {
+	custos_db *db;
+	const uint64_t *ids;
+	int n, use_batches;
+	unsigned seed;
+} writer_arg;
+
+static void *writer(void *p)
+{
+	writer_arg *a = p;
+	custos_ctx *ctx = NULL;
+
+	if (custos_ctx_open(&ctx, a->db, "admin") != CUSTOS_OK)
+		return (void *)1;
+	for (int i = 0; i < a->n; i++) {
+		custos_event *e = sale(T0 + (int64_t)(rand_r(&a->seed) % 1000000), "thread tea");
+		uint64_t id = a->ids[rand_r(&a->seed) % 3];
+		int rc;
+		if (a->use_batches) {
+			custos_batch *b = NULL;
+			rc = custos_batch_new(&b, ctx);
+			if (!rc)
+				rc = custos_batch_append(b, id, e);
+			if (!rc)
+				rc = custos_batch_append(b, a->ids[(id + 1) % 3], e);
+			if (!rc)
+				rc = custos_batch_commit(b);
+			custos_batch_free(b);
+		} else {
+			rc = custos_event_append(NULL, ctx, id, e);
+		}
+		custos_event_free(e);
+		if (rc != CUSTOS_OK) {
+			custos_ctx_free(ctx);
+			return (void *)2;
+		}
+	}
+	custos_ctx_free(ctx);
+	return NULL;
+}
+
+/* Four threads append to the same three customers at once, one of them in batches: every
+ * customer's events are numbered 1 to n without gap or repeat, and the store checks out. */
+START_TEST(writers_on_many_threads_number_every_event_once)
+{
+	enum { THREADS = 4, EACH = 120 };
+	pthread_t th[THREADS];
+	writer_arg a[THREADS];
+	uint64_t ids[3];
+	size_t total = 0;
+	t_store t;
+
+	t_store_open(&t, kinds[_i]);
+	for (int i = 0; i < 3; i++)
+		ids[i] = t_create(t.ctx, "Busy Bee", NULL);
+	for (int i = 0; i < THREADS; i++) {
+		a[i] = (writer_arg){ t.db, ids, EACH, i == 0, 1000u + (unsigned)i };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, writer, &a[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		void *r;
+		ck_assert_int_eq(pthread_join(th[i], &r), 0);
+		ck_assert_ptr_null(r);
+	}
+	for (int i = 0; i < 3; i++)
+		total += events_of(t.ctx, ids[i]);   /* checks seqs are distinct as it goes */
+	ck_assert_uint_eq(total, (THREADS - 1) * EACH + 2 * EACH);
+	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_OK);
+	t_store_close(&t);
+}
+END_TEST
+
+static int ten_batches(custos_ctx *ctx, void *arg)
+{
+	const uint64_t *ids = arg;
+
+	for (int k = 0; k < 10; k++) {
+		custos_batch *b = NULL;
+		if (custos_batch_new(&b, ctx))
+			return 1;
+		for (int i = 0; i < 30; i++) {
+			custos_event *e = sale(T0 + k * 100 + i, "killed tea");
+			int rc = custos_batch_append(b, ids[i % 5], e);
+			custos_event_free(e);
+			if (rc)
+				return 1;
+		}
+		if (custos_batch_commit(b))
+			return 1;
+		custos_batch_free(b);
+	}
+	return 0;
+}
+
+static uint64_t events_stored(custos_ctx *ctx, const uint64_t *ids)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < 5; i++) {
+		custos_customer *c = NULL;
+		int64_t n = 0;
+		ck_assert_int_eq(custos_customer_lookup(&c, ctx, ids[i]), CUSTOS_OK);
+		ck_assert_int_eq(custos_customer_get_int(&n, c, "events"), CUSTOS_OK);
+		ck_assert_uint_eq(events_of(ctx, ids[i]), (size_t)n);
+		total += (uint64_t)n;
+		custos_customer_free(c);
+	}
+	return total;
+}
+
+/* A process killed right after its k-th batch commit, for many k: exactly the batches
+ * committed before it are there, whole, and the store checks out every time. */
+START_TEST(a_process_killed_between_batches_keeps_every_committed_batch_whole)
+{
+	uint64_t ids[5], total = 0;
+	t_store t;
+
+	t_store_open(&t, "lmdb");
+	for (int i = 0; i < 5; i++)
+		ids[i] = t_create(t.ctx, "Kill Ko", NULL);
+	for (unsigned k = 1; k <= 9; k++) {
+		custos_ctx_free(t.ctx);
+		ck_assert_int_eq(custos_db_close(t.db), CUSTOS_OK);
+		t.ctx = NULL;
+		t.db = NULL;
+		ck_assert_int_eq(t_crash_during(&t, ten_batches, ids, k), T_CRASHED);
+		t_store_reopen(&t);
+		total += 30 * k;
+		ck_assert_uint_eq(events_stored(t.ctx, ids), total);
+		ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_OK);
+	}
+	t_store_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("batch");
@@ -333,6 +471,8 @@ int main(void)
 	tcase_add_test(tc, a_backend_that_refuses_midway_leaves_nothing);
 	tcase_add_test(tc, a_batch_that_outgrows_the_map_is_run_again_whole);
 	tcase_add_loop_test(tc, adds_that_are_refused_say_why, 0, 2);
+	tcase_add_loop_test(tc, writers_on_many_threads_number_every_event_once, 0, 2);
+	tcase_add_test(tc, a_process_killed_between_batches_keeps_every_committed_batch_whole);
 	suite_add_tcase(s, tc);
 	return t_run(s);
 }

@@ -31,7 +31,7 @@ int cu_customer_alloc(custos_customer **out, cu_schema *s, const unsigned char s
 
 int cu_customer_clone(custos_customer **out, const custos_customer *c)
 {
-	custos_customer *d;
+	custos_customer *d = NULL;
 	int rc;
 
 	if ((rc = cu_customer_alloc(&d, c->schema, c->store_id)))

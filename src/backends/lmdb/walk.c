@@ -194,7 +194,7 @@ static int walk_page(tree *t, uint64_t pgno, unsigned level, const bound *lo, co
 static int walk_children(tree *t, const unsigned char *p, uint64_t pgno, unsigned level, unsigned n, unsigned upper,
 	const bound *lo, const bound *hi)
 {
-	node nd, next;
+	node nd = { 0 }, next = { 0 };
 	bound clo, chi;
 	int rc;
 
