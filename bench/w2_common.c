@@ -15,7 +15,7 @@
 static int usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s --dir DIR [--customers N] [--events E] [--listings L] [--durable D] [--seed S] "
-		"[--end SECONDS] [--phase append_batched|list_recent|append_durable]\n", prog);
+		"[--end SECONDS] [--phase load_customers|append_batched|list_recent|append_durable]\n", prog);
 	return 2;
 }
 

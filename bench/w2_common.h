@@ -24,7 +24,7 @@
 
 typedef struct w2_args {
 	const char *dir;
-	const char *phase;     /* NULL: every phase; else the two loads and this phase only */
+	const char *phase;     /* NULL: every phase; else load_customers, append_batched and this phase */
 	uint64_t customers;    /* loaded 10,000 per commit, as in W1 */
 	uint64_t events;       /* appended in append_batched, W2_BATCH per commit */
 	uint64_t listings;     /* of 100 events each, in list_recent */
