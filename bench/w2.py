@@ -56,7 +56,7 @@ COMMON = TIMES + AGREE + ["file_bytes", "rss_kb", "anon_kb"]
 EXTRA = {"custos": ["audit_bytes", "timeline_bytes"]}
 # key, label, unit, scale; rows without a ratio to other engines have no ratio columns.
 METRICS = [
-    ("load_customers_s", "load the customers (not a target)", "s", 1.0),
+    ("load_customers_s", "load the customers, not a target", "s", 1.0),
     ("append_batched_us", "append events, 1,000 per commit", "µs", 1.0),
     ("append_rate", "the same, in events per second", "ev/s", 1.0),
     ("list_recent_us", "list 100 most recent events, texts read", "µs", 1.0),
