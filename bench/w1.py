@@ -102,15 +102,17 @@ TARGETS = [
 NARROW = 0.10
 
 
-def run_engine(build, engine, args):
-    exe = os.path.join(build, "bench", "w1-" + engine)
-    d = tempfile.mkdtemp(prefix="w1-%s-" % engine, dir=args.workdir)
+def run_engine(build, engine, args, wl=None):
+    """Run one engine of workload wl once in a fresh directory; its figures and the library versions it printed."""
+    wl = wl or W1
+    exe = os.path.join(build, "bench", "%s-%s" % (wl.prefix, engine))
+    d = tempfile.mkdtemp(prefix="%s-%s-" % (wl.prefix, engine), dir=args.workdir)
     try:
-        proc = subprocess.run(engine_command(args, engine, os.path.join(d, "store")), capture_output=True, text=True)
+        proc = subprocess.run(wl.command(args, engine, os.path.join(d, "store")), capture_output=True, text=True)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     if proc.returncode != 0:
-        sys.exit("w1: %s failed (exit %d):\n%s" % (exe, proc.returncode, proc.stderr))
+        sys.exit("%s: %s failed (exit %d):\n%s" % (wl.prefix, exe, proc.returncode, proc.stderr))
     r, versions = {}, {}
     for line in proc.stdout.splitlines():
         words = line.split(None, 2)
@@ -118,12 +120,43 @@ def run_engine(build, engine, args):
             versions[words[1]] = words[2]
         elif len(words) == 2:
             r[words[0]] = float(words[1])
-    missing = [m for m in COMMON + EXTRA.get(engine, []) if m not in r]
+    missing = [m for m in wl.required(engine) if m not in r]
     if missing:
-        sys.exit("w1: %s printed no %s" % (exe, ", ".join(missing)))
+        sys.exit("%s: %s printed no %s" % (wl.prefix, exe, ", ".join(missing)))
+    wl.derive(r)
+    return r, versions
+
+
+def w1_required(engine):
+    return COMMON + EXTRA.get(engine, [])
+
+
+def w1_derive(r):
     r["data_bytes"] = r["file_bytes"] - r.get("audit_bytes", 0.0)
     r["mt_speedup"] = r["update_us"] / r["update_mt_us"]
-    return r, versions
+
+
+def run_interleaved(args, chosen, wl=None):
+    """Every chosen engine args.runs times, each run in a rotated engine order, so that drift on a
+    shared machine hits every engine alike: {engine: [figures of each run]} and the versions seen."""
+    results = {e: [] for e in chosen}
+    versions = {}
+    for r in range(args.runs):
+        for e in chosen[r % len(chosen):] + chosen[:r % len(chosen)]:
+            if not args.quiet:
+                print("run %d/%d: %s ..." % (r + 1, args.runs, e), file=sys.stderr, flush=True)
+            figures, v = run_engine(args.build, e, args, wl)
+            results[e].append(figures)
+            versions.update(v)
+    return results, versions
+
+
+def choose_engines(ap, args, engines):
+    """The engines --engines names, in the table's order; custos always runs."""
+    unknown = set(args.engines.split(",")) - set(engines)
+    if unknown:
+        ap.error("unknown engine(s): %s" % ", ".join(sorted(unknown)))
+    return [e for e in engines if e == "custos" or e in args.engines.split(",")]
 
 
 def check_floor(results):
@@ -237,10 +270,11 @@ def target_text(target, ev, markdown):
     return "%s: %s, %s (%s)" % (head, stats(rs), status, pct)
 
 
-def ratio_cells(results, key, sep):
+def ratio_cells(results, key, sep, wl=None):
+    wl = wl or W1
     cells = []
-    for other in ENGINES[1:]:
-        if key in NO_RATIO or other not in results or key not in results[other][0]:
+    for other in wl.engines[1:]:
+        if key in wl.no_ratio or other not in results or key not in results[other][0]:
             cells.append("")
             continue
         fn = versus(key, other)
@@ -263,62 +297,69 @@ def header_lines(args, versions, markdown):
         "memory: custos' peak includes its memory-mapped file and Argon2id's 256 MiB at unlock; the heap row "
         "is anonymous memory only",
     ]
+    return header_form(lines, markdown)
+
+
+def header_form(lines, markdown):
+    """A workload's header lines as a list in markdown, else followed by how figures read."""
     if markdown:
         return ["- " + line for line in lines]
     return lines + ["figures: median (min-max)"]
 
 
 def label_of(label, args):
-    return label.format(threads=args.threads)
+    return label.format(**vars(args))
 
 
-def print_text(args, results, versions):
-    engines = [e for e in ENGINES if e in results]
-    print("\n".join(header_lines(args, versions, False)) + "\n")
-    print("%-42s %-4s" % ("operation", "unit") + "".join(" %-20s" % NAMES[e] for e in engines))
-    for key, label, unit, scale in METRICS:
+def own_figure(results, key, engine, sep="-"):
+    return stats([r[key] for r in results[engine]], sep=sep)
+
+
+def print_text(args, results, versions, wl=None):
+    wl = wl or W1
+    engines = [e for e in wl.engines if e in results]
+    print("\n".join(wl.header(args, versions, False)) + "\n")
+    print("%-42s %-4s" % ("operation", "unit") + "".join(" %-20s" % wl.names[e] for e in engines))
+    for key, label, unit, scale in wl.metrics:
         cells = [stats([x[key] for x in results[e]], scale) if key in results[e][0] else "-" for e in engines]
         print("%-42s %-4s" % (label_of(label, args), unit) + "".join(" %-20s" % c for c in cells))
-    print("\nratios: speed other/custos (above 1: custos is faster) and custos/floor (custos' time over the "
-          "floor's); size custos/other")
-    print("%-42s" % "" + "".join(" %-20s" % ("custos/floor" if e == "lmdb" else "vs " + NAMES[e])
-                                 for e in ENGINES[1:]))
-    for key, label, _, _ in METRICS:
-        if key in NO_RATIO:
+    print("\nratios: " + wl.ratio_note)
+    print("%-42s" % "" + "".join(" %-20s" % ("custos/floor" if e == "lmdb" else "vs " + wl.names[e])
+                                 for e in wl.engines[1:]))
+    for key, label, _, _ in wl.metrics:
+        if key in wl.no_ratio:
             continue
-        print("%-42s" % label_of(label, args) + "".join(" %-20s" % c for c in ratio_cells(results, key, "-")))
+        print("%-42s" % label_of(label, args) + "".join(" %-20s" % c for c in ratio_cells(results, key, "-", wl)))
     print("\ntargets, on the median ratio (min-max over the runs), margin in percent:")
-    labels = dict((m[0], m[1]) for m in METRICS)
-    for t in TARGETS:
+    labels = dict((m[0], m[1]) for m in wl.metrics)
+    for t in wl.targets:
         ev = evaluate(results, t)
         if ev:
             print("  %-42s %s" % (label_of(labels[t[0]], args), target_text(t, ev, False)))
-    if "sqlite-full" in results:
-        print("  %-42s SQLite FULL: %s" % (label_of(labels["mt_speedup"], args),
-                                           stats([r["mt_speedup"] for r in results["sqlite-full"]])))
+    for key, engine in wl.own_rows:
+        if engine in results:
+            print("  %-42s %s: %s" % (label_of(labels[key], args), wl.names[engine], own_figure(results, key, engine)))
 
 
-def print_markdown(args, results, versions):
-    engines = [e for e in ENGINES if e in results]
-    print("\n".join(header_lines(args, versions, True)) + "\n")
-    cols = ["operation"] + [NAMES[e] for e in engines] + \
-        ["custos/floor" if e == "lmdb" else "vs " + NAMES[e] for e in ENGINES[1:]] + ["target"]
+def print_markdown(args, results, versions, wl=None):
+    wl = wl or W1
+    engines = [e for e in wl.engines if e in results]
+    print("\n".join(wl.header(args, versions, True)) + "\n")
+    cols = ["operation"] + [wl.names[e] for e in engines] + \
+        ["custos/floor" if e == "lmdb" else "vs " + wl.names[e] for e in wl.engines[1:]] + ["target"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
-    for key, label, unit, scale in METRICS:
+    for key, label, unit, scale in wl.metrics:
         figures = [num(statistics.median([x[key] * scale for x in results[e]])) if key in results[e][0] else ""
                    for e in engines]
-        targets = [target_text(t, ev, True) for t in TARGETS if t[0] == key
+        targets = [target_text(t, ev, True) for t in wl.targets if t[0] == key
                    for ev in [evaluate(results, t)] if ev]
-        if key == "mt_speedup" and "sqlite-full" in results:
-            targets.append("SQLite FULL's own: %s" % stats([r["mt_speedup"] for r in results["sqlite-full"]],
-                                                          sep="–"))
-        row = ["%s (%s)" % (label_of(label, args), unit)] + figures + ratio_cells(results, key, "–") + \
+        targets += ["%s's own: %s" % (wl.names[engine], own_figure(results, key, engine, "–"))
+                    for k, engine in wl.own_rows if k == key and engine in results]
+        row = ["%s (%s)" % (label_of(label, args), unit)] + figures + ratio_cells(results, key, "–", wl) + \
             ["; ".join(targets)]
         print("| " + " | ".join(row) + " |")
-    print("\nFigures are medians; ratios median (min–max) over the runs. Speed ratios are other/custos "
-          "(above 1: custos is faster); custos/floor is custos' time over the raw-LMDB floor's; size "
-          "ratios are custos/other. A target met by less than 10% is met, narrowly.")
+    print("\n" + wl.footnote)
 
 
 PHASES = ["load", "get", "find", "update", "update_mt"]
@@ -343,10 +384,9 @@ def perf_event():
     return event if probe.returncode == 0 else None
 
 
-def perf_top(data, phase, top):
-    """Self and inclusive shares of the samples taken inside w1_phase_<phase>, from perf script."""
+def perf_top(data, marker, top):
+    """Self and inclusive shares of the samples taken inside the function `marker`, from perf script."""
     script = subprocess.run(["perf", "script", "-i", data, "-F", "ip,sym,dso"], capture_output=True, text=True)
-    marker = "w1_phase_" + phase
     own, inclusive, total = collections.Counter(), collections.Counter(), 0
     for sample in script.stdout.split("\n\n"):
         frames = []
@@ -369,16 +409,15 @@ def perf_top(data, phase, top):
     return total, own.most_common(top), inclusive.most_common(top)
 
 
-def profile_perf(args, engine, phase, event, d):
+def profile_perf(cmd, marker, event, d, top):
     data = os.path.join(d, "perf.data")
-    cmd = ["perf", "record", "-e", event, "-F", "4000", "--call-graph", "dwarf", "-o", data, "--"] + \
-        engine_command(args, engine, os.path.join(d, "store"), phase)
+    cmd = ["perf", "record", "-e", event, "-F", "4000", "--call-graph", "dwarf", "-o", data, "--"] + cmd
     run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode != 0:
-        sys.exit("w1: %s failed:\n%s" % (" ".join(cmd), run.stderr))
-    total, own, inclusive = perf_top(data, phase, args.top)
-    print("perf record -e %s --call-graph dwarf: %d samples inside w1_phase_%s (functions of stripped "
-          "libraries show as [library])\n" % (event, total, phase))
+        sys.exit("%s failed:\n%s" % (" ".join(cmd), run.stderr))
+    total, own, inclusive = perf_top(data, marker, top)
+    print("perf record -e %s --call-graph dwarf: %d samples inside %s (functions of stripped "
+          "libraries show as [library])\n" % (event, total, marker))
     for title, rows in (("own time", own), ("with what it calls", inclusive)):
         print("%-9s %s" % ("samples", "function, " + title))
         for sym, n in rows:
@@ -387,48 +426,98 @@ def profile_perf(args, engine, phase, event, d):
     return run.stdout
 
 
-def profile_callgrind(args, engine, phase, d):
+def profile_callgrind(cmd, marker, d, top):
     out = os.path.join(d, "callgrind.out")
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, "--toggle-collect=w1_phase_" + phase] + \
-        engine_command(args, engine, os.path.join(d, "store"), phase)
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, "--toggle-collect=" + marker] + cmd
     run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode != 0:
-        sys.exit("w1: %s failed:\n%s" % (" ".join(cmd), run.stderr))
-    print("valgrind --tool=callgrind, instructions inside w1_phase_%s\n" % phase)
+        sys.exit("%s failed:\n%s" % (" ".join(cmd), run.stderr))
+    print("valgrind --tool=callgrind, instructions inside %s\n" % marker)
     for inclusive in ("no", "yes"):
         ann = subprocess.run(["callgrind_annotate", "--inclusive=" + inclusive, out],
                              capture_output=True, text=True).stdout.splitlines()
         rows = [line for line in ann if "(" in line and "%)" in line and "PROGRAM TOTALS" not in line]
         # Listed with what they call, the phase's callers come first: start at the phase.
-        first = [i for i, line in enumerate(rows) if line.endswith("w1_phase_" + phase) or
-                 ":w1_phase_%s " % phase in line]
+        first = [i for i, line in enumerate(rows) if line.endswith(marker) or ":%s " % marker in line]
         rows = rows[first[0]:] if first and inclusive == "yes" else rows
         print("instructions, %s" % ("own" if inclusive == "no" else "with what each function calls"))
-        print("\n".join(rows[:args.top]) + "\n")
+        print("\n".join(rows[:top]) + "\n")
     return run.stdout
 
 
-def profile(args):
+def profile(args, wl=None):
+    """Run one phase of one engine under perf (or callgrind) and list where it spends its time."""
+    wl = wl or W1
     engine, _, phase = args.profile.partition(":")
-    if engine not in ENGINES or phase not in PHASES:
-        sys.exit("w1: --profile takes ENGINE:PHASE, ENGINE one of %s, PHASE one of %s"
-                 % (", ".join(ENGINES), ", ".join(PHASES)))
+    if engine not in wl.engines or phase not in wl.phases:
+        sys.exit("%s: --profile takes ENGINE:PHASE, ENGINE one of %s, PHASE one of %s"
+                 % (wl.prefix, ", ".join(wl.engines), ", ".join(wl.phases)))
     tool = args.profiler
     event = perf_event() if tool in ("auto", "perf") else None
     if tool == "perf" and not event:
-        sys.exit("w1: perf cannot record here (is linux-perf installed, perf_event_paranoid low enough?)")
+        sys.exit("%s: perf cannot record here (is linux-perf installed, perf_event_paranoid low enough?)" % wl.prefix)
     if tool == "callgrind" or (tool == "auto" and not event):
         if not shutil.which("valgrind"):
-            sys.exit("w1: neither perf nor valgrind can profile here: install linux-perf or valgrind")
+            sys.exit("%s: neither perf nor valgrind can profile here: install linux-perf or valgrind" % wl.prefix)
         event = None
-    print("profile of %s, phase %s: %s customers, %s lookups, %s updates, %d threads\n"
-          % (engine, phase, format(args.count, ","), format(args.lookups, ","), format(args.updates, ","),
-             args.threads))
-    with tempfile.TemporaryDirectory(prefix="w1-profile-", dir=args.workdir) as d:
-        out = profile_perf(args, engine, phase, event, d) if event else profile_callgrind(args, engine, phase, d)
+    print(wl.describe(args, engine, phase) + "\n")
+    marker = "%s_phase_%s" % (wl.prefix, phase)
+    with tempfile.TemporaryDirectory(prefix="%s-profile-" % wl.prefix, dir=args.workdir) as d:
+        cmd = wl.command(args, engine, os.path.join(d, "store"), phase)
+        out = profile_perf(cmd, marker, event, d, args.top) if event else profile_callgrind(cmd, marker, d, args.top)
     print("the engine's figures under the profiler (slower than without it):")
-    print("\n".join("  " + line for line in out.splitlines() if line.split()[0] in COMMON + ["get_noaudit_us"]))
+    print("\n".join("  " + line for line in out.splitlines() if line.split()[0] in wl.profile_keys))
     return 0
+
+
+def add_profile_options(ap, phases):
+    ap.add_argument("--profile", metavar="ENGINE:PHASE",
+                    help="profile one phase of one engine instead of comparing (phases: %s)" % ", ".join(phases))
+    ap.add_argument("--profiler", choices=["auto", "perf", "callgrind"], default="auto",
+                    help="perf when it can sample here, else callgrind (default: auto)")
+    ap.add_argument("--top", type=int, default=25, help="functions listed by --profile (default 25)")
+
+
+class Workload:
+    """What the shared code needs to know of a workload: its programs (bench/<prefix>-<engine>, each
+    phase a function <prefix>_phase_<phase>), the rows of its tables, its targets and its notes."""
+
+    def __init__(self, **kw):
+        self.prefix = kw.pop("prefix")              # "w1": programs w1-custos, ...; phases w1_phase_*
+        self.engines = kw.pop("engines")            # custos first, then the others in the tables' order
+        self.names = kw.pop("names")                # engine -> name in the tables
+        self.metrics = kw.pop("metrics")            # (key, label, unit, scale) per row
+        self.no_ratio = kw.pop("no_ratio")          # rows without ratio columns
+        self.targets = kw.pop("targets")            # as TARGETS
+        self.own_rows = kw.pop("own_rows", ())      # (key, engine): that engine's own figure beside the targets
+        self.command = kw.pop("command")            # (args, engine, store, phase=None) -> argv
+        self.required = kw.pop("required")          # engine -> the keys it must print
+        self.derive = kw.pop("derive")              # adds the computed keys to one run's figures
+        self.header = kw.pop("header")              # (args, versions, markdown) -> lines
+        self.ratio_note = kw.pop("ratio_note")      # how the text table's ratios read
+        self.footnote = kw.pop("footnote")          # the markdown table's last paragraph
+        self.phases = kw.pop("phases")
+        self.profile_keys = kw.pop("profile_keys")  # the lines --profile echoes
+        self.describe = kw.pop("describe")          # (args, engine, phase) -> the profile's first line
+        if kw:
+            raise TypeError("unknown workload keys: %s" % ", ".join(sorted(kw)))
+
+
+def describe_profile(args, engine, phase):
+    return "profile of %s, phase %s: %s customers, %s lookups, %s updates, %d threads" % (
+        engine, phase, format(args.count, ","), format(args.lookups, ","), format(args.updates, ","), args.threads)
+
+
+W1 = Workload(
+    prefix="w1", engines=ENGINES, names=NAMES, metrics=METRICS, no_ratio=NO_RATIO, targets=TARGETS,
+    own_rows=[("mt_speedup", "sqlite-full")], command=engine_command, required=w1_required, derive=w1_derive,
+    header=header_lines,
+    ratio_note="speed other/custos (above 1: custos is faster) and custos/floor (custos' time over the floor's); "
+               "size custos/other",
+    footnote="Figures are medians; ratios median (min–max) over the runs. Speed ratios are other/custos "
+             "(above 1: custos is faster); custos/floor is custos' time over the raw-LMDB floor's; size "
+             "ratios are custos/other. A target met by less than 10% is met, narrowly.",
+    phases=PHASES, profile_keys=COMMON + ["get_noaudit_us"], describe=describe_profile)
 
 
 def main():
@@ -444,30 +533,14 @@ def main():
     ap.add_argument("--workdir", default=None, help="where the stores are made (default: a temporary directory)")
     ap.add_argument("--markdown", action="store_true", help="print the README's table")
     ap.add_argument("--quiet", action="store_true")
-    ap.add_argument("--profile", metavar="ENGINE:PHASE",
-                    help="profile one phase of one engine instead of comparing (phases: %s)" % ", ".join(PHASES))
-    ap.add_argument("--profiler", choices=["auto", "perf", "callgrind"], default="auto",
-                    help="perf when it can sample here, else callgrind (default: auto)")
-    ap.add_argument("--top", type=int, default=25, help="functions listed by --profile (default 25)")
+    add_profile_options(ap, PHASES)
     args = ap.parse_args()
     if args.count is None:
         args.count = 20000 if args.profile else 1000000
     if args.profile:
         return profile(args)
-    chosen = [e for e in ENGINES if e == "custos" or e in args.engines.split(",")]
-    unknown = set(args.engines.split(",")) - set(ENGINES)
-    if unknown:
-        ap.error("unknown engine(s): %s" % ", ".join(sorted(unknown)))
-
-    results = {e: [] for e in chosen}
-    versions = {}
-    for r in range(args.runs):
-        for e in chosen[r % len(chosen):] + chosen[:r % len(chosen)]:
-            if not args.quiet:
-                print("run %d/%d: %s ..." % (r + 1, args.runs, e), file=sys.stderr, flush=True)
-            figures, v = run_engine(args.build, e, args)
-            results[e].append(figures)
-            versions.update(v)
+    chosen = choose_engines(ap, args, ENGINES)
+    results, versions = run_interleaved(args, chosen)
     if "lmdb" in results:
         check_floor(results)
     if args.markdown:

@@ -70,14 +70,19 @@ double w1_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-uint64_t w1_pick(uint64_t i, uint64_t n)
+uint64_t w1_hash(uint64_t i)
 {
 	uint64_t x = i * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
 
 	x ^= x >> 31;
 	x *= 0xBF58476D1CE4E5B9ULL;
 	x ^= x >> 29;
-	return x % n;
+	return x;
+}
+
+uint64_t w1_pick(uint64_t i, uint64_t n)
+{
+	return w1_hash(i) % n;
 }
 
 uint64_t w1_find_pick(const w1_args *a, uint64_t i)

@@ -33,6 +33,9 @@ int w1_parse_args(w1_args *a, int argc, char **argv, const char *prog);
 int w1_runs(const w1_args *a, const char *phase);
 /* Monotonic seconds. */
 double w1_now(void);
+/* A 64-bit mix of i (multiply, xor-shift, multiply, xor-shift): w1_pick's sequence, and the dice of W2's
+ * event generator. */
+uint64_t w1_hash(uint64_t i);
 /* The i-th customer number (0 .. n-1) of the sequence every engine visits. */
 uint64_t w1_pick(uint64_t i, uint64_t n);
 /* The customer number the i-th find looks for. */

@@ -14,11 +14,9 @@
 #include <custos.h>
 #include <sodium.h>
 
-#include "synth.h"
+#include "custos_load.h"
 #include "w1_common.h"
 #include "w1_lmdb_figures.h"
-
-#define BATCH 10000
 
 #define TRY(call) do { \
 		int rc_ = (call); \
@@ -28,42 +26,10 @@
 		} \
 	} while (0)
 
-static custos_customer *draft(custos_ctx *ctx, const synth_person *p)
-{
-	custos_customer *c;
-
-	TRY(custos_customer_new(&c, ctx));
-	TRY(custos_customer_set_text(c, "name", p->name));
-	TRY(custos_customer_set_text(c, "email", p->email));
-	TRY(custos_customer_set_text(c, "phone", p->phone));
-	TRY(custos_customer_set_text(c, "address", p->address));
-	TRY(custos_customer_set_text(c, "company", p->company));
-	TRY(custos_customer_set_text(c, "type", p->type));
-	TRY(custos_customer_set_text(c, "stage", p->stage));
-	return c;
-}
-
-/* Customers 0 .. count-1 as ids 1 .. count, BATCH per transaction; seconds taken. */
+/* Customers 0 .. count-1 as ids 1 .. count, 10,000 per transaction; seconds taken. */
 W1_PHASE static double w1_phase_load(custos_ctx *ctx, uint64_t count)
 {
-	custos_customer **batch = calloc(BATCH, sizeof *batch);
-	synth_person p;
-	double t = w1_now();
-
-	for (uint64_t done = 0; batch && done < count;) {
-		size_t n = count - done < BATCH ? (size_t)(count - done) : BATCH;
-		for (size_t i = 0; i < n; i++) {
-			synth_person_make(&p, done + i, 1);
-			batch[i] = draft(ctx, &p);
-		}
-		TRY(custos_customer_create_many(NULL, ctx, batch, n));
-		for (size_t i = 0; i < n; i++)
-			custos_customer_free(batch[i]);
-		done += n;
-	}
-	t = w1_now() - t;
-	free(batch);
-	return t;
+	return custos_load_customers(ctx, count, "w1-custos");
 }
 
 /* Get customers w1_pick(from) .. w1_pick(to - 1), reading every encrypted field; seconds taken. */

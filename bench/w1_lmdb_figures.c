@@ -68,6 +68,25 @@ int w1_lmdb_figures(const char *dir)
 	return rc;
 }
 
+int w1_lmdb_timeline_figures(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	int rc = 1;
+
+	if (mdb_env_create(&env))
+		return 1;
+	mdb_env_set_maxdbs(env, 16);
+	if (!mdb_env_open(env, dir, MDB_RDONLY, 0600) && !mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) {
+		printf("events_stored %lld\n", bucket_entries(txn, "events"));
+		printf("timeline_bytes %lld\n", bucket_pages_bytes(txn, "events") + bucket_pages_bytes(txn, "metrics"));
+		mdb_txn_abort(txn);
+		rc = 0;
+	}
+	mdb_env_close(env);
+	return rc;
+}
+
 void w1_lmdb_version(void)
 {
 	int major, minor, patch;

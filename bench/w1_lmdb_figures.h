@@ -11,6 +11,10 @@
  * index bucket) and audit_bytes (the pages of the audit bucket; 0 when it has none).
  * Returns 0, or 1 when the store cannot be read. */
 int w1_lmdb_figures(const char *dir);
+/* For W2, as "metric value" lines for custos' closed store in dir: events_stored (the
+ * entries of the events bucket) and timeline_bytes (the pages of the events and metrics
+ * buckets). Returns 0, or 1 when the store cannot be read. */
+int w1_lmdb_timeline_figures(const char *dir);
 /* The LMDB library's version, as a "version" line. */
 void w1_lmdb_version(void);
 
