@@ -13,7 +13,9 @@
 #include "util/clock.h"
 #include "util/unicode.h"
 
-#define PAGE 64
+/* Events read per transaction: a listing of up to this many (a screen's worth, the 100
+ * latest) takes one read transaction and one opening of the customer's key. */
+#define PAGE 128
 
 static const char *const kind_names[] = { NULL, "purchase", "interaction", "feedback", "note", "points" };
 static const char *const channel_names[] = { NULL, "phone", "email", "visit", "chat", "social", "other" };
