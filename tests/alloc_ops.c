@@ -115,6 +115,11 @@ static void free_call(t_call *r)
 	custos_schema_free(r->schema);
 	custos_review_free(r->review);
 	custos_audit_iter_free(r->audit);
+	custos_event_free(r->ev);
+	custos_event_iter_free(r->evit);
+	custos_batch_free(r->wb);
+	custos_history_iter_free(r->hit);
+	custos_change_free(r->change);
 	for (size_t i = 0; i < T_STRINGS; i++)
 		custos_buf_dispose(&r->bufs[i]);
 	custos_ctx_free(r->ctx);
@@ -1171,6 +1176,172 @@ static void old_cleanup(t_call *r)
 
 #define W T_WRITE
 #define CLOSED T_CLOSED
+/* ---- the timeline: events, batches, history ---- */
+
+#define T_EV_TIME (1700000000LL * 1000000)
+
+static custos_event *t_sale(const char *item)
+{
+	custos_event *e = NULL;
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_PURCHASE), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_time(e, T_EV_TIME), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_amount(e, 4200, "HKD"), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ITEM, item), CUSTOS_OK);
+	return e;
+}
+
+static int64_t metric_now(t_fx *fx, uint64_t id, const char *name)
+{
+	custos_customer *c = get_now(fx, id);
+	int64_t v = -1;
+
+	ck_assert_int_eq(custos_customer_get_int(&v, c, name), CUSTOS_OK);
+	custos_customer_free(c);
+	return v;
+}
+
+static void event_prepare(t_call *r)
+{
+	r->before = (uint64_t)metric_now(r->fx, r->fx->ids[0], "events");
+	r->ev = t_sale("Mooncakes");
+}
+
+static int event_append(t_call *r)
+{
+	uint32_t seq = 0;
+	int rc = custos_event_append(&seq, r->fx->ctx, r->fx->ids[0], r->ev);
+
+	r->count = seq;
+	return rc;
+}
+
+static void event_appended(t_call *r)
+{
+	ck_assert_uint_eq(r->count, r->before + 1);
+	ck_assert_int_eq(metric_now(r->fx, r->fx->ids[0], "events"), (int64_t)r->before + 1);
+	ck_assert_int_eq(metric_now(r->fx, r->fx->ids[0], "orders"), (int64_t)r->before + 1);
+}
+
+static void listing_prepare(t_call *r)
+{
+	custos_event *e = t_sale("Egg tarts");
+
+	ck_assert_int_eq(custos_event_append(NULL, r->fx->ctx, r->fx->ids[1], e), CUSTOS_OK);
+	custos_event_free(e);
+	r->before = (uint64_t)metric_now(r->fx, r->fx->ids[1], "events");
+}
+
+static int event_list(t_call *r)
+{
+	custos_event_list_options o = CUSTOS_EVENT_LIST_OPTIONS_INIT;
+	int rc;
+
+	o.newest_first = 1;
+	r->count = 0;
+	if ((rc = custos_event_list(&r->evit, r->fx->ctx, r->fx->ids[1], &o)))
+		return rc;
+	while ((rc = custos_event_iter_next(&r->ev, r->evit)) == CUSTOS_OK) {
+		const char *item;
+		if ((rc = custos_event_get_text(&item, r->ev, CUSTOS_EVENT_ITEM)))
+			return rc;
+		custos_event_free(r->ev);
+		r->ev = NULL;
+		r->count++;
+	}
+	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}
+
+static void events_listed(t_call *r) { ck_assert_uint_eq(r->count, r->before); }
+
+static void wbatch_prepare(t_call *r)
+{
+	custos_customer *c = t_person(r->fx->ctx, "Batch Bai", "batch.bai@example.com");
+
+	r->before = (uint64_t)metric_now(r->fx, r->fx->ids[2], "events");
+	ck_assert_int_eq(custos_batch_new(&r->wb, r->fx->ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_batch_create(r->wb, c), CUSTOS_OK);
+	custos_customer_free(c);
+	for (int i = 0; i < 3; i++) {
+		custos_event *e = t_sale("Dim sum");
+		ck_assert_int_eq(custos_batch_append(r->wb, r->fx->ids[2], e), CUSTOS_OK);
+		custos_event_free(e);
+	}
+}
+
+static int wbatch_commit(t_call *r) { return custos_batch_commit(r->wb); }
+
+static void wbatch_committed(t_call *r)
+{
+	ck_assert_uint_eq(custos_batch_seq(r->wb, 3), r->before + 3);
+	ck_assert_int_eq(metric_now(r->fx, r->fx->ids[2], "events"), (int64_t)r->before + 3);
+	ck_assert_uint_ne(custos_batch_id(r->wb, 0), 0);
+}
+
+static void history_prepare(t_call *r)
+{
+	custos_customer *c = NULL;
+
+	ck_assert_int_eq(custos_customer_new(&c, r->fx->ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "company", "History Holdings"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_update(r->fx->ctx, r->fx->ids[1], c), CUSTOS_OK);
+	custos_customer_free(c);
+	c = get_now(r->fx, r->fx->ids[1]);
+	r->before = custos_customer_version(c);
+	custos_customer_free(c);
+}
+
+static int history_list(t_call *r)
+{
+	int rc;
+
+	r->count = 0;
+	if ((rc = custos_history_list(&r->hit, r->fx->ctx, r->fx->ids[1], 0)))
+		return rc;
+	if ((rc = custos_history_next(&r->change, r->hit)))
+		return rc;
+	r->count = custos_change_version(r->change);
+	return custos_change_old_value(&r->bufs[0], r->change, 0) == CUSTOS_ENOMEM ? CUSTOS_ENOMEM : CUSTOS_OK;
+}
+
+static void history_listed(t_call *r)
+{
+	ck_assert_uint_eq(r->count, r->before);
+	ck_assert_str_eq(custos_change_field(r->change, 0), "company");
+}
+
+static int history_restore(t_call *r)
+{
+	return custos_history_restore(r->fx->ctx, r->fx->ids[1], (uint32_t)r->before, "company");
+}
+
+static void history_restored(t_call *r)
+{
+	custos_customer *c = get_now(r->fx, r->fx->ids[1]);
+
+	ck_assert_uint_eq(custos_customer_version(c), r->before + 1);
+	custos_customer_free(c);
+}
+
+static void expire_prepare(t_call *r)
+{
+	custos_event *e = NULL;
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_POINTS), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_time(e, T_EV_TIME), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_EARN, 25, T_EV_TIME + 1000000), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_append(NULL, r->fx->ctx, r->fx->ids[0], e), CUSTOS_OK);
+	custos_event_free(e);
+}
+
+static int points_expire(t_call *r) { return custos_points_expire(&r->count, r->fx->ctx, T_EV_TIME + 2000000); }
+
+static void points_expired(t_call *r)
+{
+	ck_assert_uint_eq(r->count, 1);
+	ck_assert_int_eq(metric_now(r->fx, r->fx->ids[0], "points"), 0);
+}
+
 const t_op t_ops[] = {
 	/* stores */
 	{ "custos_backend_open", CLOSED, 1, NULL, backend_open, free_call, backend_opened },
@@ -1225,6 +1396,8 @@ const t_op t_ops[] = {
 	{ "custos_audit_verify", 0, 1, NULL, audit_verify, free_call, audit_verified },
 	{ "custos_audit_public_key", 0, 1, NULL, audit_public_key, free_call, audit_key_got },
 	{ "custos_db_check", 0, 4, NULL, db_check, free_call, NULL },
+	{ "custos_event_list", 0, 3, listing_prepare, event_list, free_call, events_listed },
+	{ "custos_history_list", 0, 3, history_prepare, history_list, free_call, history_listed },
 	/* writes */
 	{ "custos_audit_flush", W, 1, flush_prepare, audit_flush, free_call, audit_flushed },
 	{ "custos_audit_checkpoint", W, 1, checkpoint_prepare, audit_checkpoint, checkpoint_cleanup, checkpoint_made },
@@ -1234,6 +1407,10 @@ const t_op t_ops[] = {
 	{ "custos_customer_update_if", W, 6, update_prepare, customer_update_if, free_call, customer_updated },
 	{ "custos_customer_update, schema changed by another handle", W, 6, stale_prepare, customer_update_stale,
 	  free_call, customer_updated_stale },
+	{ "custos_event_append", W, 3, event_prepare, event_append, free_call, event_appended },
+	{ "custos_batch_commit", W, 6, wbatch_prepare, wbatch_commit, free_call, wbatch_committed },
+	{ "custos_history_restore", W, 4, history_prepare, history_restore, free_call, history_restored },
+	{ "custos_points_expire", W, 2, expire_prepare, points_expire, free_call, points_expired },
 	{ "custos_customer_reassign", W, 1, reassign_prepare, customer_reassign, free_call, customer_reassigned },
 	{ "custos_customer_reassign_all", W, 1, reassign_all_prepare, reassign_all, free_call, all_reassigned },
 	{ "custos_team_create", W, 1, name_prepare, team_create, free_call, team_created },

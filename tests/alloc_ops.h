@@ -28,6 +28,11 @@ typedef struct t_call {
 	custos_schema *schema;
 	custos_review *review;
 	custos_audit_iter *audit;
+	custos_event *ev;
+	custos_event_iter *evit;
+	custos_batch *wb;
+	custos_history_iter *hit;
+	custos_change *change;
 	custos_buf bufs[T_STRINGS];
 	uint64_t id, count, before, gaps, ids[T_IDS];
 	uint32_t pid, flags;
