@@ -131,6 +131,11 @@ START_TEST(updates_record_the_fields_they_changed_and_their_old_values)
 	ck_assert_uint_eq(custos_change_version(ch[0]), 2);
 	free_changes(ch, 1);
 	ck_assert_uint_eq(changes_of(t.ctx, id, 1, ch, 8), 0);
+	{	/* below version 1 there is nothing, yet the customer must still be in scope */
+		custos_history_iter *it = NULL;
+		ck_assert_int_eq(custos_history_list(&it, t.ctx, id + 100, 1), CUSTOS_ENOTFOUND);
+		ck_assert_ptr_null(it);
+	}
 	t_store_close(&t);
 }
 END_TEST
@@ -232,6 +237,26 @@ START_TEST(old_values_follow_the_contexts_visibility)
 	set(alice, hers, "company", "Alice Co");
 	ck_assert_uint_eq(changes_of(alice, hers, 0, ch, 4), 1);
 	free_changes(ch, 1);
+	/* A change outlives its iterator and its context, and still shows what that context saw. */
+	{
+		custos_ctx *sam2 = NULL;
+		custos_history_iter *hi = NULL;
+		custos_change *kept = NULL;
+		custos_buf b = CUSTOS_BUF_INIT;
+		size_t i;
+		ck_assert_int_eq(custos_ctx_open(&sam2, t.db, "sam"), CUSTOS_OK);
+		ck_assert_int_eq(custos_history_list(&hi, sam2, id, 0), CUSTOS_OK);
+		ck_assert_int_eq(custos_history_next(&kept, hi), CUSTOS_OK);
+		custos_history_iter_free(hi);
+		custos_ctx_free(sam2);
+		for (i = 0; strcmp(custos_change_field(kept, i), "email"); i++)
+			;
+		ck_assert_int_eq(custos_change_old_value(&b, kept, i), CUSTOS_OK);
+		ck_assert_str_eq((const char *)b.ptr, "v***@example.com");
+		ck_assert_int_eq(custos_change_is_masked(kept, i), 1);
+		custos_buf_dispose(&b);
+		custos_change_free(kept);
+	}
 	/* Restoring needs the field seen clearly. */
 	T_UNCHANGED(&t, custos_history_restore(sam, id, 3, "email"), CUSTOS_EDENIED);
 	custos_ctx_free(sam);

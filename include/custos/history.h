@@ -68,7 +68,9 @@ CUSTOS_EXTERN(int) custos_history_next(custos_change **out, custos_history_iter 
 /** @brief Free an iterator. @param[in] iter The iterator; NULL is accepted. */
 CUSTOS_EXTERN(void) custos_history_iter_free(custos_history_iter *iter);
 
-/** @brief Wipe and free a change. @param[in] change The change; NULL is accepted. */
+/** @brief Wipe and free a change. A change outlives its iterator and the context it was
+ *  read through: it keeps what it needs of them (the visibility it is shown with).
+ *  @param[in] change The change; NULL is accepted. */
 CUSTOS_EXTERN(void) custos_change_free(custos_change *change);
 
 /** @brief The record version the change made. @param[in] change The change. @return The version; 0 for NULL. */

@@ -52,7 +52,7 @@ static int page_fn(cu_op *op, void *arg)
 
 	for (size_t i = 0; !rc && i < it->n; i++) {
 		it->page[i]->schema = cu_schema_ref(op->schema);
-		it->page[i]->ctx = it->ctx;
+		memcpy(it->page[i]->vis, it->ctx->role.vis, sizeof it->page[i]->vis);
 	}
 	return rc;
 }
@@ -96,10 +96,7 @@ int custos_history_list(custos_history_iter **out, custos_ctx *ctx, uint64_t cus
 	it->customer = customer;
 	it->before = before_version;
 	/* The first page now: a customer out of scope fails here, as a lookup would. */
-	if (before_version == 1)
-		it->done = 1;  /* nothing is below version 1 */
-	else
-		rc = read_page(it);
+	rc = read_page(it);
 	if (!rc)
 		rc = cu_log_read(ctx, CUSTOS_AUDIT_HISTORY, CUSTOS_OP_READ, customer, seen_classes(ctx), CUSTOS_OK, 0);
 	if (rc) {
@@ -151,7 +148,7 @@ const char *custos_change_field(const custos_change *ch, size_t i)
 
 static int visibility(const custos_change *ch, const cu_field *f)
 {
-	return f->cls == CUSTOS_CLASS_PROFILE ? CUSTOS_VIS_CLEAR : ((const custos_ctx *)ch->ctx)->role.vis[f->cls];
+	return f->cls == CUSTOS_CLASS_PROFILE ? CUSTOS_VIS_CLEAR : ch->vis[f->cls];
 }
 
 int custos_change_is_masked(const custos_change *ch, size_t i)

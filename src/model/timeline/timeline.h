@@ -157,7 +157,7 @@ typedef struct custos_change {
 	cu_change_field *fields;
 	cu_bytes values;
 	cu_schema *schema;    /* set by the API layer, for names */
-	const void *ctx;      /* the context it was read through, for visibility */
+	uint8_t vis[CUSTOS_CLASS_COUNT];  /* the visibility of the context it was read through */
 } cu_change;
 /* Record the fields of c (dirty, with old slots `old`) whose value changed, as the change
  * that made `version`, encrypted under dek. Nothing when no value changed. */
