@@ -65,6 +65,12 @@ class Customer:
         """The customer's id; 0 for a draft."""
         return lib.custos_customer_id(self._h)
 
+    @property
+    def version(self):
+        """The record version: 1 when created, one more after every update (also one that
+        changes no value); 0 for a draft. Field history is listed by these versions."""
+        return lib.custos_customer_version(self._h)
+
     def __setitem__(self, field, value):
         """Any field from its text form, as custos_customer_set_string() reads it: "1500.00 HKD",
         "2026-11-23T20:15:00Z", "true", 42, "vip,regular". Python values are turned into text

@@ -108,6 +108,7 @@ _PROTOTYPES = {
     "custos_customer_set_string": (_i, [_p, _s, _s]),
     "custos_customer_get_string": (_i, [ctypes.POINTER(Buf), _p, _s]),
     "custos_customer_id": (_u64, [_p]),
+    "custos_customer_version": (_u32, [_p]),
     "custos_customer_create": (_i, [ctypes.POINTER(_u64), _p, _p]),
     "custos_customer_lookup": (_i, [_pp, _p, _u64]),
     "custos_customer_update": (_i, [_p, _u64, _p]),
