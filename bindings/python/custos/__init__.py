@@ -1,5 +1,5 @@
 """A first Python binding of custos over ctypes: stores, contexts, customers, timeline
-events and write batches.
+events, write batches and field history.
 
     import custos
     with custos.Store("memory:", passphrase="...", create=True) as store:
@@ -14,6 +14,11 @@ events and write batches.
             print(e.seq, e.time, e.amount, e["item"])
         print(ctx.get(cid)["spend_HKD"])        # timeline metrics read like fields
 
+        ctx.update(cid, email="taiman@example.hk")
+        for ch in ctx.history(cid):             # newest first
+            print(ch.version, ch.author, ch.fields, ch.old("email"))
+        ctx.restore(cid, 2, "email")            # the email before version 2, as a new update
+
 Times are integers, microseconds since the epoch, as in C. Enumerations (event kinds,
 channels, directions, scales, points operations, event texts) are given and returned by
 the names the library gives them ("purchase", "visit", "in", "nps", "earn", "item"); see
@@ -27,16 +32,18 @@ import ctypes
 from . import _ffi
 from ._ffi import lib
 
-__all__ = ["Error", "Store", "Context", "Customer", "Event", "Events", "Batch", "enum_names", "version"]
+__all__ = ["Error", "Store", "Context", "Customer", "Event", "Events", "Batch", "Change", "History", "enum_names",
+           "version"]
 
 
 class Error(Exception):
     """A failed custos call: code (negative int), name ("CUSTOS_EINVALID") and message."""
 
-    def __init__(self, code):
+    def __init__(self, code, message=None):
+        # message: for refusals made by the binding itself; otherwise the thread's last one.
         self.code = code
         self.name = lib.custos_error_name(code).decode()
-        self.message = lib.custos_error_last().decode()
+        self.message = lib.custos_error_last().decode() if message is None else message
         super().__init__("%s: %s" % (self.name, self.message))
 
 
@@ -54,6 +61,14 @@ def _enc(s):
     return None if s is None else s.encode()
 
 
+def _u32(what, n):
+    # ctypes would silently wrap a value outside uint32_t (-1 -> 4294967295): refuse it.
+    n = int(n)
+    if not 0 <= n <= 0xFFFFFFFF:
+        raise ValueError("%s must be 0 to 4294967295, not %d" % (what, n))
+    return n
+
+
 class Customer:
     """One customer's values, decrypted; freed (and wiped) when closed or collected."""
 
@@ -64,6 +79,12 @@ class Customer:
     def id(self):
         """The customer's id; 0 for a draft."""
         return lib.custos_customer_id(self._h)
+
+    @property
+    def version(self):
+        """The record version: 1 when created, one more after every update (also one that
+        changes no value); 0 for a draft. Field history is listed by these versions."""
+        return lib.custos_customer_version(self._h)
 
     def __setitem__(self, field, value):
         """Any field from its text form, as custos_customer_set_string() reads it: "1500.00 HKD",
@@ -366,6 +387,155 @@ class Events:
         self.close()
 
 
+class Change:
+    """One recorded change of a customer, from Context.history(): the record version it
+    made, who made it and when, the fields whose values it changed and, field by field,
+    the value each held before, shown as the listing context sees the field's class.
+
+    version, time, author and fields are read when the change is listed and stay readable
+    after close(). old() and masked() ask the C change, which keeps the visibility of the
+    context that listed it (it outlives that context); after close() they raise Error
+    (CUSTOS_ESTATE). The C change (with its decrypted old values) is freed and wiped on
+    close(), at the end of a with block, or when the object is collected.
+    """
+
+    _h = None
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("custos.Change objects come from Context.history()")
+
+    @classmethod
+    def _wrap(cls, ctx, handle):
+        ch = cls.__new__(cls)
+        ch._h = handle
+        ch._version = lib.custos_change_version(handle)
+        ch._time = lib.custos_change_time(handle)
+        ch._author = lib.custos_change_author(handle)
+        names = (lib.custos_change_field(handle, i) for i in range(lib.custos_change_field_count(handle)))
+        ch._fields = [None if n is None else n.decode() for n in names]
+        return ch
+
+    @property
+    def version(self):
+        """The record version the change made (Customer.version after it): 2 for the first
+        update of a customer, and so on. Versions without a change (creation, updates that
+        changed no value) are not listed."""
+        return self._version
+
+    @property
+    def time(self):
+        """When the change was made, in microseconds since the epoch."""
+        return self._time
+
+    @property
+    def author(self):
+        """The id of the principal who made the change (1 for the bootstrap admin)."""
+        return self._author
+
+    @property
+    def fields(self):
+        """The names of the fields whose values the change changed (one or more), in the
+        schema's order, as a new list."""
+        return list(self._fields)
+
+    def _index(self, field):
+        try:
+            i = self._fields.index(field)
+        except ValueError:
+            raise KeyError(field) from None
+        if not self._h:
+            raise Error(_ffi.ESTATE, "the change of version %d is closed" % self._version)
+        return i
+
+    def old(self, field):
+        """The value field held before the change, as text (as Customer[...] shows values
+        of its type); its masked form ("c***@example.com") when the listing context sees
+        the field's class masked; None when the field had no value before.
+
+        Raises KeyError when the change did not change field, Error (CUSTOS_EDENIED) when
+        the listing context does not see the field's class (it only sees that the field
+        changed), Error (CUSTOS_ESTATE) after close()."""
+        i = self._index(field)
+        buf = _ffi.Buf()
+        rc = lib.custos_change_old_value(ctypes.byref(buf), self._h, i)
+        if rc == _ffi.ENOTFOUND:  # no value before the change
+            return None
+        _check(rc)
+        try:
+            return ctypes.string_at(buf.ptr, buf.size).decode()
+        finally:
+            lib.custos_buf_dispose(ctypes.byref(buf))
+
+    def masked(self, field):
+        """Whether old(field) is shown masked to the listing context. Raises KeyError when
+        the change did not change field, Error (CUSTOS_ESTATE) after close()."""
+        return lib.custos_change_is_masked(self._h, self._index(field)) == 1
+
+    def __repr__(self):
+        return "<custos.Change version=%d author=%d time=%d fields=%r%s>" % (
+            self._version, self._author, self._time, self._fields, "" if self._h else " (closed)")
+
+    def close(self):
+        """Free (and wipe) the C change and its old values now."""
+        if self._h:
+            lib.custos_change_free(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+class History:
+    """An iterator over one customer's changes (Change), newest first, from
+    Context.history(). The C iterator reads a page at a time and checks at every page that
+    the customer is still in the context's scope. It is freed when the listing is
+    exhausted, when iterating raises, on close() or at the end of a with block, or when
+    the object is collected; the changes it gave stay usable."""
+
+    def __init__(self, ctx, cid, before):
+        self._ctx = ctx  # the C iterator keeps its own reference too
+        self._h = ctypes.c_void_p()
+        _check(lib.custos_history_list(ctypes.byref(self._h), ctx._h, cid, before))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self._h:
+            raise StopIteration
+        h = ctypes.c_void_p()
+        rc = lib.custos_history_next(ctypes.byref(h), self._h)
+        if rc == _ffi.ITEROVER:
+            self.close()
+            raise StopIteration
+        if rc != _ffi.OK:
+            err = Error(rc)  # read the message before another call can replace it
+            self.close()
+            raise err
+        return Change._wrap(self._ctx, h)
+
+    def close(self):
+        """Free the C iterator now; iterating afterwards gives nothing more."""
+        if self._h:
+            lib.custos_history_iter_free(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
 class Batch:
     """A list of writes (customers to create, updates, events to append) made as one
     context and stored together by commit(), in one transaction: all or nothing.
@@ -573,6 +743,34 @@ class Context:
     def batch(self):
         """A new, empty Batch of writes made as this context."""
         return Batch(self)
+
+    def history(self, cid, before=None):
+        """Customer cid's recorded changes, newest first, as a History iterator of Change;
+        an unknown customer or one out of this context's scope raises Error
+        (CUSTOS_ENOTFOUND) here, not at the first next().
+
+        Every update that changed at least one value made one change (creation and updates
+        that changed nothing made none). before: only changes that made a version below
+        this one, an int or a Change: pass the last change of the previous page; None (or
+        0) for every change. Take a page with itertools.islice(ctx.history(cid), n)."""
+        if isinstance(before, Change):
+            before = before.version
+        return History(self, cid, _u32("before", before or 0))
+
+    def restore(self, cid, version, field):
+        """Give field of customer cid back the value it held before the change that made
+        version (an int or a Change); no value then unsets it. The restore is an update
+        like any other: checked like one, it makes a new version and records its own change
+        (whose old value is the one replaced). Needs the update right and the field's class
+        seen clearly (else CUSTOS_EDENIED).
+
+        Raises Error: CUSTOS_ENOTFOUND for an unknown customer or a version without a
+        recorded change, CUSTOS_EINVALID when that change did not change field (or an
+        unknown field, or a value the field no longer takes), CUSTOS_EEXISTS when another
+        customer now holds that unique value. A refused restore changes nothing."""
+        if isinstance(version, Change):
+            version = version.version
+        _check(lib.custos_history_restore(self._h, cid, _u32("version", version), _enc(field)))
 
     def close(self):
         """Release the context now."""

@@ -108,6 +108,7 @@ _PROTOTYPES = {
     "custos_customer_set_string": (_i, [_p, _s, _s]),
     "custos_customer_get_string": (_i, [ctypes.POINTER(Buf), _p, _s]),
     "custos_customer_id": (_u64, [_p]),
+    "custos_customer_version": (_u32, [_p]),
     "custos_customer_create": (_i, [ctypes.POINTER(_u64), _p, _p]),
     "custos_customer_lookup": (_i, [_pp, _p, _u64]),
     "custos_customer_update": (_i, [_p, _u64, _p]),
@@ -167,6 +168,19 @@ _PROTOTYPES = {
     "custos_batch_commit": (_i, [_p]),
     "custos_batch_id": (_u64, [_p, ctypes.c_size_t]),
     "custos_batch_seq": (_u32, [_p, ctypes.c_size_t]),
+    # history.h
+    "custos_history_list": (_i, [_pp, _p, _u64, _u32]),
+    "custos_history_next": (_i, [_pp, _p]),
+    "custos_history_iter_free": (None, [_p]),
+    "custos_change_free": (None, [_p]),
+    "custos_change_version": (_u32, [_p]),
+    "custos_change_time": (_i64, [_p]),
+    "custos_change_author": (_u32, [_p]),
+    "custos_change_field_count": (ctypes.c_size_t, [_p]),
+    "custos_change_field": (_s, [_p, ctypes.c_size_t]),
+    "custos_change_old_value": (_i, [ctypes.POINTER(Buf), _p, ctypes.c_size_t]),
+    "custos_change_is_masked": (_i, [_p, ctypes.c_size_t]),
+    "custos_history_restore": (_i, [_p, _u64, _u32, _s]),
 }
 
 for _name, (_res, _args) in _PROTOTYPES.items():
@@ -192,4 +206,5 @@ OPEN_READONLY = 0x4
 EVENT_LIST_OPTIONS_VERSION = 1
 OK = 0
 ENOTFOUND = -3
+ESTATE = -8
 ITEROVER = -31
