@@ -1523,6 +1523,36 @@ START_TEST(the_store_check_finds_timelines_that_disagree)
 }
 END_TEST
 
+/* A whole timeline rolled back consistently (an event removed with the summary that
+ * counted it): the store check cannot tell, the audit log's replay does. */
+START_TEST(the_audit_log_finds_a_timeline_rolled_back_whole)
+{
+	unsigned char keys[8][T_KEY_MAX], k8[8], *old;
+	size_t lens[8], on;
+	uint64_t first_bad = 0;
+	t_store t;
+	uint64_t id;
+
+	t_store_open_kind(&t, _i);
+	id = t_create(t.ctx, "Rollback Rui", NULL);
+	(void)append(t.ctx, id, purchase(T0, 100, "HKD", "one"));
+	(void)append(t.ctx, id, purchase(T0 + 1, 100, "HKD", "two"));
+	key_of(k8, id);
+	ck_assert_int_eq(t_raw_get(t.be, T_B_METRICS, k8, 8, &old, &on), CUSTOS_OK);
+	(void)append(t.ctx, id, purchase(T0 + 2, 100, "HKD", "three"));
+	ck_assert_int_eq(custos_audit_verify(NULL, t.ctx, 0, NULL, 0), CUSTOS_OK);
+	ck_assert_uint_eq(t_raw_keys(t.be, T_B_EVENTS, NULL, 0, keys, lens, 8), 3);
+	ck_assert_int_eq(t_raw_del(t.be, T_B_EVENTS, keys[2], lens[2]), CUSTOS_OK);
+	ck_assert_int_eq(t_raw_put(t.be, T_B_METRICS, k8, 8, old, on), CUSTOS_OK);
+	free(old);
+	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_audit_verify(&first_bad, t.ctx, 0, NULL, 0), CUSTOS_EAUTH);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "timeline counts 2 events where the log recorded 3"));
+	ck_assert_uint_gt(first_bad, 0);
+	t_store_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("event");
@@ -1551,6 +1581,7 @@ int main(void)
 	tcase_add_test(tc, a_tampered_ledger_is_refused);
 	tcase_add_test(tc, an_expiry_run_leaves_customers_out_of_scope_alone);
 	tcase_add_loop_test(tc, the_store_check_finds_timelines_that_disagree, 0, 3);
+	tcase_add_loop_test(tc, the_audit_log_finds_a_timeline_rolled_back_whole, 0, 3);
 	suite_add_tcase(s, tc);
 	return t_run(s);
 }

@@ -149,7 +149,8 @@ CUSTOS_EXTERN(int) custos_audit_public_key(custos_buf *out, custos_ctx *ctx) CUS
  *
  * Recomputes the chain and every checkpoint signature, compares the end of the log with the
  * store's head (and with @p anchor_hash at @p anchor_seq when given), and replays every
- * write entry against the stored customers.
+ * write entry against the stored customers and every event entry against their timelines
+ * (each customer's timeline must count the events the log recorded).
  *
  * Verification writes nothing: it checks what is committed, as the log stood when it
  * reached its end. Call custos_audit_flush() first to include your own recent reads (its own

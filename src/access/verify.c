@@ -19,6 +19,7 @@
 
 #include "access/access.h"
 #include "model/record.h"
+#include "model/timeline/timeline.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -31,6 +32,8 @@ typedef struct last_write {
 	uint32_t version;
 	unsigned char hash[32];
 	uint8_t used, seen;
+	uint32_t events;       /* the highest event sequence number the log recorded */
+	uint64_t events_seq;   /* the entry that recorded it */
 } last_write;
 
 typedef struct block_end {
@@ -90,7 +93,8 @@ static int note_write(const cu_audit_rec *r, uint64_t seq, void *arg)
 
 	if (r->result != CUSTOS_OK || !r->customer)
 		return CUSTOS_OK;
-	if (r->action != CUSTOS_AUDIT_CREATE && r->action != CUSTOS_AUDIT_UPDATE && r->action != CUSTOS_AUDIT_REASSIGN)
+	if (r->action != CUSTOS_AUDIT_CREATE && r->action != CUSTOS_AUDIT_UPDATE && r->action != CUSTOS_AUDIT_REASSIGN &&
+	    r->action != CUSTOS_AUDIT_EVENT)
 		return CUSTOS_OK;
 	if (r->customer < v->lo || r->customer - v->lo >= RANGE_IDS) {
 		if (r->customer >= v->lo + RANGE_IDS && r->customer < v->next_id)
@@ -98,6 +102,13 @@ static int note_write(const cu_audit_rec *r, uint64_t seq, void *arg)
 		return CUSTOS_OK;
 	}
 	w = &v->writes[r->customer - v->lo];
+	if (r->action == CUSTOS_AUDIT_EVENT) {
+		if (r->version > w->events) {
+			w->events = r->version;
+			w->events_seq = seq;
+		}
+		return CUSTOS_OK;
+	}
 	w->seq = seq;
 	w->version = r->version;
 	memcpy(w->hash, r->hash, 32);
@@ -297,6 +308,27 @@ typedef struct replay_page {
 	int end;            /* the range's customers are done */
 } replay_page;
 
+/* A stored customer's timeline against the events the log recorded: as many as its
+ * summary counts (custos_db_check() checks the summary against the events themselves). */
+static int check_timeline(vstate *v, cu_txn *t, uint64_t id, const last_write *w)
+{
+	cu_summary s;
+	cu_op op;
+	int rc;
+
+	cu_op_init(&op, v->core, t, NULL);
+	rc = cu_summary_load(&op, id, &s);
+	cu_op_release(&op);
+	if (rc == CUSTOS_EAUTH)
+		return bad(v, w->events_seq ? w->events_seq : w->seq, "%s", custos_error_last());
+	if (rc)
+		return rc;
+	if (s.events != w->events)
+		return bad(v, w->events ? w->events_seq : w->seq, "customer %llu's timeline counts %u events where the log "
+			"recorded %u: it was rolled back or altered", (unsigned long long)id, s.events, w->events);
+	return CUSTOS_OK;
+}
+
 /* A stored customer against the last write of it the log holds. */
 static int check_customer(vstate *v, uint64_t id, const custos_val *val)
 {
@@ -351,6 +383,8 @@ static int replay_fn(cu_txn *t, void *arg)
 			break;
 		}
 		if ((rc = check_customer(v, id, &val)))
+			break;
+		if ((rc = check_timeline(v, t, id, &v->writes[id - v->lo])))
 			break;
 		upto = id;
 		n++;
