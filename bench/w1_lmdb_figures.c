@@ -29,6 +29,23 @@ static long long bucket_entries(MDB_txn *txn, const char *name)
 	return (long long)st.ms_entries;
 }
 
+/* Entries of a bucket whose keys are key_len bytes long (events: 20; the summaries that
+ * share their bucket are 16). */
+static long long entries_of_length(MDB_txn *txn, const char *name, size_t key_len)
+{
+	long long n = 0;
+	MDB_cursor *cur;
+	MDB_dbi dbi;
+	MDB_val k, v;
+
+	if (mdb_dbi_open(txn, name, 0, &dbi) || mdb_cursor_open(txn, dbi, &cur))
+		return -1;
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		n += k.mv_size == key_len;
+	mdb_cursor_close(cur);
+	return n;
+}
+
 static long long value_bytes(MDB_txn *txn, const char *name)
 {
 	long long bytes = 0;
@@ -78,8 +95,8 @@ int w1_lmdb_timeline_figures(const char *dir)
 		return 1;
 	mdb_env_set_maxdbs(env, 16);
 	if (!mdb_env_open(env, dir, MDB_RDONLY, 0600) && !mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) {
-		printf("events_stored %lld\n", bucket_entries(txn, "events"));
-		printf("timeline_bytes %lld\n", bucket_pages_bytes(txn, "events") + bucket_pages_bytes(txn, "metrics"));
+		printf("events_stored %lld\n", entries_of_length(txn, "events", 20));
+		printf("timeline_bytes %lld\n", bucket_pages_bytes(txn, "events") + bucket_pages_bytes(txn, "points"));
 		mdb_txn_abort(txn);
 		rc = 0;
 	}

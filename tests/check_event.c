@@ -12,7 +12,6 @@
 #include "support.h"
 
 #define B_EVENTS T_B_EVENTS
-#define B_METRICS T_B_METRICS
 #define HOUR_US (3600LL * 1000000)
 #define DAY_US (24 * HOUR_US)
 #define T0 (1700000000LL * 1000000)   /* 2023-11-14 */
@@ -25,6 +24,14 @@ static int64_t now_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The key of a customer's timeline summary in the events bucket: id ‖ 0xFF x 8. */
+static void summary_key(unsigned char k[16], uint64_t id)
+{
+	for (int i = 0; i < 8; i++)
+		k[i] = (unsigned char)(id >> (56 - 8 * i));
+	memset(k + 8, 0xFF, 8);
 }
 
 /* ---- drafts ---- */
@@ -775,7 +782,7 @@ START_TEST(damaged_events_and_summaries_are_errors_never_crashes)
 		(void)append(t.ctx, id, random_event(1 + i % CUSTOS_EVENT_KIND_MAX, T0 + i * HOUR_US, &seed));
 	(void)append(t.ctx, other, purchase(T0, 5, "HKD", "x"));
 	nkeys = t_raw_keys(t.be, B_EVENTS, NULL, 0, keys, lens, 64);
-	ck_assert_uint_eq(nkeys, 21);
+	ck_assert_uint_eq(nkeys, 23);  /* 20 events and a summary, one event and a summary */
 
 	/* Flip random bits of random events, one at a time: every listing that reaches the
 	 * event fails with EAUTH naming it, and the store is whole again once it is put back. */
@@ -808,7 +815,7 @@ START_TEST(damaged_events_and_summaries_are_errors_never_crashes)
 	ck_assert_int_eq(t_raw_del(t.be, B_EVENTS, keys[3], lens[3]), CUSTOS_OK);
 	keys[3][15] ^= 1;
 	ck_assert_int_eq(t_raw_put(t.be, B_EVENTS, keys[3], lens[3], orig, on), CUSTOS_OK);
-	ck_assert_int_eq(t_raw_get(t.be, B_EVENTS, keys[20], lens[20], &val, &vn), CUSTOS_OK);
+	ck_assert_int_eq(t_raw_get(t.be, B_EVENTS, keys[21], lens[21], &val, &vn), CUSTOS_OK);
 	ck_assert_int_eq(t_raw_put(t.be, B_EVENTS, keys[4], lens[4], val, vn), CUSTOS_OK);
 	ck_assert_int_eq(custos_event_list(&it, t.ctx, id, NULL), CUSTOS_EAUTH);
 	free(val);
@@ -820,16 +827,15 @@ START_TEST(damaged_events_and_summaries_are_errors_never_crashes)
 
 	/* A summary flipped anywhere: the next append is refused and changes nothing. */
 	{
-		unsigned char k8[8];
-		for (int i = 0; i < 8; i++)
-			k8[i] = (unsigned char)(other >> (56 - 8 * i));
-		ck_assert_int_eq(t_raw_get(t.be, B_METRICS, k8, 8, &orig, &on), CUSTOS_OK);
+		unsigned char k16[16];
+		summary_key(k16, other);
+		ck_assert_int_eq(t_raw_get(t.be, B_EVENTS, k16, 16, &orig, &on), CUSTOS_OK);
 		for (size_t at = 0; at < on; at++) {
-			t_raw_flip(t.be, B_METRICS, k8, 8, (long)at, 0x10);
+			t_raw_flip(t.be, B_EVENTS, k16, 16, (long)at, 0x10);
 			e = purchase(T0, 5, "HKD", "x");
 			T_UNCHANGED(&t, custos_event_append(NULL, t.ctx, other, e), CUSTOS_EAUTH);
 			custos_event_free(e);
-			t_raw_flip(t.be, B_METRICS, k8, 8, (long)at, 0x10);
+			t_raw_flip(t.be, B_EVENTS, k16, 16, (long)at, 0x10);
 		}
 		free(orig);
 		ck_assert_uint_eq(append(t.ctx, other, purchase(T0, 5, "HKD", "x")), 2);
@@ -1389,7 +1395,7 @@ END_TEST
 
 START_TEST(a_tampered_ledger_is_refused)
 {
-	unsigned char k[9];
+	unsigned char k[8];
 	custos_event *e;
 	t_store t;
 	uint64_t id;
@@ -1399,14 +1405,13 @@ START_TEST(a_tampered_ledger_is_refused)
 	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_EARN, 10, T0 + DAY_US));
 	for (int i = 0; i < 8; i++)
 		k[i] = (unsigned char)(id >> (56 - 8 * i));
-	k[8] = 'L';
 	for (long at = 0; at < 5 + 16 + 16; at++) {
-		t_raw_flip(t.be, T_B_METRICS, k, sizeof k, at, 0x01);
+		t_raw_flip(t.be, T_B_POINTS, k, sizeof k, at, 0x01);
 		e = points(T0, CUSTOS_POINTS_REDEEM, 1, 0);
 		T_UNCHANGED(&t, custos_event_append(NULL, t.ctx, id, e), CUSTOS_EAUTH);
 		custos_event_free(e);
 		ck_assert_int_eq(custos_points_expire(NULL, t.ctx, T0 + 2 * DAY_US), CUSTOS_EAUTH);
-		t_raw_flip(t.be, T_B_METRICS, k, sizeof k, at, 0x01);
+		t_raw_flip(t.be, T_B_POINTS, k, sizeof k, at, 0x01);
 	}
 	ck_assert_uint_eq(append(t.ctx, id, points(T0, CUSTOS_POINTS_REDEEM, 1, 0)), 2);
 	t_store_close(&t);
@@ -1465,14 +1470,14 @@ static uint64_t checked_store(t_store *t, int i)
 
 START_TEST(the_store_check_finds_timelines_that_disagree)
 {
-	unsigned char keys[8][T_KEY_MAX], k8[8], k9[9], *old, *v;
+	unsigned char keys[8][T_KEY_MAX], k8[8], k16[16], *old, *v;
 	size_t lens[8], on, vn;
 	t_store t;
 	uint64_t id;
 
 	/* An event deleted. */
 	id = checked_store(&t, _i);
-	ck_assert_uint_eq(t_raw_keys(t.be, T_B_EVENTS, NULL, 0, keys, lens, 8), 2);
+	ck_assert_uint_eq(t_raw_keys(t.be, T_B_EVENTS, NULL, 0, keys, lens, 8), 3);  /* 2 events, the summary */
 	ck_assert_int_eq(t_raw_del(t.be, T_B_EVENTS, keys[0], lens[0]), CUSTOS_OK);
 	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_ECORRUPT);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "event 1 of customer 1 is missing"));
@@ -1480,10 +1485,10 @@ START_TEST(the_store_check_finds_timelines_that_disagree)
 
 	/* An older summary put back (it authenticates: only the events tell). */
 	id = checked_store(&t, _i);
-	key_of(k8, id);
-	ck_assert_int_eq(t_raw_get(t.be, T_B_METRICS, k8, 8, &old, &on), CUSTOS_OK);
+	summary_key(k16, id);
+	ck_assert_int_eq(t_raw_get(t.be, T_B_EVENTS, k16, 16, &old, &on), CUSTOS_OK);
 	(void)append(t.ctx, id, purchase(T0 + 1, 50, "HKD", "more tea"));
-	ck_assert_int_eq(t_raw_put(t.be, T_B_METRICS, k8, 8, old, on), CUSTOS_OK);
+	ck_assert_int_eq(t_raw_put(t.be, T_B_EVENTS, k16, 16, old, on), CUSTOS_OK);
 	free(old);
 	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_ECORRUPT);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "beyond or repeating the 2 its summary counts"));
@@ -1491,12 +1496,10 @@ START_TEST(the_store_check_finds_timelines_that_disagree)
 
 	/* An older ledger put back. */
 	id = checked_store(&t, _i);
-	memcpy(k9, k8, 8);
-	key_of(k9, id);
-	k9[8] = 'L';
-	ck_assert_int_eq(t_raw_get(t.be, T_B_METRICS, k9, 9, &old, &on), CUSTOS_OK);
+	key_of(k8, id);
+	ck_assert_int_eq(t_raw_get(t.be, T_B_POINTS, k8, 8, &old, &on), CUSTOS_OK);
 	(void)append(t.ctx, id, points(T0, CUSTOS_POINTS_REDEEM, 10, 0));
-	ck_assert_int_eq(t_raw_put(t.be, T_B_METRICS, k9, 9, old, on), CUSTOS_OK);
+	ck_assert_int_eq(t_raw_put(t.be, T_B_POINTS, k8, 8, old, on), CUSTOS_OK);
 	free(old);
 	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_ECORRUPT);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "ledger of customer 1 holds 30 points, its balance is 20"));
@@ -1504,7 +1507,7 @@ START_TEST(the_store_check_finds_timelines_that_disagree)
 
 	/* A customer's events copied under an id that has no customer. */
 	id = checked_store(&t, _i);
-	ck_assert_uint_eq(t_raw_keys(t.be, T_B_EVENTS, NULL, 0, keys, lens, 8), 2);
+	ck_assert_uint_eq(t_raw_keys(t.be, T_B_EVENTS, NULL, 0, keys, lens, 8), 3);
 	ck_assert_int_eq(t_raw_get(t.be, T_B_EVENTS, keys[0], lens[0], &v, &vn), CUSTOS_OK);
 	keys[0][7] = 77;
 	ck_assert_int_eq(t_raw_put(t.be, T_B_EVENTS, keys[0], lens[0], v, vn), CUSTOS_OK);
@@ -1527,7 +1530,7 @@ END_TEST
  * counted it): the store check cannot tell, the audit log's replay does. */
 START_TEST(the_audit_log_finds_a_timeline_rolled_back_whole)
 {
-	unsigned char keys[8][T_KEY_MAX], k8[8], *old;
+	unsigned char keys[8][T_KEY_MAX], k16[16], *old;
 	size_t lens[8], on;
 	uint64_t first_bad = 0;
 	t_store t;
@@ -1537,13 +1540,13 @@ START_TEST(the_audit_log_finds_a_timeline_rolled_back_whole)
 	id = t_create(t.ctx, "Rollback Rui", NULL);
 	(void)append(t.ctx, id, purchase(T0, 100, "HKD", "one"));
 	(void)append(t.ctx, id, purchase(T0 + 1, 100, "HKD", "two"));
-	key_of(k8, id);
-	ck_assert_int_eq(t_raw_get(t.be, T_B_METRICS, k8, 8, &old, &on), CUSTOS_OK);
+	summary_key(k16, id);
+	ck_assert_int_eq(t_raw_get(t.be, T_B_EVENTS, k16, 16, &old, &on), CUSTOS_OK);
 	(void)append(t.ctx, id, purchase(T0 + 2, 100, "HKD", "three"));
 	ck_assert_int_eq(custos_audit_verify(NULL, t.ctx, 0, NULL, 0), CUSTOS_OK);
-	ck_assert_uint_eq(t_raw_keys(t.be, T_B_EVENTS, NULL, 0, keys, lens, 8), 3);
+	ck_assert_uint_eq(t_raw_keys(t.be, T_B_EVENTS, NULL, 0, keys, lens, 8), 4);  /* 3 events, the summary */
 	ck_assert_int_eq(t_raw_del(t.be, T_B_EVENTS, keys[2], lens[2]), CUSTOS_OK);
-	ck_assert_int_eq(t_raw_put(t.be, T_B_METRICS, k8, 8, old, on), CUSTOS_OK);
+	ck_assert_int_eq(t_raw_put(t.be, T_B_EVENTS, k16, 16, old, on), CUSTOS_OK);
 	free(old);
 	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_OK);
 	ck_assert_int_eq(custos_audit_verify(&first_bad, t.ctx, 0, NULL, 0), CUSTOS_EAUTH);

@@ -24,8 +24,8 @@
 #include "util/error.h"
 
 #define PAGE_BLOCKS 256        /* blocks per read transaction */
-#define PAGE_CUSTOMERS 1024    /* customers per read transaction */
-#define RANGE_IDS 65536        /* customer ids replayed at a time: 48 bytes each */
+#define PAGE_CUSTOMERS 512     /* customers per read transaction (two reads each: record, timeline summary) */
+#define RANGE_IDS 65536        /* customer ids replayed at a time: 64 bytes each */
 
 typedef struct last_write {
 	uint64_t seq;

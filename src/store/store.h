@@ -18,8 +18,8 @@ enum cu_bucket {
 	CU_B_INDEX,        /* field id ‖ value or blind index ‖ id -> verifier or empty */
 	CU_B_ACCESS,       /* principals, teams, roles: typed keys (see access/access.h) */
 	CU_B_AUDIT,        /* 'B' ‖ first seq -> block of entries; 'C' ‖ seq -> checkpoint */
-	CU_B_EVENTS,       /* customer id ‖ time ‖ seq -> timeline event (model/timeline/) */
-	CU_B_METRICS,      /* customer id -> the customer's timeline summary and metrics */
+	CU_B_EVENTS,       /* customer id ‖ time ‖ seq -> timeline event; id ‖ 0xFF x 8 -> its summary */
+	CU_B_POINTS,       /* customer id -> the customer's loyalty points, as lots by expiry */
 	CU_B_HISTORY,      /* customer id ‖ record version -> the fields that version changed, old values */
 	CU_B_COUNT
 };

@@ -177,7 +177,7 @@ int cu_timeline_orphans(cu_op *op)
 	int rc = orphans_in(op, CU_B_EVENTS, "events");
 
 	if (!rc)
-		rc = orphans_in(op, CU_B_METRICS, "metrics");
+		rc = orphans_in(op, CU_B_POINTS, "points");
 	if (!rc)
 		rc = orphans_in(op, CU_B_HISTORY, "history");
 	return rc;

@@ -463,10 +463,13 @@ static int wanted(const cu_event_query *q, const unsigned char *key, const unsig
 static void range_keys(const cu_event_query *q, unsigned char lo[CU_EVENT_KEY], unsigned char hi[CU_EVENT_KEY])
 {
 	event_key(lo, q->customer, q->from_us, 0);
-	if (q->until_us)
+	if (q->until_us) {
 		event_key(hi, q->customer, q->until_us, 0);
-	else
-		event_key(hi, q->customer + 1, 0, 0);  /* ids are below UINT64_MAX */
+	} else {  /* after every time (below 2^63), before the summary's key (id ‖ 0xFF...) */
+		cu_put_u64be(hi, q->customer);
+		cu_put_u64be(hi + 8, 1ULL << 63);
+		cu_put_u32be(hi + 16, 0);
+	}
 }
 
 static int in_range(const unsigned char *k, size_t kn, const unsigned char lo[CU_EVENT_KEY],
@@ -603,14 +606,14 @@ int cu_timeline_expire(cu_op *op, int64_t as_of, uint64_t *after, size_t max, in
 	*done = 0;
 	if (max > sizeof ids / sizeof ids[0])
 		max = sizeof ids / sizeof ids[0];
-	/* The customers with a ledger after *after: keys id ‖ 'L' among the summaries. */
+	/* The customers with a ledger after *after. */
 	cu_put_u64be(from, *after);
-	from[8] = 'L' + 1;
-	if ((rc = cu_cursor_open(&c, op->txn, CU_B_METRICS)))
+	from[8] = 0;  /* the smallest key after the id */
+	if ((rc = cu_cursor_open(&c, op->txn, CU_B_POINTS)))
 		return rc;
 	for (rc = cu_cursor_seek(&c, from, sizeof from, &k, &v); rc == CUSTOS_OK && n < max;
 	     rc = cu_cursor_next(&c, &k, &v))
-		if (k.size == 9 && k.data[8] == 'L')
+		if (k.size == 8)
 			ids[n++] = cu_get_u64be(k.data);
 	cu_cursor_close(&c);
 	if (rc == CUSTOS_ITEROVER)

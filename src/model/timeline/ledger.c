@@ -5,7 +5,7 @@
  * adjustment spend the soonest lots of all; adding points by an adjustment makes points
  * that never expire. The lots always sum to the summary's balance.
  *
- * Bucket `metrics`, key: customer id (u64 BE) ‖ 'L'. Value: format u8 ‖ count u32 ‖ per lot,
+ * Bucket `points`, key: customer id (u64 BE). Value: format u8 ‖ count u32 ‖ per lot,
  * soonest first: expires i64 (INT64_MAX: never) ‖ remaining i64 ‖ a 16-byte keyed BLAKE2b
  * tag under the meta key over "CUSLOT01" ‖ store id ‖ id ‖ the value. No key when no lot
  * is left.
@@ -23,10 +23,9 @@
 
 static const char ledger_label[8] = { 'C', 'U', 'S', 'L', 'O', 'T', '0', '1' };
 
-static void ledger_key(unsigned char k[9], uint64_t id)
+static void ledger_key(unsigned char k[8], uint64_t id)
 {
 	cu_put_u64be(k, id);
-	k[8] = 'L';
 }
 
 void cu_ledger_free(cu_ledger *l)
@@ -37,14 +36,14 @@ void cu_ledger_free(cu_ledger *l)
 
 int cu_ledger_load(cu_op *op, uint64_t id, cu_ledger *l)
 {
-	unsigned char k[9], tag[LEDGER_TAG];
+	unsigned char k[8], tag[LEDGER_TAG];
 	custos_val v;
 	uint32_t n;
 	int rc;
 
 	memset(l, 0, sizeof *l);
 	ledger_key(k, id);
-	if ((rc = cu_get(op->txn, CU_B_METRICS, k, sizeof k, &v)))
+	if ((rc = cu_get(op->txn, CU_B_POINTS, k, sizeof k, &v)))
 		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
 	if (v.size < 5 + LEDGER_TAG)
 		return cu_err(CUSTOS_EAUTH, "the points of customer %llu are too short to be a ledger", (unsigned long long)id);
@@ -66,13 +65,13 @@ int cu_ledger_load(cu_op *op, uint64_t id, cu_ledger *l)
 
 int cu_ledger_store(cu_op *op, uint64_t id, const cu_ledger *l)
 {
-	unsigned char k[9], *buf, *p;
+	unsigned char k[8], *buf, *p;
 	size_t n = 5 + l->n * LOT_BYTES + LEDGER_TAG;
 	int rc;
 
 	ledger_key(k, id);
 	if (l->n == 0) {
-		rc = cu_del(op->txn, CU_B_METRICS, k, sizeof k);
+		rc = cu_del(op->txn, CU_B_POINTS, k, sizeof k);
 		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
 	}
 	if (!(buf = cu_malloc(n)))
@@ -85,7 +84,7 @@ int cu_ledger_store(cu_op *op, uint64_t id, const cu_ledger *l)
 		cu_put_u64le(p, (uint64_t)l->lots[i].remaining), p += 8;
 	}
 	cu_timeline_tag(p, op->core->keys, ledger_label, id, buf, (size_t)(p - buf));
-	rc = cu_put(op->txn, CU_B_METRICS, k, sizeof k, buf, n);
+	rc = cu_put(op->txn, CU_B_POINTS, k, sizeof k, buf, n);
 	cu_free(buf);
 	return rc;
 }

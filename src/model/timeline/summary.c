@@ -36,17 +36,23 @@ static int damaged(uint64_t id, const char *what)
 	return cu_err(CUSTOS_EAUTH, "the timeline summary of customer %llu %s", (unsigned long long)id, what);
 }
 
+void cu_summary_key(unsigned char k[CU_SUMMARY_KEY], uint64_t id)
+{
+	cu_put_u64be(k, id);
+	memset(k + 8, 0xFF, CU_SUMMARY_KEY - 8);
+}
+
 int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s)
 {
-	unsigned char k[8], tag[SUMMARY_TAG];
+	unsigned char k[CU_SUMMARY_KEY], tag[SUMMARY_TAG];
 	const unsigned char *p;
 	custos_val v;
 	cu_reader r;
 	int rc;
 
 	memset(s, 0, sizeof *s);
-	cu_put_u64be(k, id);
-	if ((rc = cu_get(op->txn, CU_B_METRICS, k, 8, &v)))
+	cu_summary_key(k, id);
+	if ((rc = cu_get(op->txn, CU_B_EVENTS, k, sizeof k, &v)))
 		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
 	if (v.size < SUMMARY_FIXED + SUMMARY_TAG)
 		return damaged(id, "is too short to be one");
@@ -91,9 +97,9 @@ int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s)
 
 int cu_summary_store(cu_op *op, uint64_t id, const cu_summary *s)
 {
-	unsigned char k[8], buf[SUMMARY_FIXED + CU_SPEND_MAX * SPEND_BYTES + SUMMARY_TAG], *p = buf;
+	unsigned char k[CU_SUMMARY_KEY], buf[SUMMARY_FIXED + CU_SPEND_MAX * SPEND_BYTES + SUMMARY_TAG], *p = buf;
 
-	cu_put_u64be(k, id);
+	cu_summary_key(k, id);
 	*p++ = SUMMARY_FORMAT;
 	cu_put_u32le(p, s->events), p += 4;
 	cu_put_u32le(p, s->orders), p += 4;
@@ -119,7 +125,7 @@ int cu_summary_store(cu_op *op, uint64_t id, const cu_summary *s)
 	}
 	cu_timeline_tag(p, op->core->keys, summary_label, id, buf, (size_t)(p - buf));
 	p += SUMMARY_TAG;
-	return cu_put(op->txn, CU_B_METRICS, k, 8, buf, (size_t)(p - buf));
+	return cu_put(op->txn, CU_B_EVENTS, k, sizeof k, buf, (size_t)(p - buf));
 }
 
 static int add_spend(cu_summary *s, const cu_event *e)

@@ -21,7 +21,9 @@
  *   tag: Poly1305 over "CUSEVT01" ‖ store id ‖ the key ‖ all of the above, under the
  *     one-time key of block 0 of that stream
  *
- * Bucket `metrics`, key: customer id (u64 BE). Value (format 1): the summary below (in
+ * The summary lives in the same bucket, under customer id ‖ 0xFF x 8 (cu_summary_key()), so
+ * that an append rewrites it on the page of the customer's latest events. Value (format 1):
+ * the summary below (in
  * its order, little-endian; spend as count u8 then per currency code 3 ‖ total i64), then
  * a 16-byte keyed BLAKE2b tag under the store's meta key over "CUSMET01" ‖ store id ‖ id
  * ‖ the value, so a summary edited or moved between customers fails.
@@ -104,6 +106,11 @@ void cu_timeline_seal(unsigned char out[CU_RECORD_TAG_BYTES], const unsigned cha
 #define CU_TIMELINE_TAG 16
 void cu_timeline_tag(unsigned char out[CU_TIMELINE_TAG], const cu_keys *k, const char label[8], uint64_t id,
 	const unsigned char *p, size_t n);
+
+/* The summary's key in the events bucket: id ‖ 0xFF x 8, after all of the customer's
+ * events (their times are below 2^63), so it is written on the page of the latest ones. */
+#define CU_SUMMARY_KEY 16
+void cu_summary_key(unsigned char k[CU_SUMMARY_KEY], uint64_t id);
 
 /* The summary of customer id in op's transaction (all zero when it has no events yet);
  * CUSTOS_EAUTH when it does not authenticate. */
