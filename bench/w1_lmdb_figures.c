@@ -29,36 +29,41 @@ static long long bucket_entries(MDB_txn *txn, const char *name)
 	return (long long)st.ms_entries;
 }
 
-/* Entries of a bucket whose keys are key_len bytes long (events: 20; the summaries that
- * share their bucket are 16). */
-static long long entries_of_length(MDB_txn *txn, const char *name, size_t key_len)
+/* Over a bucket's entries (those with keys of key_len bytes; 0: all): their number into
+ * *count and the bytes of their values into *bytes; -1 in both when it cannot be read.
+ * Events have 20-byte keys; the summaries that share their bucket have 16. */
+static void walk_values(MDB_txn *txn, const char *name, size_t key_len, long long *count, long long *bytes)
 {
-	long long n = 0;
 	MDB_cursor *cur;
 	MDB_dbi dbi;
 	MDB_val k, v;
 
+	*count = *bytes = -1;
 	if (mdb_dbi_open(txn, name, 0, &dbi) || mdb_cursor_open(txn, dbi, &cur))
-		return -1;
+		return;
+	*count = *bytes = 0;
 	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		n += k.mv_size == key_len;
+		if (!key_len || k.mv_size == key_len) {
+			(*count)++;
+			*bytes += (long long)v.mv_size;
+		}
 	mdb_cursor_close(cur);
-	return n;
 }
 
 static long long value_bytes(MDB_txn *txn, const char *name)
 {
-	long long bytes = 0;
-	MDB_cursor *cur;
-	MDB_dbi dbi;
-	MDB_val k, v;
+	long long count, bytes;
 
-	if (mdb_dbi_open(txn, name, 0, &dbi) || mdb_cursor_open(txn, dbi, &cur))
-		return -1;
-	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		bytes += (long long)v.mv_size;
-	mdb_cursor_close(cur);
+	walk_values(txn, name, 0, &count, &bytes);
 	return bytes;
+}
+
+static long long entries_of_length(MDB_txn *txn, const char *name, size_t key_len)
+{
+	long long count, bytes;
+
+	walk_values(txn, name, key_len, &count, &bytes);
+	return count;
 }
 
 int w1_lmdb_figures(const char *dir)
