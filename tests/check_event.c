@@ -239,7 +239,7 @@ START_TEST(setters_refuse_what_no_event_may_hold)
 	ck_assert_int_eq(custos_event_set_amount(e, 100, "hkd"), CUSTOS_EINVALID);
 	ck_assert_int_eq(custos_event_set_amount(e, 100, NULL), CUSTOS_EINVALID);
 	ck_assert_int_eq(custos_event_set_score(e, CUSTOS_SCALE_NPS, 5), CUSTOS_EINVALID);
-	ck_assert_ptr_nonnull(strstr(custos_error_last(), "is a purchase event, not a feedback event"));
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "this is a 'purchase' event; the call is for 'feedback' events"));
 	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_SUBJECT, "x"), CUSTOS_EINVALID);
 	ck_assert_ptr_nonnull(strstr(custos_error_last(), "a purchase event has no subject text"));
 	ck_assert_int_eq(custos_event_set_text(e, 4, "x"), CUSTOS_EINVALID);
@@ -1556,6 +1556,78 @@ START_TEST(the_audit_log_finds_a_timeline_rolled_back_whole)
 }
 END_TEST
 
+/* Every getter on NULL, on a draft whose values are not set, and on another kind. */
+START_TEST(getters_say_what_is_wrong)
+{
+	custos_event *e = NULL;
+	const char *cur = "x", *txt = "x";
+	int64_t a, q, p, x;
+	int k, d;
+
+	ck_assert_int_eq(custos_event_kind_of(NULL), 0);
+	ck_assert_uint_eq(custos_event_customer(NULL), 0);
+	ck_assert_uint_eq(custos_event_seq(NULL), 0);
+	ck_assert_int_eq(custos_event_time(NULL), 0);
+	ck_assert_int_eq(custos_event_recorded(NULL), 0);
+	ck_assert_uint_eq(custos_event_author(NULL), 0);
+	ck_assert_int_eq(custos_event_is_masked(NULL), 0);
+	ck_assert_int_eq(custos_event_get_purchase(&a, &cur, &q, NULL), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_get_channel(&k, &d, NULL), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_get_score(&k, &d, NULL), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_get_points(&k, &p, &x, NULL), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_get_text(&txt, NULL, CUSTOS_EVENT_BODY), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_get_text(NULL, NULL, CUSTOS_EVENT_BODY), CUSTOS_EINVALID);
+	custos_event_free(NULL);
+
+	/* A draft: its values are not set yet; the other kinds' getters refuse. */
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_PURCHASE), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_kind_of(e), CUSTOS_EVENT_PURCHASE);
+	ck_assert_uint_eq(custos_event_seq(e), 0);
+	ck_assert_uint_eq(custos_event_customer(e), 0);
+	ck_assert_int_eq(custos_event_get_purchase(&a, &cur, &q, e), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_event_set_amount(e, -500, "JPY"), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_get_purchase(&a, &cur, &q, e), CUSTOS_OK);
+	ck_assert_int_eq(a, -500);
+	ck_assert_str_eq(cur, "JPY");
+	ck_assert_int_eq(q, 1);   /* 1 unless set */
+	ck_assert_int_eq(custos_event_get_purchase(NULL, NULL, NULL, e), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_get_channel(&k, &d, e), CUSTOS_EINVALID);
+	ck_assert_ptr_nonnull(strstr(custos_error_last(), "this is a 'purchase' event; the call is for 'interaction' events"));
+	ck_assert_int_eq(custos_event_get_score(&k, &d, e), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_get_points(&k, &p, &x, e), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_get_text(&txt, e, CUSTOS_EVENT_ITEM), CUSTOS_ENOTFOUND);
+	ck_assert_ptr_null(txt);
+	ck_assert_int_eq(custos_event_get_text(&txt, e, -1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_get_text(&txt, e, CUSTOS_EVENT_TEXT_COUNT), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ITEM, NULL), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_time(NULL, 0), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_quantity(NULL, 1), CUSTOS_EINVALID);
+	custos_event_free(e);
+
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_INTERACTION), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_get_channel(&k, &d, e), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_event_set_amount(e, 1, "HKD"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_quantity(e, 1), CUSTOS_EINVALID);
+	custos_event_free(e);
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_FEEDBACK), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_get_score(&k, &d, e), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_event_set_channel(e, 1, 1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_EARN, 1, 0), CUSTOS_EINVALID);
+	custos_event_free(e);
+	ck_assert_int_eq(custos_event_new(&e, CUSTOS_EVENT_POINTS), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_get_points(&k, &p, &x, e), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_EARN, 5, -1), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_points(e, CUSTOS_POINTS_ADJUST, -1000000000000001LL, 0), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_ITEM, "x"), CUSTOS_EINVALID);
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, "  for the birthday  "), CUSTOS_OK);
+	ck_assert_int_eq(custos_event_get_text(&txt, e, CUSTOS_EVENT_BODY), CUSTOS_OK);
+	ck_assert_str_eq(txt, "for the birthday");
+	ck_assert_int_eq(custos_event_set_text(e, CUSTOS_EVENT_BODY, ""), CUSTOS_OK);   /* unsets */
+	ck_assert_int_eq(custos_event_get_text(&txt, e, CUSTOS_EVENT_BODY), CUSTOS_ENOTFOUND);
+	custos_event_free(e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("event");
@@ -1565,6 +1637,7 @@ int main(void)
 	tcase_add_loop_test(tc, events_of_every_kind_read_back_exactly, 0, 3);
 	tcase_add_loop_test(tc, an_event_without_a_time_is_at_its_append, 0, 3);
 	tcase_add_test(tc, setters_refuse_what_no_event_may_hold);
+	tcase_add_test(tc, getters_say_what_is_wrong);
 	tcase_add_loop_test(tc, appends_that_are_refused_change_nothing, 0, 3);
 	tcase_add_loop_test(tc, a_customer_spends_in_sixteen_currencies_at_most, 0, 2);
 	tcase_add_loop_test(tc, listings_return_what_a_model_of_the_timeline_says, 0, 3);

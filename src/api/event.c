@@ -82,7 +82,7 @@ static int settable(custos_event *e, int kind, const char *fn)
 			"never changed (make a new one with custos_event_new())", fn, e->seq,
 			(unsigned long long)e->customer);
 	if (kind && e->kind != kind)
-		return cu_err(CUSTOS_EINVALID, "%s: the event is a %s event, not a %s event", fn,
+		return cu_err(CUSTOS_EINVALID, "%s: this is a '%s' event; the call is for '%s' events", fn,
 			custos_event_kind_name(e->kind), custos_event_kind_name(kind));
 	return CUSTOS_OK;
 }
@@ -419,7 +419,7 @@ static int gettable(const custos_event *e, int kind, unsigned bit, const char *f
 	if (!e)
 		return cu_null_arg(fn, "event");
 	if (e->kind != kind)
-		return cu_err(CUSTOS_EINVALID, "%s: the event is a %s event, not a %s event", fn,
+		return cu_err(CUSTOS_EINVALID, "%s: this is a '%s' event; the call is for '%s' events", fn,
 			custos_event_kind_name(e->kind), custos_event_kind_name(kind));
 	if (!(e->set & bit))
 		return cu_err(CUSTOS_ENOTFOUND, "%s: the draft's values are not set yet", fn);

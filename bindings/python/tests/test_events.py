@@ -271,7 +271,7 @@ def test_refusals_raise_the_right_code_and_change_nothing(ctx):
     unchanged(ctx, cid, lambda: f.set_score("nps", 11), EINVALID, "11 is outside the NPS scale's 0 to 10")
     unchanged(ctx, cid, lambda: f.set_score("csat", 0), EINVALID, "0 is outside the CSAT scale's 1 to 5")
     unchanged(ctx, cid, lambda: ctx.append_event(cid, f), EINVALID, "needs a score")
-    unchanged(ctx, cid, lambda: e.set_score("nps", 5), EINVALID, "is a purchase event, not a feedback event")
+    unchanged(ctx, cid, lambda: e.set_score("nps", 5), EINVALID, "this is a 'purchase' event; the call is for 'feedback' events")
     unchanged(ctx, cid, lambda: ctx.append_event(cid, points("redeem", 51)), EINVALID,
               "redeem 51 points would take customer")
     unchanged(ctx, cid, lambda: ctx.append_event(cid, points("adjust", -51)), EINVALID, "below zero")
