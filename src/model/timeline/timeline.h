@@ -23,10 +23,11 @@
  *
  * The summary lives in the same bucket, under customer id ‖ 0xFF x 8 (cu_summary_key()), so
  * that an append rewrites it on the page of the customer's latest events. Value (format 1):
- * the summary below (in
- * its order, little-endian; spend as count u8 then per currency code 3 ‖ total i64), then
- * a 16-byte keyed BLAKE2b tag under the store's meta key over "CUSMET01" ‖ store id ‖ id
- * ‖ the value, so a summary edited or moved between customers fails.
+ * the summary below (in its order, little-endian; spend as count u8 then per currency
+ * code 3 ‖ total i64), then a 16-byte keyed BLAKE2b tag under the store's meta key over
+ * "CUSMET01" ‖ store id ‖ id ‖ the value, so a summary edited or moved between customers
+ * fails. Points ledgers are in bucket `points` (ledger.c), history in `history`
+ * (history.c).
  */
 #ifndef CU_MODEL_TIMELINE_H
 #define CU_MODEL_TIMELINE_H
