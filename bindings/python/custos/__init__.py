@@ -344,37 +344,17 @@ class Event:
         self.close()
 
 
-class Events:
-    """An iterator over one customer's events, from Context.events(). The C iterator is
-    freed when the listing is exhausted, when iterating raises, on close() or at the end of
-    a with block, or when the object is collected."""
+class _Owned:
+    """A C handle the object owns: freed by _free (the library wipes what it held) on
+    close(), at the end of a with block, or when the object is collected."""
 
-    def __init__(self, ctx, cid, opts):
-        self._ctx = ctx  # the C iterator keeps its own reference too
-        self._h = ctypes.c_void_p()
-        _check(lib.custos_event_list(ctypes.byref(self._h), ctx._h, cid, ctypes.byref(opts)))
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        if not self._h:
-            raise StopIteration
-        h = ctypes.c_void_p()
-        rc = lib.custos_event_iter_next(ctypes.byref(h), self._h)
-        if rc == _ffi.ITEROVER:
-            self.close()
-            raise StopIteration
-        if rc != _ffi.OK:
-            err = Error(rc)  # read the message before another call can replace it
-            self.close()
-            raise err
-        return Event._wrap(h)
+    _h = None
 
     def close(self):
-        """Free the C iterator now; iterating afterwards gives nothing more."""
+        """Free the C handle now (an iterator, a change, a batch); the object gives nothing
+        more afterwards."""
         if self._h:
-            lib.custos_event_iter_free(self._h)
+            self._free(self._h)
             self._h = None
 
     def __enter__(self):
@@ -387,7 +367,49 @@ class Events:
         self.close()
 
 
-class Change:
+class _Listing(_Owned):
+    """What Events and History share: a C iterator handed out item by item, freed when
+    the listing is exhausted, when iterating raises, on close() or at the end of a with
+    block, or when the object is collected. Subclasses open it and say how to step, free
+    and wrap."""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self._h:
+            raise StopIteration
+        h = ctypes.c_void_p()
+        rc = self._step(ctypes.byref(h), self._h)
+        if rc == _ffi.ITEROVER:
+            self.close()
+            raise StopIteration
+        if rc != _ffi.OK:
+            err = Error(rc)  # read the message before another call can replace it
+            self.close()
+            raise err
+        return self._item(h)
+
+
+class Events(_Listing):
+    """An iterator over one customer's events, from Context.events(). The C iterator is
+    freed when the listing is exhausted, when iterating raises, on close() or at the end of
+    a with block, or when the object is collected."""
+
+    _step = staticmethod(lib.custos_event_iter_next)
+    _free = staticmethod(lib.custos_event_iter_free)
+
+    def __init__(self, ctx, cid, opts):
+        self._ctx = ctx  # the C iterator keeps its own reference too
+        h = ctypes.c_void_p()
+        _check(lib.custos_event_list(ctypes.byref(h), ctx._h, cid, ctypes.byref(opts)))
+        self._h = h
+
+    def _item(self, h):
+        return Event._wrap(h)
+
+
+class Change(_Owned):
     """One recorded change of a customer, from Context.history(): the record version it
     made, who made it and when, the fields whose values it changed and, field by field,
     the value each held before, shown as the listing context sees the field's class.
@@ -399,7 +421,7 @@ class Change:
     close(), at the end of a with block, or when the object is collected.
     """
 
-    _h = None
+    _free = staticmethod(lib.custos_change_free)
 
     def __init__(self, *args, **kwargs):
         raise TypeError("custos.Change objects come from Context.history()")
@@ -475,68 +497,29 @@ class Change:
         return "<custos.Change version=%d author=%d time=%d fields=%r%s>" % (
             self._version, self._author, self._time, self._fields, "" if self._h else " (closed)")
 
-    def close(self):
-        """Free (and wipe) the C change and its old values now."""
-        if self._h:
-            lib.custos_change_free(self._h)
-            self._h = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
 
-class History:
+class History(_Listing):
     """An iterator over one customer's changes (Change), newest first, from
     Context.history(). The C iterator reads a page at a time and checks at every page that
     the customer is still in the context's scope. It is freed when the listing is
     exhausted, when iterating raises, on close() or at the end of a with block, or when
     the object is collected; the changes it gave stay usable."""
 
+    _step = staticmethod(lib.custos_history_next)
+    _free = staticmethod(lib.custos_history_iter_free)
+
     def __init__(self, ctx, cid, before):
         self._ctx = ctx  # the C iterator keeps its own reference too
-        self._h = ctypes.c_void_p()
-        _check(lib.custos_history_list(ctypes.byref(self._h), ctx._h, cid, before))
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        if not self._h:
-            raise StopIteration
         h = ctypes.c_void_p()
-        rc = lib.custos_history_next(ctypes.byref(h), self._h)
-        if rc == _ffi.ITEROVER:
-            self.close()
-            raise StopIteration
-        if rc != _ffi.OK:
-            err = Error(rc)  # read the message before another call can replace it
-            self.close()
-            raise err
+        _check(lib.custos_history_list(ctypes.byref(h), ctx._h, cid, before))
+        self._h = h
+
+    def _item(self, h):
         return Change._wrap(self._ctx, h)
 
-    def close(self):
-        """Free the C iterator now; iterating afterwards gives nothing more."""
-        if self._h:
-            lib.custos_history_iter_free(self._h)
-            self._h = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
-
-
-class Batch:
+class Batch(_Owned):
     """A list of writes (customers to create, updates, events to append) made as one
     context and stored together by commit(), in one transaction: all or nothing.
 
@@ -556,6 +539,8 @@ class Batch:
             b.commit()
             new_id, seq = b.ids[0], b.seqs[1]
     """
+
+    _free = staticmethod(lib.custos_batch_free)
 
     def __init__(self, ctx):
         self._ctx = ctx  # the C batch keeps its own reference too
@@ -609,20 +594,6 @@ class Batch:
         0 for creates and updates, and for every write before a commit."""
         return [lib.custos_batch_seq(self._h, i) for i in range(len(self))]
 
-    def close(self):
-        """Free the batch and its writes now, committed or not."""
-        if self._h:
-            lib.custos_batch_free(self._h)
-            self._h = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
 
 class Context:
