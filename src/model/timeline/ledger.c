@@ -36,22 +36,18 @@ void cu_ledger_free(cu_ledger *l)
 
 int cu_ledger_load(cu_op *op, uint64_t id, cu_ledger *l)
 {
-	unsigned char k[8], tag[LEDGER_TAG];
+	unsigned char k[8];
 	custos_val v;
 	uint32_t n;
-	int rc;
+	int rc, found;
 
 	memset(l, 0, sizeof *l);
 	ledger_key(k, id);
-	if ((rc = cu_get(op->txn, CU_B_POINTS, k, sizeof k, &v)))
-		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
-	if (v.size < 5 + LEDGER_TAG)
-		return cu_err(CUSTOS_EAUTH, "the points of customer %llu are too short to be a ledger", (unsigned long long)id);
-	cu_timeline_tag(tag, op->core->keys, ledger_label, id, v.data, v.size - LEDGER_TAG);
-	if (!cu_equal(tag, v.data + v.size - LEDGER_TAG, LEDGER_TAG))
-		return cu_err(CUSTOS_EAUTH, "the points ledger of customer %llu was modified or moved", (unsigned long long)id);
+	if ((rc = cu_timeline_get_tagged(op, CU_B_POINTS, k, sizeof k, ledger_label, id, 5, "the points ledger", &v,
+	    &found)) || !found)
+		return rc;
 	n = cu_get_u32le(v.data + 1);
-	if (v.data[0] != LEDGER_FORMAT || n > CU_LOTS_MAX || v.size != 5 + (size_t)n * LOT_BYTES + LEDGER_TAG)
+	if (v.data[0] != LEDGER_FORMAT || n > CU_LOTS_MAX || v.size != 5 + (size_t)n * LOT_BYTES)
 		return cu_err(CUSTOS_ECORRUPT, "the points ledger of customer %llu does not decode", (unsigned long long)id);
 	if (n && !(l->lots = cu_calloc(n, sizeof *l->lots)))
 		return cu_err_oom();

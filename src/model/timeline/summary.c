@@ -36,6 +36,25 @@ static int damaged(uint64_t id, const char *what)
 	return cu_err(CUSTOS_EAUTH, "the timeline summary of customer %llu %s", (unsigned long long)id, what);
 }
 
+int cu_timeline_get_tagged(cu_op *op, unsigned bucket, const unsigned char *k, size_t kn, const char label[8],
+	uint64_t id, size_t min, const char *what, custos_val *v, int *found)
+{
+	unsigned char tag[CU_TIMELINE_TAG];
+	int rc;
+
+	*found = 0;
+	if ((rc = cu_get(op->txn, bucket, k, kn, v)))
+		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
+	if (v->size < min + CU_TIMELINE_TAG)
+		return cu_err(CUSTOS_EAUTH, "%s of customer %llu is too short to be one", what, (unsigned long long)id);
+	cu_timeline_tag(tag, op->core->keys, label, id, v->data, v->size - CU_TIMELINE_TAG);
+	if (!cu_equal(tag, v->data + v->size - CU_TIMELINE_TAG, CU_TIMELINE_TAG))
+		return cu_err(CUSTOS_EAUTH, "%s of customer %llu was modified or moved", what, (unsigned long long)id);
+	v->size -= CU_TIMELINE_TAG;
+	*found = 1;
+	return CUSTOS_OK;
+}
+
 void cu_summary_key(unsigned char k[CU_SUMMARY_KEY], uint64_t id)
 {
 	cu_put_u64be(k, id);
@@ -44,22 +63,18 @@ void cu_summary_key(unsigned char k[CU_SUMMARY_KEY], uint64_t id)
 
 int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s)
 {
-	unsigned char k[CU_SUMMARY_KEY], tag[SUMMARY_TAG];
+	unsigned char k[CU_SUMMARY_KEY];
 	const unsigned char *p;
 	custos_val v;
 	cu_reader r;
-	int rc;
+	int rc, found;
 
 	memset(s, 0, sizeof *s);
 	cu_summary_key(k, id);
-	if ((rc = cu_get(op->txn, CU_B_EVENTS, k, sizeof k, &v)))
-		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
-	if (v.size < SUMMARY_FIXED + SUMMARY_TAG)
-		return damaged(id, "is too short to be one");
-	cu_timeline_tag(tag, op->core->keys, summary_label, id, v.data, v.size - SUMMARY_TAG);
-	if (!cu_equal(tag, v.data + v.size - SUMMARY_TAG, SUMMARY_TAG))
-		return damaged(id, "was modified or moved");
-	cu_reader_init(&r, v.data, v.size - SUMMARY_TAG);
+	if ((rc = cu_timeline_get_tagged(op, CU_B_EVENTS, k, sizeof k, summary_label, id, SUMMARY_FIXED,
+	    "the timeline summary", &v, &found)) || !found)
+		return rc;
+	cu_reader_init(&r, v.data, v.size);
 	if (cu_read_u8(&r) != SUMMARY_FORMAT)
 		return damaged(id, "has a format this version does not know");
 	s->events = cu_read_u32le(&r);

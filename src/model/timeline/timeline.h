@@ -113,6 +113,12 @@ void cu_timeline_tag(unsigned char out[CU_TIMELINE_TAG], const cu_keys *k, const
 #define CU_SUMMARY_KEY 16
 void cu_summary_key(unsigned char k[CU_SUMMARY_KEY], uint64_t id);
 
+/* Read a value tagged by cu_timeline_tag() with label for customer id: *found 0 when it
+ * is absent; CUSTOS_EAUTH naming `what` ("the points ledger") when it holds less than min
+ * bytes before its tag or the tag fails; otherwise v holds it without its tag. */
+int cu_timeline_get_tagged(cu_op *op, unsigned bucket, const unsigned char *k, size_t kn, const char label[8],
+	uint64_t id, size_t min, const char *what, custos_val *v, int *found);
+
 /* The summary of customer id in op's transaction (all zero when it has no events yet);
  * CUSTOS_EAUTH when it does not authenticate. */
 int cu_summary_load(cu_op *op, uint64_t id, cu_summary *s);
