@@ -28,12 +28,13 @@
  *
  * A customer read from the store also has its timeline's metrics (custos/event.h), read
  * with the getters like fields that cannot be set, kept by custos in the transaction of
- * every event: `events`, `orders`, `points` (the loyalty balance), `feedback_count`,
+ * every event: `events`, `orders`, `points` (the loyalty balance), `points_earned`,
+ * `points_redeemed`, `points_expired`, `points_adjusted`, `feedback_count`,
  * `interactions_30d` and `interactions_90d` (integers; the interactions dated in the 30
  * and 90 days before the customer's last interaction was appended), `first_purchase`,
  * `last_purchase` and `last_interaction` (timestamps; no value before the first),
- * `spend_XXX` for each ISO 4217 currency XXX the customer bought in (money),
- * `spend` (text: every currency's total, "1099.00 HKD, 20.00 USD"), `nps_average` and
+ * `spend_` and an ISO 4217 code (`spend_HKD`) for each currency the customer bought in
+ * (money), `spend` (text: every currency's total, "1099.00 HKD, 20.00 USD"), `nps_average` and
  * `csat_average` (text with two decimals, "8.50"; no value before the first score). No
  * custom field may take one of these names.
  *
