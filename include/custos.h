@@ -27,5 +27,6 @@
 #include "custos/event.h"
 #include "custos/batch.h"
 #include "custos/history.h"
+#include "custos/lifecycle.h"
 
 #endif

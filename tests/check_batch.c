@@ -116,7 +116,8 @@ START_TEST(a_batch_commits_creates_updates_and_appends_together)
 	ck_assert_int_eq(custos_customer_lookup(&got, t.ctx, id), CUSTOS_OK);
 	ck_assert_int_eq(custos_customer_get_text(&s, got, "company"), CUSTOS_OK);
 	ck_assert_str_eq(s, "Lam Trading 有限公司");
-	ck_assert_uint_eq(custos_customer_version(got), 2);
+	ck_assert_uint_eq(custos_customer_version(got), 3);  /* the update, then the sale's move to active */
+	ck_assert_int_eq(custos_customer_state(got), CUSTOS_STATE_ACTIVE);
 	custos_customer_free(got);
 	ck_assert_uint_eq(events_of(t.ctx, id), 3);
 
@@ -131,6 +132,7 @@ START_TEST(a_batch_commits_creates_updates_and_appends_together)
 	ck_assert_int_eq(per_action[CUSTOS_AUDIT_CREATE], 2);   /* t_create's and the batch's */
 	ck_assert_int_eq(per_action[CUSTOS_AUDIT_UPDATE], 1);
 	ck_assert_int_eq(per_action[CUSTOS_AUDIT_EVENT], 3);
+	ck_assert_int_eq(per_action[CUSTOS_AUDIT_LIFECYCLE], 1);
 	ck_assert_int_eq(custos_audit_verify(NULL, t.ctx, 0, NULL, 0), CUSTOS_OK);
 	t_store_close(&t);
 }

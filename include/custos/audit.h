@@ -69,7 +69,10 @@ typedef enum custos_audit_action {
 	CUSTOS_AUDIT_EVENT = 14,   /**< An event was appended to a customer's timeline (its sequence number is the
 	                                entry's version, the classes hold the notes class when it has text). */
 	CUSTOS_AUDIT_TIMELINE = 15, /**< A customer's timeline was listed (the classes decrypted). */
-	CUSTOS_AUDIT_HISTORY = 16  /**< A customer's field history was listed (the classes the context sees). */
+	CUSTOS_AUDIT_HISTORY = 16, /**< A customer's field history was listed (the classes the context sees). */
+	CUSTOS_AUDIT_LIFECYCLE = 21, /**< A customer's lifecycle state changed: moved, archived or restored (the new
+	                                  record version and its hash, like an update). */
+	CUSTOS_AUDIT_ERASE = 22    /**< A customer was erased (its last record version; the hash of its tombstone). */
 } custos_audit_action;
 
 /** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_grant_change() of the entry). */

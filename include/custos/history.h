@@ -18,7 +18,8 @@
  *
  * Every update of a customer (custos_customer_update(), custos_customer_update_if(),
  * write batches, custos_history_restore()) that changes the value of at least one field
- * records one change, in the same transaction: the record version it made, the principal
+ * records one change, in the same transaction (and so does every lifecycle move:
+ * custos/lifecycle.h; its change names no field and gives the two states and the reason): the record version it made, the principal
  * and the time, and for each field whose value changed, the value it held before (or
  * that it had none). The old values are encrypted under the customer's own key, like the
  * customer's fields; which fields changed is stored in clear. Every field is tracked; the
@@ -81,7 +82,8 @@ CUSTOS_EXTERN(int64_t) custos_change_time(const custos_change *change);
 /** @brief Who made the change. @param[in] change The change.
  *  @return The principal's id (custos_principal_name() gives the name); 0 for NULL. */
 CUSTOS_EXTERN(uint32_t) custos_change_author(const custos_change *change);
-/** @brief How many fields the change changed. @param[in] change The change. @return 1 or more; 0 for NULL. */
+/** @brief How many fields the change changed. @param[in] change The change.
+ *  @return 1 or more for a change of fields; 0 for a lifecycle move and for NULL. */
 CUSTOS_EXTERN(size_t) custos_change_field_count(const custos_change *change);
 /**
  * @brief The name of the i-th field the change changed.
@@ -110,6 +112,30 @@ CUSTOS_EXTERN(int) custos_change_old_value(custos_buf *out, const custos_change 
  * @return 1 when masked, 0 otherwise (and out of range).
  */
 CUSTOS_EXTERN(int) custos_change_is_masked(const custos_change *change, size_t i);
+
+/**
+ * @brief The state a lifecycle move left (custos_lifecycle_move(), archive, restore, or
+ *        custos itself on a purchase).
+ * @param[in] change The change.
+ * @return A #custos_state; 0 for a change of fields and for NULL.
+ */
+CUSTOS_EXTERN(int) custos_change_state_from(const custos_change *change);
+/**
+ * @brief The state a lifecycle move entered.
+ * @param[in] change The change.
+ * @return A #custos_state; 0 for a change of fields and for NULL.
+ */
+CUSTOS_EXTERN(int) custos_change_state_to(const custos_change *change);
+/**
+ * @brief The reason given for a lifecycle move. Reasons follow the context's visibility
+ *        of the notes class (#CUSTOS_CLASS_NOTES), like event texts.
+ * @param[out] out Receives the text ("" when none was given; `***` when the context sees
+ *             notes masked), wiped by custos_buf_dispose().
+ * @param[in] change The change.
+ * @return #CUSTOS_OK, #CUSTOS_EDENIED (the context does not see notes), #CUSTOS_EINVALID
+ *         (NULL, or a change of fields), #CUSTOS_ENOMEM.
+ */
+CUSTOS_EXTERN(int) custos_change_reason(custos_buf *out, const custos_change *change) CUSTOS_WARN_UNUSED;
 
 /**
  * @brief Give a field back the value it held before the change that made @p version.

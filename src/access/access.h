@@ -56,6 +56,7 @@ struct custos_ctx {
 	unsigned visible;                    /* classes not hidden */
 	atomic_ulong gen_seen;               /* access generation known to be current */
 	_Atomic uint64_t seen_txn;           /* the last commit its rights were checked in (+1; 0: none) */
+	atomic_int show_archived;            /* custos_ctx_show_archived() */
 };
 
 typedef struct cu_audit_rec cu_audit_rec;

@@ -92,13 +92,20 @@ size_t cu_audit_encode(unsigned char e[CU_AUDIT_ENTRY_MAX], const cu_audit_rec *
 	return n;
 }
 
+/* The actions this version writes. */
+static int action_known(unsigned a)
+{
+	return (a >= CUSTOS_AUDIT_CREATE && a <= CUSTOS_AUDIT_HISTORY) || a == CUSTOS_AUDIT_LIFECYCLE ||
+	       a == CUSTOS_AUDIT_ERASE;
+}
+
 int cu_audit_decode(cu_audit_rec *r, const unsigned char *e, size_t n, int64_t base)
 {
 	const unsigned char *p = e + 3, *end = e + n;
 	uint64_t v;
 	unsigned char f;
 
-	if (n < 6 || e[0] != n || e[1] < CUSTOS_AUDIT_CREATE || e[1] > CUSTOS_AUDIT_HISTORY || (e[2] & 0x80))
+	if (n < 6 || e[0] != n || !action_known(e[1]) || (e[2] & 0x80))
 		return CUSTOS_EAUTH;
 	memset(r, 0, sizeof *r);
 	r->action = e[1];

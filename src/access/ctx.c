@@ -132,6 +132,7 @@ void cu_access_apply(const custos_ctx *ctx, cu_op *op)
 	op->actor_team = ctx->who.team;
 	op->scope = ctx->role.scope;
 	op->visible = ctx->visible;
+	op->see_archived = atomic_load(&ctx->show_archived);
 }
 
 static int see_clearly(custos_ctx *ctx, const cu_field *f, uint32_t op, const char *doing)

@@ -31,7 +31,7 @@ typedef struct last_write {
 	uint64_t seq;
 	uint32_t version;
 	unsigned char hash[32];
-	uint8_t used, seen;
+	uint8_t used, seen, erased;
 	uint32_t events;       /* the highest event sequence number the log recorded */
 	uint64_t events_seq;   /* the entry that recorded it */
 } last_write;
@@ -94,7 +94,7 @@ static int note_write(const cu_audit_rec *r, uint64_t seq, void *arg)
 	if (r->result != CUSTOS_OK || !r->customer)
 		return CUSTOS_OK;
 	if (r->action != CUSTOS_AUDIT_CREATE && r->action != CUSTOS_AUDIT_UPDATE && r->action != CUSTOS_AUDIT_REASSIGN &&
-	    r->action != CUSTOS_AUDIT_EVENT)
+	    r->action != CUSTOS_AUDIT_EVENT && r->action != CUSTOS_AUDIT_LIFECYCLE && r->action != CUSTOS_AUDIT_ERASE)
 		return CUSTOS_OK;
 	if (r->customer < v->lo || r->customer - v->lo >= RANGE_IDS) {
 		if (r->customer >= v->lo + RANGE_IDS && r->customer < v->next_id)
@@ -112,7 +112,11 @@ static int note_write(const cu_audit_rec *r, uint64_t seq, void *arg)
 	w->seq = seq;
 	w->version = r->version;
 	memcpy(w->hash, r->hash, 32);
-	w->used = 1;
+	/* An erased customer is gone, with its timeline: the log expects neither. */
+	w->used = r->action != CUSTOS_AUDIT_ERASE;
+	w->erased = !w->used;
+	if (w->erased)
+		w->events = 0;
 	return CUSTOS_OK;
 }
 
@@ -337,6 +341,9 @@ static int check_customer(vstate *v, uint64_t id, const custos_val *val)
 	cu_rec rec;
 	uint32_t version;
 
+	if (w->erased)
+		return bad(v, w->seq, "customer %llu was erased (entry %llu) and is in the store again: it was put back, "
+			"for example from an older copy", (unsigned long long)id, (unsigned long long)w->seq);
 	if (!w->used)
 		return bad(v, v->scanned + 1, "customer %llu is in the store but not in the audit log",
 			(unsigned long long)id);

@@ -133,6 +133,34 @@ uint32_t custos_change_version(const custos_change *ch) { return ch ? ch->versio
 int64_t custos_change_time(const custos_change *ch) { return ch ? ch->time_us : 0; }
 uint32_t custos_change_author(const custos_change *ch) { return ch ? ch->author : 0; }
 size_t custos_change_field_count(const custos_change *ch) { return ch ? ch->count : 0; }
+int custos_change_state_from(const custos_change *ch) { return ch ? ch->from : 0; }
+int custos_change_state_to(const custos_change *ch) { return ch ? ch->to : 0; }
+
+int custos_change_reason(custos_buf *out, const custos_change *ch)
+{
+	cu_bytes b = CU_BYTES_SECRET_INIT;
+	int rc, vis;
+
+	if (!out)
+		return cu_null_arg("custos_change_reason", "out");
+	custos_buf_dispose(out);
+	if (!ch)
+		return cu_null_arg("custos_change_reason", "change");
+	if (!ch->to)
+		return cu_err(CUSTOS_EINVALID, "custos_change_reason: version %u changed fields; it is not a lifecycle "
+			"move", ch->version);
+	if ((vis = ch->vis[CUSTOS_CLASS_NOTES]) == CUSTOS_VIS_HIDDEN)
+		return cu_err(CUSTOS_EDENIED, "reasons follow the notes class, which is hidden from this context");
+	if (vis == CUSTOS_VIS_MASKED && ch->reason_len)
+		rc = cu_bytes_append(&b, "***", 3);
+	else
+		rc = cu_bytes_append(&b, ch->values.p + 2, ch->reason_len);
+	if (rc) {
+		cu_bytes_free(&b);
+		return rc;
+	}
+	return cu_buf_take(out, &b);
+}
 
 /* The schema's field of the i-th change, or NULL (out of range, or a field since dropped). */
 static const cu_field *field_at(const custos_change *ch, size_t i)

@@ -242,6 +242,8 @@ static int find_page(cu_op *op, void *arg)
 	if ((rc = lookup_page(op, f, it, &more)))
 		return rc;
 	last = it->n ? it->ids[it->n - 1] : it->after;
+	if (op->scope == CU_SCOPE_ALL && (rc = cu_cust_drop_archived(op, it->ids, &it->n)))
+		return rc;
 	if (op->scope != CU_SCOPE_ALL) {
 		/* Customers out of reach are left out as if they did not match; a damaged record
 		 * stays, for custos_iter_next() to report and pass. */

@@ -10,7 +10,7 @@ static const char *const scope_names[] = { NULL, "own", "team", "all" };
 static const char *const visibility_names[] = { "hidden", "masked", "clear" };
 static const char *const action_names[] = {
 	NULL, "create", "update", "read", "find", "list", "count", "deny", "grant", "reassign", "schema", "keys",
-	"audit", "dropped", "event", "timeline", "history",
+	"audit", "dropped", "event", "timeline", "history", NULL, NULL, NULL, NULL, "lifecycle", "erase",
 };
 static const char *const grant_names[] = {
 	NULL, "principal_created", "role_changed", "team_changed", "disabled", "enabled", "team_created", "role_created",
@@ -25,7 +25,7 @@ int cu_parse_name(int *out, const char *name, const char *const *names, int lo, 
 	if (!name)
 		return cu_null_arg(what, "name");
 	for (int i = lo; i <= hi; i++)
-		if (!strcmp(names[i], name)) {
+		if (names[i] && !strcmp(names[i], name)) {
 			*out = i;
 			return CUSTOS_OK;
 		}

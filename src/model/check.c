@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/check.h"
+#include "model/lifecycle.h"
 #include "model/customer.h"
 #include "model/timeline/timeline.h"
 #include "model/index.h"
@@ -24,6 +25,7 @@ typedef struct check {
 	uint64_t last_id;    /* the highest id found */
 	uint64_t needed;     /* index entries the customers need; all were found */
 	uint64_t held;       /* entries of searchable fields and ownership the index holds */
+	uint64_t states[CU_STATES];  /* customers found in each lifecycle state */
 	int in_index;        /* the problem found is in the index alone: a rebuild mends it */
 } check;
 
@@ -86,6 +88,14 @@ static int check_customer(check *c, uint64_t id)
 		return CUSTOS_ECORRUPT;
 	if (rc)
 		return rc;
+	if (cust->state < CUSTOS_STATE_LEAD || cust->state > CUSTOS_STATE_ARCHIVED ||
+	    (cust->state == CUSTOS_STATE_ARCHIVED) != (cust->prior != 0) || cust->prior > CUSTOS_STATE_WORKING_MAX) {
+		rc = cu_err(CUSTOS_ECORRUPT, "customer %llu is in lifecycle state %d (before: %d), which is not one",
+			(unsigned long long)id, cust->state, cust->prior);
+		cu_customer_destroy(cust);
+		return rc;
+	}
+	c->states[cust->state]++;
 	rc = cu_index_customer(c->op, cust, NULL, CU_INDEX_VERIFY, &c->needed);
 	c->in_index = rc == CUSTOS_ECORRUPT;
 	if (!rc)
@@ -132,7 +142,53 @@ static int check_customers(check *c)
 	return CUSTOS_OK;
 }
 
-/* ---- 3. counters ---- */
+/* ---- 3. counters and the erasure ledger ---- */
+
+/* Every tombstone authenticates, names no customer that exists, and they are as many as
+ * the erased counter says. */
+static int check_tombstones(check *c, const cu_counters *ctr)
+{
+	uint64_t n = 0, ids[ID_PAGE];
+	size_t count = 0;
+	custos_val k, v;
+	cu_cursor cur;
+	int rc;
+
+	do {
+		unsigned char from[8];
+		cu_put_u64be(from, count ? ids[count - 1] + 1 : 0);
+		if ((rc = cu_cursor_open(&cur, c->op->txn, CU_B_ERASED)))
+			return rc;
+		count = 0;
+		for (rc = cu_cursor_seek(&cur, from, n ? 8 : 0, &k, &v); rc == CUSTOS_OK && count < ID_PAGE;
+		     rc = cu_cursor_next(&cur, &k, &v)) {
+			if (k.size != 8) {
+				rc = cu_err(CUSTOS_ECORRUPT, "the erasure ledger holds a key of %zu bytes", k.size);
+				break;
+			}
+			ids[count++] = cu_get_u64be(k.data);
+		}
+		cu_cursor_close(&cur);
+		if (rc != CUSTOS_OK && rc != CUSTOS_ITEROVER)
+			return rc;
+		for (size_t i = 0; i < count; i++) {
+			cu_tombstone t;
+			int present;
+			if ((rc = cu_tombstone_get(c->op, ids[i], &t, NULL)))
+				return rc;
+			if ((rc = cu_cust_reachable(c->op, ids[i], &present)))
+				return rc;
+			if (present)
+				return cu_err(CUSTOS_ECORRUPT, "customer %llu was erased and is in the store again",
+					(unsigned long long)ids[i]);
+			n++;
+		}
+	} while (count == ID_PAGE);
+	if (n != ctr->states[CUSTOS_STATE_ERASED])
+		return cu_err(CUSTOS_ECORRUPT, "the store counts %llu customers erased but its erasure ledger holds %llu",
+			(unsigned long long)ctr->states[CUSTOS_STATE_ERASED], (unsigned long long)n);
+	return CUSTOS_OK;
+}
 
 static int check_counters(check *c)
 {
@@ -147,7 +203,11 @@ static int check_counters(check *c)
 	if (ctr->count != c->customers)
 		return cu_err(CUSTOS_ECORRUPT, "the store counts %llu customers but holds %llu",
 			(unsigned long long)ctr->count, (unsigned long long)c->customers);
-	return CUSTOS_OK;
+	for (int st = CUSTOS_STATE_LEAD; st <= CUSTOS_STATE_ARCHIVED; st++)
+		if (ctr->states[st] != c->states[st])
+			return cu_err(CUSTOS_ECORRUPT, "the store counts %llu customers %s but holds %llu",
+				(unsigned long long)ctr->states[st], custos_state_name(st), (unsigned long long)c->states[st]);
+	return check_tombstones(c, ctr);
 }
 
 /* ---- 4. the index bucket ---- */
@@ -162,7 +222,7 @@ static int classify(check *c, const custos_val *k, const custos_val *v, cu_index
 	*used = 0;
 	if (cu_index_entry_parse(e, k->data, k->size, v->size))
 		return cu_err(CUSTOS_ECORRUPT, "the index holds a key of %zu bytes that is not an index entry", k->size);
-	if (e->kind == CU_ENTRY_OWNER || e->kind == CU_ENTRY_TEAM || e->kind == CU_ENTRY_JOB) {
+	if (CU_ENTRY_IS_HOLDER(e->kind) || e->kind == CU_ENTRY_JOB) {
 		*used = e->kind != CU_ENTRY_JOB;
 		return CUSTOS_OK;
 	}
@@ -198,7 +258,9 @@ static int count_entries(check *c)
 /* "a blind index entry of field 'email'", "an owner entry of principal 7", for messages. */
 static const char *describe(char out[160], const cu_index_entry *e, const cu_field *f)
 {
-	if (e->kind == CU_ENTRY_OWNER || e->kind == CU_ENTRY_TEAM)
+	if (e->kind == CU_ENTRY_ARCHIVED)
+		snprintf(out, 160, "an %s", cu_index_entry_name(e->kind));
+	else if (e->kind == CU_ENTRY_OWNER || e->kind == CU_ENTRY_TEAM)
 		snprintf(out, 160, "an %s of %s %u", cu_index_entry_name(e->kind),
 			e->kind == CU_ENTRY_OWNER ? "principal" : "team", e->who);
 	else
@@ -222,7 +284,9 @@ static int check_entry(check *c, const cu_index_entry *e, const unsigned char *k
 			describe(what, e, f), (unsigned long long)e->id);
 	if (rc)
 		return rc;
-	if (e->kind == CU_ENTRY_OWNER || e->kind == CU_ENTRY_TEAM)
+	if (e->kind == CU_ENTRY_ARCHIVED)
+		match = cust->state == CUSTOS_STATE_ARCHIVED;
+	else if (e->kind == CU_ENTRY_OWNER || e->kind == CU_ENTRY_TEAM)
 		match = (e->kind == CU_ENTRY_OWNER ? cust->owner : cust->team) == e->who;
 	else if ((v = cu_value_get(cust, f, &n)))
 		rc = cu_index_expects(c->op, f, e->id, v, n, k, kn, &match);

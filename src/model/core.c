@@ -33,6 +33,7 @@ void cu_op_init(cu_op *op, cu_core *core, cu_txn *t, cu_schema *s)
 	op->now_us = now_us();
 	op->visible = (1U << CUSTOS_CLASS_COUNT) - 1;
 	op->scope = CU_SCOPE_ALL;
+	op->see_archived = 1;  /* until access/ applies a context's view */
 }
 
 void cu_op_release(cu_op *op)
@@ -221,6 +222,10 @@ int cu_core_store_schema(cu_op *op, const cu_schema *s)
 
 /* ---- counters ---- */
 
+/* next id, count, then the counts of states 1 to CU_STATES - 1 (custos 0.1 to the
+ * timeline wrote the first two alone) */
+#define COUNTERS_BYTES (8 * (1 + CU_STATES))
+
 int cu_counters_get(cu_op *op, cu_counters **out)
 {
 	cu_bytes b = CU_BYTES_INIT;
@@ -228,7 +233,7 @@ int cu_counters_get(cu_op *op, cu_counters **out)
 
 	if (!op->counters_loaded) {
 		rc = cu_sealed_get(op->txn, op->core->keys, CU_B_META, KEY(K_COUNTERS), &b);
-		if (!rc && b.len != 16)
+		if (!rc && b.len != 16 && b.len != COUNTERS_BYTES)
 			rc = cu_err(CUSTOS_ECORRUPT, "the store's counters record is damaged");
 		if (rc == CUSTOS_ENOTFOUND)
 			rc = cu_err(CUSTOS_ECORRUPT, "the store has no counters record");
@@ -236,8 +241,13 @@ int cu_counters_get(cu_op *op, cu_counters **out)
 			cu_bytes_free(&b);
 			return rc;
 		}
+		memset(&op->counters, 0, sizeof op->counters);
 		op->counters.next_id = cu_get_u64le(b.p);
 		op->counters.count = cu_get_u64le(b.p + 8);
+		if (b.len == 16)  /* written before lifecycle states: every customer was a lead */
+			op->counters.states[CUSTOS_STATE_LEAD] = op->counters.count;
+		for (size_t i = 1; b.len == COUNTERS_BYTES && i < CU_STATES; i++)
+			op->counters.states[i] = cu_get_u64le(b.p + 8 + 8 * i);
 		op->counters_loaded = 1;
 		cu_bytes_free(&b);
 	}
@@ -247,12 +257,14 @@ int cu_counters_get(cu_op *op, cu_counters **out)
 
 int cu_counters_flush(cu_op *op)
 {
-	unsigned char v[16];
+	unsigned char v[COUNTERS_BYTES];
 
 	if (!op->counters_dirty)
 		return CUSTOS_OK;
 	cu_put_u64le(v, op->counters.next_id);
 	cu_put_u64le(v + 8, op->counters.count);
+	for (size_t i = 1; i < CU_STATES; i++)
+		cu_put_u64le(v + 8 + 8 * i, op->counters.states[i]);
 	op->counters_dirty = 0;
 	return cu_sealed_put(op->txn, op->core->keys, CU_B_META, KEY(K_COUNTERS), v, sizeof v);
 }

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "crypto/crypto.h"
+#include "custos/lifecycle.h"
 #include "model/schema.h"
 #include "store/store.h"
 
@@ -53,10 +54,13 @@ typedef struct cu_init {
 	uint64_t kdf_mem;
 } cu_init;
 
-/* Counters kept in meta: the next customer id and the number of customers. */
+/* Counters kept in meta: the next customer id, the number of customers, and how many are
+ * in each lifecycle state (index: custos_state; [CU_STATE_ERASED]: erased so far). */
+#define CU_STATES (CUSTOS_STATE_MAX + 1)
 typedef struct cu_counters {
 	uint64_t next_id;
 	uint64_t count;
+	uint64_t states[CU_STATES];
 } cu_counters;
 
 /* A customer write made by an operation, for its audit entry. */
@@ -90,6 +94,7 @@ typedef struct cu_op {
 	 * the audit log, which records the refusal whatever the caller was told. */
 	uint64_t conflict_customer;
 	uint32_t conflict_field;
+	int see_archived;        /* archived customers are reached (otherwise: as if absent) */
 	int job_loaded;          /* the index job under way was looked up (model/reindex.c) */
 	int job_building;        /* a build job is under way: writers index job_field too */
 	cu_field job_field;      /* its field as it will be once searchable */

@@ -43,6 +43,7 @@ static int decode_record(cu_op *op, const cu_rec *r, const cu_rec_secrets *s, un
 	c->owner = r->owner;
 	c->team = r->team;
 	c->state = r->state;
+	c->prior = r->prior;
 	c->created_us = r->created_us;
 	c->updated_us = r->updated_us;
 	rc = cu_customer_decode_section(c, r->clear, r->clear_len, 1, CUSTOS_CLASS_PROFILE);
@@ -89,9 +90,17 @@ static int open_reached(cu_op *op, uint64_t id, cu_rec *r, cu_rec_secrets *s)
 		return rc == CUSTOS_ENOTFOUND ? not_found(id) : rc;
 	if ((rc = cu_rec_parse(r, id, v.data, v.size)) || (rc = cu_rec_open(r, op->core->keys, s)))
 		return rc;
-	/* The central scope check, on the authenticated header: a customer out of reach is
-	 * exactly as absent as one that does not exist. */
-	return cu_op_reaches(op, r->owner, r->team) ? CUSTOS_OK : not_found(id);
+	/* The central scope check, on the authenticated header: a customer out of reach, or
+	 * archived for an operation that does not show archived customers, is exactly as
+	 * absent as one that does not exist. */
+	return cu_op_reaches(op, r->owner, r->team) && (op->see_archived || r->state != CUSTOS_STATE_ARCHIVED) ?
+		CUSTOS_OK : not_found(id);
+}
+
+static int archived(uint64_t id)
+{
+	return cu_err(CUSTOS_ESTATE, "customer %llu is archived and read-only; restore it first",
+		(unsigned long long)id);
 }
 
 /* Read, authenticate and decode customer id; the record's secrets stay in s for a rewrite.
@@ -107,11 +116,13 @@ static int load_with_secrets(cu_op *op, uint64_t id, unsigned classes, cu_rec_se
 	return decode_record(op, &r, s, classes, out);
 }
 
-int cu_cust_open_key(cu_op *op, uint64_t id, cu_rec_secrets *s)
+int cu_cust_open_key(cu_op *op, uint64_t id, cu_rec_secrets *s, int writing)
 {
 	cu_rec r;
 	int rc = open_reached(op, id, &r, s);
 
+	if (!rc && writing && r.state == CUSTOS_STATE_ARCHIVED)
+		rc = archived(id);
 	if (rc)
 		cu_rec_close(s);
 	return rc;
@@ -130,7 +141,7 @@ int cu_cust_reachable(cu_op *op, uint64_t id, int *yes)
 	if ((rc = cu_get(op->txn, CU_B_CUSTOMERS, k, 8, &v)))
 		return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
 	if (!(rc = cu_rec_parse(&r, id, v.data, v.size)) && !(rc = cu_rec_open(&r, op->core->keys, &s)))
-		*yes = cu_op_reaches(op, r.owner, r.team);
+		*yes = cu_op_reaches(op, r.owner, r.team) && (op->see_archived || r.state != CUSTOS_STATE_ARCHIVED);
 	cu_rec_close(&s);
 	return rc;
 }
@@ -244,7 +255,7 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 /* ---- writing a record ---- */
 
 static int write_record(cu_op *op, const custos_customer *c, const cu_rec *hdr, const unsigned char dek[CU_KEY_BYTES],
-	unsigned put_flags, uint32_t classes)
+	unsigned put_flags, uint32_t classes, int action)
 {
 	cu_bytes clear = CU_BYTES_INIT, out = CU_BYTES_INIT;
 	cu_bytes groups[CUSTOS_CLASS_COUNT];
@@ -267,7 +278,7 @@ static int write_record(cu_op *op, const custos_customer *c, const cu_rec *hdr, 
 	if (!rc)
 		rc = cu_put_flags(op->txn, CU_B_CUSTOMERS, k, 8, out.p, out.len, put_flags);
 	if (!rc)
-		rc = cu_op_note_write(op, hdr->id, hdr->version, classes, out.p, out.len);
+		rc = cu_op_note_write_as(op, action, hdr->id, hdr->version, classes, out.p, out.len);
 	for (unsigned cls = 0; cls < CUSTOS_CLASS_COUNT; cls++)
 		cu_bytes_free(&groups[cls]);
 	cu_bytes_free(&clear);
@@ -335,18 +346,19 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 	hdr.dek_ver = 1;
 	hdr.owner = op->actor;
 	hdr.team = op->actor_team;
-	hdr.state = CU_STATE_LEAD;
+	hdr.state = CUSTOS_STATE_LEAD;
 	hdr.created_us = hdr.updated_us = op->now_us;
 	c->id = id;
 	c->owner = hdr.owner;
 	c->team = hdr.team;
 	/* Ids only grow: the backend may pack the customers bucket densely. */
-	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND, classes_of(c, 0))) ||
+	if ((rc = write_record(op, c, &hdr, dek, CUSTOS_PUT_APPEND, classes_of(c, 0), 0)) ||
 	    (rc = cu_index_customer(op, c, NULL, CU_INDEX_ADD, NULL)) || (rc = cu_job_field(op, &building)) ||
 	    (building && (rc = cu_index_customer(op, c, building, CU_INDEX_ADD, NULL))))
 		goto out;
 	ctr->next_id++;
 	ctr->count++;
+	ctr->states[CUSTOS_STATE_LEAD]++;
 	op->counters_dirty = 1;
 	if (id_out)
 		*id_out = id;
@@ -387,6 +399,10 @@ int cu_cust_update(cu_op *op, uint64_t id, uint32_t expected, const custos_custo
 
 	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)))
 		goto out;
+	if (c->state == CUSTOS_STATE_ARCHIVED) {
+		rc = archived(id);
+		goto out;
+	}
 	if (expected && c->version != expected) {
 		rc = cu_err(CUSTOS_ECONFLICT, "customer %llu is at version %u, not %u: another writer changed it since it "
 			"was read; read it again and apply the change to what it holds now", (unsigned long long)id,
@@ -409,9 +425,10 @@ int cu_cust_update(cu_op *op, uint64_t id, uint32_t expected, const custos_custo
 	hdr.owner = c->owner;
 	hdr.team = c->team;
 	hdr.state = c->state;
+	hdr.prior = c->prior;
 	hdr.created_us = c->created_us;
 	hdr.updated_us = op->now_us > c->updated_us ? op->now_us : c->updated_us;
-	if (!(rc = write_record(op, c, &hdr, s.dek, 0, classes_of(changes, 1))))
+	if (!(rc = write_record(op, c, &hdr, s.dek, 0, classes_of(changes, 1), 0)))
 		rc = cu_history_record(op, id, hdr.version, c, old, s.dek);
 out:
 	cu_rec_close(&s);
@@ -445,11 +462,34 @@ int cu_cust_ids(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t 
 	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
 }
 
+/* Write c again as a new version with this owner, team, state and prior state (the
+ * state an archived customer returns to), noted for the audit log as `action`. */
+static int rewrite_header(cu_op *op, const custos_customer *c, uint32_t owner, uint32_t team, int state, int prior,
+	const unsigned char dek[CU_KEY_BYTES], int action, uint32_t *version)
+{
+	cu_rec hdr;
+	int rc;
+
+	memset(&hdr, 0, sizeof hdr);
+	hdr.id = c->id;
+	if ((rc = next_version(c, &hdr.version)))
+		return rc;
+	hdr.dek_ver = 1;
+	hdr.owner = owner;
+	hdr.team = team;
+	hdr.state = (uint8_t)state;
+	hdr.prior = (uint8_t)prior;
+	hdr.created_us = c->created_us;
+	hdr.updated_us = op->now_us > c->updated_us ? op->now_us : c->updated_us;
+	if (version)
+		*version = hdr.version;
+	return write_record(op, c, &hdr, dek, 0, 0, action);
+}
+
 int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team)
 {
 	custos_customer *c = NULL;
 	cu_rec_secrets s;
-	cu_rec hdr;
 	int rc;
 
 	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)))
@@ -459,17 +499,7 @@ int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team)
 	if ((rc = cu_holder_remove(op, CU_HOLDER_OWNER, c->owner, id)) || (rc = cu_holder_remove(op, CU_HOLDER_TEAM, c->team, id)) ||
 	    (rc = cu_holder_add(op, CU_HOLDER_OWNER, owner, id)) || (rc = cu_holder_add(op, CU_HOLDER_TEAM, team, id)))
 		goto out;
-	memset(&hdr, 0, sizeof hdr);
-	hdr.id = id;
-	if ((rc = next_version(c, &hdr.version)))
-		goto out;
-	hdr.dek_ver = 1;
-	hdr.owner = owner;
-	hdr.team = team;
-	hdr.state = c->state;
-	hdr.created_us = c->created_us;
-	hdr.updated_us = op->now_us > c->updated_us ? op->now_us : c->updated_us;
-	rc = write_record(op, c, &hdr, s.dek, 0, 0);
+	rc = rewrite_header(op, c, owner, team, c->state, c->prior, s.dek, 0, NULL);
 out:
 	cu_rec_close(&s);
 	cu_customer_destroy(c);
@@ -514,6 +544,28 @@ int cu_cust_record_damaged(int rc)
 	return rc == CUSTOS_EAUTH || rc == CUSTOS_ECORRUPT || rc == CU_ESTALE;
 }
 
+int cu_cust_drop_archived(cu_op *op, uint64_t *ids, size_t *count)
+{
+	cu_counters *ctr;
+	size_t kept = 0;
+	int rc, yes;
+
+	if (op->see_archived || *count == 0)
+		return CUSTOS_OK;
+	if ((rc = cu_counters_get(op, &ctr)))
+		return rc;
+	if (ctr->states[CUSTOS_STATE_ARCHIVED] == 0)
+		return CUSTOS_OK;  /* the common case: nothing to look up */
+	for (size_t i = 0; i < *count; i++) {
+		if ((rc = cu_holder_has(op, CU_HOLDER_ARCHIVED, CUSTOS_STATE_ARCHIVED, ids[i], &yes)))
+			return rc;
+		if (!yes)
+			ids[kept++] = ids[i];
+	}
+	*count = kept;
+	return CUSTOS_OK;
+}
+
 int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen,
 	int keep_damaged)
 {
@@ -524,7 +576,7 @@ int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t ma
 	if (op->scope == CU_SCOPE_ALL) {
 		rc = cu_cust_ids(op, after_id, ids, max, count);
 		*last_seen = *count ? ids[*count - 1] : UINT64_MAX;
-		return rc;
+		return rc ? rc : cu_cust_drop_archived(op, ids, count);
 	}
 	if ((rc = scoped_candidates(op, after_id, cand, max < 256 ? max : 256, &n)))
 		return rc;
@@ -551,7 +603,7 @@ int cu_cust_count_reachable(cu_op *op, uint64_t *out)
 		cu_counters *ctr;
 		if ((rc = cu_counters_get(op, &ctr)))
 			return rc;
-		*out = ctr->count;
+		*out = ctr->count - (op->see_archived ? 0 : ctr->states[CUSTOS_STATE_ARCHIVED]);
 		return CUSTOS_OK;
 	}
 	do {
@@ -561,4 +613,89 @@ int cu_cust_count_reachable(cu_op *op, uint64_t *out)
 		after = last;
 	} while (last != UINT64_MAX);
 	return CUSTOS_OK;
+}
+
+/* ---- lifecycle ---- */
+
+int cu_cust_state(cu_op *op, uint64_t id, int *state, int *prior)
+{
+	cu_rec_secrets s;
+	cu_rec r;
+	int rc = open_reached(op, id, &r, &s);
+
+	cu_rec_close(&s);
+	if (rc)
+		return rc;
+	*state = r.state;
+	*prior = r.prior;
+	return CUSTOS_OK;
+}
+
+int cu_cust_set_state(cu_op *op, uint64_t id, int to, const char *reason, size_t rn, int action)
+{
+	custos_customer *c = NULL;
+	cu_counters *ctr;
+	cu_rec_secrets s;
+	uint32_t version;
+	int rc, from, prior;
+
+	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)) || (rc = cu_counters_get(op, &ctr)))
+		goto out;
+	from = c->state;
+	prior = to == CUSTOS_STATE_ARCHIVED ? from : 0;
+	if (from == to || from < CUSTOS_STATE_LEAD || from >= CU_STATES || ctr->states[from] == 0) {
+		rc = from == to ? cu_err(CUSTOS_ESTATE, "customer %llu is %s already", (unsigned long long)id,
+					custos_state_name(to)) :
+			cu_err(CUSTOS_ECORRUPT, "customer %llu is in state %d, which the store's counters do not hold",
+				(unsigned long long)id, from);
+		goto out;
+	}
+	/* Archived customers have an entry that lets whole-store lists leave them out. */
+	if (to == CUSTOS_STATE_ARCHIVED)
+		rc = cu_holder_add(op, CU_HOLDER_ARCHIVED, CUSTOS_STATE_ARCHIVED, id);
+	else if (from == CUSTOS_STATE_ARCHIVED)
+		rc = cu_holder_remove(op, CU_HOLDER_ARCHIVED, CUSTOS_STATE_ARCHIVED, id);
+	if (rc || (rc = rewrite_header(op, c, c->owner, c->team, to, prior, s.dek, action, &version)) ||
+	    (rc = cu_history_move(op, id, version, from, to, reason, rn, s.dek)))
+		goto out;
+	ctr->states[from]--;
+	ctr->states[to]++;
+	op->counters_dirty = 1;
+out:
+	cu_rec_close(&s);
+	cu_customer_destroy(c);
+	return rc;
+}
+
+int cu_cust_erase(cu_op *op, uint64_t id, const unsigned char *tombstone, size_t tn)
+{
+	custos_customer *c = NULL;
+	const cu_field *building;
+	unsigned char k[8];
+	cu_counters *ctr;
+	cu_rec_secrets s;
+	int rc;
+
+	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)) || (rc = cu_counters_get(op, &ctr)))
+		goto out;
+	if (c->state < CUSTOS_STATE_LEAD || c->state >= CU_STATES || ctr->states[c->state] == 0 || ctr->count == 0) {
+		rc = cu_err(CUSTOS_ECORRUPT, "customer %llu is in state %d, which the store's counters do not hold",
+			(unsigned long long)id, c->state);
+		goto out;
+	}
+	id_key(k, id);
+	if ((rc = cu_index_customer(op, c, NULL, CU_INDEX_REMOVE, NULL)) || (rc = cu_job_field(op, &building)) ||
+	    (building && (rc = cu_index_customer(op, c, building, CU_INDEX_REMOVE, NULL))) ||
+	    (rc = cu_timeline_erase(op, id)) || (rc = cu_del(op->txn, CU_B_CUSTOMERS, k, 8)) ||
+	    (rc = cu_put(op->txn, CU_B_ERASED, k, 8, tombstone, tn)))
+		goto out;
+	ctr->count--;
+	ctr->states[c->state]--;
+	ctr->states[CUSTOS_STATE_ERASED]++;
+	op->counters_dirty = 1;
+	rc = cu_op_note_write_as(op, CUSTOS_AUDIT_ERASE, id, c->version, 0, tombstone, tn);
+out:
+	cu_rec_close(&s);
+	cu_customer_destroy(c);
+	return rc;
 }

@@ -8,9 +8,6 @@
 #include "model/core.h"
 #include "model/value.h"
 
-/* Lifecycle state of a new customer (lifecycle states are defined with the lifecycle module). */
-#define CU_STATE_LEAD 1
-
 /* Store a new customer built from a draft. */
 int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out);
 /* Load customer id, decrypting the classes in op->visible. CUSTOS_ENOTFOUND, CUSTOS_EAUTH,
@@ -34,10 +31,11 @@ int cu_cust_ids(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t 
 /* Change a customer's owner and team (the customer must be within op's scope). */
 int cu_cust_reassign(cu_op *op, uint64_t id, uint32_t owner, uint32_t team);
 /* Open customer id's data key, for its events: the record is read and authenticated and
- * must be within op's scope (CUSTOS_ENOTFOUND otherwise, as for a missing id); s is wiped
- * on failure, and by the caller with cu_rec_close() after use. */
+ * must be within op's scope (CUSTOS_ENOTFOUND otherwise, as for a missing id); when
+ * writing, it must not be archived (CUSTOS_ESTATE); s is wiped on failure, and by the
+ * caller with cu_rec_close() after use. */
 struct cu_rec_secrets;
-int cu_cust_open_key(cu_op *op, uint64_t id, struct cu_rec_secrets *s);
+int cu_cust_open_key(cu_op *op, uint64_t id, struct cu_rec_secrets *s, int writing);
 /* Is customer id present and within op's scope? Authenticates the record, decrypts nothing. */
 int cu_cust_reachable(cu_op *op, uint64_t id, int *yes);
 /* A page of the ids op may reach, ascending, after after_id. *last_seen is the last id
@@ -46,9 +44,23 @@ int cu_cust_reachable(cu_op *op, uint64_t id, int *yes);
  * instead of failing the page. */
 int cu_cust_ids_reachable(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count, uint64_t *last_seen,
 	int keep_damaged);
+/* Leave out of ids (count of them) the archived customers, unless op sees them: by their
+ * archived entries, without reading records (whole-store lists and finds). */
+int cu_cust_drop_archived(cu_op *op, uint64_t *ids, size_t *count);
 /* Is rc, from reading one customer, a fault of that customer's stored record (it fails
  * authentication, does not decode, or names a field no schema has)? */
 int cu_cust_record_damaged(int rc);
+/* The lifecycle state of customer id (in op's reach) and, archived, the state before. */
+int cu_cust_state(cu_op *op, uint64_t id, int *state, int *prior);
+/* Move customer id to state `to`: a new record version noted as `action` for the audit
+ * log, the move in its history with the reason (rn bytes), the counters; archiving keeps
+ * the state before for restoring. The caller decided the move is allowed;
+ * CUSTOS_ESTATE when the customer is in `to` already. */
+int cu_cust_set_state(cu_op *op, uint64_t id, int to, const char *reason, size_t rn, int action);
+/* Erase customer id: its record (with the wrapped data key), index and holder entries,
+ * timeline, ledger and history; the counters; the tombstone (tn bytes) in the erasure
+ * ledger; noted for the audit log. */
+int cu_cust_erase(cu_op *op, uint64_t id, const unsigned char *tombstone, size_t tn);
 /* How many customers op may reach. */
 int cu_cust_count_reachable(cu_op *op, uint64_t *out);
 

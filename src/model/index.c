@@ -268,6 +268,18 @@ int cu_holder_remove(cu_op *op, int kind, uint32_t who, uint64_t id)
 	return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
 }
 
+int cu_holder_has(cu_op *op, int kind, uint32_t who, uint64_t id, int *yes)
+{
+	unsigned char k[14];
+	custos_val v;
+	int rc;
+
+	member_key(k, kind, who, id);
+	rc = cu_get(op->txn, CU_B_INDEX, k, sizeof k, &v);
+	*yes = rc == CUSTOS_OK;
+	return rc == CUSTOS_ENOTFOUND ? CUSTOS_OK : rc;
+}
+
 int cu_holder_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_t *ids, size_t max, size_t *count)
 {
 	unsigned char k[14];
@@ -303,6 +315,7 @@ const char *cu_index_entry_name(int kind)
 	case CU_ENTRY_BLIND: return "blind index entry";
 	case CU_ENTRY_HASHED: return "hashed index entry";
 	case CU_ENTRY_OWNER: return "owner entry";
+	case CU_ENTRY_ARCHIVED: return "archived entry";
 	default: return "team entry";
 	}
 }
@@ -314,10 +327,12 @@ int cu_index_entry_parse(cu_index_entry *e, const unsigned char *k, size_t kn, s
 		e->kind = CU_ENTRY_JOB;
 		return vn == CU_JOB_RECORD_BYTES ? 0 : -1;
 	}
-	if (kn == 14 && k[0] == 0xFF && (k[1] == CU_HOLDER_OWNER || k[1] == CU_HOLDER_TEAM)) {
-		e->kind = k[1] == CU_HOLDER_OWNER ? CU_ENTRY_OWNER : CU_ENTRY_TEAM;
+	if (kn == 14 && k[0] == 0xFF && (k[1] == CU_HOLDER_OWNER || k[1] == CU_HOLDER_TEAM || k[1] == CU_HOLDER_ARCHIVED)) {
+		e->kind = k[1] == CU_HOLDER_OWNER ? CU_ENTRY_OWNER : k[1] == CU_HOLDER_TEAM ? CU_ENTRY_TEAM : CU_ENTRY_ARCHIVED;
 		e->who = cu_get_u32be(k + 2);
 		e->id = cu_get_u64be(k + 6);
+		if (e->kind == CU_ENTRY_ARCHIVED)
+			return e->who == CUSTOS_STATE_ARCHIVED && vn == 0 ? 0 : -1;
 		return e->who != 0 && vn == 0 ? 0 : -1;
 	}
 	if (kn < 3 + 8 || k[0] == 0xFF)
@@ -400,7 +415,8 @@ int cu_index_expects(cu_op *op, const cu_field *f, uint64_t id, const unsigned c
 
 int cu_holder_verify(cu_op *op, int kind, uint32_t who, uint64_t id, uint64_t *entries)
 {
-	const char *name = cu_index_entry_name(kind == CU_HOLDER_OWNER ? CU_ENTRY_OWNER : CU_ENTRY_TEAM);
+	const char *name = cu_index_entry_name(kind == CU_HOLDER_OWNER ? CU_ENTRY_OWNER :
+		kind == CU_HOLDER_TEAM ? CU_ENTRY_TEAM : CU_ENTRY_ARCHIVED);
 	unsigned char k[14];
 	custos_val v;
 	int rc;
@@ -423,7 +439,8 @@ int cu_holder_verify(cu_op *op, int kind, uint32_t who, uint64_t id, uint64_t *e
 
 int cu_index_customer(cu_op *op, const custos_customer *c, const cu_field *only, int what, uint64_t *entries)
 {
-	each_fn fn = what == CU_INDEX_ADD ? add_one : verify_one;
+	each_fn fn = what == CU_INDEX_ADD ? add_one : what == CU_INDEX_REMOVE ? remove_one : verify_one;
+	uint32_t arch = c->state == CUSTOS_STATE_ARCHIVED ? CUSTOS_STATE_ARCHIVED : 0;
 	int rc = CUSTOS_OK;
 
 	for (size_t i = 0; i < c->schema->nfields && !rc; i++) {
@@ -438,8 +455,14 @@ int cu_index_customer(cu_op *op, const custos_customer *c, const cu_field *only,
 	if (only || rc)
 		return rc;
 	if (what == CU_INDEX_ADD)
-		return (rc = cu_holder_add(op, CU_HOLDER_OWNER, c->owner, c->id)) ? rc :
-			cu_holder_add(op, CU_HOLDER_TEAM, c->team, c->id);
-	return (rc = cu_holder_verify(op, CU_HOLDER_OWNER, c->owner, c->id, entries)) ? rc :
-		cu_holder_verify(op, CU_HOLDER_TEAM, c->team, c->id, entries);
+		return (rc = cu_holder_add(op, CU_HOLDER_OWNER, c->owner, c->id)) ||
+		       (rc = cu_holder_add(op, CU_HOLDER_TEAM, c->team, c->id)) ? rc :
+			cu_holder_add(op, CU_HOLDER_ARCHIVED, arch, c->id);
+	if (what == CU_INDEX_REMOVE)
+		return (rc = cu_holder_remove(op, CU_HOLDER_OWNER, c->owner, c->id)) ||
+		       (rc = cu_holder_remove(op, CU_HOLDER_TEAM, c->team, c->id)) ? rc :
+			cu_holder_remove(op, CU_HOLDER_ARCHIVED, arch, c->id);
+	return (rc = cu_holder_verify(op, CU_HOLDER_OWNER, c->owner, c->id, entries)) ||
+	       (rc = cu_holder_verify(op, CU_HOLDER_TEAM, c->team, c->id, entries)) ? rc :
+		cu_holder_verify(op, CU_HOLDER_ARCHIVED, arch, c->id, entries);
 }

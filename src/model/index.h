@@ -31,12 +31,17 @@ int cu_index_lookup(cu_op *op, const cu_field *f, const unsigned char *norm, siz
 	uint64_t *ids, size_t max, size_t *count, int *more);
 
 /* Holder entries: who holds which customer (its owner, its team), for scoped lists, counts
- * and reassignment ("holder", so as not to be confused with segment membership):
+ * and reassignment ("holder", so as not to be confused with segment membership), and
+ * which customers are archived, so that lists and finds of a whole store leave them out
+ * without reading their records:
  *   0xFF ‖ 'O' or 'T' ‖ principal or team id (u32 BE) ‖ customer id (u64 BE) -> empty
+ *   0xFF ‖ 'A' ‖ CUSTOS_STATE_ARCHIVED (u32 BE) ‖ customer id (u64 BE) -> empty
  * Hints only: every customer found this way is checked against its authenticated record. */
-enum { CU_HOLDER_OWNER = 'O', CU_HOLDER_TEAM = 'T' };
+enum { CU_HOLDER_OWNER = 'O', CU_HOLDER_TEAM = 'T', CU_HOLDER_ARCHIVED = 'A' };
 int cu_holder_add(cu_op *op, int kind, uint32_t who, uint64_t id);
 int cu_holder_remove(cu_op *op, int kind, uint32_t who, uint64_t id);
+/* Is there such an entry for customer id? */
+int cu_holder_has(cu_op *op, int kind, uint32_t who, uint64_t id, int *yes);
 /* Up to max customer ids > after_id with this owner or team, ascending. */
 int cu_holder_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_t *ids, size_t max, size_t *count);
 
@@ -44,11 +49,12 @@ int cu_holder_scan(cu_op *op, int kind, uint32_t who, uint64_t after_id, uint64_
  * of the index but the job record; *more: some may remain. */
 int cu_index_drop_some(cu_op *op, const uint16_t *field_id, size_t max, int *more);
 
-/* Every entry customer c (c->id, c->owner, c->team set) needs: the values of each
- * searchable field, its owner, its team; or, when `only` is not NULL, the values of that
- * field alone, indexed as `only` defines it (for a field being made searchable). Added,
- * or verified as cu_index_verify() does; *entries (may be NULL when adding) counts them. */
-enum { CU_INDEX_ADD, CU_INDEX_VERIFY };
+/* Every entry customer c (c->id, c->owner, c->team, c->state set) needs: the values of
+ * each searchable field, its owner, its team, whether it is archived; or, when `only` is
+ * not NULL, the values of that field alone, indexed as `only` defines it (for a field
+ * being made searchable). Added, verified as cu_index_verify() does, or removed (those
+ * absent are passed over); *entries (may be NULL when adding or removing) counts them. */
+enum { CU_INDEX_ADD, CU_INDEX_VERIFY, CU_INDEX_REMOVE };
 int cu_index_customer(cu_op *op, const custos_customer *c, const cu_field *only, int what, uint64_t *entries);
 
 /* ---- checking (model/check.c) ---- */
@@ -59,7 +65,9 @@ extern const unsigned char cu_index_job_key[2];
 
 /* The kinds of entry; the first three are the byte after the field id. */
 enum { CU_ENTRY_CLEAR = 0x00, CU_ENTRY_BLIND = 0x01, CU_ENTRY_HASHED = 0x02, CU_ENTRY_OWNER, CU_ENTRY_TEAM,
-	CU_ENTRY_JOB };
+	CU_ENTRY_JOB, CU_ENTRY_ARCHIVED };
+/* Is kind one of the holder entries (owner, team, archived)? */
+#define CU_ENTRY_IS_HOLDER(kind) ((kind) == CU_ENTRY_OWNER || (kind) == CU_ENTRY_TEAM || (kind) == CU_ENTRY_ARCHIVED)
 typedef struct cu_index_entry {
 	int kind;
 	uint16_t field_id;   /* field entries */

@@ -67,7 +67,7 @@ int cu_rec_parse_head(cu_rec *r, uint64_t id, const unsigned char *p, size_t n, 
 	if (n < CU_REC_HEADER + CU_NONCE_BYTES + wrap_bytes + CU_RECORD_TAG_BYTES)
 		return bad(id, "its record is truncated");
 	r->state = p[1];
-	r->flags = p[2];
+	r->prior = p[2];
 	r->groups = p[3];
 	r->version = cu_get_u32le(p + 4);
 	r->owner = cu_get_u32le(p + 8);
@@ -204,7 +204,7 @@ static void put_header(unsigned char *p, const cu_rec *r, uint8_t groups, uint16
 {
 	p[0] = CU_REC_FORMAT;
 	p[1] = r->state;
-	p[2] = r->flags;
+	p[2] = r->prior;
 	p[3] = groups;
 	cu_put_u32le(p + 4, r->version);
 	cu_put_u32le(p + 8, r->owner);

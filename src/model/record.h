@@ -1,7 +1,8 @@
 /*
  * model/record.h — the stored form of a customer record (format 4).
  *
- *   header (38 bytes, clear): format, state, flags, class bitmap, version, owner, team,
+ *   header (38 bytes, clear): format, state, prior state (of an archived customer: the
+ *     state it is restored to; 0 otherwise), class bitmap, version, owner, team,
  *     DEK version, KEK epoch, clear-section length, created, updated (microseconds)
  *   clear section: TLVs of the clear fields
  *   nonce (24 bytes, fresh on every write)
@@ -32,7 +33,7 @@
 
 typedef struct cu_rec {
 	uint64_t id;                    /* from the storage key */
-	uint8_t state, flags, groups;   /* groups: bit c set when class c is present */
+	uint8_t state, prior, groups;   /* prior: an archived customer's state before; groups: bit c set when class c is present */
 	uint32_t version, owner, team;
 	uint16_t dek_ver, kek_epoch;
 	int64_t created_us, updated_us;

@@ -61,6 +61,7 @@ int cu_customer_clone(custos_customer **out, const custos_customer *c)
 	d->owner = c->owner;
 	d->team = c->team;
 	d->state = c->state;
+	d->prior = c->prior;
 	*out = d;
 	return CUSTOS_OK;
 }

@@ -36,7 +36,7 @@ struct custos_customer {
 	uint32_t version;
 	int64_t created_us, updated_us;
 	uint32_t owner, team;
-	uint8_t state;
+	uint8_t state, prior;           /* lifecycle state; an archived customer's state before */
 	cu_slot *slots;
 	cu_bytes arena;
 	void *summary;            /* the timeline summary it was read with (model/timeline/), or NULL */

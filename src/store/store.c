@@ -12,7 +12,7 @@
 #include "util/error.h"
 
 const char *const cu_bucket_names[CU_B_COUNT] = {
-	"meta", "customers", "index", "access", "audit", "events", "points", "history",
+	"meta", "customers", "index", "access", "audit", "events", "points", "history", "erased",
 };
 
 #define GROW_ATTEMPTS 16
@@ -112,6 +112,34 @@ int cu_del(cu_txn *t, unsigned bucket, const void *k, size_t kn)
 {
 	custos_val key = val(k, kn);
 	return checked(t->st->be->del(t->st->be, t->h, bucket, &key));
+}
+
+int cu_del_prefix(cu_txn *t, unsigned bucket, const void *prefix, size_t pn, uint64_t *deleted)
+{
+	unsigned char key[CU_DEL_KEY_MAX];
+	custos_val k, v;
+	cu_cursor c;
+	int rc;
+
+	for (;;) {
+		/* Seek again after every delete: a cursor is not assumed to survive writes. */
+		if ((rc = cu_cursor_open(&c, t, bucket)))
+			return rc;
+		rc = cu_cursor_seek(&c, prefix, pn, &k, &v);
+		if (rc == CUSTOS_OK && (k.size < pn || memcmp(k.data, prefix, pn) != 0))
+			rc = CUSTOS_ITEROVER;
+		if (rc == CUSTOS_OK && k.size > sizeof key)
+			rc = cu_err(CUSTOS_ECORRUPT, "bucket '%s' holds a key of %zu bytes", cu_bucket_names[bucket], k.size);
+		if (rc == CUSTOS_OK)
+			memcpy(key, k.data, k.size);
+		cu_cursor_close(&c);
+		if (rc == CUSTOS_ITEROVER)
+			return CUSTOS_OK;
+		if (rc || (rc = cu_del(t, bucket, key, k.size)))
+			return rc;
+		if (deleted)
+			(*deleted)++;
+	}
 }
 
 int cu_txn_id(cu_txn *t, uint64_t *id)

@@ -21,6 +21,7 @@ enum cu_bucket {
 	CU_B_EVENTS,       /* customer id ‖ time ‖ seq -> timeline event; id ‖ 0xFF x 8 -> its summary */
 	CU_B_POINTS,       /* customer id -> the customer's loyalty points, as lots by expiry */
 	CU_B_HISTORY,      /* customer id ‖ record version -> the fields that version changed, old values */
+	CU_B_ERASED,       /* customer id -> the tombstone of an erased customer (model/lifecycle.h) */
 	CU_B_COUNT
 };
 
@@ -82,6 +83,10 @@ int cu_put(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, 
 /* With CUSTOS_PUT_* hints. */
 int cu_put_flags(cu_txn *t, unsigned bucket, const void *k, size_t kn, const void *v, size_t vn, unsigned flags);
 int cu_del(cu_txn *t, unsigned bucket, const void *k, size_t kn);
+/* Delete every key of the bucket that starts with prefix (keys up to CU_DEL_KEY_MAX bytes;
+ * a longer one is CUSTOS_ECORRUPT); *deleted (may be NULL) grows by their number. */
+#define CU_DEL_KEY_MAX 512
+int cu_del_prefix(cu_txn *t, unsigned bucket, const void *prefix, size_t pn, uint64_t *deleted);
 
 /* The commit t sees, when the backend says (CUSTOS_ENOTSUPPORTED when it does not). */
 int cu_txn_id(cu_txn *t, uint64_t *id);

@@ -401,6 +401,20 @@ static int count_interactions(cu_op *op, uint64_t id, cu_summary *sum)
 	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
 }
 
+/* A purchase makes a lead, a prospect, a dormant or a churned customer active. */
+static int activate(cu_op *op, uint64_t id)
+{
+	static const char reason[] = "purchase";
+	int rc, state, prior;
+
+	if ((rc = cu_cust_state(op, id, &state, &prior)))
+		return rc;
+	if (state != CUSTOS_STATE_LEAD && state != CUSTOS_STATE_PROSPECT && state != CUSTOS_STATE_DORMANT &&
+	    state != CUSTOS_STATE_CHURNED)
+		return CUSTOS_OK;
+	return cu_cust_set_state(op, id, CUSTOS_STATE_ACTIVE, reason, sizeof reason - 1, CUSTOS_AUDIT_LIFECYCLE);
+}
+
 int cu_timeline_append(cu_op *op, uint64_t id, const cu_event *draft, uint32_t *seq)
 {
 	cu_bytes stored = CU_BYTES_INIT;
@@ -410,7 +424,7 @@ int cu_timeline_append(cu_op *op, uint64_t id, const cu_event *draft, uint32_t *
 	cu_event e;
 	int rc;
 
-	if ((rc = cu_event_check(draft, op->now_us)) || (rc = cu_cust_open_key(op, id, &s)))
+	if ((rc = cu_event_check(draft, op->now_us)) || (rc = cu_cust_open_key(op, id, &s, 1)))
 		return rc;
 	e = *draft;  /* shallow: the texts stay the draft's */
 	e.customer = id;
@@ -437,6 +451,8 @@ int cu_timeline_append(cu_op *op, uint64_t id, const cu_event *draft, uint32_t *
 		goto done;
 	rc = cu_op_note_write_as(op, CUSTOS_AUDIT_EVENT, id, e.seq, e.texts ? 1U << CUSTOS_CLASS_NOTES : 0, stored.p,
 		stored.len);
+	if (!rc && e.kind == CUSTOS_EVENT_PURCHASE)
+		rc = activate(op, id);
 	if (!rc)
 		*seq = e.seq;
 done:
@@ -574,7 +590,7 @@ int cu_timeline_page(cu_op *op, cu_event_query *q, cu_event **out, size_t max, s
 
 	*n = 0;
 	*done = 0;
-	if ((rc = cu_cust_open_key(op, q->customer, &s)))
+	if ((rc = cu_cust_open_key(op, q->customer, &s, 0)))
 		return rc;
 	rc = cu_cursor_open(&c, op->txn, CU_B_EVENTS);
 	if (!rc) {

@@ -12,6 +12,10 @@
  *   old stored value ‖ zeros to a multiple of 16) XOR the ChaCha20 (IETF) stream under the
  *   customer's data key with that nonce, from block 1 on ‖ tag: Poly1305 over "CUSHIS01"
  *   ‖ store id ‖ the key ‖ all of the above, under the one-time key of block 0.
+ *
+ * A lifecycle move (format 2) has the same layout with the state before and the state
+ * after (u8 each) in place of the count, no field ids, and as its plaintext the reason:
+ * length u16 ‖ UTF-8 ‖ zeros to a multiple of 16.
  */
 #include <string.h>
 
@@ -22,6 +26,7 @@
 #include "util/error.h"
 
 #define HISTORY_FORMAT 1
+#define MOVE_FORMAT 2
 #define H_NONCE CU_TIMELINE_NONCE
 #define H_HEAD (1 + 4 + 8 + 2)
 
@@ -39,12 +44,53 @@ static void history_tag(unsigned char out[CU_RECORD_TAG_BYTES], const unsigned c
 	cu_timeline_seal(out, dek, n12, history_label, store_id, key, CU_HISTORY_KEY, p, n);
 }
 
+/* format ‖ author ‖ time into head (room reserved). */
+static void head_start(cu_bytes *head, const cu_op *op, int format)
+{
+	head->p[0] = (unsigned char)format;
+	cu_put_u32le(head->p + 1, op->actor);
+	cu_put_u64le(head->p + 5, (uint64_t)op->now_us);
+	head->len = 13;
+}
+
+/* Store head ‖ nonce ‖ length ‖ plain (padded to 16 here) encrypted ‖ tag as the entry of
+ * the change that made `version`. */
+static int seal_put(cu_op *op, uint64_t id, uint32_t version, const cu_bytes *head, cu_bytes *plain,
+	const unsigned char dek[CU_KEY_BYTES])
+{
+	unsigned char key[CU_HISTORY_KEY], nonce[CU_NONCE_BYTES], n24[CU_NONCE_BYTES], *p;
+	cu_bytes out = CU_BYTES_INIT;
+	size_t at;
+	int rc = CUSTOS_OK;
+
+	while (!rc && plain->len % 16)
+		rc = cu_bytes_append_u8(plain, 0);
+	if (rc || (rc = cu_random_nonces(nonce, 1)) ||
+	    (rc = cu_bytes_reserve(&out, head->len + H_NONCE + 4 + plain->len + CU_RECORD_TAG_BYTES)))
+		goto done;
+	p = out.p;
+	memcpy(p, head->p, head->len), p += head->len;
+	memcpy(p, nonce + CU_NONCE_BYTES - H_NONCE, H_NONCE);
+	cu_timeline_nonce(n24, p);
+	p += H_NONCE;
+	cu_put_u32le(p, (uint32_t)plain->len), p += 4;
+	cu_stream_xor_at(p, plain->p, plain->len, dek, n24, 1);
+	p += plain->len;
+	at = (size_t)(p - out.p);
+	history_key(key, id, version);
+	history_tag(p, dek, n24 + CU_NONCE_BYTES - H_NONCE, op->core->keys->store_id, key, out.p, at);
+	out.len = at + CU_RECORD_TAG_BYTES;
+	rc = cu_put(op->txn, CU_B_HISTORY, key, sizeof key, out.p, out.len);
+done:
+	cu_bytes_free(&out);
+	return rc;
+}
+
 int cu_history_record(cu_op *op, uint64_t id, uint32_t version, const custos_customer *c, const cu_slot *old,
 	const unsigned char dek[CU_KEY_BYTES])
 {
-	cu_bytes plain = CU_BYTES_SECRET_INIT, out = CU_BYTES_INIT;
-	unsigned char key[CU_HISTORY_KEY], nonce[CU_NONCE_BYTES], n24[CU_NONCE_BYTES], *p;
-	size_t count = 0, at;
+	cu_bytes plain = CU_BYTES_SECRET_INIT, head = CU_BYTES_INIT;
+	size_t count = 0;
 	int rc = CUSTOS_OK;
 
 	/* The fields whose value changed, and what they held before. */
@@ -60,36 +106,38 @@ int cu_history_record(cu_op *op, uint64_t id, uint32_t version, const custos_cus
 	}
 	if (rc || count == 0)
 		goto done;
-	while (!rc && plain.len % 16)
-		rc = cu_bytes_append_u8(&plain, 0);
-	if (rc || (rc = cu_random_nonces(nonce, 1)) ||
-	    (rc = cu_bytes_reserve(&out, H_HEAD + 2 * count + H_NONCE + 4 + plain.len + CU_RECORD_TAG_BYTES)))
+	if ((rc = cu_bytes_reserve(&head, H_HEAD + 2 * count)))
 		goto done;
-	p = out.p;
-	*p++ = HISTORY_FORMAT;
-	cu_put_u32le(p, op->actor), p += 4;
-	cu_put_u64le(p, (uint64_t)op->now_us), p += 8;
-	cu_put_u16le(p, (uint16_t)count), p += 2;
+	head_start(&head, op, HISTORY_FORMAT);
+	cu_put_u16le(head.p + head.len, (uint16_t)count), head.len += 2;
 	for (size_t i = 0; i < c->schema->nfields; i++) {
 		const cu_slot *o = &old[i], *n = &c->slots[i];
 		if (!n->dirty || !cu_slot_differs(c, o, n))
 			continue;
-		cu_put_u16le(p, c->schema->fields[i].id), p += 2;
+		cu_put_u16le(head.p + head.len, c->schema->fields[i].id), head.len += 2;
 	}
-	memcpy(p, nonce + CU_NONCE_BYTES - H_NONCE, H_NONCE);
-	cu_timeline_nonce(n24, p);
-	p += H_NONCE;
-	cu_put_u32le(p, (uint32_t)plain.len), p += 4;
-	cu_stream_xor_at(p, plain.p, plain.len, dek, n24, 1);
-	p += plain.len;
-	at = (size_t)(p - out.p);
-	history_key(key, id, version);
-	history_tag(p, dek, n24 + CU_NONCE_BYTES - H_NONCE, op->core->keys->store_id, key, out.p, at);
-	out.len = at + CU_RECORD_TAG_BYTES;
-	rc = cu_put(op->txn, CU_B_HISTORY, key, sizeof key, out.p, out.len);
+	rc = seal_put(op, id, version, &head, &plain, dek);
 done:
+	cu_bytes_free(&head);
 	cu_bytes_free(&plain);
-	cu_bytes_free(&out);
+	return rc;
+}
+
+int cu_history_move(cu_op *op, uint64_t id, uint32_t version, int from, int to, const char *reason, size_t rn,
+	const unsigned char dek[CU_KEY_BYTES])
+{
+	cu_bytes plain = CU_BYTES_SECRET_INIT, head = CU_BYTES_INIT;
+	int rc;
+
+	if (!(rc = cu_bytes_append_u16le(&plain, (uint16_t)rn)) && !(rc = cu_bytes_append(&plain, reason, rn)) &&
+	    !(rc = cu_bytes_reserve(&head, H_HEAD))) {
+		head_start(&head, op, MOVE_FORMAT);
+		head.p[head.len++] = (unsigned char)from;
+		head.p[head.len++] = (unsigned char)to;
+		rc = seal_put(op, id, version, &head, &plain, dek);
+	}
+	cu_bytes_free(&head);
+	cu_bytes_free(&plain);
 	return rc;
 }
 
@@ -122,13 +170,14 @@ static int decode(cu_change **out, const unsigned char *key, const unsigned char
 	size_t count, at;
 	cu_change *ch;
 	cu_reader r;
-	int rc;
+	int rc, move;
 
-	if (n < H_HEAD || p[0] != HISTORY_FORMAT)
+	if (n < H_HEAD || (p[0] != HISTORY_FORMAT && p[0] != MOVE_FORMAT))
 		return bad_entry(id, version, "has a form this version does not read");
-	count = cu_get_u16le(p + 13);
+	move = p[0] == MOVE_FORMAT;
+	count = move ? 0 : cu_get_u16le(p + 13);
 	at = H_HEAD + 2 * count;
-	if (count == 0 || n < at + H_NONCE + 4 + CU_RECORD_TAG_BYTES)
+	if ((!move && count == 0) || n < at + H_NONCE + 4 + CU_RECORD_TAG_BYTES)
 		return bad_entry(id, version, "is cut short");
 	nonce = p + at;
 	ctn = cu_get_u32le(p + at + H_NONCE);
@@ -139,7 +188,7 @@ static int decode(cu_change **out, const unsigned char *key, const unsigned char
 	history_tag(tag, dek, nonce, k->store_id, key, p, at);
 	if (!cu_equal(tag, p + at, sizeof tag))
 		return bad_entry(id, version, "was modified or moved");
-	if (!(ch = cu_calloc(1, sizeof *ch)) || !(ch->fields = cu_calloc(count, sizeof *ch->fields))) {
+	if (!(ch = cu_calloc(1, sizeof *ch)) || (count && !(ch->fields = cu_calloc(count, sizeof *ch->fields)))) {
 		cu_free(ch);
 		return cu_err_oom();
 	}
@@ -156,6 +205,15 @@ static int decode(cu_change **out, const unsigned char *key, const unsigned char
 	cu_timeline_nonce(n24, nonce);
 	cu_stream_xor_at(ch->values.p, ct, ctn, dek, n24, 1);
 	cu_reader_init(&r, ch->values.p, ctn);
+	if (move) {
+		ch->from = p[13];
+		ch->to = p[14];
+		ch->reason_len = cu_read_u16le(&r);
+		cu_read_bytes(&r, ch->reason_len);
+		if (ch->from < CUSTOS_STATE_LEAD || ch->from > CUSTOS_STATE_ARCHIVED || ch->to < CUSTOS_STATE_LEAD ||
+		    ch->to > CUSTOS_STATE_ARCHIVED)
+			r.bad = 1;
+	}
 	for (size_t i = 0; i < count; i++) {
 		ch->fields[i].id = cu_get_u16le(p + H_HEAD + 2 * i);
 		ch->fields[i].present = (uint8_t)cu_read_u8(&r);
@@ -183,7 +241,7 @@ int cu_history_page(cu_op *op, uint64_t id, uint32_t before, cu_change **out, si
 
 	*n = 0;
 	*done = 0;
-	if ((rc = cu_cust_open_key(op, id, &s)))
+	if ((rc = cu_cust_open_key(op, id, &s, 0)))
 		return rc;
 	history_key(lo, id, 0);
 	history_key(hi, id, before ? before : UINT32_MAX);
@@ -242,7 +300,7 @@ int cu_history_get(cu_op *op, uint64_t id, uint32_t version, cu_change **out)
 	custos_val v;
 	int rc;
 
-	if ((rc = cu_cust_open_key(op, id, &s)))
+	if ((rc = cu_cust_open_key(op, id, &s, 0)))
 		return rc;
 	history_key(key, id, version);
 	rc = cu_get(op->txn, CU_B_HISTORY, key, sizeof key, &v);

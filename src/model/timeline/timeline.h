@@ -172,10 +172,16 @@ typedef struct custos_change {
 	cu_bytes values;
 	cu_schema *schema;    /* set by the API layer, for names */
 	uint8_t vis[CUSTOS_CLASS_COUNT];  /* the visibility of the context it was read through */
+	uint8_t from, to;     /* a lifecycle move (count 0): the states; 0 for a change of fields */
+	uint16_t reason_len;  /* a move: its reason is values.p + 2, reason_len bytes */
 } cu_change;
 /* Record the fields of c (dirty, with old slots `old`) whose value changed, as the change
  * that made `version`, encrypted under dek. Nothing when no value changed. */
 int cu_history_record(cu_op *op, uint64_t id, uint32_t version, const custos_customer *c, const cu_slot *old,
+	const unsigned char dek[CU_KEY_BYTES]);
+/* Record a lifecycle move from `from` to `to` as the change that made `version`, with
+ * its reason (rn bytes of UTF-8, checked above) encrypted under dek. */
+int cu_history_move(cu_op *op, uint64_t id, uint32_t version, int from, int to, const char *reason, size_t rn,
 	const unsigned char dek[CU_KEY_BYTES]);
 /* Up to max changes of customer id made before version `before` (0: all), newest first;
  * *done when none is left. The customer must be in op's scope. */
@@ -183,6 +189,10 @@ int cu_history_page(cu_op *op, uint64_t id, uint32_t before, cu_change **out, si
 /* The change that made `version` (CUSTOS_ENOTFOUND when none was recorded). */
 int cu_history_get(cu_op *op, uint64_t id, uint32_t version, cu_change **out);
 void cu_change_destroy(cu_change *ch);
+
+/* Remove every event, the summary, the points ledger and the history of customer id
+ * (erase.c). */
+int cu_timeline_erase(cu_op *op, uint64_t id);
 
 /* ---- custos_db_check() (check.c) ---- */
 /* Customer id's events, summary, ledger and history (its record at `version`) agree and
