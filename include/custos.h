@@ -28,5 +28,6 @@
 #include "custos/batch.h"
 #include "custos/history.h"
 #include "custos/lifecycle.h"
+#include "custos/maintain.h"
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "api/api.h"
 #include "support.h"
+#include "wallclock.h"
 
 /* The stored layout the tamper tests edit (see src/access/audit.h): a block is a header,
  * then each entry (its first byte is its length, its second the action) and its tag, then
@@ -477,35 +478,6 @@ START_TEST(reads_are_committed_by_a_full_batch_a_write_or_a_flush)
 }
 END_TEST
 
-/* The wall clock as custos sees it can be moved: this program's clock_gettime() and
- * gettimeofday() add wall_offset_us to the real time (the monotonic clock is left alone),
- * as a host or NTP setting the clock would. */
-static atomic_llong wall_offset_us;
-
-int clock_gettime(clockid_t id, struct timespec *ts)
-{
-	long long off = atomic_load(&wall_offset_us);
-	int rc = (int)syscall(SYS_clock_gettime, id, ts);
-
-	if (rc == 0 && id == CLOCK_REALTIME && off) {
-		long long ns = (long long)ts->tv_nsec + (off % 1000000) * 1000;
-		ts->tv_sec += (time_t)(off / 1000000 + (ns < 0 ? -1 : ns >= 1000000000 ? 1 : 0));
-		ts->tv_nsec = (long)(ns < 0 ? ns + 1000000000 : ns >= 1000000000 ? ns - 1000000000 : ns);
-	}
-	return rc;
-}
-
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-	struct timespec ts;
-
-	(void)tz;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	tv->tv_sec = ts.tv_sec;
-	tv->tv_usec = ts.tv_nsec / 1000;
-	return 0;
-}
-
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -532,11 +504,11 @@ START_TEST(reads_are_committed_within_the_maximum_age)
 		size_t before = raw_count(CUSTOS_AUDIT_READ);
 		int64_t queued = mono_ms(), took;
 		get_ok(T.ctx, id);
-		atomic_store(&wall_offset_us, jumps[j]);
+		t_wall_offset(jumps[j]);
 		while (raw_count(CUSTOS_AUDIT_READ) == before && mono_ms() - queued < 10000)
 			usleep(1000);
 		took = mono_ms() - queued;
-		atomic_store(&wall_offset_us, 0);
+		t_wall_offset(0);
 		ck_assert_uint_eq(raw_count(CUSTOS_AUDIT_READ), before + 1);
 		ck_assert_msg(took >= age && took <= age + slack, "wall clock moved by %lld s: committed after %lld ms, "
 			"not within %lld to %lld ms", jumps[j] / 1000000, (long long)took, (long long)age,

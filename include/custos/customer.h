@@ -31,7 +31,8 @@
  * every event: `events`, `orders`, `points` (the loyalty balance), `points_earned`,
  * `points_redeemed`, `points_expired`, `points_adjusted`, `feedback_count`,
  * `interactions_30d` and `interactions_90d` (integers; the interactions dated in the 30
- * and 90 days before the customer's last interaction was appended), `first_purchase`,
+ * and 90 days before the customer's last interaction was appended, or before the last
+ * custos_maintain() run, whichever was later), `first_purchase`,
  * `last_purchase` and `last_interaction` (timestamps; no value before the first),
  * `spend_` and an ISO 4217 code (`spend_HKD`) for each currency the customer bought in
  * (money), `spend` (text: every currency's total, "1099.00 HKD, 20.00 USD"), `nps_average` and

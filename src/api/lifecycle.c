@@ -249,21 +249,9 @@ typedef struct erase_args {
 static int erase_fn(cu_op *op, void *arg)
 {
 	erase_args *a = arg;
-	unsigned char tomb[CU_TOMBSTONE_MAX];
-	cu_tombstone t;
-	int rc, state, prior;
-	size_t tn;
 
 	op->see_archived = 1;  /* archived customers are erased like any other */
-	if ((rc = cu_cust_state(op, a->id, &state, &prior)))
-		return rc;
-	t.time_us = op->now_us;
-	t.author = op->actor;
-	t.state = (uint8_t)state;
-	t.reason_len = (uint16_t)a->rn;
-	t.reason = (const unsigned char *)a->reason;
-	tn = cu_tombstone_encode(tomb, op, a->id, &t);
-	return cu_cust_erase(op, a->id, tomb, tn);
+	return cu_cust_erase(op, a->id, a->reason, a->rn);
 }
 
 int custos_customer_erase(custos_ctx *ctx, uint64_t customer, const char *reason)

@@ -7,6 +7,7 @@
 
 #include "model/customer.h"
 #include "model/index.h"
+#include "model/lifecycle.h"
 #include "model/record.h"
 #include "model/reindex.h"
 #include "model/timeline/timeline.h"
@@ -617,18 +618,68 @@ int cu_cust_count_reachable(cu_op *op, uint64_t *out)
 
 /* ---- lifecycle ---- */
 
-int cu_cust_state(cu_op *op, uint64_t id, int *state, int *prior)
+static void head_of(const cu_rec *r, cu_cust_head *h)
+{
+	h->state = r->state;
+	h->prior = r->prior;
+	h->owner = r->owner;
+	h->team = r->team;
+	h->version = r->version;
+	h->created_us = r->created_us;
+	h->updated_us = r->updated_us;
+}
+
+int cu_cust_read_head(cu_op *op, uint64_t id, cu_cust_head *h)
 {
 	cu_rec_secrets s;
 	cu_rec r;
 	int rc = open_reached(op, id, &r, &s);
 
 	cu_rec_close(&s);
+	if (!rc)
+		head_of(&r, h);
+	return rc;
+}
+
+int cu_cust_state(cu_op *op, uint64_t id, int *state, int *prior)
+{
+	cu_cust_head h;
+	int rc = cu_cust_read_head(op, id, &h);
+
 	if (rc)
 		return rc;
-	*state = r.state;
-	*prior = r.prior;
+	*state = h.state;
+	*prior = h.prior;
 	return CUSTOS_OK;
+}
+
+int cu_cust_scan(cu_op *op, uint64_t after_id, size_t max, uint64_t *ids, cu_cust_head *heads, size_t *count)
+{
+	unsigned char k[8];
+	custos_val key, v;
+	cu_cursor cur;
+	cu_rec r;
+	int rc;
+
+	*count = 0;
+	if (after_id == UINT64_MAX)
+		return CUSTOS_OK;
+	id_key(k, after_id + 1);
+	if ((rc = cu_cursor_open(&cur, op->txn, CU_B_CUSTOMERS)))
+		return rc;
+	for (rc = cu_cursor_seek(&cur, k, 8, &key, &v); rc == CUSTOS_OK && *count < max;
+	     rc = cu_cursor_next(&cur, &key, &v)) {
+		if (key.size != 8) {
+			rc = cu_err(CUSTOS_ECORRUPT, "a customer key has %zu bytes instead of 8", key.size);
+			break;
+		}
+		ids[*count] = cu_get_u64be(key.data);
+		if ((rc = cu_rec_parse(&r, ids[*count], v.data, v.size)))
+			break;
+		head_of(&r, &heads[(*count)++]);
+	}
+	cu_cursor_close(&cur);
+	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
 }
 
 int cu_cust_set_state(cu_op *op, uint64_t id, int to, const char *reason, size_t rn, int action)
@@ -667,13 +718,16 @@ out:
 	return rc;
 }
 
-int cu_cust_erase(cu_op *op, uint64_t id, const unsigned char *tombstone, size_t tn)
+int cu_cust_erase(cu_op *op, uint64_t id, const char *reason, size_t rn)
 {
+	unsigned char tomb[CU_TOMBSTONE_MAX];
 	custos_customer *c = NULL;
 	const cu_field *building;
 	unsigned char k[8];
 	cu_counters *ctr;
 	cu_rec_secrets s;
+	cu_tombstone t;
+	size_t tn;
 	int rc;
 
 	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)) || (rc = cu_counters_get(op, &ctr)))
@@ -683,17 +737,23 @@ int cu_cust_erase(cu_op *op, uint64_t id, const unsigned char *tombstone, size_t
 			(unsigned long long)id, c->state);
 		goto out;
 	}
+	t.time_us = op->now_us;
+	t.author = op->actor;
+	t.state = c->state;
+	t.reason_len = (uint16_t)rn;
+	t.reason = (const unsigned char *)reason;
+	tn = cu_tombstone_encode(tomb, op, id, &t);
 	id_key(k, id);
 	if ((rc = cu_index_customer(op, c, NULL, CU_INDEX_REMOVE, NULL)) || (rc = cu_job_field(op, &building)) ||
 	    (building && (rc = cu_index_customer(op, c, building, CU_INDEX_REMOVE, NULL))) ||
 	    (rc = cu_timeline_erase(op, id)) || (rc = cu_del(op->txn, CU_B_CUSTOMERS, k, 8)) ||
-	    (rc = cu_put(op->txn, CU_B_ERASED, k, 8, tombstone, tn)))
+	    (rc = cu_put(op->txn, CU_B_ERASED, k, 8, tomb, tn)))
 		goto out;
 	ctr->count--;
 	ctr->states[c->state]--;
 	ctr->states[CUSTOS_STATE_ERASED]++;
 	op->counters_dirty = 1;
-	rc = cu_op_note_write_as(op, CUSTOS_AUDIT_ERASE, id, c->version, 0, tombstone, tn);
+	rc = cu_op_note_write_as(op, CUSTOS_AUDIT_ERASE, id, c->version, 0, tomb, tn);
 out:
 	cu_rec_close(&s);
 	cu_customer_destroy(c);

@@ -50,17 +50,29 @@ int cu_cust_drop_archived(cu_op *op, uint64_t *ids, size_t *count);
 /* Is rc, from reading one customer, a fault of that customer's stored record (it fails
  * authentication, does not decode, or names a field no schema has)? */
 int cu_cust_record_damaged(int rc);
+/* What a record's clear header says of a customer. */
+typedef struct cu_cust_head {
+	int state, prior;
+	uint32_t owner, team, version;
+	int64_t created_us, updated_us;
+} cu_cust_head;
+/* The header of customer id, authenticated, in op's reach. */
+int cu_cust_read_head(cu_op *op, uint64_t id, cu_cust_head *h);
 /* The lifecycle state of customer id (in op's reach) and, archived, the state before. */
 int cu_cust_state(cu_op *op, uint64_t id, int *state, int *prior);
+/* Up to max customers after after_id, ascending, with their headers as stored: parsed,
+ * NOT authenticated (hints for a scan that checks again before acting) and whatever the
+ * scope. */
+int cu_cust_scan(cu_op *op, uint64_t after_id, size_t max, uint64_t *ids, cu_cust_head *heads, size_t *count);
 /* Move customer id to state `to`: a new record version noted as `action` for the audit
  * log, the move in its history with the reason (rn bytes), the counters; archiving keeps
  * the state before for restoring. The caller decided the move is allowed;
  * CUSTOS_ESTATE when the customer is in `to` already. */
 int cu_cust_set_state(cu_op *op, uint64_t id, int to, const char *reason, size_t rn, int action);
 /* Erase customer id: its record (with the wrapped data key), index and holder entries,
- * timeline, ledger and history; the counters; the tombstone (tn bytes) in the erasure
- * ledger; noted for the audit log. */
-int cu_cust_erase(cu_op *op, uint64_t id, const unsigned char *tombstone, size_t tn);
+ * timeline, ledger and history; the counters; a tombstone with the reason (rn bytes,
+ * checked above) in the erasure ledger; noted for the audit log. */
+int cu_cust_erase(cu_op *op, uint64_t id, const char *reason, size_t rn);
 /* How many customers op may reach. */
 int cu_cust_count_reachable(cu_op *op, uint64_t *out);
 

@@ -373,32 +373,54 @@ static int decode(cu_event **out, const unsigned char *key, const unsigned char 
 
 /* ---- appending ---- */
 
-/* The customer's interactions in the 30 and 90 days up to now (the one just appended
- * included), read from its events in op's transaction. */
-static int count_interactions(cu_op *op, uint64_t id, cu_summary *sum)
+int cu_timeline_count(cu_op *op, uint64_t id, int kind, int64_t to, const int64_t *from, size_t nwin, uint32_t *counts)
 {
 	unsigned char lo[CU_EVENT_KEY], hi[CU_EVENT_KEY];
-	int64_t from90 = op->now_us - 90 * DAY_US, from30 = op->now_us - 30 * DAY_US;
+	int64_t earliest = to;
 	custos_val k, v;
 	cu_cursor c;
 	int rc;
 
-	sum->i30 = sum->i90 = 0;
-	sum->counted_at = op->now_us;
-	event_key(lo, id, from90 > 0 ? from90 : 0, 0);
-	event_key(hi, id, op->now_us + 1, 0);
+	for (size_t w = 0; w < nwin; w++) {
+		counts[w] = 0;
+		if (from[w] < earliest)
+			earliest = from[w];
+	}
+	event_key(lo, id, earliest > 0 ? earliest : 0, 0);
+	event_key(hi, id, to + 1, 0);
 	if ((rc = cu_cursor_open(&c, op->txn, CU_B_EVENTS)))
 		return rc;
 	for (rc = cu_cursor_seek(&c, lo, sizeof lo, &k, &v); rc == CUSTOS_OK; rc = cu_cursor_next(&c, &k, &v)) {
+		int64_t t;
 		if (k.size != CU_EVENT_KEY || memcmp(k.data, hi, CU_EVENT_KEY) >= 0)
 			break;
-		if (v.size < 2 || v.data[1] != CUSTOS_EVENT_INTERACTION)
+		if (v.size < 2 || v.data[1] != kind)
 			continue;
-		sum->i90 += (int64_t)cu_get_u64be(k.data + 8) > from90;
-		sum->i30 += (int64_t)cu_get_u64be(k.data + 8) > from30;
+		t = (int64_t)cu_get_u64be(k.data + 8);
+		for (size_t w = 0; w < nwin; w++)
+			counts[w] += t > from[w];
 	}
 	cu_cursor_close(&c);
 	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}
+
+int cu_timeline_interactions(cu_op *op, uint64_t id, int64_t now, uint32_t *i30, uint32_t *i90)
+{
+	int64_t from[2] = { now - 30 * DAY_US, now - 90 * DAY_US };
+	uint32_t n[2];
+	int rc = cu_timeline_count(op, id, CUSTOS_EVENT_INTERACTION, now, from, 2, n);
+
+	*i30 = n[0];
+	*i90 = n[1];
+	return rc;
+}
+
+/* The customer's interactions in the 30 and 90 days up to now (the one just appended
+ * included), read from its events in op's transaction. */
+static int count_interactions(cu_op *op, uint64_t id, cu_summary *sum)
+{
+	sum->counted_at = op->now_us;
+	return cu_timeline_interactions(op, id, op->now_us, &sum->i30, &sum->i90);
 }
 
 /* A purchase makes a lead, a prospect, a dormant or a churned customer active. */

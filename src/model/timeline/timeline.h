@@ -190,6 +190,11 @@ int cu_history_page(cu_op *op, uint64_t id, uint32_t before, cu_change **out, si
 int cu_history_get(cu_op *op, uint64_t id, uint32_t version, cu_change **out);
 void cu_change_destroy(cu_change *ch);
 
+/* How many events of `kind` customer id has dated in (from[w], to], for each of nwin
+ * windows, into counts (event.c). */
+int cu_timeline_count(cu_op *op, uint64_t id, int kind, int64_t to, const int64_t *from, size_t nwin, uint32_t *counts);
+/* Its interactions in the 30 and 90 days up to now. */
+int cu_timeline_interactions(cu_op *op, uint64_t id, int64_t now, uint32_t *i30, uint32_t *i90);
 /* Remove every event, the summary, the points ledger and the history of customer id
  * (erase.c). */
 int cu_timeline_erase(cu_op *op, uint64_t id);
