@@ -29,5 +29,6 @@
 #include "custos/history.h"
 #include "custos/lifecycle.h"
 #include "custos/maintain.h"
+#include "custos/export.h"
 
 #endif

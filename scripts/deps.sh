@@ -6,7 +6,7 @@
 # Run as root (or with sudo available). apt stays quiet unless it fails.
 set -euo pipefail
 
-demo=(gcc pkg-config meson ninja-build liblmdb-dev libsodium-dev)
+demo=(gcc pkg-config meson ninja-build liblmdb-dev libsodium-dev libjansson-dev)
 test=("${demo[@]}" g++ check doxygen valgrind python3 python3-pytest libsqlite3-dev libsqlcipher-dev)
 
 case "${1:-demo}" in

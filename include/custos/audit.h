@@ -73,7 +73,8 @@ typedef enum custos_audit_action {
 	CUSTOS_AUDIT_LIFECYCLE = 21, /**< A customer's lifecycle state changed: moved, archived or restored (the new
 	                                  record version and its hash, like an update). */
 	CUSTOS_AUDIT_ERASE = 22,   /**< A customer was erased (its last record version; the hash of its tombstone). */
-	CUSTOS_AUDIT_MAINTAIN = 23 /**< custos_maintain() ran (its moves and erasures have entries of their own). */
+	CUSTOS_AUDIT_MAINTAIN = 23, /**< custos_maintain() ran (its moves and erasures have entries of their own). */
+	CUSTOS_AUDIT_EXPORT = 24   /**< A customer's data was exported (custos_subject_export(); the classes shown). */
 } custos_audit_action;
 
 /** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_grant_change() of the entry). */

@@ -11,7 +11,7 @@ static const char *const visibility_names[] = { "hidden", "masked", "clear" };
 static const char *const action_names[] = {
 	NULL, "create", "update", "read", "find", "list", "count", "deny", "grant", "reassign", "schema", "keys",
 	"audit", "dropped", "event", "timeline", "history", NULL, NULL, NULL, NULL, "lifecycle", "erase",
-	"maintain",
+	"maintain", "export",
 };
 static const char *const grant_names[] = {
 	NULL, "principal_created", "role_changed", "team_changed", "disabled", "enabled", "team_created", "role_created",

@@ -32,6 +32,18 @@ int cu_metric_name_reserved(const char *name)
 	       cu_currency_lookup(name + strlen(SPEND_PREFIX), &digits) == CUSTOS_OK;
 }
 
+size_t cu_metrics_names(const custos_customer *c, char (*out)[CU_METRIC_NAME], size_t max)
+{
+	const cu_summary *s = c->summary;
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof fixed_names / sizeof fixed_names[0] && n < max; i++)
+		snprintf(out[n++], CU_METRIC_NAME, "%s", fixed_names[i]);
+	for (unsigned i = 0; s && i < s->ncur && n < max; i++)
+		snprintf(out[n++], CU_METRIC_NAME, SPEND_PREFIX "%s", s->spend[i].code);
+	return n;
+}
+
 int cu_metrics_load(cu_op *op, custos_customer *c)
 {
 	cu_summary s;

@@ -209,6 +209,9 @@ int cu_timeline_orphans(cu_op *op);
 /* The metrics a customer handle shows (orders, spend, ...), from its summary in op's
  * transaction; nothing for a customer without events. */
 int cu_metrics_load(cu_op *op, custos_customer *c);
+/* The names of every metric a customer read from the store may have (those without a
+ * value included), at most max, into out; how many. */
+size_t cu_metrics_names(const custos_customer *c, char (*out)[CU_METRIC_NAME], size_t max);
 /* The metric called `name` of a customer read from the store, into *f (NULL when `name` is
  * no metric's); CUSTOS_ENOTFOUND when it is one this customer has no value of (no
  * purchase yet: no first_purchase). The handle's metrics are made on the first call. */
