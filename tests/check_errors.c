@@ -29,13 +29,14 @@ START_TEST(codes_have_fixed_values)
 	ck_assert_int_eq(CUSTOS_EUSER, -17);
 	ck_assert_int_eq(CUSTOS_ETOOBIG, -18);
 	ck_assert_int_eq(CUSTOS_ECONFLICT, -19);
+	ck_assert_int_eq(CUSTOS_ESUPPRESSED, -20);
 	ck_assert_int_eq(CUSTOS_ITEROVER, -31);
 }
 END_TEST
 
 START_TEST(every_code_has_a_name_and_a_text)
 {
-	static const int codes[] = { 0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14, -15, -16, -17, -18, -19, -31 };
+	static const int codes[] = { 0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14, -15, -16, -17, -18, -19, -20, -31 };
 
 	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
 		ck_assert_str_ne(custos_strerror(codes[i]), "unknown error code");
@@ -44,7 +45,7 @@ START_TEST(every_code_has_a_name_and_a_text)
 	}
 	ck_assert_str_eq(custos_error_name(CUSTOS_EAUTH), "CUSTOS_EAUTH");
 	ck_assert_str_eq(custos_strerror(CUSTOS_EKEY), "wrong passphrase or key");
-	ck_assert_str_eq(custos_strerror(-20), "unknown error code");
+	ck_assert_str_eq(custos_strerror(-21), "unknown error code");
 	ck_assert_str_eq(custos_strerror(7), "unknown error code");
 	ck_assert_str_eq(custos_error_name(-999), "CUSTOS_UNKNOWN");
 }

@@ -48,6 +48,7 @@ typedef enum custos_error_code {
 	CUSTOS_EUSER = -17,         /**< Never produced by custos: for host callbacks to stop an operation. */
 	CUSTOS_ETOOBIG = -18,       /**< One call would change more than one transaction can hold; split it. */
 	CUSTOS_ECONFLICT = -19,     /**< Another writer changed the record since the version the caller expected. */
+	CUSTOS_ESUPPRESSED = -20,   /**< The value is an erased customer's, kept on the store's suppression list. */
 	CUSTOS_ITEROVER = -31       /**< An iterator has no more items. Not an error. */
 } custos_error_code;
 

@@ -196,6 +196,29 @@ CUSTOS_EXTERN(int) custos_ctx_show_archived(custos_ctx *ctx, int show) CUSTOS_WA
 CUSTOS_EXTERN(int) custos_customer_erase(custos_ctx *ctx, uint64_t customer, const char *reason) CUSTOS_WARN_UNUSED;
 
 /**
+ * @brief Keep, or stop keeping, erased customers' email and phone values on the store's
+ *        suppression list. Audited (#CUSTOS_AUDIT_SCHEMA).
+ * While the setting is on, custos_customer_erase() (and erasure by maintenance) records a
+ * keyed hash of each email and phone value of the erased customer (the values themselves
+ * are not kept), and a create, update, batch or import that gives an email or phone field
+ * one of those values is refused with #CUSTOS_ESUPPRESSED: the same person is probably
+ * being added again. Turning it off stops both; the hashes already kept stay, and count
+ * again when it is turned back on. Off in a new store.
+ * @param[in] ctx A context holding #CUSTOS_OP_SCHEMA.
+ * @param[in] on 1 to keep the list, 0 not to.
+ * @return #CUSTOS_OK, #CUSTOS_EDENIED, #CUSTOS_EINVALID, #CUSTOS_ESTATE or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_erasure_set_suppression(custos_ctx *ctx, int on) CUSTOS_WARN_UNUSED;
+
+/**
+ * @brief Is the store's suppression list on?
+ * @param[out] on Receives 1 or 0.
+ * @param[in] ctx A context of the store (any rights).
+ * @return #CUSTOS_OK, #CUSTOS_EINVALID, #CUSTOS_ECORRUPT, #CUSTOS_ESTATE or a backend error.
+ */
+CUSTOS_EXTERN(int) custos_erasure_suppression(int *on, custos_ctx *ctx) CUSTOS_WARN_UNUSED;
+
+/**
  * @brief Read a tombstone of the erasure ledger.
  * @param[out] time_us Receives when the customer was erased (may be NULL).
  * @param[out] author Receives the erasing principal's id (may be NULL).

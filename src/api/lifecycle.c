@@ -298,3 +298,40 @@ int custos_erasure_get(int64_t *time_us, uint32_t *author, custos_buf *reason, c
 	cu_bytes_free(&a.reason);
 	return CUSTOS_OK;
 }
+
+/* ---- the suppression list ---- */
+
+typedef struct suppress_args {
+	custos_ctx *ctx;
+	int on;
+	cu_audit_rec audit;
+} suppress_args;
+
+static int suppress_set_fn(cu_op *op, void *arg)
+{
+	suppress_args *a = arg;
+
+	cu_audit_rec_init(&a->audit, a->ctx, CUSTOS_AUDIT_SCHEMA, CUSTOS_OP_SCHEMA);
+	a->audit.version = op->schema->version;
+	return cu_suppression_set(op, a->on);
+}
+
+int custos_erasure_set_suppression(custos_ctx *ctx, int on)
+{
+	suppress_args a = { .ctx = ctx, .on = on != 0 };
+
+	return cu_run_write(ctx, CUSTOS_OP_SCHEMA, "change the store's suppression list", 0, suppress_set_fn, &a, &a.audit);
+}
+
+static int suppress_get_fn(cu_op *op, void *arg)
+{
+	return cu_suppression_get(op, arg);
+}
+
+int custos_erasure_suppression(int *on, custos_ctx *ctx)
+{
+	if (!on)
+		return cu_null_arg("custos_erasure_suppression", "on");
+	*on = 0;
+	return cu_run_read(ctx, CUSTOS_OP_ALL, "read the store's settings", suppress_get_fn, on);
+}

@@ -162,6 +162,8 @@ static int check_tombstones(check *c, const cu_counters *ctr)
 		count = 0;
 		for (rc = cu_cursor_seek(&cur, from, n ? 8 : 0, &k, &v); rc == CUSTOS_OK && count < ID_PAGE;
 		     rc = cu_cursor_next(&cur, &k, &v)) {
+			if (k.size == CU_SUPPRESS_KEY && k.data[0] == 'S' && v.size == 0)
+				continue;   /* an entry of the suppression list */
 			if (k.size != 8) {
 				rc = cu_err(CUSTOS_ECORRUPT, "the erasure ledger holds a key of %zu bytes", k.size);
 				break;

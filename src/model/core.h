@@ -95,6 +95,7 @@ typedef struct cu_op {
 	uint64_t conflict_customer;
 	uint32_t conflict_field;
 	int see_archived;        /* archived customers are reached (otherwise: as if absent) */
+	int suppression;         /* the store's suppression list: 0 not read yet, 1 off, 2 on */
 	int job_loaded;          /* the index job under way was looked up (model/reindex.c) */
 	int job_building;        /* a build job is under way: writers index job_field too */
 	cu_field job_field;      /* its field as it will be once searchable */

@@ -328,7 +328,7 @@ int cu_cust_insert(cu_op *op, const custos_customer *draft, uint64_t *id_out)
 	int rc;
 
 	if ((rc = cu_customer_alloc(&c, op->schema, op->core->keys->store_id)) || (rc = cu_customer_apply_changes(c, draft)) ||
-	    (rc = check_required(c)) || (rc = cu_counters_get(op, &ctr)))
+	    (rc = check_required(c)) || (rc = cu_suppression_check(op, c, NULL)) || (rc = cu_counters_get(op, &ctr)))
 		goto out;
 	id = ctr->next_id;
 	id_key(k, id);
@@ -416,7 +416,8 @@ int cu_cust_update(cu_op *op, uint64_t id, uint32_t expected, const custos_custo
 	}
 	memcpy(old, c->slots, c->schema->nfields * sizeof *old);
 	if ((rc = cu_customer_apply_changes(c, changes)) || (rc = check_required(c)) ||
-	    (rc = check_all_unique(op, c, id, changes)) || (rc = reindex_changed(op, c, old, id)))
+	    (rc = cu_suppression_check(op, c, changes)) || (rc = check_all_unique(op, c, id, changes)) ||
+	    (rc = reindex_changed(op, c, old, id)))
 		goto out;
 	memset(&hdr, 0, sizeof hdr);
 	hdr.id = id;
@@ -744,7 +745,8 @@ int cu_cust_erase(cu_op *op, uint64_t id, const char *reason, size_t rn)
 	t.reason = (const unsigned char *)reason;
 	tn = cu_tombstone_encode(tomb, op, id, &t);
 	id_key(k, id);
-	if ((rc = cu_index_customer(op, c, NULL, CU_INDEX_REMOVE, NULL)) || (rc = cu_job_field(op, &building)) ||
+	if ((rc = cu_suppress_customer(op, c)) || (rc = cu_index_customer(op, c, NULL, CU_INDEX_REMOVE, NULL)) ||
+	    (rc = cu_job_field(op, &building)) ||
 	    (building && (rc = cu_index_customer(op, c, building, CU_INDEX_REMOVE, NULL))) ||
 	    (rc = cu_timeline_erase(op, id)) || (rc = cu_del(op->txn, CU_B_CUSTOMERS, k, 8)) ||
 	    (rc = cu_put(op->txn, CU_B_ERASED, k, 8, tomb, tn)))

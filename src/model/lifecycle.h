@@ -41,4 +41,18 @@ size_t cu_tombstone_encode(unsigned char *out, const cu_op *op, uint64_t id, con
  * reason is copied into reason (may be NULL). */
 int cu_tombstone_get(cu_op *op, uint64_t id, cu_tombstone *t, cu_bytes *reason);
 
+/* The suppression list (keys of 35 bytes in the `erased` bucket, beside the 8-byte keys of
+ * tombstones): 'S' ‖ field id (u16 BE) ‖ keyed BLAKE2b-256 under the meta key of
+ * "CUSSUP01" ‖ store id ‖ field id ‖ the value's index form -> empty; one per email and
+ * phone value an erased customer had, when the store's setting (meta "suppression":
+ * format u8 ‖ on u8) was on. */
+#define CU_SUPPRESS_KEY 35
+int cu_suppression_get(cu_op *op, int *on);
+int cu_suppression_set(cu_op *op, int on);
+/* Put the email and phone values of c on the list (when the setting is on). */
+int cu_suppress_customer(cu_op *op, const custos_customer *c);
+/* CUSTOS_ESUPPRESSED when an email or phone value of c (only those `changes` sets, when
+ * not NULL) is on the list and the setting is on. */
+int cu_suppression_check(cu_op *op, const custos_customer *c, const custos_customer *changes);
+
 #endif

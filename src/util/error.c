@@ -39,6 +39,7 @@ static const struct {
 	{ CUSTOS_EUSER, "CUSTOS_EUSER", "stopped by a callback" },
 	{ CUSTOS_ETOOBIG, "CUSTOS_ETOOBIG", "too many changes for one transaction" },
 	{ CUSTOS_ECONFLICT, "CUSTOS_ECONFLICT", "changed by another writer" },
+	{ CUSTOS_ESUPPRESSED, "CUSTOS_ESUPPRESSED", "an erased customer's value" },
 	{ CUSTOS_ITEROVER, "CUSTOS_ITEROVER", "no more items" },
 };
 
