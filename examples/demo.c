@@ -5,7 +5,9 @@
  * and summarised with timings; then each customer gets a timeline of about ten events
  * (purchases, WhatsApp chats and shop visits, feedback, loyalty points, notes) whose
  * metrics custos keeps; then a sales rep, a manager and a support agent see the same
- * store differently, and an auditor reads and verifies the audit log.
+ * store differently; customers move through the lifecycle (the shop's retention policies
+ * applied by maintenance, a few archived and erased, one exported as JSON); and an auditor
+ * reads and verifies the audit log.
  *
  *   custos-demo [--dir DIR] [--count N] [--fresh]
  *
@@ -225,8 +227,15 @@ static custos_event *hk_event(uint64_t *seed, int64_t t, int64_t *points)
 	return e;
 }
 
-/* About ten events per customer over the last year, in time order per customer, 1,000
- * events per commit through a write batch. */
+/* How many days before today customer i's timeline ends: most customers are still
+ * buying, every fifth stopped five months ago, every seventeenth ten months ago. */
+static int64_t lapse_days(size_t i)
+{
+	return i % 17 == 0 ? 300 : i % 5 == 0 ? 150 : 0;
+}
+
+/* About ten events per customer over a year (the last one, but for lapsed customers), in
+ * time order per customer, 1,000 events per commit through a write batch. */
 static double grow_timeline(custos_ctx *ctx, size_t count, size_t *events)
 {
 	int tty = isatty(STDOUT_FILENO);
@@ -239,10 +248,10 @@ static double grow_timeline(custos_ctx *ctx, size_t count, size_t *events)
 	for (size_t i = 0; i < count; i++) {
 		uint64_t seed = i * 2654435761ULL + 7;
 		size_t n = 6 + rnd(&seed) % 9;
-		int64_t slot = 360 * DAY_US / (int64_t)n, points = 0;
+		int64_t slot = 360 * DAY_US / (int64_t)n, points = 0, from = start - lapse_days(i) * DAY_US;
 		for (size_t k = 0; k < n; k++) {
 			/* the k-th of n slots of the last 360 days, at a random moment of it */
-			int64_t t = start + (int64_t)k * slot + (int64_t)(rnd(&seed) % (uint64_t)slot);
+			int64_t t = from + (int64_t)k * slot + (int64_t)(rnd(&seed) % (uint64_t)slot);
 			custos_event *e = hk_event(&seed, t, &points);
 			TRY(custos_batch_append(b, i + 1, e));
 			custos_event_free(e);
@@ -432,7 +441,7 @@ static void show_audit(custos_db *db)
 	custos_audit_iter *it;
 	custos_audit_entry *e;
 	uint64_t entries = 0, bad;
-	uint64_t by_action[CUSTOS_AUDIT_DROPPED + 1] = { 0 };
+	uint64_t by_action[64] = { 0 };
 	double t0;
 	int rc;
 
@@ -442,7 +451,7 @@ static void show_audit(custos_db *db)
 	while ((rc = custos_audit_next(&e, it)) == CUSTOS_OK) {
 		int a = custos_audit_entry_action(e);
 		entries++;
-		if (a >= 0 && a <= CUSTOS_AUDIT_DROPPED)
+		if (a >= 0 && a < 64)
 			by_action[a]++;
 		custos_audit_entry_free(e);
 	}
@@ -451,8 +460,8 @@ static void show_audit(custos_db *db)
 		TRY(rc);
 	printf("\nThe audit log, as the auditor audrey reads it (no personal data in it):\n  %llu entries:",
 		(unsigned long long)entries);
-	for (int a = CUSTOS_AUDIT_CREATE; a <= CUSTOS_AUDIT_DROPPED; a++)
-		if (by_action[a])
+	for (int a = CUSTOS_AUDIT_CREATE; a < 64; a++)
+		if (by_action[a] && custos_audit_action_name(a))
 			printf(" %s %llu", custos_audit_action_name(a), (unsigned long long)by_action[a]);
 	t0 = now();
 	rc = custos_audit_verify(&bad, ctx, 0, NULL, 0);
@@ -461,6 +470,128 @@ static void show_audit(custos_db *db)
 	custos_ctx_free(ctx);
 	if (rc != CUSTOS_OK)
 		exit(1);
+}
+
+/* ---- the lifecycle ---- */
+
+static void show_funnel(custos_ctx *ctx, const char *when)
+{
+	uint64_t counts[CUSTOS_STATE_MAX + 1];
+
+	TRY(custos_lifecycle_counts(counts, CUSTOS_STATE_MAX + 1, ctx));
+	printf("  %-22s", when);
+	for (int s = CUSTOS_STATE_LEAD; s <= CUSTOS_STATE_MAX; s++)
+		printf(" %s %llu", custos_state_name(s), (unsigned long long)counts[s]);
+	printf("\n");
+}
+
+static void show_maintenance(const custos_maintain_report *r, const custos_policy *p, size_t n, double secs)
+{
+	printf("  maintenance: %llu customers examined in %.3f s, %llu write batches (longest %.1f ms)\n",
+		(unsigned long long)r->examined, secs, (unsigned long long)r->batches, (double)r->longest_batch_us / 1000.0);
+	for (size_t i = 0; i < n; i++) {
+		char rule[48];
+		if (p[i].rule == CUSTOS_RULE_ORDERS)
+			snprintf(rule, sizeof rule, "%u orders in %u days", p[i].orders, p[i].days);
+		else
+			snprintf(rule, sizeof rule, "%s %u days", custos_rule_name(p[i].rule), p[i].days);
+		printf("    %-9s -> %-8s (%-20s): %llu moved\n", custos_state_name(p[i].from), custos_state_name(p[i].to),
+			rule, (unsigned long long)r->moved[i]);
+	}
+	printf("    interaction counts brought up to date: %llu; points expiry events: %llu\n",
+		(unsigned long long)r->recounted, (unsigned long long)r->points_expired);
+}
+
+/* New leads (no purchase yet), some qualified; the shop's policies; maintenance today; a
+ * few customers archived, restored, erased; one exported. */
+static void show_lifecycle(custos_ctx *ctx, size_t count)
+{
+	custos_policy p[6];
+	custos_maintain_report r;
+	custos_buf doc = CUSTOS_BUF_INIT, why = CUSTOS_BUF_INIT;
+	custos_customer *c = NULL;
+	uint64_t leads[200];
+	int64_t today = (int64_t)time(NULL) * 1000000;
+	double t0;
+	int rc;
+
+	printf("\nThe lifecycle (every fifth customer stopped buying five months ago, every seventeenth\n"
+	       "ten months ago; a purchase made each of them active):\n");
+	for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
+		synth_person sp;
+		synth_hk_person_make(&sp, (uint64_t)(count + i), 1);
+		c = draft(ctx, &sp);
+		TRY(custos_customer_create(&leads[i], ctx, c));
+		custos_customer_free(c);
+		if (i % 4 == 0)
+			TRY(custos_lifecycle_move(ctx, leads[i], CUSTOS_STATE_PROSPECT, "asked for a quote"));
+	}
+	show_funnel(ctx, "before maintenance:");
+	for (size_t i = 0; i < 6; i++)
+		p[i] = (custos_policy)CUSTOS_POLICY_INIT;
+	p[0].from = CUSTOS_STATE_ACTIVE, p[0].to = CUSTOS_STATE_LOYAL, p[0].rule = CUSTOS_RULE_ORDERS, p[0].days = 365;
+	p[0].orders = 5;
+	p[1].from = CUSTOS_STATE_ACTIVE, p[1].to = CUSTOS_STATE_DORMANT, p[1].rule = CUSTOS_RULE_INACTIVE, p[1].days = 90;
+	p[2].from = CUSTOS_STATE_LOYAL, p[2].to = CUSTOS_STATE_DORMANT, p[2].rule = CUSTOS_RULE_INACTIVE, p[2].days = 120;
+	p[3].from = CUSTOS_STATE_DORMANT, p[3].to = CUSTOS_STATE_CHURNED, p[3].rule = CUSTOS_RULE_INACTIVE, p[3].days = 240;
+	p[4].from = CUSTOS_STATE_CHURNED, p[4].to = CUSTOS_STATE_ARCHIVED, p[4].rule = CUSTOS_RULE_INACTIVE,
+	p[4].days = 365;
+	p[5].from = CUSTOS_STATE_ARCHIVED, p[5].to = CUSTOS_STATE_ERASED, p[5].rule = CUSTOS_RULE_ARCHIVED,
+	p[5].days = 730;
+	TRY(custos_policy_set(ctx, p, 6));
+	/* A policy that would erase customers who are not archived is refused. */
+	{
+		custos_policy bad = p[3];
+		bad.to = CUSTOS_STATE_ERASED;
+		rc = custos_policy_set(ctx, &bad, 1);
+		printf("  policy dormant -> erased  -> %s: %s\n", custos_error_name(rc), custos_error_last());
+	}
+	t0 = now();
+	TRY(custos_maintain(&r, ctx, today, NULL));
+	show_maintenance(&r, p, 6, now() - t0);
+	show_funnel(ctx, "after maintenance:");
+	/* A run moves a customer once: the next run takes those it moved into another
+	 * policy's reach, until nothing is left to do. */
+	for (int run = 2;; run++) {
+		uint64_t moved = 0;
+		t0 = now();
+		TRY(custos_maintain(&r, ctx, today, NULL));
+		for (size_t i = 0; i < 6; i++)
+			moved += r.moved[i];
+		printf("  run %d at the same time: %llu moved in %.3f s\n", run, (unsigned long long)moved, now() - t0);
+		if (!moved)
+			break;
+	}
+
+	/* Archive, restore, erase. */
+	TRY(custos_customer_archive(ctx, 2, "moved to Vancouver"));
+	rc = custos_customer_lookup(&c, ctx, 2);
+	printf("  customer 2 archived: lookup -> %s; ", custos_error_name(rc));
+	TRY(custos_ctx_show_archived(ctx, 1));
+	TRY(custos_customer_lookup(&c, ctx, 2));
+	printf("shown to the admin -> %s, read-only\n", custos_state_name(custos_customer_state(c)));
+	custos_customer_free(c);
+	TRY(custos_ctx_show_archived(ctx, 0));
+	TRY(custos_customer_restore(ctx, 2, "came back"));
+	TRY(custos_customer_lookup(&c, ctx, 2));
+	printf("  customer 2 restored: %s again\n", custos_state_name(custos_customer_state(c)));
+	custos_customer_free(c);
+
+	t0 = now();
+	TRY(custos_subject_export(&doc, ctx, 3));
+	printf("  customer 3's subject export: %zu bytes of JSON in %.2f ms (fields, metrics, every event, its history)\n",
+		doc.size, (now() - t0) * 1000.0);
+	custos_buf_dispose(&doc);
+	for (uint64_t id = 4; id <= 6; id++)
+		TRY(custos_customer_erase(ctx, id, "erasure request (PDPO)"));
+	rc = custos_customer_lookup(&c, ctx, 4);
+	printf("  customers 4-6 erased: lookup -> %s; ", custos_error_name(rc));
+	rc = custos_customer_erase(ctx, 4, NULL);
+	printf("erasing again -> %s; ", custos_error_name(rc));
+	TRY(custos_erasure_get(NULL, NULL, &why, ctx, 4));
+	printf("the tombstone says \"%s\"\n", (const char *)why.ptr);
+	custos_buf_dispose(&why);
+	show_funnel(ctx, "in the end:");
 }
 
 static const char usage[] =
@@ -545,6 +676,7 @@ int main(int argc, char **argv)
 	printf("\nWhat bad input gets:\n");
 	show_errors(ctx);
 	show_permissions(db, ctx);
+	show_lifecycle(ctx, count);
 	show_audit(db);
 
 	snprintf(file, sizeof file, "%s/data.mdb", dir);
