@@ -102,6 +102,7 @@ typedef struct run_args {
 	cu_maint *m;
 	uint64_t after, last;
 	size_t max, examined;
+	size_t kept;             /* candidates found before this page */
 	size_t from, count;      /* the candidates a write transaction applies */
 } run_args;
 
@@ -109,6 +110,7 @@ static int scan_fn(cu_op *op, void *arg)
 {
 	run_args *a = arg;
 
+	a->m->ncand = a->kept;   /* an attempt run again starts again */
 	return cu_maintain_scan(op, a->m, a->after, a->max, &a->last, &a->examined);
 }
 
@@ -137,11 +139,39 @@ static uint32_t rights_of(const cu_maint *m)
 	return need;
 }
 
+/* Apply the first count candidates in write transactions of CUSTOS_MAINTAIN_BATCH at most,
+ * and keep the others for later. */
+static int apply(custos_maintain_report *r, custos_ctx *ctx, run_args *a, size_t count)
+{
+	cu_maint *m = a->m;
+	int rc;
+
+	for (a->from = 0; a->from < count; a->from += a->count) {
+		int64_t t0 = cu_clock_mono_us(), took;
+		a->count = count - a->from < CUSTOS_MAINTAIN_BATCH ? count - a->from : CUSTOS_MAINTAIN_BATCH;
+		if ((rc = cu_run_write(ctx, CUSTOS_OP_UPDATE, "maintain the store", CUSTOS_AUDIT_LIFECYCLE, apply_fn, a,
+			     NULL)))
+			return rc;
+		took = cu_clock_mono_us() - t0;
+		r->batches++;
+		if (took > r->longest_batch_us)
+			r->longest_batch_us = took;
+		for (size_t i = a->from; i < a->from + a->count; i++) {
+			if (m->cand[i].moved)
+				r->moved[m->cand[i].policy]++;
+			r->recounted += m->cand[i].recounted;
+		}
+	}
+	memmove(m->cand, m->cand + count, (m->ncand - count) * sizeof *m->cand);
+	m->ncand -= count;
+	return CUSTOS_OK;
+}
+
 static int run(custos_maintain_report *r, custos_ctx *ctx, cu_maint *m, const custos_maintain_options *o)
 {
 	run_args a;
 	uint64_t examined = 0;
-	int rc;
+	int rc, end;
 
 	memset(&a, 0, sizeof a);
 	a.m = m;
@@ -152,35 +182,20 @@ static int run(custos_maintain_report *r, custos_ctx *ctx, cu_maint *m, const cu
 		a.max = CU_MAINT_PAGE;
 		if (o->max_customers && o->max_customers - examined < a.max)
 			a.max = (size_t)(o->max_customers - examined);
+		a.kept = m->ncand;
 		if ((rc = cu_run_read(ctx, CUSTOS_OP_UPDATE, "maintain the store", scan_fn, &a)))
 			return rc;
-		for (a.from = 0; a.from < m->ncand; a.from += a.count) {
-			int64_t t0 = cu_clock_mono_us(), took;
-			a.count = m->ncand - a.from < CUSTOS_MAINTAIN_BATCH ? m->ncand - a.from : CUSTOS_MAINTAIN_BATCH;
-			if ((rc = cu_run_write(ctx, CUSTOS_OP_UPDATE, "maintain the store", CUSTOS_AUDIT_LIFECYCLE, apply_fn,
-				     &a, NULL)))
-				return rc;
-			took = cu_clock_mono_us() - t0;
-			r->batches++;
-			if (took > r->longest_batch_us)
-				r->longest_batch_us = took;
-			for (size_t i = a.from; i < a.from + a.count; i++) {
-				if (m->cand[i].moved)
-					r->moved[m->cand[i].policy]++;
-				r->recounted += m->cand[i].recounted;
-			}
-		}
 		examined += a.examined;
 		r->examined = examined;
-		if (a.last == UINT64_MAX || a.examined == 0) {
-			r->next_id = 0;
+		end = a.last == UINT64_MAX || a.examined == 0 || (o->max_customers && examined >= o->max_customers);
+		/* Full batches as they fill up; what is left at the end. */
+		if ((rc = apply(r, ctx, &a, end ? m->ncand : m->ncand - m->ncand % CUSTOS_MAINTAIN_BATCH)))
+			return rc;
+		if (end) {
+			r->next_id = a.last == UINT64_MAX || a.examined == 0 ? 0 : a.last;
 			return CUSTOS_OK;
 		}
 		a.after = a.last;
-		if (o->max_customers && examined >= o->max_customers) {
-			r->next_id = a.last;
-			return CUSTOS_OK;
-		}
 	}
 }
 

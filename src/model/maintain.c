@@ -185,10 +185,9 @@ int cu_maintain_scan(cu_op *op, cu_maint *m, uint64_t after, size_t max, uint64_
 {
 	uint64_t ids[CU_MAINT_PAGE];
 	cu_cust_head heads[CU_MAINT_PAGE];
-	size_t n;
+	size_t n, start = m->ncand;
 	int rc;
 
-	m->ncand = 0;
 	*examined = 0;
 	if (max > CU_MAINT_PAGE)
 		max = CU_MAINT_PAGE;
@@ -199,8 +198,10 @@ int cu_maintain_scan(cu_op *op, cu_maint *m, uint64_t after, size_t max, uint64_
 		/* Hints: the scope and the policy are checked again on the authenticated record. */
 		if (!cu_op_reaches(op, heads[i].owner, heads[i].team))
 			continue;
-		if ((rc = assess(op, m, ids[i], &heads[i], &which, &recount)))
+		if ((rc = assess(op, m, ids[i], &heads[i], &which, &recount))) {
+			m->ncand = start;   /* the page is read again, whole */
 			return rc;
+		}
 		if (which >= 0 || recount) {
 			m->cand[m->ncand].id = ids[i];
 			m->cand[m->ncand].policy = which;

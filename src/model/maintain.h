@@ -29,13 +29,14 @@ typedef struct cu_maint {
 	int64_t now;
 	custos_policy policies[CUSTOS_POLICY_MAX];
 	size_t n;
-	cu_maint_cand cand[CU_MAINT_PAGE];
+	cu_maint_cand cand[CU_MAINT_PAGE + CUSTOS_MAINTAIN_BATCH];   /* found, not yet applied */
 	size_t ncand;
 } cu_maint;
 
 /* Find, in op's read transaction, what applies to up to max customers after `after`
- * (at most CU_MAINT_PAGE): m->cand; *last is the last id examined (UINT64_MAX when none
- * was left) and *examined their number. Record headers are read as hints. */
+ * (at most CU_MAINT_PAGE), appended to m->cand (which must have room for CU_MAINT_PAGE);
+ * *last is the last id examined (UINT64_MAX when none was left) and *examined their
+ * number. Record headers are read as hints. */
 int cu_maintain_scan(cu_op *op, cu_maint *m, uint64_t after, size_t max, uint64_t *last, size_t *examined);
 /* Apply candidates [from, from + count) in op's write transaction, each checked again on
  * its authenticated record; their moved and recounted flags say what was done. */
