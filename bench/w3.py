@@ -110,8 +110,8 @@ def main():
             sys.exit("w3: maintenance moved %d of %d customers: not the 1%% the workload sets up"
                      % (r["maintain_moved"], r["maintain_examined"]))
     sep = "–" if args.markdown else "-"
-    head = ["W3: %s customers with two purchases each (1%% of them 200 days old), %d erasures, %d exports; "
-            "%d run(s); %s" % (format(args.customers, ","), args.erase, args.exports, args.runs,
+    head = ["W3: %s customers with two purchases each (1%% of them 200 days old), %s erasures, %s exports; "
+            "%d run(s); %s" % (format(args.customers, ","), format(args.erase, ","), format(args.exports, ","), args.runs,
                                datetime.date.today().isoformat()),
             "machine: %s" % w1.machine(args.workdir),
             "libraries: %s" % w1.library_versions(versions),

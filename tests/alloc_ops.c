@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include "alloc_ops.h"
 
@@ -1342,6 +1343,108 @@ static void points_expired(t_call *r)
 	ck_assert_int_eq(metric_now(r->fx, r->fx->ids[0], "points"), 0);
 }
 
+/* ---- the lifecycle, maintenance, erasure, export ---- */
+
+static int state_now(t_fx *fx, uint64_t id)
+{
+	custos_customer *c = get_now(fx, id);
+	int s = custos_customer_state(c);
+
+	custos_customer_free(c);
+	return s;
+}
+
+static int lifecycle_move(t_call *r)
+{
+	return custos_lifecycle_move(r->fx->ctx, r->fx->ids[0], CUSTOS_STATE_PROSPECT, "asked for a quote");
+}
+
+static void lifecycle_moved(t_call *r) { ck_assert_int_eq(state_now(r->fx, r->fx->ids[0]), CUSTOS_STATE_PROSPECT); }
+
+static int customer_archive(t_call *r) { return custos_customer_archive(r->fx->ctx, r->fx->ids[1], "moved abroad"); }
+
+static void customer_archived(t_call *r)
+{
+	custos_customer *c = NULL;
+
+	ck_assert_int_eq(custos_customer_lookup(&c, r->fx->ctx, r->fx->ids[1]), CUSTOS_ENOTFOUND);
+}
+
+static int customer_erase(t_call *r) { return custos_customer_erase(r->fx->ctx, r->fx->ids[1], "request 17"); }
+
+static void customer_erased(t_call *r)
+{
+	custos_customer *c = NULL;
+
+	ck_assert_int_eq(custos_customer_lookup(&c, r->fx->ctx, r->fx->ids[1]), CUSTOS_ENOTFOUND);
+	ck_assert_int_eq(custos_erasure_get(NULL, NULL, NULL, r->fx->ctx, r->fx->ids[1]), CUSTOS_OK);
+}
+
+static custos_policy dormant_policy(void)
+{
+	custos_policy p = CUSTOS_POLICY_INIT;
+
+	p.from = CUSTOS_STATE_ACTIVE;
+	p.to = CUSTOS_STATE_DORMANT;
+	p.rule = CUSTOS_RULE_INACTIVE;
+	p.days = 180;
+	return p;
+}
+
+static int policy_set(t_call *r)
+{
+	custos_policy p = dormant_policy();
+
+	return custos_policy_set(r->fx->ctx, &p, 1);
+}
+
+static void policy_was_set(t_call *r)
+{
+	custos_policy p;
+	size_t n;
+
+	ck_assert_int_eq(custos_policy_get(&p, 1, &n, r->fx->ctx), CUSTOS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(p.to, CUSTOS_STATE_DORMANT);
+}
+
+/* Customer 0 bought long ago (the sale makes it active); a policy makes it dormant. */
+static void maintain_prepare(t_call *r)
+{
+	custos_policy p = dormant_policy();
+	custos_event *e = t_sale("Old tea");
+
+	ck_assert_int_eq(custos_event_append(NULL, r->fx->ctx, r->fx->ids[0], e), CUSTOS_OK);
+	custos_event_free(e);
+	ck_assert_int_eq(custos_policy_set(r->fx->ctx, &p, 1), CUSTOS_OK);
+}
+
+static int maintain(t_call *r)
+{
+	custos_maintain_report rep;
+	struct timeval tv;
+	int rc;
+
+	gettimeofday(&tv, NULL);
+	rc = custos_maintain(&rep, r->fx->ctx, (int64_t)tv.tv_sec * 1000000, NULL);
+	r->count = rep.moved[0];
+	return rc;
+}
+
+static void maintained(t_call *r)
+{
+	ck_assert_uint_eq(r->count, 1);
+	ck_assert_int_eq(state_now(r->fx, r->fx->ids[0]), CUSTOS_STATE_DORMANT);
+}
+
+static int subject_export(t_call *r) { return custos_subject_export(&r->bufs[0], r->fx->ctx, r->fx->ids[1]); }
+
+static void subject_exported(t_call *r)
+{
+	ck_assert_ptr_nonnull(strstr((const char *)r->bufs[0].ptr, "\"custos-subject-export-1\""));
+	ck_assert_ptr_nonnull(strstr((const char *)r->bufs[0].ptr, "Egg tarts"));
+}
+
 const t_op t_ops[] = {
 	/* stores */
 	{ "custos_backend_open", CLOSED, 1, NULL, backend_open, free_call, backend_opened },
@@ -1398,6 +1501,7 @@ const t_op t_ops[] = {
 	{ "custos_db_check", 0, 4, NULL, db_check, free_call, NULL },
 	{ "custos_event_list", 0, 3, listing_prepare, event_list, free_call, events_listed },
 	{ "custos_history_list", 0, 3, history_prepare, history_list, free_call, history_listed },
+	{ "custos_subject_export", 0, 3, listing_prepare, subject_export, free_call, subject_exported },
 	/* writes */
 	{ "custos_audit_flush", W, 1, flush_prepare, audit_flush, free_call, audit_flushed },
 	{ "custos_audit_checkpoint", W, 1, checkpoint_prepare, audit_checkpoint, checkpoint_cleanup, checkpoint_made },
@@ -1411,6 +1515,11 @@ const t_op t_ops[] = {
 	{ "custos_batch_commit", W, 6, wbatch_prepare, wbatch_commit, free_call, wbatch_committed },
 	{ "custos_history_restore", W, 4, history_prepare, history_restore, free_call, history_restored },
 	{ "custos_points_expire", W, 2, expire_prepare, points_expire, free_call, points_expired },
+	{ "custos_lifecycle_move", W, 3, NULL, lifecycle_move, free_call, lifecycle_moved },
+	{ "custos_customer_archive", W, 3, NULL, customer_archive, free_call, customer_archived },
+	{ "custos_customer_erase", W, 3, listing_prepare, customer_erase, free_call, customer_erased },
+	{ "custos_policy_set", W, 1, NULL, policy_set, free_call, policy_was_set },
+	{ "custos_maintain", W, 3, maintain_prepare, maintain, free_call, maintained },
 	{ "custos_customer_reassign", W, 1, reassign_prepare, customer_reassign, free_call, customer_reassigned },
 	{ "custos_customer_reassign_all", W, 1, reassign_all_prepare, reassign_all, free_call, all_reassigned },
 	{ "custos_team_create", W, 1, name_prepare, team_create, free_call, team_created },

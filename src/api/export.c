@@ -269,8 +269,13 @@ static json_t *change_json(const export_args *a, const custos_change *ch)
 			rc = put(m, "from", json_string(custos_state_name(custos_change_state_from(ch))));
 		if (!rc)
 			rc = put(m, "to", json_string(custos_state_name(custos_change_state_to(ch))));
-		if (!rc && custos_change_reason(&b, ch) == CUSTOS_OK)
-			rc = put(m, "reason", json_stringn(b.ptr ? (const char *)b.ptr : "", b.size));
+		if (!rc) {
+			int got = custos_change_reason(&b, ch);
+			if (got == CUSTOS_OK)
+				rc = put(m, "reason", json_stringn(b.ptr ? (const char *)b.ptr : "", b.size));
+			else if (got != CUSTOS_EDENIED)   /* reasons the context does not see are left out */
+				rc = got;
+		}
 		custos_buf_dispose(&b);
 	} else if (!rc) {
 		rc = put(o, "changes", list = json_array());
@@ -309,13 +314,15 @@ static json_t *change_json(const export_args *a, const custos_change *ch)
 static int fields_json(const export_args *a, json_t *cust)
 {
 	const custos_customer *c = a->c;
-	json_t *fields = json_object(), *masked = json_array(), *metrics = json_object();
+	json_t *fields, *masked, *metrics;
 	char names[64][CU_METRIC_NAME];
 	custos_buf b = CUSTOS_BUF_INIT;
 	size_t nm;
 	int rc;
 
-	if ((rc = put(cust, "fields", fields)) || (rc = put(cust, "masked", masked)) || (rc = put(cust, "metrics", metrics)))
+	/* Each made and handed to its parent at once, so a failure leaves nothing unowned. */
+	if ((rc = put(cust, "fields", fields = json_object())) || (rc = put(cust, "masked", masked = json_array())) ||
+	    (rc = put(cust, "metrics", metrics = json_object())))
 		return rc;
 	for (size_t i = 0; !rc && i < c->schema->nfields; i++) {
 		const cu_field *f = &c->schema->fields[i];
@@ -356,14 +363,14 @@ static int fields_json(const export_args *a, json_t *cust)
 static int build(const export_args *a, json_t *root)
 {
 	const custos_customer *c = a->c;
-	json_t *cust = json_object(), *events = json_array(), *history = json_array();
+	json_t *cust, *events, *history;
 	int rc;
 
 	if ((rc = put(root, "format", json_string("custos-subject-export-1"))) ||
 	    (rc = put(root, "exported_at", iso_time(cu_clock_wall_us()))) ||
-	    (rc = put(root, "exported_by", json_string(a->ctx->who.name))) || (rc = put(root, "customer", cust)) ||
-	    (rc = put(root, "events", events)) || (rc = put(root, "history", history)) ||
-	    (rc = put(root, "consent", json_array())))
+	    (rc = put(root, "exported_by", json_string(a->ctx->who.name))) ||
+	    (rc = put(root, "customer", cust = json_object())) || (rc = put(root, "events", events = json_array())) ||
+	    (rc = put(root, "history", history = json_array())) || (rc = put(root, "consent", json_array())))
 		return rc;
 	if ((rc = put(cust, "id", json_integer((json_int_t)c->id))) ||
 	    (rc = put(cust, "state", json_string(custos_state_name(custos_customer_state(c))))) ||
