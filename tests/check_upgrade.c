@@ -89,6 +89,14 @@ static void everything_is_there(void)
 
 	ck_assert_int_eq(custos_customer_count(&n, T.ctx), CUSTOS_OK);
 	ck_assert_uint_eq(n, CUSTOMERS);
+	{
+		/* Counters written before lifecycle states count every customer a lead, as each is. */
+		uint64_t counts[CUSTOS_STATE_MAX + 1];
+		ck_assert_int_eq(custos_lifecycle_counts(counts, CUSTOS_STATE_MAX + 1, T.ctx), CUSTOS_OK);
+		ck_assert_uint_eq(counts[CUSTOS_STATE_LEAD], CUSTOMERS);
+		for (int st = CUSTOS_STATE_PROSPECT; st <= CUSTOS_STATE_MAX; st++)
+			ck_assert_uint_eq(counts[st], 0);
+	}
 	for (uint64_t id = 1; id <= CUSTOMERS; id++) {
 		int i = (int)id - 1;
 		snprintf(name, sizeof name, "Customer %d 陳大文", i);
