@@ -6,7 +6,8 @@
  * (purchases, WhatsApp chats and shop visits, feedback, loyalty points, notes) whose
  * metrics custos keeps; then a sales rep, a manager and a support agent see the same
  * store differently; customers move through the lifecycle (the shop's retention policies
- * applied by maintenance, a few archived and erased, one exported as JSON); and an auditor
+ * applied by maintenance, a few archived and erased, one given consent and exported as
+ * JSON); and an auditor
  * reads and verifies the audit log.
  *
  *   custos-demo [--dir DIR] [--count N] [--fresh]
@@ -577,9 +578,29 @@ static void show_lifecycle(custos_ctx *ctx, size_t count)
 	printf("  customer 2 restored: %s again\n", custos_state_name(custos_customer_state(c)));
 	custos_customer_free(c);
 
+	/* Customer 3 agreed to marketing by WhatsApp in the shop, then withdrew by phone. */
+	TRY(custos_consent_record(NULL, ctx, 3, "marketing_whatsapp", CUSTOS_BASIS_CONSENT, 1, today - 200 * DAY_US,
+		"Causeway Bay shop", "signed the membership form, box 3 ticked"));
+	TRY(custos_consent_record(NULL, ctx, 3, "marketing_whatsapp", CUSTOS_BASIS_CONSENT, 0, today - 5 * DAY_US,
+		"phone call", "asked us to stop"));
+	TRY(custos_consent_record(NULL, ctx, 3, "loyalty_programme", CUSTOS_BASIS_CONTRACT, 1, today - 200 * DAY_US,
+		"Causeway Bay shop", NULL));
+	{
+		custos_consent_iter *ci;
+		custos_consent *cr;
+		TRY(custos_consent_list(&ci, ctx, 3, NULL, 1));
+		printf("  customer 3's consent in force:");
+		while (custos_consent_next(&cr, ci) == CUSTOS_OK) {
+			printf(" %s %s (%s)", custos_consent_purpose(cr), custos_consent_given(cr) ? "given" : "withdrawn",
+				custos_basis_name(custos_consent_basis(cr)));
+			custos_consent_free(cr);
+		}
+		custos_consent_iter_free(ci);
+		printf("\n");
+	}
 	t0 = now();
 	TRY(custos_subject_export(&doc, ctx, 3));
-	printf("  customer 3's subject export: %zu bytes of JSON in %.2f ms (fields, metrics, every event, its history)\n",
+	printf("  customer 3's subject export: %zu bytes of JSON in %.2f ms (fields, metrics, events, history, consent)\n",
 		doc.size, (now() - t0) * 1000.0);
 	custos_buf_dispose(&doc);
 	for (uint64_t id = 4; id <= 6; id++)

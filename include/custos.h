@@ -30,5 +30,6 @@
 #include "custos/lifecycle.h"
 #include "custos/maintain.h"
 #include "custos/export.h"
+#include "custos/consent.h"
 
 #endif

@@ -217,7 +217,7 @@ static void seed(t_fx *fx)
 /* ---- the seeded copy ---- */
 
 static const char *const bucket_names[T_B_COUNT] = { "meta", "customers", "index", "access", "audit", "events",
-	"points", "history", "erased" };
+	"points", "history", "erased", "consent" };
 
 /* Every key of every bucket of `from` into the empty `to`, in one transaction. */
 static void copy_store(custos_backend *to, custos_backend *from)

@@ -1445,6 +1445,41 @@ static void subject_exported(t_call *r)
 	ck_assert_ptr_nonnull(strstr((const char *)r->bufs[0].ptr, "Egg tarts"));
 }
 
+static int consent_record(t_call *r)
+{
+	uint32_t seq = 0;
+	int rc = custos_consent_record(&seq, r->fx->ctx, r->fx->ids[0], "marketing_email", CUSTOS_BASIS_CONSENT, 1,
+		T_EV_TIME, "web form", "ticked the box");
+
+	r->count = seq;
+	return rc;
+}
+
+static void consent_recorded(t_call *r) { ck_assert_uint_eq(r->count, 1); }
+
+static void consent_prepare(t_call *r)
+{
+	ck_assert_int_eq(custos_consent_record(NULL, r->fx->ctx, r->fx->ids[1], "sms", CUSTOS_BASIS_CONSENT, 1,
+		T_EV_TIME, "pos", "signed slip"), CUSTOS_OK);
+}
+
+static int consent_list(t_call *r)
+{
+	custos_consent_iter *it = NULL;
+	custos_consent *c = NULL;
+	int rc;
+
+	if ((rc = custos_consent_list(&it, r->fx->ctx, r->fx->ids[1], NULL, 1)))
+		return rc;
+	rc = custos_consent_next(&c, it);
+	r->count = c && custos_consent_given(c);
+	custos_consent_free(c);
+	custos_consent_iter_free(it);
+	return rc;
+}
+
+static void consent_listed(t_call *r) { ck_assert_uint_eq(r->count, 1); }
+
 const t_op t_ops[] = {
 	/* stores */
 	{ "custos_backend_open", CLOSED, 1, NULL, backend_open, free_call, backend_opened },
@@ -1502,6 +1537,7 @@ const t_op t_ops[] = {
 	{ "custos_event_list", 0, 3, listing_prepare, event_list, free_call, events_listed },
 	{ "custos_history_list", 0, 3, history_prepare, history_list, free_call, history_listed },
 	{ "custos_subject_export", 0, 3, listing_prepare, subject_export, free_call, subject_exported },
+	{ "custos_consent_list", 0, 3, consent_prepare, consent_list, free_call, consent_listed },
 	/* writes */
 	{ "custos_audit_flush", W, 1, flush_prepare, audit_flush, free_call, audit_flushed },
 	{ "custos_audit_checkpoint", W, 1, checkpoint_prepare, audit_checkpoint, checkpoint_cleanup, checkpoint_made },
@@ -1516,6 +1552,7 @@ const t_op t_ops[] = {
 	{ "custos_history_restore", W, 4, history_prepare, history_restore, free_call, history_restored },
 	{ "custos_points_expire", W, 2, expire_prepare, points_expire, free_call, points_expired },
 	{ "custos_lifecycle_move", W, 3, NULL, lifecycle_move, free_call, lifecycle_moved },
+	{ "custos_consent_record", W, 3, NULL, consent_record, free_call, consent_recorded },
 	{ "custos_customer_archive", W, 3, NULL, customer_archive, free_call, customer_archived },
 	{ "custos_customer_erase", W, 3, listing_prepare, customer_erase, free_call, customer_erased },
 	{ "custos_policy_set", W, 1, NULL, policy_set, free_call, policy_was_set },

@@ -896,8 +896,8 @@ START_TEST(scope_visibility_action_and_grant_names_round_trip)
 	} kinds[] = {
 		{ custos_scope_name, custos_scope_parse, CUSTOS_SCOPE_OWN, CUSTOS_SCOPE_ALL, "own", "all" },
 		{ custos_visibility_name, custos_visibility_parse, CUSTOS_VIS_HIDDEN, CUSTOS_VIS_CLEAR, "hidden", "clear" },
-		{ custos_audit_action_name, custos_audit_action_parse, CUSTOS_AUDIT_CREATE, CUSTOS_AUDIT_HISTORY, "create",
-		  "history" },
+		{ custos_audit_action_name, custos_audit_action_parse, CUSTOS_AUDIT_CREATE, CUSTOS_AUDIT_EXPORT, "create",
+		  "export" },
 		{ custos_grant_change_name, custos_grant_change_parse, CUSTOS_GRANT_PRINCIPAL_CREATED,
 		  CUSTOS_GRANT_ROLE_CREATED, "principal_created", "role_created" },
 	};

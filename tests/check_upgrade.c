@@ -97,6 +97,15 @@ static void everything_is_there(void)
 		for (int st = CUSTOS_STATE_PROSPECT; st <= CUSTOS_STATE_MAX; st++)
 			ck_assert_uint_eq(counts[st], 0);
 	}
+	{
+		/* The buckets added since: consent records and the erasure ledger, empty. */
+		custos_consent_iter *it = NULL;
+		custos_consent *rec = NULL;
+		ck_assert_int_eq(custos_consent_list(&it, T.ctx, 1, NULL, 0), CUSTOS_OK);
+		ck_assert_int_eq(custos_consent_next(&rec, it), CUSTOS_ITEROVER);
+		custos_consent_iter_free(it);
+		ck_assert_int_eq(custos_erasure_get(NULL, NULL, NULL, T.ctx, 1), CUSTOS_ENOTFOUND);
+	}
 	for (uint64_t id = 1; id <= CUSTOMERS; id++) {
 		int i = (int)id - 1;
 		snprintf(name, sizeof name, "Customer %d 陳大文", i);

@@ -347,7 +347,7 @@ int t_run(Suite *s)
 custos_backend *t_raw_open(const t_store *t)
 {
 	static const char *const names[T_B_COUNT] = { "meta", "customers", "index", "access", "audit", "events",
-		"points", "history", "erased" };
+		"points", "history", "erased", "consent" };
 	custos_backend *be = NULL;
 	char uri[300];
 

@@ -105,7 +105,7 @@ int t_crash_during(const t_store *t, int (*action)(custos_ctx *ctx, void *arg), 
  * code, or CUSTOS_OK. Leaves nothing open. */
 int t_probe(const t_store *t);
 /* Bucket numbers (the order custos declares them). */
-enum { T_B_META, T_B_CUSTOMERS, T_B_INDEX, T_B_ACCESS, T_B_AUDIT, T_B_EVENTS, T_B_POINTS, T_B_HISTORY, T_B_ERASED, T_B_COUNT };
+enum { T_B_META, T_B_CUSTOMERS, T_B_INDEX, T_B_ACCESS, T_B_AUDIT, T_B_EVENTS, T_B_POINTS, T_B_HISTORY, T_B_ERASED, T_B_CONSENT, T_B_COUNT };
 
 /* ---- LMDB's data file seen from outside, for damage tests (LMDB 0.9 on a 64-bit host).
  * Written apart from the library's own reader, so a test does not trust what it tests. ---- */

@@ -70,11 +70,14 @@ typedef enum custos_audit_action {
 	                                entry's version, the classes hold the notes class when it has text). */
 	CUSTOS_AUDIT_TIMELINE = 15, /**< A customer's timeline was listed (the classes decrypted). */
 	CUSTOS_AUDIT_HISTORY = 16, /**< A customer's field history was listed (the classes the context sees). */
-	CUSTOS_AUDIT_LIFECYCLE = 21, /**< A customer's lifecycle state changed: moved, archived or restored (the new
+	CUSTOS_AUDIT_CONSENT = 17, /**< A consent record was added (its sequence number is the entry's version; the hash
+	                                of the stored record). */
+	CUSTOS_AUDIT_CONSENT_LIST = 18, /**< A customer's consent records were listed. */
+	CUSTOS_AUDIT_LIFECYCLE = 19, /**< A customer's lifecycle state changed: moved, archived or restored (the new
 	                                  record version and its hash, like an update). */
-	CUSTOS_AUDIT_ERASE = 22,   /**< A customer was erased (its last record version; the hash of its tombstone). */
-	CUSTOS_AUDIT_MAINTAIN = 23, /**< custos_maintain() ran (its moves and erasures have entries of their own). */
-	CUSTOS_AUDIT_EXPORT = 24   /**< A customer's data was exported (custos_subject_export(); the classes shown). */
+	CUSTOS_AUDIT_ERASE = 20,     /**< A customer was erased (its last record version; the hash of its tombstone). */
+	CUSTOS_AUDIT_MAINTAIN = 21, /**< custos_maintain() ran (its moves and erasures have entries of their own). */
+	CUSTOS_AUDIT_EXPORT = 22   /**< A customer's data was exported (custos_subject_export(); the classes shown). */
 } custos_audit_action;
 
 /** What a #CUSTOS_AUDIT_GRANT entry changed (custos_audit_entry_grant_change() of the entry). */
@@ -235,9 +238,11 @@ CUSTOS_EXTERN(uint32_t) custos_audit_entry_classes(const custos_audit_entry *e);
 /** @brief The outcome. @param[in] e The entry. @return #CUSTOS_OK or the error code returned. */
 CUSTOS_EXTERN(int) custos_audit_entry_result(const custos_audit_entry *e);
 /** @brief The version a change made: the customer's record version after a
- *  #CUSTOS_AUDIT_CREATE, #CUSTOS_AUDIT_UPDATE or #CUSTOS_AUDIT_REASSIGN, the schema version
- *  after a #CUSTOS_AUDIT_SCHEMA, the event's sequence number for a #CUSTOS_AUDIT_EVENT. @param[in] e The entry. @return The version, 0 for other
- *  actions or NULL. */
+ *  #CUSTOS_AUDIT_CREATE, #CUSTOS_AUDIT_UPDATE, #CUSTOS_AUDIT_REASSIGN or
+ *  #CUSTOS_AUDIT_LIFECYCLE, its last record version for a #CUSTOS_AUDIT_ERASE, the schema
+ *  version after a #CUSTOS_AUDIT_SCHEMA, the event's sequence number for a
+ *  #CUSTOS_AUDIT_EVENT, the record's for a #CUSTOS_AUDIT_CONSENT. @param[in] e The entry.
+ *  @return The version, 0 for other actions or NULL. */
 CUSTOS_EXTERN(uint32_t) custos_audit_entry_version(const custos_audit_entry *e);
 /** @brief What a #CUSTOS_AUDIT_GRANT entry changed. @param[in] e The entry.
  *  @return A #custos_grant_change, 0 for other actions or NULL. */

@@ -39,7 +39,8 @@
  *                      "changes": [ { "field", "old" (null: no value before) or
  *                                     "hidden": true, "masked" when masked } ]
  *                      or "lifecycle": { "from", "to", "reason" } } ],   oldest first
- *       "consent": [ ... ] }
+ *       "consent": [ { "seq", "purpose", "basis", "given" (true or false), "time",
+ *                      "recorded", "author", "source", "evidence" } ] }   oldest first
  *
  * Times are ISO 8601 in UTC with microseconds ("2025-01-01T08:30:00.000000Z"); values are
  * the text custos_customer_get_string() and the other getters give; amounts are decimal

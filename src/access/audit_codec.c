@@ -95,8 +95,7 @@ size_t cu_audit_encode(unsigned char e[CU_AUDIT_ENTRY_MAX], const cu_audit_rec *
 /* The actions this version writes. */
 static int action_known(unsigned a)
 {
-	return (a >= CUSTOS_AUDIT_CREATE && a <= CUSTOS_AUDIT_HISTORY) || (a >= CUSTOS_AUDIT_LIFECYCLE &&
-	       a <= CUSTOS_AUDIT_EXPORT);
+	return a >= CUSTOS_AUDIT_CREATE && a <= CUSTOS_AUDIT_EXPORT;
 }
 
 int cu_audit_decode(cu_audit_rec *r, const unsigned char *e, size_t n, int64_t base)

@@ -77,6 +77,11 @@ void cu_jobs_drop(custos_ctx *ctx, cu_job *job);
 /* custos_db_rebuild_indexes() after its checks. */
 int cu_jobs_rebuild(custos_ctx *ctx);
 
+/* Customer id's consent records as ctx sees them, oldest first, in op's transaction
+ * (api/consent.c). */
+struct custos_consent;
+int cu_consent_list_all(custos_ctx *ctx, cu_op *op, uint64_t id, struct custos_consent ***out, size_t *n);
+
 /* Queue an audit entry for a read by ctx; in fail-closed mode a failure to log is returned. */
 int cu_log_read(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);
 

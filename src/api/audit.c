@@ -187,7 +187,7 @@ uint32_t custos_audit_entry_version(const custos_audit_entry *e)
 		return 0;
 	switch (e->r.action) {
 	case CUSTOS_AUDIT_CREATE: case CUSTOS_AUDIT_UPDATE: case CUSTOS_AUDIT_REASSIGN: case CUSTOS_AUDIT_SCHEMA:
-	case CUSTOS_AUDIT_EVENT:
+	case CUSTOS_AUDIT_EVENT: case CUSTOS_AUDIT_CONSENT: case CUSTOS_AUDIT_LIFECYCLE: case CUSTOS_AUDIT_ERASE:
 		return e->r.version;
 	default:
 		return 0;

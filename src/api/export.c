@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "custos/consent.h"
 #include "custos/export.h"
 #include "custos/history.h"
 #include "custos/lifecycle.h"
@@ -27,6 +28,8 @@ typedef struct export_args {
 	size_t nevents, cevents;
 	cu_change **changes;      /* newest first, as read */
 	size_t nchanges, cchanges;
+	cu_consent **consents;    /* oldest first */
+	size_t nconsents;
 	/* principal and team names met, by id */
 	uint32_t ids[64];
 	char names[64][CU_NAME_BUF];
@@ -41,6 +44,9 @@ static void args_free(export_args *a)
 		cu_event_destroy(a->events[i]);
 	for (size_t i = 0; i < a->nchanges; i++)
 		cu_change_destroy(a->changes[i]);
+	for (size_t i = 0; i < a->nconsents; i++)
+		cu_consent_destroy(a->consents[i]);
+	cu_free(a->consents);
 	cu_free(a->events);
 	cu_free(a->changes);
 	memset(a, 0, sizeof *a);
@@ -139,6 +145,11 @@ static int export_fn(cu_op *op, void *arg)
 		if (n == 0)
 			break;
 	}
+	if ((rc = cu_consent_list_all(ctx, op, a->id, &a->consents, &a->nconsents)))
+		return rc;
+	for (size_t i = 0; i < a->nconsents; i++)
+		if ((rc = learn_name(op, a, a->consents[i]->author, 0)))
+			return rc;
 	return CUSTOS_OK;
 }
 
@@ -311,6 +322,38 @@ static json_t *change_json(const export_args *a, const custos_change *ch)
 	return o;
 }
 
+static json_t *consent_json(const export_args *a, const custos_consent *c)
+{
+	json_t *o = json_object();
+	const char *t;
+	int rc;
+
+	if (!o)
+		return NULL;
+	rc = put(o, "seq", json_integer(custos_consent_seq(c)));
+	if (!rc)
+		rc = put(o, "purpose", json_string(custos_consent_purpose(c)));
+	if (!rc)
+		rc = put(o, "basis", json_string(custos_basis_name(custos_consent_basis(c))));
+	if (!rc)
+		rc = put(o, "given", json_boolean(custos_consent_given(c)));
+	if (!rc)
+		rc = put(o, "time", iso_time(custos_consent_time(c)));
+	if (!rc)
+		rc = put(o, "recorded", iso_time(custos_consent_recorded(c)));
+	if (!rc)
+		rc = put(o, "author", who(a, custos_consent_author(c), 0));
+	if (!rc && custos_consent_text(&t, c, 0) == CUSTOS_OK)
+		rc = put(o, "source", json_string(t));
+	if (!rc && custos_consent_text(&t, c, 1) == CUSTOS_OK)
+		rc = put(o, "evidence", json_string(t));
+	if (rc) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static int fields_json(const export_args *a, json_t *cust)
 {
 	const custos_customer *c = a->c;
@@ -363,14 +406,14 @@ static int fields_json(const export_args *a, json_t *cust)
 static int build(const export_args *a, json_t *root)
 {
 	const custos_customer *c = a->c;
-	json_t *cust, *events, *history;
+	json_t *cust, *events, *history, *consent;
 	int rc;
 
 	if ((rc = put(root, "format", json_string("custos-subject-export-1"))) ||
 	    (rc = put(root, "exported_at", iso_time(cu_clock_wall_us()))) ||
 	    (rc = put(root, "exported_by", json_string(a->ctx->who.name))) ||
 	    (rc = put(root, "customer", cust = json_object())) || (rc = put(root, "events", events = json_array())) ||
-	    (rc = put(root, "history", history = json_array())) || (rc = put(root, "consent", json_array())))
+	    (rc = put(root, "history", history = json_array())) || (rc = put(root, "consent", consent = json_array())))
 		return rc;
 	if ((rc = put(cust, "id", json_integer((json_int_t)c->id))) ||
 	    (rc = put(cust, "state", json_string(custos_state_name(custos_customer_state(c))))) ||
@@ -386,6 +429,10 @@ static int build(const export_args *a, json_t *root)
 	for (size_t i = a->nchanges; !rc && i > 0; i--) {   /* oldest first */
 		json_t *h = change_json(a, a->changes[i - 1]);
 		rc = h && !json_array_append_new(history, h) ? CUSTOS_OK : CUSTOS_ENOMEM;
+	}
+	for (size_t i = 0; !rc && i < a->nconsents; i++) {
+		json_t *rec = consent_json(a, a->consents[i]);
+		rc = rec && !json_array_append_new(consent, rec) ? CUSTOS_OK : CUSTOS_ENOMEM;
 	}
 	return rc;
 }

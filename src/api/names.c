@@ -10,7 +10,7 @@ static const char *const scope_names[] = { NULL, "own", "team", "all" };
 static const char *const visibility_names[] = { "hidden", "masked", "clear" };
 static const char *const action_names[] = {
 	NULL, "create", "update", "read", "find", "list", "count", "deny", "grant", "reassign", "schema", "keys",
-	"audit", "dropped", "event", "timeline", "history", NULL, NULL, NULL, NULL, "lifecycle", "erase",
+	"audit", "dropped", "event", "timeline", "history", "consent", "consent_list", "lifecycle", "erase",
 	"maintain", "export",
 };
 static const char *const grant_names[] = {

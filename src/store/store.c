@@ -12,7 +12,7 @@
 #include "util/error.h"
 
 const char *const cu_bucket_names[CU_B_COUNT] = {
-	"meta", "customers", "index", "access", "audit", "events", "points", "history", "erased",
+	"meta", "customers", "index", "access", "audit", "events", "points", "history", "erased", "consent",
 };
 
 #define GROW_ATTEMPTS 16

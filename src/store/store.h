@@ -22,6 +22,7 @@ enum cu_bucket {
 	CU_B_POINTS,       /* customer id -> the customer's loyalty points, as lots by expiry */
 	CU_B_HISTORY,      /* customer id ‖ record version -> the fields that version changed, old values */
 	CU_B_ERASED,       /* customer id -> the tombstone of an erased customer (model/lifecycle.h) */
+	CU_B_CONSENT,      /* customer id ‖ seq -> a consent record (model/timeline/consent.c) */
 	CU_B_COUNT
 };
 

@@ -135,7 +135,8 @@ int cu_timeline_check(cu_op *op, uint64_t id, uint32_t version)
 		if (done || n == 0)
 			break;
 	}
-	return rc;
+	/* Every consent record authenticates and decodes, numbered 1 to n. */
+	return rc ? rc : cu_consent_check(op, id);
 }
 
 /* Keys of a bucket whose first 8 bytes name a customer that does not exist. */
@@ -180,5 +181,7 @@ int cu_timeline_orphans(cu_op *op)
 		rc = orphans_in(op, CU_B_POINTS, "points");
 	if (!rc)
 		rc = orphans_in(op, CU_B_HISTORY, "history");
+	if (!rc)
+		rc = orphans_in(op, CU_B_CONSENT, "consent");
 	return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * model/timeline/erase.c — removing a customer's whole timeline when it is erased.
+ * model/timeline/erase.c — removing a customer's whole timeline, history and consent
+ * records when it is erased.
  */
 #include "model/timeline/timeline.h"
 
@@ -12,5 +13,7 @@ int cu_timeline_erase(cu_op *op, uint64_t id)
 	/* Events and, after them, the summary; the points ledger; the history. */
 	if ((rc = cu_del_prefix(op->txn, CU_B_EVENTS, k, 8, NULL)) || (rc = cu_del_prefix(op->txn, CU_B_POINTS, k, 8, NULL)))
 		return rc;
-	return cu_del_prefix(op->txn, CU_B_HISTORY, k, 8, NULL);
+	if ((rc = cu_del_prefix(op->txn, CU_B_HISTORY, k, 8, NULL)))
+		return rc;
+	return cu_del_prefix(op->txn, CU_B_CONSENT, k, 8, NULL);
 }

@@ -33,6 +33,7 @@
 #define CU_MODEL_TIMELINE_H
 
 #include "custos/audit.h"
+#include "custos/consent.h"
 #include "custos/event.h"
 #include "model/core.h"
 #include "model/record.h"
@@ -195,8 +196,26 @@ void cu_change_destroy(cu_change *ch);
 int cu_timeline_count(cu_op *op, uint64_t id, int kind, int64_t to, const int64_t *from, size_t nwin, uint32_t *counts);
 /* Its interactions in the 30 and 90 days up to now. */
 int cu_timeline_interactions(cu_op *op, uint64_t id, int64_t now, uint32_t *i30, uint32_t *i90);
-/* Remove every event, the summary, the points ledger and the history of customer id
- * (erase.c). */
+/* ---- consent records (consent.c) ---- */
+typedef struct custos_consent {
+	uint64_t customer;
+	uint32_t seq, author;
+	uint8_t basis, given, masked, texts;   /* texts: bit w set when text w is shown */
+	int64_t time_us, recorded_us;
+	char purpose[CUSTOS_PURPOSE_MAX_BYTES + 1];
+	cu_bytes text[2];                      /* source, evidence: secret, NUL-terminated */
+} cu_consent;
+void cu_consent_destroy(cu_consent *c);
+/* Append a checked draft (texts in text[0..1], without their NUL) to customer id. */
+int cu_consent_append(cu_op *op, uint64_t id, const cu_consent *draft, uint32_t *seq);
+/* Every record of customer id (in op's reach), in sequence order, authenticated; texts
+ * 0 not decrypted, 1 clear, 2 masked. */
+int cu_consent_read(cu_op *op, uint64_t id, int texts, cu_consent ***out, size_t *n);
+/* custos_db_check(): the records authenticate and are numbered 1 to n. */
+int cu_consent_check(cu_op *op, uint64_t id);
+
+/* Remove every event, the summary, the points ledger, the history and the consent
+ * records of customer id (erase.c). */
 int cu_timeline_erase(cu_op *op, uint64_t id);
 
 /* ---- custos_db_check() (check.c) ---- */
