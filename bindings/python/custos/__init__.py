@@ -1,5 +1,6 @@
 """A first Python binding of custos over ctypes: stores, contexts, customers, timeline
-events, write batches and field history.
+events, write batches, field history, lifecycle moves, archiving, erasure, consent
+records and subject exports.
 
     import custos
     with custos.Store("memory:", passphrase="...", create=True) as store:
@@ -19,8 +20,14 @@ events, write batches and field history.
             print(ch.version, ch.author, ch.fields, ch.old("email"))
         ctx.restore(cid, 2, "email")            # the email before version 2, as a new update
 
+        ctx.move(cid, "loyal", reason="20 visits")  # lifecycle states by name
+        ctx.record_consent(cid, "marketing_email", "consent", True, source="web form")
+        doc = json.loads(ctx.export(cid))       # everything stored about the customer
+        ctx.erase(cid, reason="request 17")     # crypto-shredding; ctx.erasure(cid) reads the tombstone
+
 Times are integers, microseconds since the epoch, as in C. Enumerations (event kinds,
-channels, directions, scales, points operations, event texts) are given and returned by
+channels, directions, scales, points operations, event texts, lifecycle states ("state"),
+lawful bases ("basis")) are given and returned by
 the names the library gives them ("purchase", "visit", "in", "nps", "earn", "item"); see
 enum_names(). The C integer values are accepted too.
 
@@ -107,6 +114,11 @@ class Customer:
         finally:
             lib.custos_buf_dispose(ctypes.byref(buf))
 
+    @property
+    def state(self):
+        """The customer's lifecycle state, by name ("lead", "active", "archived", ...)."""
+        return _to_name("state", lib.custos_customer_state(self._h))
+
     def close(self):
         """Free (and wipe) the customer's values now."""
         if self._h:
@@ -124,13 +136,24 @@ _ENUMS = {
     "scale": (lib.custos_scale_name, lib.custos_scale_parse, 1),
     "points_op": (lib.custos_points_op_name, lib.custos_points_op_parse, 1),
     "event_text": (lib.custos_event_text_name, lib.custos_event_text_parse, 0),
+    "state": (lib.custos_state_name, lib.custos_state_parse, 1),
+    "basis": (lib.custos_basis_name, lib.custos_basis_parse, 1),
 }
+
+
+def _take_buf(rc, buf):
+    """The text of a custos_buf a call filled (raising Error for rc), wiped afterwards."""
+    try:
+        _check(rc)
+        return ctypes.string_at(buf.ptr, buf.size).decode() if buf.ptr else ""
+    finally:
+        lib.custos_buf_dispose(ctypes.byref(buf))
 
 
 def enum_names(enumeration):
     """The names of one of the event enumerations, in the order of their C values, as the
     library names them: enumeration is "event_kind", "channel", "direction", "scale",
-    "points_op" or "event_text". enum_names("channel") is ("phone", "email", "visit",
+    "points_op", "event_text", "state" or "basis". enum_names("channel") is ("phone", "email", "visit",
     "chat", "social", "other")."""
     name, _, v = _ENUMS[enumeration]
     out = []
@@ -435,7 +458,27 @@ class Change(_Owned):
         ch._author = lib.custos_change_author(handle)
         names = (lib.custos_change_field(handle, i) for i in range(lib.custos_change_field_count(handle)))
         ch._fields = [None if n is None else n.decode() for n in names]
+        ch._from = lib.custos_change_state_from(handle)
+        ch._to = lib.custos_change_state_to(handle)
         return ch
+
+    @property
+    def state_from(self):
+        """For a lifecycle move, the state it left (a name); None for a change of fields."""
+        return _to_name("state", self._from) if self._to else None
+
+    @property
+    def state_to(self):
+        """For a lifecycle move, the state it entered (a name); None for a change of fields."""
+        return _to_name("state", self._to) if self._to else None
+
+    @property
+    def reason(self):
+        """For a lifecycle move, the reason given ("" for none; "***" when the listing
+        context sees notes masked). Raises Error: CUSTOS_EINVALID for a change of fields,
+        CUSTOS_EDENIED when the listing context does not see notes."""
+        buf = _ffi.Buf()
+        return _take_buf(lib.custos_change_reason(ctypes.byref(buf), self._h), buf)
 
     @property
     def version(self):
@@ -742,6 +785,98 @@ class Context:
         if isinstance(version, Change):
             version = version.version
         _check(lib.custos_history_restore(self._h, cid, _u32("version", version), _enc(field)))
+
+    # ---- lifecycle, erasure, consent, export ----
+
+    def move(self, cid, state, reason=None):
+        """Move customer cid to another working state as the store's table allows
+        (CUSTOS_ESTATE naming both states otherwise; a move back needs the archive right)."""
+        _check(lib.custos_lifecycle_move(self._h, cid, _to_int("state", state), _enc(reason)))
+
+    def allowed(self, from_state, to_state):
+        """Whether the store's table allows a move between two working states."""
+        out = ctypes.c_int()
+        _check(lib.custos_lifecycle_allowed(ctypes.byref(out), self._h, _to_int("state", from_state),
+                                            _to_int("state", to_state)))
+        return out.value == 1
+
+    def allow(self, from_state, to_state, allowed=True):
+        """Allow or forbid a move in the store's table (the schema right)."""
+        _check(lib.custos_lifecycle_allow(self._h, _to_int("state", from_state), _to_int("state", to_state),
+                                          1 if allowed else 0))
+
+    def lifecycle_counts(self):
+        """{state name: customers in it} over the whole store ("erased": erased so far)."""
+        n = len(enum_names("state")) + 1
+        arr = (ctypes.c_uint64 * n)()
+        _check(lib.custos_lifecycle_counts(arr, n, self._h))
+        return {_to_name("state", s): arr[s] for s in range(1, n)}
+
+    def archive(self, cid, reason=None):
+        """Archive customer cid: read-only and hidden until restored."""
+        _check(lib.custos_customer_archive(self._h, cid, _enc(reason)))
+
+    def restore_archived(self, cid, reason=None):
+        """Bring archived customer cid back to the state it was archived from."""
+        _check(lib.custos_customer_restore(self._h, cid, _enc(reason)))
+
+    def show_archived(self, show=True):
+        """Let this context see archived customers on every path (the archive right)."""
+        _check(lib.custos_ctx_show_archived(self._h, 1 if show else 0))
+
+    def erase(self, cid, reason=None):
+        """Erase customer cid for good; the reason goes to the erasure ledger in clear."""
+        _check(lib.custos_customer_erase(self._h, cid, _enc(reason)))
+
+    def erasure(self, cid):
+        """The tombstone of erased customer cid: (time in µs, principal id, reason)."""
+        t, who, buf = ctypes.c_int64(), ctypes.c_uint32(), _ffi.Buf()
+        reason = _take_buf(lib.custos_erasure_get(ctypes.byref(t), ctypes.byref(who), ctypes.byref(buf), self._h,
+                                                  cid), buf)
+        return t.value, who.value, reason
+
+    def record_consent(self, cid, purpose, basis, given, time=0, source=None, evidence=None):
+        """Append a consent record for purpose (basis by name or value; given True or
+        False; time in µs, 0 for now) and return its sequence number."""
+        seq = ctypes.c_uint32()
+        _check(lib.custos_consent_record(ctypes.byref(seq), self._h, cid, _enc(purpose), _to_int("basis", basis),
+                                         1 if given else 0, time, _enc(source), _enc(evidence)))
+        return seq.value
+
+    def consents(self, cid, purpose=None, current_only=False):
+        """Customer cid's consent records as dicts, oldest first (current_only: the record
+        in force of each purpose). Source and evidence are absent when the context does
+        not see notes."""
+        it = ctypes.c_void_p()
+        _check(lib.custos_consent_list(ctypes.byref(it), self._h, cid, _enc(purpose), 1 if current_only else 0))
+        out = []
+        try:
+            while True:
+                h = ctypes.c_void_p()
+                rc = lib.custos_consent_next(ctypes.byref(h), it)
+                if rc == _ffi.ITEROVER:
+                    return out
+                _check(rc)
+                try:
+                    rec = {"seq": lib.custos_consent_seq(h), "purpose": lib.custos_consent_purpose(h).decode(),
+                           "basis": _to_name("basis", lib.custos_consent_basis(h)),
+                           "given": lib.custos_consent_given(h) == 1, "time": lib.custos_consent_time(h),
+                           "recorded": lib.custos_consent_recorded(h), "author": lib.custos_consent_author(h)}
+                    for which, key in ((0, "source"), (1, "evidence")):
+                        t = ctypes.c_char_p()
+                        if lib.custos_consent_text(ctypes.byref(t), h, which) == 0:
+                            rec[key] = t.value.decode()
+                    out.append(rec)
+                finally:
+                    lib.custos_consent_free(h)
+        finally:
+            lib.custos_consent_iter_free(it)
+
+    def export(self, cid):
+        """Everything stored about customer cid, as the JSON text custos_subject_export()
+        writes (json.loads() it for a dict)."""
+        buf = _ffi.Buf()
+        return _take_buf(lib.custos_subject_export(ctypes.byref(buf), self._h, cid), buf)
 
     def close(self):
         """Release the context now."""
