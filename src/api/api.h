@@ -40,6 +40,15 @@ int cu_buf_take(custos_buf *out, cu_bytes *b);
 /* libgit2's rule: 0 and versions newer than the library knows are rejected. */
 int cu_check_version(unsigned int version, unsigned int max, const char *what);
 int cu_null_arg(const char *fn, const char *arg);
+/* How texts that follow the notes class (event texts, consent sources and evidence) are
+ * shown to ctx: 0 not at all, 1 clear, 2 masked (`***`). */
+int cu_notes_texts(const custos_ctx *ctx);
+/* A time an API call is given, in µs since the epoch: from 1970 to a day after the
+ * clock's time; CUSTOS_EINVALID naming fn otherwise. */
+int cu_check_time(int64_t t, const char *fn);
+/* Optional text an API call keeps (NULL: none): at most max bytes of UTF-8, CUSTOS_EINVALID
+ * naming fn and what otherwise; *n (may be NULL) receives its length. */
+int cu_check_text(const char *t, size_t max, const char *fn, const char *what, size_t *n);
 /* Parse one of names[lo..hi] into its index; CUSTOS_EINVALID naming `what` otherwise. */
 int cu_parse_name(int *out, const char *name, const char *const *names, int lo, int hi, const char *what);
 
@@ -81,6 +90,11 @@ int cu_jobs_rebuild(custos_ctx *ctx);
  * (api/consent.c). */
 struct custos_consent;
 int cu_consent_list_all(custos_ctx *ctx, cu_op *op, uint64_t id, struct custos_consent ***out, size_t *n);
+
+/* The audit entry of a change to the store's settings made in op (an index job, the
+ * lifecycle table, the policies, the suppression list): a schema entry at the schema's
+ * current version, for cu_run_write()'s extra. */
+void cu_audit_setting(cu_audit_rec *r, custos_ctx *ctx, const cu_op *op);
 
 /* Queue an audit entry for a read by ctx; in fail-closed mode a failure to log is returned. */
 int cu_log_read(custos_ctx *ctx, int action, uint32_t op, uint64_t customer, uint32_t classes, int result, uint32_t subject);

@@ -8,8 +8,6 @@
 #include "custos/consent.h"
 #include "model/timeline/timeline.h"
 #include "util/alloc.h"
-#include "util/clock.h"
-#include "util/utf8.h"
 
 static const char *const basis_names[] = {
 	NULL, "consent", "contract", "legal_obligation", "vital_interests", "public_task", "legitimate_interests",
@@ -42,17 +40,6 @@ static int check_purpose(const char *purpose)
 	return CUSTOS_OK;
 }
 
-static int check_text(const char *t, size_t max, const char *what)
-{
-	size_t n = t ? strlen(t) : 0;
-
-	if (n > max)
-		return cu_err(CUSTOS_EINVALID, "custos_consent_record: the %s has %zu bytes; at most %zu are kept", what, n,
-			max);
-	if (n && !cu_utf8_valid(t, n))
-		return cu_err(CUSTOS_EINVALID, "custos_consent_record: the %s is not valid UTF-8", what);
-	return CUSTOS_OK;
-}
 
 typedef struct record_args {
 	uint64_t id;
@@ -76,17 +63,16 @@ int custos_consent_record(uint32_t *seq_out, custos_ctx *ctx, uint64_t customer,
 	if (seq_out)
 		*seq_out = 0;
 	if ((rc = cu_ctx_usable(ctx)) || (rc = check_purpose(purpose)) ||
-	    (rc = check_text(source, CUSTOS_CONSENT_SOURCE_MAX_BYTES, "source")) ||
-	    (rc = check_text(evidence, CUSTOS_CONSENT_EVIDENCE_MAX_BYTES, "evidence")))
+	    (rc = cu_check_text(source, CUSTOS_CONSENT_SOURCE_MAX_BYTES, "custos_consent_record", "source", NULL)) ||
+	    (rc = cu_check_text(evidence, CUSTOS_CONSENT_EVIDENCE_MAX_BYTES, "custos_consent_record", "evidence", NULL)))
 		return rc;
 	if (!custos_basis_name(basis))
 		return cu_err(CUSTOS_EINVALID, "custos_consent_record: %d is not a lawful basis (1 consent to 6 legitimate "
 			"interests)", basis);
 	if (given != 0 && given != 1)
 		return cu_err(CUSTOS_EINVALID, "custos_consent_record: given is 1 (given) or 0 (withdrawn), not %d", given);
-	if (time_us < 0 || time_us > cu_clock_wall_us() + 86400LL * 1000000)
-		return cu_err(CUSTOS_EINVALID, "custos_consent_record: %lld is not a time from 1970 to a day from now",
-			(long long)time_us);
+	if ((rc = cu_check_time(time_us, "custos_consent_record")))
+		return rc;
 	memset(&a, 0, sizeof a);
 	a.id = customer;
 	snprintf(a.d.purpose, sizeof a.d.purpose, "%s", purpose);
@@ -113,8 +99,8 @@ struct custos_consent_iter {
 };
 
 typedef struct list_args {
+	custos_ctx *ctx;
 	uint64_t id;
-	int texts;
 	cu_consent **list;
 	size_t n;
 } list_args;
@@ -133,7 +119,7 @@ static int list_fn(cu_op *op, void *arg)
 	free_list(a->list, a->n);   /* an attempt run again starts again */
 	a->list = NULL;
 	a->n = 0;
-	return cu_consent_read(op, a->id, a->texts, &a->list, &a->n);
+	return cu_consent_list_all(a->ctx, op, a->id, &a->list, &a->n);
 }
 
 /* Oldest first: by time, then sequence number; with `current`, by purpose first. */
@@ -155,9 +141,8 @@ static int by_purpose(const void *x, const void *y)
 
 int cu_consent_list_all(custos_ctx *ctx, cu_op *op, uint64_t id, cu_consent ***out, size_t *n)
 {
-	int vis = ctx->role.vis[CUSTOS_CLASS_NOTES], rc;
+	int rc = cu_consent_read(op, id, cu_notes_texts(ctx), out, n);
 
-	rc = cu_consent_read(op, id, vis == CUSTOS_VIS_CLEAR ? 1 : vis == CUSTOS_VIS_MASKED ? 2 : 0, out, n);
 	if (!rc && *n > 1)
 		qsort(*out, *n, sizeof **out, by_time);
 	return rc;
@@ -169,7 +154,7 @@ int custos_consent_list(custos_consent_iter **out, custos_ctx *ctx, uint64_t cus
 	list_args a;
 	custos_consent_iter *it;
 	size_t kept = 0;
-	int rc, vis;
+	int rc;
 
 	if (!out)
 		return cu_null_arg("custos_consent_list", "out");
@@ -177,15 +162,14 @@ int custos_consent_list(custos_consent_iter **out, custos_ctx *ctx, uint64_t cus
 	if ((rc = cu_ctx_usable(ctx)) || (purpose && (rc = check_purpose(purpose))))
 		return rc;
 	memset(&a, 0, sizeof a);
+	a.ctx = ctx;
 	a.id = customer;
-	vis = ctx->role.vis[CUSTOS_CLASS_NOTES];
-	a.texts = vis == CUSTOS_VIS_CLEAR ? 1 : vis == CUSTOS_VIS_MASKED ? 2 : 0;
 	if ((rc = cu_run_read(ctx, CUSTOS_OP_READ, "read customers", list_fn, &a))) {
 		free_list(a.list, a.n);
 		return rc;
 	}
-	if (a.n > 1)
-		qsort(a.list, a.n, sizeof *a.list, current_only ? by_purpose : by_time);
+	if (current_only && a.n > 1)   /* read oldest first; the record in force is the last of its purpose */
+		qsort(a.list, a.n, sizeof *a.list, by_purpose);
 	for (size_t i = 0; i < a.n; i++) {
 		int keep = !purpose || !strcmp(a.list[i]->purpose, purpose);
 		/* the record in force: the last of its purpose */
@@ -204,7 +188,7 @@ int custos_consent_list(custos_consent_iter **out, custos_ctx *ctx, uint64_t cus
 	it->list = a.list;
 	it->n = a.n;
 	if ((rc = cu_log_read(ctx, CUSTOS_AUDIT_CONSENT_LIST, CUSTOS_OP_READ, customer,
-		     a.texts ? 1U << CUSTOS_CLASS_NOTES : 0, CUSTOS_OK, 0))) {
+		     cu_notes_texts(ctx) ? 1U << CUSTOS_CLASS_NOTES : 0, CUSTOS_OK, 0))) {
 		custos_consent_iter_free(it);
 		return rc;
 	}

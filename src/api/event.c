@@ -10,7 +10,6 @@
 #include "model/timeline/timeline.h"
 #include "model/validate.h"
 #include "util/alloc.h"
-#include "util/clock.h"
 #include "util/unicode.h"
 
 /* Events read per transaction: a listing of up to this many (a screen's worth, the 100
@@ -335,7 +334,7 @@ int custos_event_list(custos_event_iter **out, custos_ctx *ctx, uint64_t custome
 {
 	custos_event_list_options o = CUSTOS_EVENT_LIST_OPTIONS_INIT;
 	custos_event_iter *it;
-	int vis, rc;
+	int rc;
 
 	if (!out)
 		return cu_null_arg("custos_event_list", "out");
@@ -363,8 +362,7 @@ int custos_event_list(custos_event_iter **out, custos_ctx *ctx, uint64_t custome
 		cu_put_u32be(it->q.pos + 16, o.after_seq);
 		it->q.have_pos = 1;
 	}
-	vis = ctx->role.vis[CUSTOS_CLASS_NOTES];
-	it->q.texts = vis == CUSTOS_VIS_CLEAR ? 1 : vis == CUSTOS_VIS_MASKED ? 2 : 0;
+	it->q.texts = cu_notes_texts(ctx);
 	it->limit = o.limit;
 	/* The first page now: a customer out of scope fails here, as a lookup would. */
 	rc = read_page(it);
@@ -527,9 +525,8 @@ int custos_points_expire(uint64_t *events_out, custos_ctx *ctx, int64_t as_of_us
 		*events_out = 0;
 	if ((rc = cu_ctx_usable(ctx)))
 		return rc;
-	if (as_of_us < 0 || as_of_us > cu_clock_wall_us() + 86400LL * 1000000)
-		return cu_err(CUSTOS_EINVALID, "custos_points_expire: %lld is not a time from 1970 to a day from now",
-			(long long)as_of_us);
+	if ((rc = cu_check_time(as_of_us, "custos_points_expire")))
+		return rc;
 	memset(&a, 0, sizeof a);
 	a.as_of = as_of_us;
 	do {

@@ -97,7 +97,7 @@ static int export_fn(cu_op *op, void *arg)
 	uint64_t id = a->id;
 	cu_event_query q;
 	uint32_t before = 0;
-	int rc, done = 0, vis = ctx->role.vis[CUSTOS_CLASS_NOTES];
+	int rc, done = 0;
 
 	/* A second attempt (the schema was reloaded) starts again. */
 	args_free(a);
@@ -109,7 +109,7 @@ static int export_fn(cu_op *op, void *arg)
 		return rc;
 	memset(&q, 0, sizeof q);
 	q.customer = a->id;
-	q.texts = vis == CUSTOS_VIS_CLEAR ? 1 : vis == CUSTOS_VIS_MASKED ? 2 : 0;
+	q.texts = cu_notes_texts(ctx);
 	while (!done) {
 		size_t n;
 		if ((rc = room_for((void **)&a->events, &a->cevents, a->nevents + PAGE, sizeof *a->events)))

@@ -100,8 +100,7 @@ static int finish_fn(cu_op *op, void *arg)
 	int rc = cu_job_end(op, s->job);
 
 	if (!rc) {
-		cu_audit_rec_init(&s->audit, s->ctx, CUSTOS_AUDIT_SCHEMA, CUSTOS_OP_SCHEMA);
-		s->audit.version = (uint32_t)op->schema->version;
+		cu_audit_setting(&s->audit, s->ctx, op);
 	}
 	return rc;
 }

@@ -8,7 +8,6 @@
 #include "custos/lifecycle.h"
 #include "model/customer.h"
 #include "model/lifecycle.h"
-#include "util/utf8.h"
 
 static const char *const state_names[] = {
 	NULL, "lead", "prospect", "active", "loyal", "dormant", "churned", "archived", "erased",
@@ -45,13 +44,7 @@ static int check_working(int state, const char *fn, const char *what)
 
 static int check_reason(const char *reason, size_t *n, const char *fn)
 {
-	*n = reason ? strlen(reason) : 0;
-	if (*n > CUSTOS_REASON_MAX_BYTES)
-		return cu_err(CUSTOS_EINVALID, "%s: the reason has %zu bytes; at most %d are kept", fn, *n,
-			CUSTOS_REASON_MAX_BYTES);
-	if (*n && !cu_utf8_valid(reason, *n))
-		return cu_err(CUSTOS_EINVALID, "%s: the reason is not valid UTF-8", fn);
-	return CUSTOS_OK;
+	return cu_check_text(reason, CUSTOS_REASON_MAX_BYTES, fn, "reason", n);
 }
 
 /* ---- moves ---- */
@@ -191,8 +184,7 @@ static int table_write_fn(cu_op *op, void *arg)
 
 	if ((rc = cu_lifecycle_table_load(op, &t)))
 		return rc;
-	cu_audit_rec_init(&a->audit, a->ctx, CUSTOS_AUDIT_SCHEMA, CUSTOS_OP_SCHEMA);
-	a->audit.version = op->schema->version;
+	cu_audit_setting(&a->audit, a->ctx, op);
 	t = a->allowed ? t | bit : t & ~bit;
 	return cu_lifecycle_table_store(op, t);
 }
@@ -311,8 +303,7 @@ static int suppress_set_fn(cu_op *op, void *arg)
 {
 	suppress_args *a = arg;
 
-	cu_audit_rec_init(&a->audit, a->ctx, CUSTOS_AUDIT_SCHEMA, CUSTOS_OP_SCHEMA);
-	a->audit.version = op->schema->version;
+	cu_audit_setting(&a->audit, a->ctx, op);
 	return cu_suppression_set(op, a->on);
 }
 

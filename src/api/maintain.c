@@ -17,9 +17,7 @@ size_t custos_maintain_report_size(void) { return sizeof(custos_maintain_report)
 
 int custos_rule_parse(int *out, const char *name)
 {
-	static const char *const names[] = { NULL, "inactive", "orders", "archived" };
-
-	return cu_parse_name(out, name, names, CUSTOS_RULE_INACTIVE, CUSTOS_RULE_ARCHIVED, "custos_rule_parse");
+	return cu_parse_name(out, name, cu_rule_names, CUSTOS_RULE_INACTIVE, CUSTOS_RULE_ARCHIVED, "custos_rule_parse");
 }
 
 /* ---- policies ---- */
@@ -43,8 +41,7 @@ static int policy_set_fn(cu_op *op, void *arg)
 	for (size_t i = 0; i < a->n; i++)
 		if ((rc = cu_policy_check(&a->in[i], i + 1, table)))
 			return rc;
-	cu_audit_rec_init(&a->audit, a->ctx, CUSTOS_AUDIT_SCHEMA, CUSTOS_OP_SCHEMA);
-	a->audit.version = op->schema->version;
+	cu_audit_setting(&a->audit, a->ctx, op);
 	return cu_policies_store(op, a->in, a->n);
 }
 
@@ -216,9 +213,8 @@ int custos_maintain(custos_maintain_report *report, custos_ctx *ctx, int64_t now
 			return rc;
 		o = *opts;
 	}
-	if (now_us < 0 || now_us > cu_clock_wall_us() + 86400LL * 1000000)
-		return cu_err(CUSTOS_EINVALID, "custos_maintain: %lld is not a time from 1970 to a day from now",
-			(long long)now_us);
+	if ((rc = cu_check_time(now_us, "custos_maintain")))
+		return rc;
 	if (o.after_id == UINT64_MAX)
 		return cu_err(CUSTOS_EINVALID, "custos_maintain: no customer comes after id %llu",
 			(unsigned long long)o.after_id);

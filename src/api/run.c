@@ -7,6 +7,8 @@
 #include "api/api.h"
 #include "model/value.h"
 #include "util/alloc.h"
+#include "util/clock.h"
+#include "util/utf8.h"
 
 void cu_db_ref(custos_db *db)
 {
@@ -63,6 +65,39 @@ int cu_check_version(unsigned int version, unsigned int max, const char *what)
 		return cu_err(CUSTOS_EVERSION, "%s has version %u; this library knows versions 1 to %u (initialise it "
 			"with its _INIT macro or _init function)", what, version, max);
 	return CUSTOS_OK;
+}
+
+int cu_notes_texts(const custos_ctx *ctx)
+{
+	int vis = ctx->role.vis[CUSTOS_CLASS_NOTES];
+
+	return vis == CUSTOS_VIS_CLEAR ? 1 : vis == CUSTOS_VIS_MASKED ? 2 : 0;
+}
+
+int cu_check_time(int64_t t, const char *fn)
+{
+	if (t < 0 || t > cu_clock_wall_us() + 86400LL * 1000000)
+		return cu_err(CUSTOS_EINVALID, "%s: %lld is not a time from 1970 to a day from now", fn, (long long)t);
+	return CUSTOS_OK;
+}
+
+int cu_check_text(const char *t, size_t max, const char *fn, const char *what, size_t *n)
+{
+	size_t len = t ? strlen(t) : 0;
+
+	if (n)
+		*n = len;
+	if (len > max)
+		return cu_err(CUSTOS_EINVALID, "%s: the %s has %zu bytes; at most %zu are kept", fn, what, len, max);
+	if (len && !cu_utf8_valid(t, len))
+		return cu_err(CUSTOS_EINVALID, "%s: the %s is not valid UTF-8", fn, what);
+	return CUSTOS_OK;
+}
+
+void cu_audit_setting(cu_audit_rec *r, custos_ctx *ctx, const cu_op *op)
+{
+	cu_audit_rec_init(r, ctx, CUSTOS_AUDIT_SCHEMA, CUSTOS_OP_SCHEMA);
+	r->version = (uint32_t)op->schema->version;
 }
 
 int cu_null_arg(const char *fn, const char *arg)

@@ -441,27 +441,7 @@ out:
 
 int cu_cust_ids(cu_op *op, uint64_t after_id, uint64_t *ids, size_t max, size_t *count)
 {
-	unsigned char k[8];
-	custos_val key, v;
-	cu_cursor cur;
-	int rc;
-
-	*count = 0;
-	if (after_id == UINT64_MAX)
-		return CUSTOS_OK;
-	id_key(k, after_id + 1);
-	if ((rc = cu_cursor_open(&cur, op->txn, CU_B_CUSTOMERS)))
-		return rc;
-	for (rc = cu_cursor_seek(&cur, k, 8, &key, &v); rc == CUSTOS_OK && *count < max;
-	     rc = cu_cursor_next(&cur, &key, &v)) {
-		if (key.size != 8) {
-			rc = cu_err(CUSTOS_ECORRUPT, "a customer key has %zu bytes instead of 8", key.size);
-			break;
-		}
-		ids[(*count)++] = cu_get_u64be(key.data);
-	}
-	cu_cursor_close(&cur);
-	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+	return cu_cust_scan(op, after_id, max, ids, NULL, count);
 }
 
 /* Write c again as a new version with this owner, team, state and prior state (the
@@ -675,12 +655,29 @@ int cu_cust_scan(cu_op *op, uint64_t after_id, size_t max, uint64_t *ids, cu_cus
 			break;
 		}
 		ids[*count] = cu_get_u64be(key.data);
-		if ((rc = cu_rec_parse(&r, ids[*count], v.data, v.size)))
+		if (heads && (rc = cu_rec_parse(&r, ids[*count], v.data, v.size)))
 			break;
-		head_of(&r, &heads[(*count)++]);
+		if (heads)
+			head_of(&r, &heads[*count]);
+		(*count)++;
 	}
 	cu_cursor_close(&cur);
 	return rc == CUSTOS_ITEROVER ? CUSTOS_OK : rc;
+}
+
+/* Load customer id whole, for a rewrite or an erasure that moves it between the store's
+ * counters: its record's secrets in s, the counters in *ctr, which must count it. */
+static int load_counted(cu_op *op, uint64_t id, cu_rec_secrets *s, custos_customer **c, cu_counters **ctr)
+{
+	int rc;
+
+	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, s, c)) || (rc = cu_counters_get(op, ctr)))
+		return rc;
+	if ((*c)->state < CUSTOS_STATE_LEAD || (*c)->state >= CU_STATES || (*ctr)->states[(*c)->state] == 0 ||
+	    (*ctr)->count == 0)
+		return cu_err(CUSTOS_ECORRUPT, "customer %llu is in state %d, which the store's counters do not hold",
+			(unsigned long long)id, (*c)->state);
+	return CUSTOS_OK;
 }
 
 int cu_cust_set_state(cu_op *op, uint64_t id, int to, const char *reason, size_t rn, int action)
@@ -691,15 +688,12 @@ int cu_cust_set_state(cu_op *op, uint64_t id, int to, const char *reason, size_t
 	uint32_t version;
 	int rc, from, prior;
 
-	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)) || (rc = cu_counters_get(op, &ctr)))
+	if ((rc = load_counted(op, id, &s, &c, &ctr)))
 		goto out;
 	from = c->state;
 	prior = to == CUSTOS_STATE_ARCHIVED ? from : 0;
-	if (from == to || from < CUSTOS_STATE_LEAD || from >= CU_STATES || ctr->states[from] == 0) {
-		rc = from == to ? cu_err(CUSTOS_ESTATE, "customer %llu is %s already", (unsigned long long)id,
-					custos_state_name(to)) :
-			cu_err(CUSTOS_ECORRUPT, "customer %llu is in state %d, which the store's counters do not hold",
-				(unsigned long long)id, from);
+	if (from == to) {
+		rc = cu_err(CUSTOS_ESTATE, "customer %llu is %s already", (unsigned long long)id, custos_state_name(to));
 		goto out;
 	}
 	/* Archived customers have an entry that lets whole-store lists leave them out. */
@@ -731,13 +725,8 @@ int cu_cust_erase(cu_op *op, uint64_t id, const char *reason, size_t rn)
 	size_t tn;
 	int rc;
 
-	if ((rc = load_with_secrets(op, id, (1U << CUSTOS_CLASS_COUNT) - 1, &s, &c)) || (rc = cu_counters_get(op, &ctr)))
+	if ((rc = load_counted(op, id, &s, &c, &ctr)))
 		goto out;
-	if (c->state < CUSTOS_STATE_LEAD || c->state >= CU_STATES || ctr->states[c->state] == 0 || ctr->count == 0) {
-		rc = cu_err(CUSTOS_ECORRUPT, "customer %llu is in state %d, which the store's counters do not hold",
-			(unsigned long long)id, c->state);
-		goto out;
-	}
 	t.time_us = op->now_us;
 	t.author = op->actor;
 	t.state = c->state;

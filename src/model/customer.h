@@ -60,9 +60,9 @@ typedef struct cu_cust_head {
 int cu_cust_read_head(cu_op *op, uint64_t id, cu_cust_head *h);
 /* The lifecycle state of customer id (in op's reach) and, archived, the state before. */
 int cu_cust_state(cu_op *op, uint64_t id, int *state, int *prior);
-/* Up to max customers after after_id, ascending, with their headers as stored: parsed,
- * NOT authenticated (hints for a scan that checks again before acting) and whatever the
- * scope. */
+/* Up to max customers after after_id, ascending, and (heads not NULL) their headers as
+ * stored: parsed, NOT authenticated (hints for a scan that checks again before acting)
+ * and whatever the scope. */
 int cu_cust_scan(cu_op *op, uint64_t after_id, size_t max, uint64_t *ids, cu_cust_head *heads, size_t *count);
 /* Move customer id to state `to`: a new record version noted as `action` for the audit
  * log, the move in its history with the reason (rn bytes), the counters; archiving keeps

@@ -18,7 +18,6 @@
 
 #define POLICY_FORMAT 1
 #define POLICY_BYTES 11
-#define DAY_US (86400LL * 1000000)
 
 static const char policies_key[] = "policies";
 
@@ -114,18 +113,18 @@ int cu_policy_check(const custos_policy *p, size_t i, uint64_t table)
 	}
 }
 
+const char *const cu_rule_names[CUSTOS_RULE_ARCHIVED + 1] = { NULL, "inactive", "orders", "archived" };
+
 const char *custos_rule_name(int rule)
 {
-	static const char *const names[] = { NULL, "inactive", "orders", "archived" };
-
-	return rule >= CUSTOS_RULE_INACTIVE && rule <= CUSTOS_RULE_ARCHIVED ? names[rule] : NULL;
+	return rule >= CUSTOS_RULE_INACTIVE && rule <= CUSTOS_RULE_ARCHIVED ? cu_rule_names[rule] : NULL;
 }
 
 /* Does policy p hold for customer id with header h and summary s at now? */
 static int holds(cu_op *op, const custos_policy *p, uint64_t id, const cu_cust_head *h, const cu_summary *s,
 	int64_t now, int *yes)
 {
-	int64_t since = now - (int64_t)p->days * DAY_US, last;
+	int64_t since = now - (int64_t)p->days * CU_DAY_US, last;
 	uint32_t n;
 	int rc;
 

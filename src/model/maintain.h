@@ -7,6 +7,9 @@
 #include "custos/maintain.h"
 #include "model/core.h"
 
+/* The rules' names, by custos_rule value (custos_rule_name(), custos_rule_parse()). */
+extern const char *const cu_rule_names[CUSTOS_RULE_ARCHIVED + 1];
+
 int cu_policies_load(cu_op *op, custos_policy *out, size_t *n);
 int cu_policies_store(cu_op *op, const custos_policy *p, size_t n);
 /* Is policy i (its fields; the version is the caller's) one a store may keep, with this

@@ -12,7 +12,6 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-#define DAY_US (86400LL * 1000000)
 
 /* What the events say the summary holds: folded as appends fold them, and the
  * interactions counted as the last count (at counted_at) saw them. */
@@ -21,8 +20,8 @@ static int fold(cu_summary *s, const cu_event *e, int64_t counted_at)
 	int rc = cu_summary_fold(s, e, 0);
 
 	if (!rc && e->kind == CUSTOS_EVENT_INTERACTION && counted_at && e->time_us <= counted_at) {
-		s->i90 += e->time_us > counted_at - 90 * DAY_US;
-		s->i30 += e->time_us > counted_at - 30 * DAY_US;
+		s->i90 += e->time_us > counted_at - 90 * CU_DAY_US;
+		s->i30 += e->time_us > counted_at - 30 * CU_DAY_US;
 	}
 	return rc;
 }

@@ -15,7 +15,6 @@
 #define EV_NONCE CU_TIMELINE_NONCE
 #define EV_HEAD 15                  /* format, kind, flags, author, recorded */
 #define EV_F_TEXTS 1
-#define DAY_US (86400LL * 1000000)
 
 static const char event_label[8] = { 'C', 'U', 'S', 'E', 'V', 'T', '0', '1' };
 
@@ -123,7 +122,7 @@ int cu_event_check(const cu_event *e, int64_t now_us)
 	default:
 		break;
 	}
-	if ((e->set & CU_EV_TIME) && e->time_us > now_us + DAY_US)
+	if ((e->set & CU_EV_TIME) && e->time_us > now_us + CU_DAY_US)
 		return cu_err(CUSTOS_EINVALID, "the event's time is %lld s after the store's clock; an event may be at "
 			"most a day in the future", (long long)((e->time_us - now_us) / 1000000));
 	if (e->kind == CUSTOS_EVENT_POINTS && e->expires_us &&
@@ -406,7 +405,7 @@ int cu_timeline_count(cu_op *op, uint64_t id, int kind, int64_t to, const int64_
 
 int cu_timeline_interactions(cu_op *op, uint64_t id, int64_t now, uint32_t *i30, uint32_t *i90)
 {
-	int64_t from[2] = { now - 30 * DAY_US, now - 90 * DAY_US };
+	int64_t from[2] = { now - 30 * CU_DAY_US, now - 90 * CU_DAY_US };
 	uint32_t n[2];
 	int rc = cu_timeline_count(op, id, CUSTOS_EVENT_INTERACTION, now, from, 2, n);
 

@@ -44,6 +44,7 @@
 enum { CU_EV_TIME = 1, CU_EV_AMOUNT = 2, CU_EV_QUANTITY = 4, CU_EV_CHANNEL = 8, CU_EV_SCORE = 16, CU_EV_POINTS = 32 };
 
 #define CU_EVENT_KEY 20
+#define CU_DAY_US (86400LL * 1000000)
 #define CU_POINTS_MAX 1000000000000000LL   /* 10^15, in magnitude */
 
 struct custos_event {
