@@ -685,6 +685,49 @@ START_TEST(the_suppression_list_flags_an_erased_person_added_again)
 }
 END_TEST
 
+/* A unique value stays taken while its holder is archived: the store-wide check reaches
+ * archived customers whatever the context shows. */
+START_TEST(an_archived_customer_keeps_its_unique_values)
+{
+	custos_field_options f = CUSTOS_FIELD_OPTIONS_INIT;
+	custos_customer *c;
+	uint64_t holder, other;
+	t_store t;
+
+	t_store_open_kind(&t, _i);
+	f.name = "member_no";
+	f.type = CUSTOS_TYPE_TEXT;
+	f.flags = CUSTOS_FIELD_UNIQUE;
+	ck_assert_int_eq(custos_schema_add_field(t.ctx, &f), CUSTOS_OK);
+	c = t_person(t.ctx, "Holder Ho", NULL);
+	ck_assert_int_eq(custos_customer_set_text(c, "member_no", "M-0001"), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_create(&holder, t.ctx, c), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_archive(t.ctx, holder, NULL), CUSTOS_OK);
+	T_UNCHANGED(&t, custos_customer_create(NULL, t.ctx, c), CUSTOS_EEXISTS);
+	custos_customer_free(c);
+	other = t_create(t.ctx, "Other Ho", NULL);
+	ck_assert_int_eq(custos_customer_new(&c, t.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_set_text(c, "member_no", "M-0001"), CUSTOS_OK);
+	T_UNCHANGED(&t, custos_customer_update(t.ctx, other, c), CUSTOS_EEXISTS);
+	custos_customer_free(c);
+	/* A field made searchable, and the indexes rebuilt, index archived customers too. */
+	ck_assert_msg(custos_schema_set_field_flags(t.ctx, "member_no", CUSTOS_FIELD_UNIQUE | CUSTOS_FIELD_SEARCHABLE) ==
+		CUSTOS_OK, "%s", custos_error_last());
+	ck_assert_int_eq(custos_db_rebuild_indexes(t.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_db_check(t.ctx), CUSTOS_OK);
+	ck_assert_int_eq(custos_customer_restore(t.ctx, holder, NULL), CUSTOS_OK);
+	{
+		custos_iter *it = NULL;
+		uint64_t id = 0;
+		ck_assert_int_eq(custos_customer_find(&it, t.ctx, "member_no", "M-0001"), CUSTOS_OK);
+		ck_assert_int_eq(custos_iter_next_id(&id, it), CUSTOS_OK);
+		ck_assert_uint_eq(id, holder);
+		custos_iter_free(it);
+	}
+	t_store_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -700,6 +743,7 @@ int main(void)
 	tcase_add_loop_test(tc, archived_customers_can_be_erased, 0, 2);
 	tcase_add_loop_test(tc, random_lifecycles_agree_with_a_model, 0, 3);
 	tcase_add_loop_test(tc, the_suppression_list_flags_an_erased_person_added_again, 0, 2);
+	tcase_add_loop_test(tc, an_archived_customer_keeps_its_unique_values, 0, 2);
 	suite_add_tcase(s, tc);
 	return t_run(s);
 }

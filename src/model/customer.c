@@ -215,14 +215,15 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 	int rc = CUSTOS_OK, more = 1;
 	unsigned saved = op->visible;
 
-	int saved_scope = op->scope, reach = 0;
+	int saved_scope = op->scope, saved_archived = op->see_archived, reach = 0;
 
 	if (!(v = value_of(c, f, &vn)))
 		return CUSTOS_OK;
 	if ((rc = cu_value_index_form(f, v, vn, &norm)))
 		return rc;
 	op->visible = 1U << f->cls;
-	op->scope = CU_SCOPE_ALL;  /* a unique value is unique across the whole store */
+	op->scope = CU_SCOPE_ALL;  /* a unique value is unique across the whole store, */
+	op->see_archived = 1;      /* archived customers included */
 	while (more && !rc) {
 		if ((rc = cu_index_scan(op, f, v, vn, after, ids, 16, &count, &more)))
 			break;
@@ -249,6 +250,7 @@ int cu_cust_check_unique(cu_op *op, const custos_customer *c, uint64_t self, con
 	}
 	op->visible = saved;
 	op->scope = saved_scope;
+	op->see_archived = saved_archived;
 	cu_bytes_free(&norm);
 	return rc;
 }

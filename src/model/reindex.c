@@ -129,14 +129,16 @@ int cu_job_index_step(cu_op *op, const cu_job *job, uint64_t *after, int authent
 {
 	uint64_t ids[ID_PAGE];
 	unsigned visible = op->visible;
-	int scope = op->scope, rc = CUSTOS_OK;
+	int scope = op->scope, archived = op->see_archived, rc = CUSTOS_OK;
 	size_t count = 0, done = 0;
 	cu_field f;
 
 	if (job->kind == CU_JOB_BUILD && (rc = build_field(op, job, &f)))
 		return rc;
-	/* Every customer, whatever the caller's scope; values never leave the library. */
+	/* Every customer, archived ones too, whatever the caller's scope; values never leave
+	 * the library. */
 	op->scope = CU_SCOPE_ALL;
+	op->see_archived = 1;
 	op->visible = job->kind == CU_JOB_BUILD ? 1U << f.cls : (1U << CUSTOS_CLASS_COUNT) - 1;
 	*more = 1;
 	while (!rc && done < CU_JOB_CUSTOMERS) {
@@ -150,6 +152,7 @@ int cu_job_index_step(cu_op *op, const cu_job *job, uint64_t *after, int authent
 			break;
 	}
 	op->visible = visible;
+	op->see_archived = archived;
 	op->scope = scope;
 	return rc;
 }
